@@ -1,0 +1,41 @@
+"""`centinela bench`: every benchmark the README quotes, each in its own process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.config import SAMPLES_DIR, Settings
+
+SHARED_TRAFFIC = Path("../shared/data/traffic.jsonl")
+
+
+def _traffic(messages: Path | None) -> Path:
+    if messages is not None:
+        return messages
+    return SHARED_TRAFFIC if SHARED_TRAFFIC.exists() else SAMPLES_DIR / "traffic.jsonl"
+
+
+def _module(name: str, *args: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", name, *args], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run_benchmarks(
+    settings: Settings, messages: Path | None, *, only: set[str] | None = None
+) -> dict[str, Any]:
+    traffic = _traffic(messages)
+    results: dict[str, Any] = {"traffic": str(traffic)}
+    if only is None or "pipeline" in only:
+        redis_url = settings.redis_url or "redis://127.0.0.1:6379/14"
+        for store in ("sqlite", "redis"):
+            results[f"pipeline_{store}"] = _module(
+                "bench.pipeline", "--store", store, "--messages", str(traffic), "--redis-url", redis_url
+            )
+    return results

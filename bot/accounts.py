@@ -1,0 +1,48 @@
+"""Who is writing: our own accounts, known bots, influential authors, known customers.
+
+Never replying to ourselves or to other bots is the first defence against reply loops, so this
+is decided from configuration and cheap heuristics before anything else looks at the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from bot.context import AuthorProfile
+from bot.models import InboundMessage
+
+BOT_HANDLE = re.compile(
+    r"(?:^@?|_)(?:bot|status|alerts?|tracker|noreply|no-reply)(?:_|$)|bot$", re.IGNORECASE
+)
+
+
+def _normal_handle(handle: str) -> str:
+    return handle.strip().lstrip("@").casefold()
+
+
+class AccountDirectory:
+    """Classifies authors; `customers` maps handles to CRM customer ids when a CRM is connected."""
+
+    def __init__(
+        self,
+        own_accounts: Iterable[str],
+        bot_accounts: Iterable[str] = (),
+        *,
+        influencer_followers: int = 50_000,
+        customers: Mapping[str, str] | None = None,
+    ) -> None:
+        self._own = {_normal_handle(h) for h in own_accounts}
+        self._bots = {_normal_handle(h) for h in bot_accounts}
+        self._influencer_followers = influencer_followers
+        self._customers = {_normal_handle(h): cid for h, cid in (customers or {}).items()}
+
+    def profile(self, message: InboundMessage) -> AuthorProfile:
+        author = message.author
+        handle = _normal_handle(author.handle)
+        return AuthorProfile(
+            own_account=handle in self._own,
+            bot=author.is_bot or handle in self._bots or bool(handle and BOT_HANDLE.search(handle)),
+            influential=author.verified or (author.followers or 0) >= self._influencer_followers,
+            known_customer=author.customer_id is not None or handle in self._customers,
+        )

@@ -1,0 +1,131 @@
+"""One settings model for the whole service: environment variables first, then an optional YAML file.
+
+Secrets (tokens, webhook secret, Redis URL with a password) come from the environment; the rest
+can live in a YAML file named by `CENTINELA_CONFIG`. Everything is validated at start-up so a bad
+value stops the service with a readable message instead of failing on the first message.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_RULES = PACKAGE_DIR / "rules.yaml"
+SAMPLES_DIR = PACKAGE_DIR / "samples"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+class GuardSettings(BaseModel):
+    """Limits on automatic replies, so that a bug or a backlog cannot embarrass the brand."""
+
+    thread_reply_interval_s: float = Field(
+        3600, gt=0, description="one automatic reply per thread per interval"
+    )
+    author_reply_cap: int = Field(3, ge=1, description="automatic replies per author per hour")
+    max_message_age_s: float = Field(6 * 3600, gt=0, description="no automatic reply to older messages")
+
+
+class Settings(BaseSettings):
+    """Centinela's configuration. Environment variables are `CENTINELA_<FIELD>` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="CENTINELA_", env_nested_delimiter="__", extra="forbid")
+
+    data_dir: Path = Path("var")
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    api_token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_max_bytes: int = Field(1024 * 1024, gt=0)
+    webhook_max_skew_s: int = Field(300, gt=0)
+    languages: list[str] = Field(default_factory=lambda: ["es", "en", "pt"], min_length=1)
+    default_language: str = "es"
+    rules_file: Path = DEFAULT_RULES
+    own_accounts: list[str] = Field(
+        default_factory=lambda: [
+            "@AuroraTel",
+            "@AuroraTel_ES",
+            "@AuroraTel_MX",
+            "@AuroraTel_BR",
+            "@AuroraTel_Ayuda",
+        ]
+    )
+    bot_accounts: list[str] = Field(default_factory=list, description="known bots, never replied to")
+    influencer_followers: int = Field(50_000, ge=1)
+    workers: int = Field(2, ge=1, le=64)
+    batch_size: int = Field(64, ge=1, le=1000)
+    max_attempts: int = Field(5, ge=1)
+    visibility_timeout_s: float = Field(30.0, gt=0)
+    dedupe_window_days: float = Field(7.0, ge=7.0, description="WhatsApp retries for up to 7 days")
+    guards: GuardSettings = Field(default_factory=GuardSettings)
+    publisher_max_attempts: int = Field(6, ge=1)
+    recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
+
+    @field_validator("languages")
+    @classmethod
+    def _iso_codes(cls, value: list[str]) -> list[str]:
+        bad = [code for code in value if len(code) != 2 or not code.isalpha()]
+        if bad:
+            raise ValueError(f"languages must be ISO 639-1 codes, got {bad}")
+        return [code.lower() for code in value]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _YamlFileSource(settings_cls)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "centinela.sqlite3"
+
+    @property
+    def recording_file(self) -> Path:
+        return self.recording_path or self.data_dir / "published.jsonl"
+
+
+class _YamlFileSource(PydanticBaseSettingsSource):
+    """Reads the YAML file named by `CENTINELA_CONFIG`, if any."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = os.environ.get("CENTINELA_CONFIG")
+        if not path:
+            return {}
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"config file {path} must hold a mapping of settings")
+        return loaded
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build and validate the settings, turning pydantic's errors into one readable message."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        raise ConfigError(f"invalid configuration: {problems}") from exc
+    if settings.default_language not in settings.languages:
+        raise ConfigError(
+            f"default_language {settings.default_language!r} is not one of languages {settings.languages}"
+        )
+    return settings

@@ -1,0 +1,96 @@
+"""`centinela serve`: the aiohttp application that owns every long-lived resource.
+
+The store, the pipeline's runtime and the metrics are created in one `cleanup_ctx` and kept
+under typed `AppKey`s; shutdown runs the same generator to the end: intake stops first (the
+site closes), workers finish the batches in hand, the publisher stops, the store closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from aiohttp import web
+
+from bot.api import api_app
+from bot.config import Settings
+from bot.metrics import Metrics
+from bot.models import InboundMessage
+from bot.runtime import Extensions, Runtime, build_pipeline, default_adapters
+from bot.secrets import local_secrets, secrets_path
+from bot.store.base import Store
+from bot.store.factory import build_store
+from bot.webhook import generic_webhook_handler
+
+log = logging.getLogger(__name__)
+
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
+STORE: web.AppKey[Store] = web.AppKey("store", Store)
+RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    if await request.app[STORE].ping():
+        return web.json_response({"status": "ready"})
+    return web.json_response({"status": "store unreachable"}, status=503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = await request.app[METRICS].render(request.app[STORE])
+    return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+
+def create_app(
+    settings: Settings, *, store: Store | None = None, extensions: Extensions | None = None
+) -> web.Application:
+    """The whole service; `store` may be injected (tests), else it is built from the settings."""
+    app = web.Application(client_max_size=settings.webhook_max_bytes)
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    api_token, webhook_secret = local_secrets(settings)
+    if settings.api_token is None or settings.webhook_secret is None:
+        log.info(
+            "API token / webhook secret not configured: using generated ones in %s", secrets_path(settings)
+        )
+    chosen_store = store or build_store(settings)
+    app[STORE] = chosen_store
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        await chosen_store.open()
+        pipeline = build_pipeline(settings, chosen_store, extensions=extensions)
+        runtime = Runtime(
+            settings, chosen_store, pipeline, default_adapters(settings), on_decision=app[METRICS].decided
+        )
+        app[RUNTIME] = runtime
+        await runtime.start()
+        log.info("centinela serving with %s store", type(chosen_store).__name__)
+        yield
+        await runtime.stop()
+        await chosen_store.close()
+
+    app.cleanup_ctx.append(resources)
+
+    async def ingest(messages: Sequence[InboundMessage]) -> list[bool]:
+        fresh = await app[RUNTIME].ingest(messages)
+        app[METRICS].intake(list(messages), fresh)
+        return fresh
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_post(
+        "/webhooks/generic",
+        generic_webhook_handler(
+            webhook_secret,
+            ingest,
+            max_bytes=settings.webhook_max_bytes,
+            max_skew_s=settings.webhook_max_skew_s,
+        ),
+    )
+    app.add_subapp("/api/v1", api_app(chosen_store, api_token))
+    return app

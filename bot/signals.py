@@ -1,0 +1,268 @@
+"""What a message says, in cues the router can act on: sentiment, intents and risk topics.
+
+The reader is deliberately a lexicon, not a model: every decision it feeds (crisis, case,
+answer, agent) must be explainable to staff, so `Signals.cues` lists the words that fired.
+Lexicons are per-language YAML files (`bot/lexicons/`); see that package for the syntax.
+
+Intents (names are part of the API: the router and the audit log use them):
+
+* `question`: asks something (a `?`, an interrogative opening a sentence, "una duda").
+* `complaint`: reports a problem with the author's own service or account that needs company
+  action (no service, wrong bill, broken device, charge not recognised, technician no-show,
+  porting stuck, cancelled but still billed). A problem followed by a how-to question ("no me
+  llega el código, ¿cómo lo hago?") is *not* a complaint unless the author already tried or
+  asks us to act: that one is a KB candidate. A problem that is over ("ya volvió") neither.
+* `already_tried`: the author followed the steps or the problem persists ("ya reinicié 5
+  veces", "followed your guide", "continua igual"). Vetoes an automatic KB answer.
+* `own_account`: talks about *my* line, bill, router, contract. A hint, not a case by itself.
+* `human_request`: asks for a person, a call back or a private message.
+* `sales`: wants an offer, a price, a quote, a business plan, a discount.
+* `praise`: thanks or compliments without irony.
+* `spam`: ads, easy-money and crypto offers.
+* `joke`: laughter markers or a joke format; a joke is chatter, not a report.
+* `vague`: nothing to act on: only greetings/fillers ("hola?", "oi", "ayuda", "Tengo un
+  problema") or emoji only.
+* `retweet`: an "RT @..." copy of someone else's post.
+
+Risks (LABELS.md decision order, step 2): `safety`, `legal`, `press`, `breach`,
+`discrimination`, `boycott`. Risk lexicons of *every* configured language are applied to every
+message: a missed crisis costs far more than a false alarm, and code-switched or misdetected
+texts must not hide a "lawyer" or a "Procon".
+
+Negation: a negator in the three words before a cue, within the same clause, cancels it
+("no tengo ninguna queja", "no es peligroso"); cues that contain their own negation
+("no funciona") are not cancelled. Sarcasm: a positive word next to a problem or an ironic emoji
+("genial, otra vez sin internet 🙃") counts as negative.
+
+Thread safety: a reader holds compiled, immutable lexicons only; `read` can be called from
+any number of threads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal, Protocol, get_args
+
+from bot.lexicons import CompiledLexicon, load_lexicon, normalise, text_words
+
+__all__ = ["INTENTS", "RISKS", "LexiconSignalReader", "Risk", "SignalReader", "Signals"]
+
+Risk = Literal["safety", "legal", "press", "breach", "discrimination", "boycott"]
+RISKS: Final[tuple[Risk, ...]] = get_args(Risk)
+INTENTS: Final = frozenset(
+    {
+        "question",
+        "complaint",
+        "already_tried",
+        "own_account",
+        "human_request",
+        "sales",
+        "praise",
+        "spam",
+        "joke",
+        "vague",
+        "retweet",
+    }
+)
+SentimentLabel = Literal["positive", "negative", "neutral"]
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """Everything the router needs to know about a text, plus the cues that explain it."""
+
+    sentiment: SentimentLabel
+    sentiment_score: float
+    intents: frozenset[str]
+    risks: frozenset[str]
+    cues: tuple[str, ...]
+
+
+class SignalReader(Protocol):
+    """Reads sentiment, intents and risks from a text in a known language."""
+
+    def read(self, text: str, lang: str) -> Signals: ...
+
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<![\w@])@\w+")
+_RETWEET = re.compile(r"^\s*RT\s+@\w+", re.IGNORECASE)
+_TOKEN = re.compile(r"[a-z0-9']+")
+_CLAUSE_END = re.compile(r"[.,;:!?¿¡\n]")
+_SENTENCE_START = re.compile(r"(?:^|[.!?¿¡\n]|[:,]\s)\s*$")
+_NEGATION_WINDOW: Final = 3
+_SHOUT_MIN_LETTERS: Final = 15
+_SHOUT_RATIO: Final = 0.7
+
+# Cue weights for the sentiment balance. A complaint is negative by definition (LABELS.md);
+# positive emoji weigh less than words because people sprinkle them on plain questions.
+_W_COMPLAINT: Final = 1.0
+_W_WEAK: Final = 0.5
+_W_NEGATIVE: Final = 1.0
+_W_EMOJI_NEG: Final = 1.0
+_W_SHOUT: Final = 1.0
+_W_PRAISE: Final = 1.5
+_W_POSITIVE: Final = 0.5
+_W_EMOJI_POS: Final = 1.0
+
+
+@dataclass(slots=True)
+class _Hits:
+    """Non-negated cue matches per category for one text in one lexicon."""
+
+    text: str
+    lexicon: CompiledLexicon
+    cues: list[str]
+    seen: dict[str, list[str]] = field(default_factory=dict)
+    words: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.words = text_words(self.text)
+
+    def get(self, category: str, *, negatable: bool = True) -> list[str]:
+        """Phrases of `category` found in the text (memoised: each cue is listed once)."""
+        if category in self.seen:
+            return self.seen[category]
+        found: list[str] = []
+        self.seen[category] = found
+        for match in self.lexicon.find(category, self.text, self.words):
+            phrase = match.group(0).strip()
+            if negatable and self._negated(match.start(), phrase):
+                self.cues.append(f"negated.{category}:{phrase}")
+                continue
+            found.append(phrase)
+            self.cues.append(f"{category}:{phrase}")
+        return found
+
+    def _negated(self, start: int, phrase: str) -> bool:
+        negators = self.lexicon.words.get("negators", frozenset())
+        first = phrase.split(" ", 1)[0]
+        if first in negators:
+            return False
+        window = _CLAUSE_END.split(self.text[max(0, start - 40) : start])[-1]
+        return any(word in negators for word in _TOKEN.findall(window)[-_NEGATION_WINDOW:])
+
+    def at_sentence_start(self, category: str) -> list[str]:
+        found: list[str] = []
+        for match in self.lexicon.find(category, self.text, self.words):
+            if _SENTENCE_START.search(self.text[: match.start()]):
+                found.append(match.group(0).strip())
+                self.cues.append(f"{category}:{found[-1]}")
+        return found
+
+
+class LexiconSignalReader:
+    """The default `SignalReader`: per-language YAML lexicons, negation and sarcasm rules.
+
+    Languages without a lexicon fall back to `default`; unknown `lang` values at read time do
+    too, so a detector guess can never make the reader fail.
+    """
+
+    def __init__(self, languages: Sequence[str] = ("es", "en", "pt"), default: str = "es") -> None:
+        if default not in languages:
+            raise ValueError(f"default language {default!r} is not one of {tuple(languages)}")
+        self._default = default
+        self._lexicons = {lang: load_lexicon(lang) for lang in dict.fromkeys(languages)}
+
+    def read(self, text: str, lang: str) -> Signals:
+        lexicon = self._lexicons.get(lang) or self._lexicons[self._default]
+        cues: list[str] = []
+        raw_emoji = [ch for ch in text if ord(ch) >= 0x2190]
+        emoji = {
+            kind: sorted({ch for ch in raw_emoji if ch in chars}) for kind, chars in lexicon.emoji.items()
+        }
+        cleaned = _HANDLE.sub(" ", _URL.sub(" ", text)).replace("#", " ").replace("’", "'")
+        folded = normalise(cleaned)
+        norm = _expand(folded, lexicon)
+        hits = _Hits(norm, lexicon, cues)
+
+        risks = frozenset(self._risks(folded, cues))
+        intents = _intents(text, norm, hits, lexicon, emoji)
+        sentiment, score = _sentiment(text, hits, intents, emoji)
+        for kind, found in emoji.items():
+            cues.extend(f"emoji.{kind}:{ch}" for ch in found)
+        return Signals(sentiment, score, intents, risks, tuple(cues))
+
+    def _risks(self, folded: str, cues: list[str]) -> Iterable[str]:
+        for lexicon in self._lexicons.values():
+            hits = _Hits(_expand(folded, lexicon), lexicon, cues)
+            for risk in RISKS:
+                if hits.get(f"risks.{risk}"):
+                    yield risk
+
+
+def _expand(norm: str, lexicon: CompiledLexicon) -> str:
+    """Expand chat shorthand (`q` -> `que`, `can't` -> `can not`) so lexicons list words once."""
+    if not lexicon.shorthand:
+        return norm
+    return _TOKEN.sub(lambda m: lexicon.shorthand.get(m.group(0), m.group(0)), norm)
+
+
+def _intents(
+    raw: str, norm: str, hits: _Hits, lexicon: CompiledLexicon, emoji: dict[str, list[str]]
+) -> frozenset[str]:
+    intents: set[str] = set()
+    if _RETWEET.match(raw):
+        intents.add("retweet")
+    tokens = _TOKEN.findall(norm)
+    fillers = lexicon.words.get("fillers", frozenset())
+    if all(token in fillers for token in tokens):
+        intents.add("vague")
+        hits.cues.append("vague:" + (" ".join(tokens) or "no words"))
+    if "?" in raw or hits.get("question", negatable=False) or hits.at_sentence_start("question_start"):
+        intents.add("question")
+    strong = hits.get("complaint")
+    weak = hits.get("complaint_weak")
+    demand = hits.get("demand")
+    tried = hits.get("already_tried")
+    if tried:
+        intents.add("already_tried")
+    if hits.get("own_account", negatable=False):
+        intents.add("own_account")
+    if strong and (hits.get("resolved") or (hits.get("howto", negatable=False) and not tried and not demand)):
+        hits.cues.append("complaint.downgraded:how-to or resolved")
+        weak, strong = weak + strong, []
+    if strong or (weak and (tried or demand)) or (demand and "own_account" in intents):
+        intents.add("complaint")
+    for intent in ("human_request", "sales", "spam", "joke"):
+        if hits.get(intent, negatable=intent != "spam"):
+            intents.add(intent)
+    if emoji.get("joke"):
+        intents.add("joke")
+    if emoji.get("spam") and ("http" in raw or "spam" in intents):
+        intents.add("spam")
+    if hits.get("praise"):
+        intents.add("praise")
+    return frozenset(intents)
+
+
+def _sentiment(
+    raw: str, hits: _Hits, intents: frozenset[str], emoji: dict[str, list[str]]
+) -> tuple[SentimentLabel, float]:
+    """Balance negative and positive evidence; irony turns praise words against the brand."""
+    negative = _W_NEGATIVE * len(hits.get("negative"))
+    negative += _W_EMOJI_NEG * len(emoji.get("negative", []))
+    if "complaint" in intents:
+        negative += _W_COMPLAINT
+    elif hits.get("complaint_weak"):
+        negative += _W_WEAK
+    letters = [ch for ch in raw if ch.isalpha()]
+    if len(letters) >= _SHOUT_MIN_LETTERS and sum(ch.isupper() for ch in letters) >= _SHOUT_RATIO * len(
+        letters
+    ):
+        negative += _W_SHOUT
+        hits.cues.append("shouting")
+    positive = _W_PRAISE * ("praise" in intents) + _W_POSITIVE * len(hits.get("positive"))
+    positive += _W_EMOJI_POS * len(emoji.get("positive", []))
+    ironic = emoji.get("sarcasm") or hits.get("sarcasm", negatable=False)
+    if negative and positive and ironic:
+        hits.cues.append("sarcasm")
+        negative, positive = negative + positive, 0.0
+    score = max(-1.0, min(1.0, (positive - negative) / (positive + negative + 1.0)))
+    if negative >= 1.0 and negative >= positive:
+        return "negative", score
+    if positive >= 1.0 and positive > negative:
+        return "positive", score
+    return "neutral", score

@@ -1,0 +1,35 @@
+"""HMAC request signing for the generic webhook (the payment-webhook scheme of FORMATS.md).
+
+`sha256=` + hex(HMAC-SHA256(secret, "{timestamp}.{raw body}")), with the timestamp within a
+window of the receiver's clock so a captured request cannot be replayed later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+
+class SignatureError(ValueError):
+    """The request is not provably from the holder of the secret; answer 401."""
+
+
+def sign(secret: str, timestamp: int | str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def verify(
+    secret: str, timestamp: str | None, signature: str | None, body: bytes, *, now: float, max_skew_s: int
+) -> None:
+    """Raise `SignatureError` unless the signature is valid and the timestamp is fresh."""
+    if not timestamp or not signature:
+        raise SignatureError("missing X-Centinela-Timestamp or X-Centinela-Signature header")
+    try:
+        signed_at = int(timestamp)
+    except ValueError as exc:
+        raise SignatureError("X-Centinela-Timestamp must be Unix seconds") from exc
+    if abs(now - signed_at) > max_skew_s:
+        raise SignatureError(f"timestamp is more than {max_skew_s} s away from the server clock")
+    if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip()):
+        raise SignatureError("signature does not match")

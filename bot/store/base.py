@@ -1,0 +1,154 @@
+"""The `Store` protocol: every durable thing the service keeps goes through it.
+
+Two implementations honour it (SQLite, the embedded default, and Redis) and one contract test
+suite runs against both, so the pipeline never knows which one it has. Everything that must
+survive a crash or be shared between workers lives here: the intake queue, dedupe window,
+decisions, outbox, dead letters, audit log, reservations (idempotency and rate guards), flags
+(the kill switch) and versioned records (cases, incidents, alerts, drafts, campaign steps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from bot.models import (
+    AuditEvent,
+    Claim,
+    DeadLetter,
+    Decision,
+    InboundMessage,
+    OutboxItem,
+    Record,
+)
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot be reached; the service refuses to start rather than run without it."""
+
+
+class StoreSettings(BaseModel):
+    """Behaviour shared by every store implementation."""
+
+    dedupe_window_s: float = 7 * 24 * 3600
+    visibility_timeout_s: float = 30.0
+    max_attempts: int = 5
+    retry_backoff_s: float = 2.0
+
+
+class Store(Protocol):
+    """Durable state behind the pipeline. All methods are coroutine-safe for many workers."""
+
+    settings: StoreSettings
+
+    async def open(self) -> None:
+        """Connect and prepare; raise `StoreUnavailable` with a readable reason if impossible."""
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> bool:
+        """True when the store answers; used by `/readyz`."""
+
+    async def clear(self) -> None:
+        """Remove everything in this store's namespace (tests and throw-away replays)."""
+
+    # --- intake -------------------------------------------------------------------------
+    async def enqueue(self, messages: Sequence[InboundMessage]) -> list[bool]:
+        """Durably store and queue messages; True per message that is new.
+
+        Returns only after the messages are durable. A message whose (channel, id) was seen
+        within the dedupe window is not queued again (False).
+        """
+
+    async def claim(self, consumer: str, count: int) -> list[Claim]:
+        """Hand up to `count` messages to `consumer`.
+
+        The consumer's own unacked claims (from before a restart) come first, then claims of
+        any consumer older than the visibility timeout, then new messages. A message claimed
+        more than `max_attempts` times is moved to the dead letters instead.
+        """
+
+    async def ack(self, claims: Sequence[Claim]) -> None:
+        """Processing finished: the messages leave the queue (they stay in the dedupe window)."""
+
+    async def release(self, claims: Sequence[Claim]) -> None:
+        """Give claims back untouched (graceful shutdown); they are redelivered at once."""
+
+    async def fail(self, claim: Claim, error: str) -> bool:
+        """Processing raised: retry later, or dead-letter after `max_attempts`. True if dead."""
+
+    async def queue_depth(self) -> int: ...
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]: ...
+
+    async def requeue_dead_letter(self, message_key: str) -> bool:
+        """Put a dead letter back on the queue with its attempts reset; False if unknown."""
+
+    async def get_message(self, message_key: str) -> InboundMessage | None: ...
+
+    # --- decisions ----------------------------------------------------------------------
+    async def save_decisions(self, decisions: Sequence[Decision]) -> None:
+        """Upsert by message key: a redelivered message overwrites, never duplicates."""
+
+    async def get_decision(self, message_key: str) -> Decision | None: ...
+
+    async def list_decisions(self, *, action: str | None = None, limit: int = 100) -> list[Decision]:
+        """Newest first."""
+
+    # --- outbox -------------------------------------------------------------------------
+    async def add_outbox(self, items: Sequence[OutboxItem]) -> list[bool]:
+        """Insert-if-absent on the idempotency key; True per item actually added."""
+
+    async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]:
+        """Pending items whose next attempt is due, oldest first."""
+
+    async def update_outbox(self, item: OutboxItem) -> None: ...
+
+    async def get_outbox(self, idempotency_key: str) -> OutboxItem | None: ...
+
+    async def list_outbox(self, *, status: str | None = None, limit: int = 100) -> list[OutboxItem]: ...
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """Items per status, every status present (zero when none)."""
+
+    # --- reservations, counters and flags -----------------------------------------------
+    async def reserve(self, key: str, *, now: datetime, until: datetime) -> bool:
+        """Set-if-absent with an expiry on the caller's clock (replays use simulated time).
+
+        True when the key was free (absent or expired at `now`) and is now held until `until`.
+        """
+
+    async def incr_window(self, key: str, *, now: datetime, window_s: float) -> int:
+        """Count one event in the fixed window containing `now`; returns the window's count."""
+
+    async def get_flag(self, name: str) -> str | None: ...
+
+    async def set_flag(self, name: str, value: str | None) -> None:
+        """None deletes the flag."""
+
+    # --- audit --------------------------------------------------------------------------
+    async def append_audit(self, events: Sequence[AuditEvent]) -> None: ...
+
+    async def list_audit(self, *, kind: str | None = None, limit: int = 100) -> list[AuditEvent]:
+        """Newest first."""
+
+    # --- versioned records --------------------------------------------------------------
+    async def put_record(
+        self, kind: str, record_id: str, data: dict[str, Any], *, only_if_absent: bool = False
+    ) -> bool:
+        """Create or overwrite (version + 1). With `only_if_absent`, False if it existed."""
+
+    async def get_record(self, kind: str, record_id: str) -> Record | None: ...
+
+    async def cas_record(
+        self, kind: str, record_id: str, *, expected_version: int, data: dict[str, Any]
+    ) -> bool:
+        """Write only if the stored version is `expected_version`: two approvers, one winner."""
+
+    async def list_records(self, kind: str, *, limit: int = 100) -> list[Record]:
+        """Newest first by last update."""
+
+    async def count_records(self, kind: str) -> int: ...

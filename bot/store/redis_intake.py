@@ -1,0 +1,134 @@
+"""The intake queue of `RedisStore`: a Redis Stream read by the consumer group `workers`.
+
+Why a stream: claims, redelivery after the visibility timeout and ack map onto XREADGROUP,
+XAUTOCLAIM and XACK, so a worker that dies holding messages loses nothing. Each operation is
+one Lua script (`redis_scripts`), so the stream, the attempt counts and the dead letters
+never disagree.
+
+Attempts count every hand-out (own pending re-read, reclaim, new), as in the SQLite store.
+They live in a hash keyed by message key, not in the stream's delivery counter, because
+`release` must give one back and a retried message re-added to the stream must keep its
+count. Each hand-out gets a fresh delivery id (`<entry id>#<claim seq>`); ack, release and
+fail with a superseded delivery id change nothing, as with the SQLite store's tokens.
+
+Ordering: a consumer's own pending entries first (stream order), then entries idle longer
+than the visibility timeout, released ones included (stream order, so a released message
+keeps its place), then new entries. Retries re-enter at the tail once their backoff is due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from bot.models import Claim, DeadLetter, InboundMessage
+from bot.store import redis_scripts as lua
+from bot.store.base import StoreSettings
+
+GROUP = "workers"
+RELEASED = "~released"  # holder consumer for released claims (see redis_scripts.RELEASE)
+NOT_ACKED = "not acknowledged within the visibility timeout ({timeout:g}s) after {attempts} attempts"
+Arg = str | int | float
+
+
+class RedisIntake:
+    """Enqueue, claim, ack, release, fail and dead letters for one namespace."""
+
+    def __init__(self, client: aioredis.Redis, namespace: str, settings: StoreSettings) -> None:
+        self._redis = client
+        self._ns = namespace
+        self.settings = settings
+        names = ("intake", "q:attempts", "q:tokens", "q:delayed", "q:parked", "dead", "dead:by_time", "q:seq")
+        self._keys = [f"{namespace}:{name}" for name in names]
+        self.stream, self._delayed, self._dead, self._dead_by_time = (self._keys[i] for i in (0, 3, 5, 6))
+        self._enqueue = client.register_script(lua.ENQUEUE)
+        self._claim = client.register_script(lua.CLAIM)
+        self._ack = client.register_script(lua.ACK)
+        self._release = client.register_script(lua.RELEASE)
+        self._fail = client.register_script(lua.FAIL)
+        self._requeue = client.register_script(lua.REQUEUE_DEAD)
+
+    async def ensure_group(self) -> None:
+        """Create the stream and its group; from id 0 so nothing added before is skipped."""
+        try:
+            await self._redis.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def enqueue(self, messages: Sequence[InboundMessage]) -> list[bool]:
+        if not messages:
+            return []
+        keys = [self.stream] + [f"{self._ns}:msg:{m.key}" for m in messages]
+        args: list[Arg] = [int(self.settings.dedupe_window_s * 1000)]
+        for message in messages:
+            args += [message.key, message.model_dump_json()]
+        flags: list[Any] = await self._enqueue(keys=keys, args=args)
+        return [bool(flag) for flag in flags]
+
+    async def claim(self, consumer: str, count: int) -> list[Claim]:
+        if count <= 0:
+            return []
+        timeout, max_attempts = self.settings.visibility_timeout_s, self.settings.max_attempts
+        error = NOT_ACKED.format(timeout=timeout, attempts=max_attempts)
+        args: list[Arg] = [GROUP, consumer, count, int(timeout * 1000), max_attempts, error]
+        rows: list[Any] = await self._claim(keys=self._keys, args=args)
+        return [
+            Claim(message=InboundMessage.model_validate_json(body), delivery_id=str(token), attempts=int(n))
+            for token, body, n in rows
+        ]
+
+    async def ack(self, claims: Sequence[Claim]) -> None:
+        if claims:
+            await self._ack(keys=self._keys, args=[GROUP, *_claim_args(claims)])
+
+    async def release(self, claims: Sequence[Claim]) -> None:
+        if claims:
+            await self._release(keys=self._keys, args=[GROUP, RELEASED, *_claim_args(claims)])
+
+    async def fail(self, claim: Claim, error: str) -> bool:
+        backoff_ms = int(self.settings.retry_backoff_s * 2 ** (claim.attempts - 1) * 1000)
+        args: list[Arg] = [GROUP, *_claim_args([claim]), error[:2000], self.settings.max_attempts]
+        args += [backoff_ms, claim.message.model_dump_json()]
+        return int(await self._fail(keys=self._keys, args=args)) == 1
+
+    async def queue_depth(self) -> int:
+        """Entries on the stream (claimed or not) plus retries waiting for their backoff."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xlen(self.stream)
+            pipe.zcard(self._delayed)
+            streamed, delayed = await pipe.execute()
+        return int(streamed) + int(delayed)
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        keys = as_strs(await self._redis.zrevrange(self._dead_by_time, 0, limit - 1))
+        return [DeadLetter.model_validate_json(b) for b in await hash_values(self._redis, self._dead, keys)]
+
+    async def requeue_dead_letter(self, message_key: str) -> bool:
+        return int(await self._requeue(keys=self._keys, args=[message_key])) == 1
+
+    async def get_message(self, message_key: str) -> InboundMessage | None:
+        body = await self._redis.get(f"{self._ns}:msg:{message_key}")
+        return None if body is None else InboundMessage.model_validate_json(body)
+
+
+def _claim_args(claims: Sequence[Claim]) -> list[Arg]:
+    args: list[Arg] = []
+    for claim in claims:
+        args += [claim.message.key, claim.delivery_id.split("#", 1)[0], claim.delivery_id]
+    return args
+
+
+def as_strs(values: Iterable[Any]) -> list[str]:
+    """Replies as text; the client decodes responses, so bytes only appear if misconfigured."""
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
+
+
+async def hash_values(client: aioredis.Redis, hash_key: str, fields: Sequence[str]) -> list[str]:
+    """HMGET in the given order, skipping fields deleted since the index was read."""
+    if not fields:
+        return []
+    return as_strs(v for v in await client.hmget(hash_key, list(fields)) if v is not None)

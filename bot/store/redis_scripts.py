@@ -1,0 +1,242 @@
+"""Lua scripts behind `RedisStore`: every multi-key change that must land whole runs as one.
+
+Why scripts rather than MULTI: a script runs atomically *and* can branch on what it reads
+(dedupe, claim tokens, versions), and Redis writes its effects to the AOF as one MULTI/EXEC
+block, so a crash never leaves half of one (a seen-marker without its stream entry, a claim
+without its attempt count). Times that drive the queue (backoff, dead-letter time) come
+from Redis `TIME`, the one clock every worker shares; reservations use the caller's clock.
+
+Queue scripts share one key layout (the order of `RedisIntake._keys`):
+stream, attempts (hash key→count), tokens (hash key→current delivery id), delayed (zset
+key→due ms), parked (hash key→body of messages off the stream: delayed or dead), dead
+(hash key→DeadLetter JSON), dead_by_time (zset key→failed ms), seq (claim counter).
+"""
+
+from __future__ import annotations
+
+_QUEUE_PRELUDE = """
+local stream, attempts_h, tokens_h, delayed_z, parked_h, dead_h, dead_z, seq_k = unpack(KEYS)
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- The DeadLetter JSON is assembled around the stored body so the message is never
+-- re-encoded by cjson (which would round large integers in `raw`).
+local function dead_letter(key, body, attempts, err, now)
+  local letter = '{"message":' .. body .. ',"attempts":' .. attempts .. ',"error":'
+    .. cjson.encode(err) .. ',"failed_at":' .. string.format('%.3f', now / 1000) .. '}'
+  redis.call('HSET', parked_h, key, body)
+  redis.call('HSET', dead_h, key, letter)
+  redis.call('ZADD', dead_z, now, key)
+  redis.call('HDEL', attempts_h, key)
+  redis.call('HDEL', tokens_h, key)
+end
+"""
+
+# KEYS: stream, msg:{key}...  ARGV: window_ms, then (key, body) per message.
+# The seen-marker doubles as the `get_message` copy; XADD goes first so that a failure
+# between the two can only cause a later duplicate, never a marker without an entry.
+ENQUEUE = """
+local out = {}
+for i = 2, #KEYS do
+  local key, body = ARGV[2 * i - 2], ARGV[2 * i - 1]
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    out[i - 1] = 0
+  else
+    redis.call('XADD', KEYS[1], '*', 'k', key, 'b', body)
+    redis.call('SET', KEYS[i], body, 'PX', ARGV[1])
+    out[i - 1] = 1
+  end
+end
+return out
+"""
+
+# ARGV: group, consumer, count, visibility_ms, max_attempts, dead-letter error.
+# Returns {delivery_id, body, attempts} per claim. Attempts live in `attempts_h`, not in the
+# stream's delivery counter, so that release can give one back and a retry re-added to the
+# stream keeps its count.
+CLAIM = (
+    _QUEUE_PRELUDE
+    + """
+local group, consumer = ARGV[1], ARGV[2]
+local want, visibility, max_attempts = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local now = now_ms()
+
+for _, key in ipairs(redis.call('ZRANGEBYSCORE', delayed_z, '-inf', now, 'LIMIT', 0, 1000)) do
+  local body = redis.call('HGET', parked_h, key)
+  redis.call('ZREM', delayed_z, key)
+  redis.call('HDEL', parked_h, key)
+  if body then redis.call('XADD', stream, '*', 'k', key, 'b', body) end
+end
+
+local entries = {}
+local function collect(list)
+  for _, e in ipairs(list) do
+    if e[2] then table.insert(entries, e) else redis.call('XACK', stream, group, e[1]) end
+  end
+end
+local function read(from, n)
+  local r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', n, 'STREAMS', stream, from)
+  if r then collect(r[1][2]) end
+end
+
+read('0', want)
+local cursor = '0-0'
+while #entries < want do
+  local r = redis.call('XAUTOCLAIM', stream, group, consumer, visibility, cursor, 'COUNT', want - #entries)
+  collect(r[2])
+  cursor = r[1]
+  if cursor == '0-0' then break end
+end
+if #entries < want then read('>', want - #entries) end
+
+local seq = redis.call('INCR', seq_k)
+local out = {}
+for _, e in ipairs(entries) do
+  local id, key, body = e[1], e[2][2], e[2][4]
+  local n = tonumber(redis.call('HGET', attempts_h, key) or '0')
+  if n >= max_attempts then
+    redis.call('XACK', stream, group, id)
+    redis.call('XDEL', stream, id)
+    dead_letter(key, body, n, ARGV[6], now)
+  else
+    local token = id .. '#' .. seq
+    redis.call('HSET', attempts_h, key, n + 1)
+    redis.call('HSET', tokens_h, key, token)
+    table.insert(out, {token, body, n + 1})
+  end
+end
+return out
+"""
+)
+
+# ARGV: group, then (key, entry id, delivery id) per claim. A stale delivery is ignored.
+ACK = (
+    _QUEUE_PRELUDE
+    + """
+for i = 2, #ARGV, 3 do
+  local key, id, token = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if redis.call('HGET', tokens_h, key) == token then
+    redis.call('XACK', stream, ARGV[1], id)
+    redis.call('XDEL', stream, id)
+    redis.call('HDEL', attempts_h, key)
+    redis.call('HDEL', tokens_h, key)
+  end
+end
+return 0
+"""
+)
+
+# ARGV: group, holder consumer, then (key, entry id, delivery id) per claim.
+# The entry stays where it is in the stream (order kept) but moves to a holder consumer
+# with an idle time as old as the epoch, so the next claim's XAUTOCLAIM takes it at once;
+# the attempt it cost is given back.
+RELEASE = (
+    _QUEUE_PRELUDE
+    + """
+local now = now_ms()
+for i = 3, #ARGV, 3 do
+  local key, id, token = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if redis.call('HGET', tokens_h, key) == token then
+    redis.call('XCLAIM', stream, ARGV[1], ARGV[2], 0, id, 'IDLE', now, 'JUSTID')
+    redis.call('HINCRBY', attempts_h, key, -1)
+    redis.call('HDEL', tokens_h, key)
+  end
+end
+return 0
+"""
+)
+
+# ARGV: group, key, entry id, delivery id, error, max_attempts, backoff_ms, fallback body.
+# Returns 1 dead-lettered, 0 parked for a retry, -1 stale delivery (nothing changed).
+FAIL = (
+    _QUEUE_PRELUDE
+    + """
+local key, id = ARGV[2], ARGV[3]
+if redis.call('HGET', tokens_h, key) ~= ARGV[4] then return -1 end
+local n = tonumber(redis.call('HGET', attempts_h, key) or '0')
+local entry = redis.call('XRANGE', stream, id, id)[1]
+local body = entry and entry[2][4] or ARGV[8]
+redis.call('XACK', stream, ARGV[1], id)
+redis.call('XDEL', stream, id)
+redis.call('HDEL', tokens_h, key)
+local now = now_ms()
+if n >= tonumber(ARGV[6]) then
+  dead_letter(key, body, n, ARGV[5], now)
+  return 1
+end
+redis.call('HSET', parked_h, key, body)
+redis.call('ZADD', delayed_z, now + tonumber(ARGV[7]), key)
+return 0
+"""
+)
+
+# ARGV: key. Back on the stream with attempts reset; 0 if not a dead letter.
+REQUEUE_DEAD = (
+    _QUEUE_PRELUDE
+    + """
+local key = ARGV[1]
+local body = redis.call('HGET', parked_h, key)
+if redis.call('HEXISTS', dead_h, key) == 0 or not body then return 0 end
+redis.call('HDEL', dead_h, key)
+redis.call('ZREM', dead_z, key)
+redis.call('HDEL', parked_h, key)
+redis.call('HDEL', attempts_h, key)
+redis.call('HDEL', tokens_h, key)
+redis.call('XADD', stream, '*', 'k', key, 'b', body)
+return 1
+"""
+)
+
+# KEYS: reservation. ARGV: now, until (caller's clock, epoch seconds), expiry_ms (wall clock,
+# garbage collection only: the comparison with the caller's `now` decides).
+RESERVE = """
+local held = redis.call('GET', KEYS[1])
+if held and tonumber(held) > tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+"""
+
+# KEYS: items hash, created zset, due zset, then one zset per status (OUTBOX_STATUSES order).
+# ARGV per item: key, json, status index (1-based), pending flag, next_attempt_at, created_at.
+OUTBOX_ADD = """
+local out = {}
+for i = 1, #ARGV, 6 do
+  local key = ARGV[i]
+  if redis.call('HSETNX', KEYS[1], key, ARGV[i + 1]) == 1 then
+    redis.call('ZADD', KEYS[2], ARGV[i + 5], key)
+    redis.call('ZADD', KEYS[3 + tonumber(ARGV[i + 2])], ARGV[i + 5], key)
+    if ARGV[i + 3] == '1' then redis.call('ZADD', KEYS[3], ARGV[i + 4], key) end
+    table.insert(out, 1)
+  else
+    table.insert(out, 0)
+  end
+end
+return out
+"""
+
+# Same KEYS; ARGV: key, json, status index, pending flag, next_attempt_at. Unknown key: no-op.
+# Listing order stays on the original creation time, as in the SQLite store.
+OUTBOX_UPDATE = """
+local key = ARGV[1]
+if redis.call('HEXISTS', KEYS[1], key) == 0 then return 0 end
+local created = redis.call('ZSCORE', KEYS[2], key) or '0'
+redis.call('HSET', KEYS[1], key, ARGV[2])
+for i = 4, #KEYS do redis.call('ZREM', KEYS[i], key) end
+redis.call('ZADD', KEYS[3 + tonumber(ARGV[3])], created, key)
+if ARGV[4] == '1' then redis.call('ZADD', KEYS[3], ARGV[5], key) else redis.call('ZREM', KEYS[3], key) end
+return 1
+"""
+
+# KEYS: bodies hash, versions hash, updated zset. ARGV: id, expected version, json, updated_at.
+# The version is the compare-and-set token: 0 means "must not exist yet".
+RECORD_WRITE = """
+local current = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if current ~= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[1], current + 1)
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+return 1
+"""

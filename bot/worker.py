@@ -1,0 +1,85 @@
+"""Workers: claim → decide → apply effects → save decisions → ack, at least once.
+
+A message is acked only after its decision and effects are written; a crash anywhere before
+that leaves the claim unacked, and the store redelivers it after the visibility timeout. Since
+effects are idempotent, the redelivery produces nothing twice. A message that raises is handed
+back with `fail` and ends in the dead letters after too many attempts, never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from bot.effects import EffectApplier
+from bot.models import Claim, Decision
+from bot.pipeline import Pipeline
+from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+
+DecisionHook = Callable[[Decision], None]
+
+
+class Worker:
+    """One consumer of the intake queue."""
+
+    def __init__(
+        self,
+        name: str,
+        store: Store,
+        pipeline: Pipeline,
+        applier: EffectApplier,
+        *,
+        batch_size: int = 64,
+        on_decision: DecisionHook | None = None,
+        on_effects: Callable[[], None] | None = None,
+    ) -> None:
+        self.name = name
+        self._store = store
+        self._pipeline = pipeline
+        self._applier = applier
+        self._batch_size = batch_size
+        self._on_decision = on_decision
+        self._on_effects = on_effects
+
+    async def run_once(self) -> int:
+        """Process one batch; returns how many messages were claimed."""
+        claims = await self._store.claim(self.name, self._batch_size)
+        if not claims:
+            return 0
+        decisions: list[Decision] = []
+        done: list[Claim] = []
+        for claim in claims:
+            try:
+                outcome = await self._pipeline.process(claim.message)
+                decisions.append(await self._applier.apply(outcome))
+                done.append(claim)
+            except Exception as exc:
+                log.exception("message %s failed (attempt %d)", claim.message.key, claim.attempts)
+                if await self._store.fail(claim, f"{type(exc).__name__}: {exc}"):
+                    log.error("message %s moved to dead letters", claim.message.key)
+        if decisions:
+            await self._store.save_decisions(decisions)
+            await self._store.ack(done)
+            for decision in decisions:
+                if self._on_decision is not None:
+                    self._on_decision(decision)
+            if self._on_effects is not None:
+                self._on_effects()
+        return len(claims)
+
+    async def run(self, stop: asyncio.Event, wake: asyncio.Event, idle_s: float = 0.2) -> None:
+        """Work until `stop`; the batch in hand is finished before returning (graceful shutdown)."""
+        while not stop.is_set():
+            try:
+                claimed = await self.run_once()
+            except Exception:
+                log.exception("worker %s pass failed; retrying", self.name)
+                claimed = 0
+            if claimed == 0:
+                wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), timeout=idle_s)

@@ -1,0 +1,41 @@
+"""`agent`: a person must handle it; the message joins the agent queue with what we know."""
+
+from __future__ import annotations
+
+from bot.context import MessageContext
+from bot.models import Action, Decision
+from responders.base import Effect, SaveRecord
+
+AGENT_QUEUE = "agent_queue"
+
+
+def agent_queue_entry(ctx: MessageContext, decision: Decision, *, why: str) -> SaveRecord:
+    """The queue entry a human agent sees: the message, the reason, and candidate articles."""
+    msg = ctx.message
+    return SaveRecord(
+        kind=AGENT_QUEUE,
+        record_id=msg.key,
+        data={
+            "status": "open",
+            "message_key": msg.key,
+            "channel": msg.channel,
+            "author": msg.author.handle,
+            "text": msg.text,
+            "language": ctx.language,
+            "reason": why,
+            "candidates": [c.model_dump() for c in decision.candidates],
+            "created_at": msg.created_at.isoformat(),
+        },
+    )
+
+
+class AgentResponder:
+    """Hand-over to a human: not in the KB, a sales lead, a request for a person, too vague.
+
+    No automatic reply: a holding message on every hand-over reads as a brush-off in public.
+    """
+
+    action: Action = "agent"
+
+    async def respond(self, ctx: MessageContext, decision: Decision) -> list[Effect]:
+        return [agent_queue_entry(ctx, decision, why=decision.reason)]

@@ -1,0 +1,65 @@
+"""The responder interface: decide what should happen, never do platform I/O.
+
+A responder turns a decided message into effects (a reply to publish, a record to keep). The
+effect applier gives every effect an idempotency key and writes it through the store, and the
+outbox publisher delivers replies through the channel adapter. Keeping responders free of I/O
+is what makes a redelivered message harmless and every responder testable as a pure function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.context import MessageContext
+from bot.models import AccountKind, Action, Channel, Decision
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Publish `text` on the message's own channel, threaded to it, as `account`.
+
+    `automatic` replies (robot account, no human approval) pass the embarrassment guards and
+    the kill switch; human-approved ones do not.
+    """
+
+    account: AccountKind
+    text: str
+    automatic: bool = True
+    purpose: str = "reply"
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    """Publish to a staff channel (Slack war-room, agent queue channel), keyed by `key`."""
+
+    key: str
+    channel: Channel
+    text: str
+    target: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveRecord:
+    """Keep a versioned record (case, alert, draft, agent-queue entry).
+
+    With `only_if_absent` a redelivery cannot overwrite what staff already changed.
+    """
+
+    kind: str
+    record_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+    only_if_absent: bool = True
+
+
+Effect = Reply | Notify | SaveRecord
+
+
+class Responder(Protocol):
+    """Handles the decisions of one action."""
+
+    action: Action
+
+    async def respond(self, ctx: MessageContext, decision: Decision) -> list[Effect]:
+        """Effects for this message; must not publish, call platforms or write the store."""

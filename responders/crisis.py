@@ -1,0 +1,48 @@
+"""`crisis`: a possible public crisis goes to the staff war-room; nothing is published by itself.
+
+The alert record is what the war-room (Slack, or the REST API and CLI without Slack) shows and
+acts on; creating it is idempotent per message, so a redelivery never raises a second alert.
+"""
+
+from __future__ import annotations
+
+from bot.context import MessageContext
+from bot.models import Action, Decision
+from responders.base import Effect, SaveRecord
+
+ALERT_KIND = "alert"
+
+
+def crisis_alert_id(message_key: str) -> str:
+    return f"crisis:{message_key}"
+
+
+class CrisisResponder:
+    """Raises one crisis alert per message, with why it was flagged and the author's reach."""
+
+    action: Action = "crisis"
+
+    async def respond(self, ctx: MessageContext, decision: Decision) -> list[Effect]:
+        msg = ctx.message
+        return [
+            SaveRecord(
+                kind=ALERT_KIND,
+                record_id=crisis_alert_id(msg.key),
+                data={
+                    "kind": "crisis",
+                    "status": "open",
+                    "message_key": msg.key,
+                    "message_id": msg.id,
+                    "channel": msg.channel,
+                    "author": msg.author.handle,
+                    "followers": msg.author.followers,
+                    "verified": msg.author.verified,
+                    "text": msg.text,
+                    "language": ctx.language,
+                    "why": decision.reason,
+                    "risks": sorted(ctx.risks),
+                    "at": ctx.now.isoformat(),
+                    "first_message_at": msg.created_at.isoformat(),
+                },
+            )
+        ]

@@ -1,0 +1,16 @@
+"""`monitor`: log for analytics only; nothing is published and nobody is asked to act."""
+
+from __future__ import annotations
+
+from bot.context import MessageContext
+from bot.models import Action, Decision
+from responders.base import Effect
+
+
+class MonitorResponder:
+    """Praise, chatter, spam and our own posts: the decision itself is the whole record."""
+
+    action: Action = "monitor"
+
+    async def respond(self, ctx: MessageContext, decision: Decision) -> list[Effect]:
+        return []

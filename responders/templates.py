@@ -1,0 +1,71 @@
+"""Every customer-facing text, per language, in one place.
+
+Translators edit this file only. Each template names its placeholders; `render` fills them
+and falls back to the KB's primary language when a language has no translation yet.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+ROBOT_LABEL: Final[dict[str, str]] = {
+    "es": "Respuesta automática",
+    "en": "Automatic reply",
+    "pt": "Resposta automática",
+}
+
+TEMPLATES: Final[dict[str, dict[str, str]]] = {
+    "answer": {
+        "es": "{handle}{summary} Más info: {title} {url}",
+        "en": "{handle}{summary} More: {title} {url}",
+        "pt": "{handle}{summary} Saiba mais: {title} {url}",
+    },
+    "answer_other_language": {
+        "es": "{handle}{summary} Artículo (en {article_language}): {title} {url}",
+        "en": "{handle}{summary} Article (in {article_language}): {title} {url}",
+        "pt": "{handle}{summary} Artigo (em {article_language}): {title} {url}",
+    },
+    "case_ack": {
+        "es": "{handle}Hemos abierto el caso {case_id} y un agente lo revisará. Te escribiremos por aquí.",
+        "en": "{handle}We opened case {case_id} and an agent will look into it. We'll follow up here.",
+        "pt": "{handle}Abrimos o caso {case_id} e um atendente vai analisar. Retornaremos por aqui.",
+    },
+    "incident_ack": {
+        "es": "{handle}Sabemos que hay una incidencia que afecta a tu zona ({incident_id}) "
+        "y ya trabajamos en ella. Te avisaremos cuando esté resuelta.",
+        "en": "{handle}We know about an incident affecting your area ({incident_id}) and are working on it. "
+        "We'll let you know when it's fixed.",
+        "pt": "{handle}Sabemos de uma ocorrência na sua região ({incident_id}) "
+        "e já estamos trabalhando nela. Avisaremos quando for resolvida.",
+    },
+}
+
+LANGUAGE_NAMES: Final[dict[str, dict[str, str]]] = {
+    "es": {"es": "español", "en": "inglés", "pt": "portugués"},
+    "en": {"es": "Spanish", "en": "English", "pt": "Portuguese"},
+    "pt": {"es": "espanhol", "en": "inglês", "pt": "português"},
+}
+
+FALLBACK_LANGUAGE: Final = "en"
+
+
+def render(name: str, lang: str, *, automatic: bool = True, **values: str) -> str:
+    """The template `name` in `lang` (or the fallback), prefixed with the robot label if automatic."""
+    texts = TEMPLATES[name]
+    language = lang if lang in texts else FALLBACK_LANGUAGE
+    body = texts[language].format(**values)
+    if not automatic:
+        return body
+    label = ROBOT_LABEL.get(language, ROBOT_LABEL[FALLBACK_LANGUAGE])
+    return f"[{label}] {body}"
+
+
+def language_name(code: str, in_language: str) -> str:
+    return LANGUAGE_NAMES.get(in_language, LANGUAGE_NAMES[FALLBACK_LANGUAGE]).get(code, code)
+
+
+def mention(handle: str, channel: str) -> str:
+    """Public replies address the author; e-mail, WhatsApp and webhooks need no @handle."""
+    if channel in ("twitter", "instagram") and handle.startswith("@"):
+        return handle + " "
+    return ""
