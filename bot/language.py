@@ -74,26 +74,265 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # (`no`, `ola`, `por favor`) are left out on purpose: they must not decide.
 _SHORT_CUES: Final[dict[str, frozenset[str]]] = {
     "es": frozenset(
-        ["hola", "buenas", "buenos", "dias", "tardes", "noches", "ayuda", "ayudaa", "auxilio", "gracias", "oigan", "oye", "porfa", "porfavor", "tengo", "problema", "que", "pasa", "alguien", "hay", "nadie", "senal", "internet", "si", "vale"]
+        [
+            "hola",
+            "buenas",
+            "buenos",
+            "dias",
+            "tardes",
+            "noches",
+            "ayuda",
+            "ayudaa",
+            "auxilio",
+            "gracias",
+            "oigan",
+            "oye",
+            "porfa",
+            "porfavor",
+            "tengo",
+            "problema",
+            "que",
+            "pasa",
+            "alguien",
+            "hay",
+            "nadie",
+            "senal",
+            "internet",
+            "si",
+            "vale",
+        ]
     ),
     "en": frozenset(
-        ["hi", "hello", "hey", "help", "thanks", "thank", "you", "pls", "please", "anyone", "there", "morning", "evening", "yes", "yo", "what", "wtf", "why", "hellooo", "ok", "okay"]
+        [
+            "hi",
+            "hello",
+            "hey",
+            "help",
+            "thanks",
+            "thank",
+            "you",
+            "pls",
+            "please",
+            "anyone",
+            "there",
+            "morning",
+            "evening",
+            "yes",
+            "yo",
+            "what",
+            "wtf",
+            "why",
+            "hellooo",
+            "ok",
+            "okay",
+        ]
     ),
     "pt": frozenset(
-        ["oi", "ola", "alo", "ajuda", "obrigado", "obrigada", "obg", "valeu", "vlw", "bom", "boa", "dia", "tarde", "noite", "sim", "alguem", "socorro", "nao", "tem", "ai", "tô", "to"]
+        [
+            "oi",
+            "ola",
+            "alo",
+            "ajuda",
+            "obrigado",
+            "obrigada",
+            "obg",
+            "valeu",
+            "vlw",
+            "bom",
+            "boa",
+            "dia",
+            "tarde",
+            "noite",
+            "sim",
+            "alguem",
+            "socorro",
+            "nao",
+            "tem",
+            "ai",
+            "tô",
+            "to",
+        ]
     ),
 }
 
 # Function words that are frequent in one language and rare or absent in the other two.
 _FUNCTION_WORDS: Final[dict[str, frozenset[str]]] = {
     "es": frozenset(
-        ["el", "la", "los", "las", "y", "del", "al", "es", "esta", "estoy", "hay", "pero", "muy", "yo", "tengo", "mi", "mis", "me", "nos", "lo", "le", "les", "una", "unos", "unas", "con", "cuando", "donde", "sin", "ya", "eso", "esto", "ese", "son", "fue", "hace", "puedo", "quiero", "vosotros", "ustedes", "usted", "su", "sus", "pues", "tambien", "solo", "otra", "otro", "como", "cual", "que", "de", "en", "por", "para", "se"]
+        [
+            "el",
+            "la",
+            "los",
+            "las",
+            "y",
+            "del",
+            "al",
+            "es",
+            "esta",
+            "estoy",
+            "hay",
+            "pero",
+            "muy",
+            "yo",
+            "tengo",
+            "mi",
+            "mis",
+            "me",
+            "nos",
+            "lo",
+            "le",
+            "les",
+            "una",
+            "unos",
+            "unas",
+            "con",
+            "cuando",
+            "donde",
+            "sin",
+            "ya",
+            "eso",
+            "esto",
+            "ese",
+            "son",
+            "fue",
+            "hace",
+            "puedo",
+            "quiero",
+            "vosotros",
+            "ustedes",
+            "usted",
+            "su",
+            "sus",
+            "pues",
+            "tambien",
+            "solo",
+            "otra",
+            "otro",
+            "como",
+            "cual",
+            "que",
+            "de",
+            "en",
+            "por",
+            "para",
+            "se",
+        ]
     ),
     "en": frozenset(
-        ["the", "and", "is", "are", "was", "were", "i", "my", "me", "you", "your", "it", "its", "to", "of", "for", "on", "with", "have", "has", "had", "can", "do", "does", "did", "how", "what", "why", "when", "where", "this", "that", "not", "no", "be", "been", "will", "would", "from", "at", "an", "our", "we", "they", "there", "just", "so", "if", "or", "but", "get", "got", "im", "dont", "cant"]
+        [
+            "the",
+            "and",
+            "is",
+            "are",
+            "was",
+            "were",
+            "i",
+            "my",
+            "me",
+            "you",
+            "your",
+            "it",
+            "its",
+            "to",
+            "of",
+            "for",
+            "on",
+            "with",
+            "have",
+            "has",
+            "had",
+            "can",
+            "do",
+            "does",
+            "did",
+            "how",
+            "what",
+            "why",
+            "when",
+            "where",
+            "this",
+            "that",
+            "not",
+            "no",
+            "be",
+            "been",
+            "will",
+            "would",
+            "from",
+            "at",
+            "an",
+            "our",
+            "we",
+            "they",
+            "there",
+            "just",
+            "so",
+            "if",
+            "or",
+            "but",
+            "get",
+            "got",
+            "im",
+            "dont",
+            "cant",
+        ]
     ),
     "pt": frozenset(
-        ["os", "as", "e", "do", "da", "dos", "das", "na", "nas", "no", "nos", "em", "um", "uma", "uns", "umas", "nao", "eu", "meu", "minha", "voce", "voces", "tem", "ta", "pra", "pro", "isso", "isto", "esse", "essa", "ele", "ela", "muito", "foi", "sao", "esta", "estou", "porque", "quando", "onde", "sem", "tambem", "so", "outra", "outro", "como", "qual", "que", "de", "por", "para", "se", "vou", "fiz"]
+        [
+            "os",
+            "as",
+            "e",
+            "do",
+            "da",
+            "dos",
+            "das",
+            "na",
+            "nas",
+            "no",
+            "nos",
+            "em",
+            "um",
+            "uma",
+            "uns",
+            "umas",
+            "nao",
+            "eu",
+            "meu",
+            "minha",
+            "voce",
+            "voces",
+            "tem",
+            "ta",
+            "pra",
+            "pro",
+            "isso",
+            "isto",
+            "esse",
+            "essa",
+            "ele",
+            "ela",
+            "muito",
+            "foi",
+            "sao",
+            "esta",
+            "estou",
+            "porque",
+            "quando",
+            "onde",
+            "sem",
+            "tambem",
+            "so",
+            "outra",
+            "outro",
+            "como",
+            "qual",
+            "que",
+            "de",
+            "por",
+            "para",
+            "se",
+            "vou",
+            "fiz",
+        ]
     ),
 }
 # Words present in two languages' lists count for neither; kept separate so the lists above
@@ -145,14 +384,14 @@ class LanguageDetector:
         if unknown:
             raise ValueError(f"unsupported language codes: {unknown}")
         self._lingua = (
-            LanguageDetectorBuilder.from_iso_codes_639_1(*isos).with_preloaded_language_models().build()
+            LanguageDetectorBuilder.from_iso_codes_639_1(*[iso for iso in isos if iso is not None])
+            .with_preloaded_language_models()
+            .build()
             if len(codes) > 1
             else None
         )
         self._cues = {code: _SHORT_CUES.get(code, frozenset()) for code in codes}
-        self._function_words = {
-            code: _FUNCTION_WORDS.get(code, frozenset()) - _SHARED for code in codes
-        }
+        self._function_words = {code: _FUNCTION_WORDS.get(code, frozenset()) - _SHARED for code in codes}
 
     def detect(self, text: str, preferred: str | None = None) -> LanguageGuess:
         """Guess the language of `text`; `preferred` is the author's known preference, if any."""
@@ -184,8 +423,8 @@ class LanguageDetector:
         """
         votes = {code: sum(w in cues for w in words) for code, cues in self._cues.items()}
         best = max(votes.values(), default=0)
-        winners = [code for code, n in votes.items() if n == best]
-        if best > 0 and len(winners) == 1:
+        winners = [code for code, n in votes.items() if n == best and best > 0]
+        if len(winners) == 1:
             return LanguageGuess(winners[0], 0.8, "short-text")
         if pref is not None:
             return LanguageGuess(pref, 0.6 if pref in winners else 0.5, "preference")

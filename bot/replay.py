@@ -59,6 +59,8 @@ async def run_replay(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Feed `messages` (sorted by time) through a fresh runtime; returns the FORMATS.md report."""
+    # One worker: event-time detectors (spikes) then see the messages in their recorded order.
+    settings = settings.model_copy(update={"workers": 1})
     run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     folder = settings.data_dir / "replays"
     store = build_store(settings, namespace=f"replay-{run_id}", sqlite_path=folder / f"{run_id}.sqlite3")

@@ -44,6 +44,7 @@ class Extensions:
     analysers: list[Analyser] = field(default_factory=list)
     watchers: list[Watcher] = field(default_factory=list)
     responders: dict[Action, Responder] = field(default_factory=dict)
+    brands: list[str] = field(default_factory=list)
 
 
 def build_pipeline(
@@ -52,7 +53,10 @@ def build_pipeline(
     """The decision pipeline as configured; a bad rules file raises `RulesError` here, at start-up."""
     ext = extensions or Extensions()
     directory = AccountDirectory(
-        settings.own_accounts, settings.bot_accounts, influencer_followers=settings.influencer_followers
+        settings.own_accounts,
+        settings.bot_accounts,
+        influencer_followers=settings.influencer_followers,
+        brands=ext.brands,
     )
     detector = LanguageDetector(settings.languages, settings.default_language)
     responders: dict[Action, Responder] = {

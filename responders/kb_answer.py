@@ -22,10 +22,18 @@ class KbAnswerResponder:
         if article is None:
             return []
         handle = mention(ctx.message.author.handle, ctx.message.channel)
-        values: dict[str, str] = {"handle": handle, "summary": "", "title": article.title, "url": article.url}
         if article.lang and article.lang != ctx.language:
-            values["article_language"] = language_name(article.lang, ctx.language)
-            text = render("answer_other_language", ctx.language, **values)
+            text = render(
+                "answer_other_language",
+                ctx.language,
+                handle=handle,
+                summary="",
+                title=article.title,
+                url=article.url,
+                article_language=language_name(article.lang, ctx.language),
+            )
         else:
-            text = render("answer", ctx.language, **values)
+            text = render(
+                "answer", ctx.language, handle=handle, summary="", title=article.title, url=article.url
+            )
         return [Reply(account="robot", text=text, purpose="answer")]

@@ -18,14 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 # ISO 639-1 codes. A trailing "-xx" is taken for a language suffix only if it is one of these, so
 # that ids such as "kb-tv" or "kb-5g" keep their last part.
-ISO_639_1: frozenset[str] = frozenset(
+_ISO_639_1_CODES = (
     "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy "
     "da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu "
     "hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb "
     "lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om "
     "or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw "
-    "ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu".split()
+    "ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu"
 )
+ISO_639_1: frozenset[str] = frozenset(_ISO_639_1_CODES.split())
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 
@@ -164,7 +165,9 @@ def load_articles(folder: Path) -> LoadResult:
             result.errors.append(LoadError(path, f"cannot read: {exc.strerror or exc}"))
             continue
         if article.id in owners:
-            result.errors.append(LoadError(path, f"duplicate id {article.id!r}, already used by {owners[article.id]}"))
+            result.errors.append(
+                LoadError(path, f"duplicate id {article.id!r}, already used by {owners[article.id]}")
+            )
             continue
         owners[article.id] = path
         result.articles.append(article)

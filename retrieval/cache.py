@@ -87,7 +87,9 @@ class CachedVectors:
         return path if path.is_file() else None
 
 
-def read_cache(cache_dir: Path, embedder: EmbedderIdentity, chunking: ChunkingIdentity) -> CachedVectors | None:
+def read_cache(
+    cache_dir: Path, embedder: EmbedderIdentity, chunking: ChunkingIdentity
+) -> CachedVectors | None:
     """The cached vectors if they were made the same way as now wanted, else None (and why, logged)."""
     manifest_path = cache_dir / MANIFEST
     if not manifest_path.is_file():
@@ -95,7 +97,9 @@ def read_cache(cache_dir: Path, embedder: EmbedderIdentity, chunking: ChunkingId
     try:
         manifest = Manifest.model_validate_json(manifest_path.read_bytes())
     except (OSError, ValidationError) as exc:
-        log.warning("kb cache: unreadable manifest, rebuilding", extra={"path": str(manifest_path), "error": str(exc)})
+        log.warning(
+            "kb cache: unreadable manifest, rebuilding", extra={"path": str(manifest_path), "error": str(exc)}
+        )
         return None
     if manifest.format != CACHE_FORMAT or manifest.embedder != embedder or manifest.chunking != chunking:
         log.info(
@@ -149,4 +153,3 @@ def _atomic_write(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-

@@ -125,7 +125,11 @@ def _units(text: str, max_chars: int) -> Iterable[str]:
 def _merge_short(pieces: list[str], config: ChunkingConfig) -> list[str]:
     merged: list[str] = []
     for piece in pieces:
-        if merged and len(merged[-1]) < config.min_chars and len(merged[-1]) + 1 + len(piece) <= config.max_chars:
+        if (
+            merged
+            and len(merged[-1]) < config.min_chars
+            and len(merged[-1]) + 1 + len(piece) <= config.max_chars
+        ):
             merged[-1] = f"{merged[-1]}\n{piece}"
         else:
             merged.append(piece)

@@ -54,7 +54,7 @@ def kb_search(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Print the k articles nearest to `text` as a table (score, article id, lang, title)."""
+    """Print the k articles nearest to `text`: ranking score, best chunk score, article id, lang, title."""
     out = out or sys.stdout
     kb = _load(folder, cache_dir, embedder, err or sys.stderr)
     if kb is None or not len(kb):
@@ -66,16 +66,21 @@ def kb_search(
 def format_hits(hits: list[ArticleHit]) -> str:
     if not hits:
         return "no matching article"
-    rows = [("score", "article", "lang", "title")]
-    rows += [(f"{hit.score:.3f}", hit.article_id, hit.lang, hit.title) for hit in hits]
-    widths = [max(len(row[col]) for row in rows) for col in range(3)]
+    # `score` is what hits are ranked by (rank_score); `best` is the best single chunk's similarity.
+    rows = [("score", "best", "article", "lang", "title")]
+    rows += [(f"{h.rank_score:.3f}", f"{h.score:.3f}", h.article_id, h.lang, h.title) for h in hits]
+    widths = [max(len(row[col]) for row in rows) for col in range(4)]
     return "\n".join(
-        "  ".join([*(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)), row[3]]).rstrip()
+        "  ".join(
+            [*(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)), row[4]]
+        ).rstrip()
         for row in rows
     )
 
 
-def _load(folder: Path, cache_dir: Path | None, embedder: Embedder | None, err: TextIO) -> KnowledgeBase | None:
+def _load(
+    folder: Path, cache_dir: Path | None, embedder: Embedder | None, err: TextIO
+) -> KnowledgeBase | None:
     try:
         kb = KnowledgeBase.build(folder, embedder or UsemEmbedder(), cache_dir=cache_dir)
     except FileNotFoundError as exc:

@@ -31,9 +31,20 @@ class IndexConfig:
     ef_search: int = 64
     hnsw_m: int = 32
     ef_construction: int = 40
+    # OpenMP threads for a search of a few queries. One is fastest and steadiest when many worker
+    # threads search at once (measured at 10k chunks on 2 busy cores: p99 1 ms with 1 thread,
+    # 21 ms with 2). Batches of `batch_queries` or more use FAISS's default.
+    search_threads: int = 1
+    batch_queries: int = 16
 
     def __post_init__(self) -> None:
-        if self.flat_threshold < 0 or self.ef_search < 1 or self.hnsw_m < 2 or self.ef_construction < 1:
+        if (
+            self.flat_threshold < 0
+            or self.ef_search < 1
+            or self.hnsw_m < 2
+            or self.ef_construction < 1
+            or self.search_threads < 1
+        ):
             raise ValueError(f"invalid index configuration: {self}")
 
     def kind_for(self, n_vectors: int) -> IndexKind:
@@ -103,7 +114,17 @@ class VectorIndex:
         if k <= 0 or not len(queries):
             empty = (len(queries), 0)
             return SearchResult(np.zeros(empty, dtype=np.float32), np.zeros(empty, dtype=np.int64))
-        scores, ids = self._index.search(queries, k)
+        if len(queries) >= self.config.batch_queries:
+            scores, ids = self._index.search(queries, k)
+        else:
+            # OpenMP's thread count is per calling thread (libgomp): set it for this search only, so
+            # the same worker thread still builds indexes with every core afterwards.
+            previous = faiss.omp_get_max_threads()
+            faiss.omp_set_num_threads(self.config.search_threads)
+            try:
+                scores, ids = self._index.search(queries, k)
+            finally:
+                faiss.omp_set_num_threads(previous)
         return SearchResult(np.asarray(scores, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 
 

@@ -20,7 +20,7 @@ from retrieval.articles import Article
 from retrieval.chunking import ChunkingConfig
 from retrieval.embedders import Embedder
 from retrieval.index import IndexConfig
-from retrieval.knowledge_base import DEFAULT_TOP_N, ArticleHit, KnowledgeBase
+from retrieval.knowledge_base import DEFAULT_SECOND_WEIGHT, DEFAULT_TOP_N, ArticleHit, KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -98,15 +98,31 @@ class AsyncKnowledgeBase:
         """The current snapshot. Hold on to it to make several calls against one consistent base."""
         return self._kb
 
-    async def search(self, text: str, k: int = 5, *, top_n: int = DEFAULT_TOP_N) -> list[ArticleHit]:
+    async def search(
+        self,
+        text: str,
+        k: int = 5,
+        *,
+        top_n: int = DEFAULT_TOP_N,
+        second_weight: float = DEFAULT_SECOND_WEIGHT,
+    ) -> list[ArticleHit]:
+        """`KnowledgeBase.search` in a worker thread, on the snapshot current when called."""
         kb = self._kb
-        return await asyncio.to_thread(kb.search, text, k, top_n=top_n)
+        return await asyncio.to_thread(kb.search, text, k, top_n=top_n, second_weight=second_weight)
 
     async def search_many(
-        self, texts: Sequence[str], k: int = 5, *, top_n: int = DEFAULT_TOP_N
+        self,
+        texts: Sequence[str],
+        k: int = 5,
+        *,
+        top_n: int = DEFAULT_TOP_N,
+        second_weight: float = DEFAULT_SECOND_WEIGHT,
     ) -> list[list[ArticleHit]]:
+        """Several texts with one embedding call: cheaper per text when a batch is at hand."""
         kb = self._kb
-        return await asyncio.to_thread(kb.search_many, list(texts), k, top_n=top_n)
+        return await asyncio.to_thread(
+            kb.search_many, list(texts), k, top_n=top_n, second_weight=second_weight
+        )
 
     def article(self, article_id: str) -> Article | None:
         return self._kb.article(article_id)
@@ -157,5 +173,7 @@ def _build(
     # The state is taken before reading the articles: an edit made during the build then shows
     # up as a change at the next poll instead of being missed.
     state = folder_state(folder)
-    kb = KnowledgeBase.build(folder, embedder, cache_dir=cache_dir, chunking=chunking, index_config=index_config)
+    kb = KnowledgeBase.build(
+        folder, embedder, cache_dir=cache_dir, chunking=chunking, index_config=index_config
+    )
     return kb, state

@@ -1,26 +1,17 @@
-"""Cue lexicons for `bot.signals`: YAML data per language, compiled once into regular expressions.
+"""Cue lexicons for `bot.signals`: YAML data per language, compiled once at start-up.
 
 The lexicons live in YAML (`es.yaml`, `en.yaml`, `pt.yaml`, plus `common.yaml` for emoji and
 names that mean the same in every language) so that care staff can read and extend them without
-touching Python. Patterns are written in a small phrase syntax instead of raw regular
-expressions because most of them are plain words, and a phrase stays readable for reviewers:
+touching Python; the phrase syntax is described in `bot.lexicons.phrases`.
 
-* words in order, separated by anything that is not a letter or digit: `sin internet`;
-* `word*` matches any ending (inflections): `cobr*` = cobro, cobraron, cobráis...;
-* `a/b/c` alternatives for one word: `no/nunca vino`;
-* `[word]` an optional word (alternatives allowed: `[me/nos]`);
-* `..` up to three words of anything, `...` up to six: `cable* .. colgando`;
-* `<n>` a number: `<n> veces`;
-* a pattern starting with `re:` is a raw regular expression over the normalised text.
-
-Patterns and texts are compared after `normalise`: lower case, accents removed, letters
-repeated three or more times collapsed (`ayudaaa` = `ayuda`), so lexicons list a word once.
+Each YAML file has `patterns` (category -> phrases; `risks` nests one level:
+`risks.safety`), `words` (plain word sets such as `negators` and `fillers`) and `shorthand`
+(chat abbreviations expanded before matching).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -28,138 +19,83 @@ from typing import Any, Final
 
 import yaml
 
+from bot.lexicons.phrases import ALWAYS, compile_pattern, normalise, trigger_words
+
 __all__ = [
-    "CategoryMatcher",
     "CompiledLexicon",
+    "Scan",
     "available_languages",
     "compile_pattern",
     "load_lexicon",
+    "load_risk_lexicon",
     "normalise",
-    "text_words",
 ]
 
-_W: Final = "[a-z0-9]"
-_SEP: Final = "[^a-z0-9]+"
-_REPEATS = re.compile(r"([a-z])\1{2,}")
-
-
-def normalise(text: str) -> str:
-    """Lower-case, strip accents, collapse letter runs: the form both lexicons and texts take."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _REPEATS.sub(r"\1", folded)
-
-
-def _word(token: str) -> str:
-    alternatives = []
-    for alt in token.split("/"):
-        if alt == "<n>":
-            alternatives.append("[0-9]+(?:[.,][0-9]+)?")
-        elif alt.endswith("*"):
-            alternatives.append(re.escape(alt[:-1]) + f"{_W}*")
-        else:
-            alternatives.append(re.escape(alt))
-    return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-
-
-def compile_pattern(pattern: str) -> str:
-    """Translate one phrase pattern (syntax in the module docstring) to a regular expression."""
-    if pattern.startswith("re:"):
-        return pattern[3:].strip()
-    tokens = normalise(pattern).split()
-    broken = [t for t in tokens if t.startswith("[") != t.endswith("]")]
-    if broken:
-        raise ValueError(f"optional words may not contain spaces: {pattern!r}")
-    out: list[str] = []
-    for index, token in enumerate(tokens):
-        last = index == len(tokens) - 1
-        if token in ("..", "..."):
-            out.append(f"(?:{_W}+{_SEP}){{0,{3 if token == '..' else 6}}}")
-        elif token.startswith("[") and token.endswith("]"):
-            word = _word(token[1:-1])
-            out.append(f"(?:{_SEP}{word})?" if last and index else f"(?:{word}{_SEP})?")
-        else:
-            out.append(_word(token) + ("" if last else _SEP))
-    if len(tokens) > 1 and tokens[-1].startswith("[") and out[-2].endswith(_SEP):
-        out[-2] = out[-2].removesuffix(_SEP)
-    body = "".join(out)
-    return f"(?<!{_W}){body}(?!{_W})"
-
-
-_TRIGGER = re.compile(r"[a-z0-9]+")
-_ALWAYS: Final = ""
-
-
-def _trigger(pattern: str) -> tuple[str, ...]:
-    """Words that must occur in a text for `pattern` to match (`word*` gives a prefix `word*`).
-
-    Matching every pattern of a category against every text costs about a millisecond;
-    looking up the first mandatory word of each pattern in the text's word set first, then
-    running only the few candidate patterns, costs a few microseconds. `("",)` = always run.
-    """
-    if pattern.startswith("re:"):
-        return (_ALWAYS,)
-    for token in normalise(pattern).split():
-        if token in ("..", "...") or token.startswith("["):
-            continue
-        keys: list[str] = []
-        for alt in token.split("/"):
-            lead = _TRIGGER.match(alt)
-            if alt == "<n>":
-                keys.append("<n>")
-            elif lead is None:
-                return (_ALWAYS,)
-            elif lead.group(0) == alt:
-                keys.append(alt)
-            else:
-                keys.append(lead.group(0) + "*")
-        return tuple(keys)
-    return (_ALWAYS,)
+_PREFIX_KEY: Final = 2
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
-class CategoryMatcher:
-    """The compiled patterns of one category, indexed by the word that triggers each."""
+class CompiledLexicon:
+    """One language's cues, ready to match against a normalised text.
 
-    regexes: tuple[re.Pattern[str], ...]
-    exact: Mapping[str, tuple[int, ...]]
-    prefixes: tuple[tuple[str, int], ...]
-    always: tuple[int, ...]
+    `regexes` holds the compiled patterns of each category; `exact`, `prefixes` and `always`
+    index them by trigger word over all categories, so that one pass over a text's words finds
+    the few patterns worth running. Immutable: share one instance between threads.
+    """
 
-    @classmethod
-    def build(cls, category: str, patterns: Iterable[str]) -> CategoryMatcher:
-        regexes: list[re.Pattern[str]] = []
-        exact: dict[str, list[int]] = {}
-        prefixes: list[tuple[str, int]] = []
-        always: list[int] = []
-        for index, pattern in enumerate(dict.fromkeys(patterns)):
-            try:
-                regexes.append(re.compile(compile_pattern(pattern)))
-            except (re.error, ValueError) as exc:
-                raise ValueError(f"bad pattern {pattern!r} in lexicon category {category!r}: {exc}") from exc
-            for key in _trigger(pattern):
-                if key == _ALWAYS:
-                    always.append(index)
-                elif key.endswith("*"):
-                    prefixes.append((key[:-1], index))
-                else:
-                    exact.setdefault(key, []).append(index)
-        return cls(
-            tuple(regexes),
-            {key: tuple(dict.fromkeys(v)) for key, v in exact.items()},
-            tuple(prefixes),
-            tuple(dict.fromkeys(always)),
-        )
+    lang: str
+    regexes: Mapping[str, tuple[re.Pattern[str], ...]]
+    exact: Mapping[str, tuple[tuple[str, int], ...]]
+    prefixes: Mapping[str, tuple[tuple[str, str, int], ...]]
+    always: Mapping[str, tuple[int, ...]]
+    words: Mapping[str, frozenset[str]]
+    shorthand: Mapping[str, str]
+    emoji: Mapping[str, frozenset[str]]
+    shorthand_re: re.Pattern[str] | None = None
 
-    def finditer(self, text: str, words: frozenset[str]) -> list[re.Match[str]]:
-        """Non-overlapping matches, leftmost first, longest first at the same position."""
-        candidates = set(self.always)
-        for word in words:
-            candidates.update(self.exact.get(word, ()))
+    def expand(self, text: str) -> str:
+        """Expand chat shorthand (`q` -> `que`, `can't` -> `can not`) in a normalised text."""
+        if self.shorthand_re is None:
+            return text
+        return self.shorthand_re.sub(lambda m: self.shorthand[m.group(0)], text)
+
+    def scan(self, text: str) -> Scan:
+        """Index a normalised text once; then `Scan.find` each category cheaply."""
+        candidates: dict[str, set[int]] = {c: set(i) for c, i in self.always.items()}
+        words = set(_WORDS.findall(text))
         if any(word.isdigit() for word in words):
-            candidates.update(self.exact.get("<n>", ()))
-        candidates.update(i for prefix, i in self.prefixes if any(w.startswith(prefix) for w in words))
-        found = [m for i in candidates for m in self.regexes[i].finditer(text) if m.group(0).strip()]
+            words.add("<n>")
+        for word in words:
+            for category, index in self.exact.get(word, ()):
+                candidates.setdefault(category, set()).add(index)
+            for prefix, category, index in self.prefixes.get(word[:_PREFIX_KEY], ()):
+                if word.startswith(prefix):
+                    candidates.setdefault(category, set()).add(index)
+        return Scan(self, text, candidates)
+
+    def find(self, category: str, text: str) -> list[re.Match[str]]:
+        """Matches of one category; use `scan` when reading many categories of one text."""
+        return self.scan(text).find(category)
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """A normalised text with, per category, the patterns its words make possible."""
+
+    lexicon: CompiledLexicon
+    text: str
+    candidates: Mapping[str, set[int]]
+
+    def find(self, category: str) -> list[re.Match[str]]:
+        """Non-overlapping matches, leftmost first, longest first at the same position."""
+        regexes = self.lexicon.regexes.get(category, ())
+        found = [
+            match
+            for index in self.candidates.get(category, ())
+            for match in regexes[index].finditer(self.text)
+            if match.group(0).strip()
+        ]
         found.sort(key=lambda m: (m.start(), -m.end()))
         kept: list[re.Match[str]] = []
         for match in found:
@@ -168,32 +104,49 @@ class CategoryMatcher:
         return kept
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledLexicon:
-    """One language's cues, ready to match against a normalised text.
+class _Builder:
+    """Accumulates compiled patterns and their trigger index while a lexicon loads."""
 
-    `patterns`: one matcher per category (`complaint`, `risks.safety`...).
-    `words`: plain word sets (`negators`, `fillers`...). `shorthand`: chat abbreviations
-    expanded before matching (`q` -> `que`). `emoji`: emoji sets shared by all languages.
-    """
+    def __init__(self) -> None:
+        self.regexes: dict[str, tuple[re.Pattern[str], ...]] = {}
+        self.exact: dict[str, list[tuple[str, int]]] = {}
+        self.prefixes: dict[str, list[tuple[str, str, int]]] = {}
+        self.always: dict[str, list[int]] = {}
 
-    lang: str
-    patterns: Mapping[str, CategoryMatcher]
-    words: Mapping[str, frozenset[str]]
-    shorthand: Mapping[str, str]
-    emoji: Mapping[str, frozenset[str]]
+    def add(self, category: str, patterns: Iterable[str]) -> None:
+        compiled: list[re.Pattern[str]] = []
+        for index, pattern in enumerate(dict.fromkeys(patterns)):
+            try:
+                compiled.append(re.compile(compile_pattern(pattern)))
+            except (re.error, ValueError) as exc:
+                raise ValueError(f"bad pattern {pattern!r} in lexicon category {category!r}: {exc}") from exc
+            for key in trigger_words(pattern):
+                if key.endswith("*") and len(key) > _PREFIX_KEY:
+                    self.prefixes.setdefault(key[:_PREFIX_KEY], []).append((key[:-1], category, index))
+                elif key == ALWAYS or key.endswith("*"):
+                    self.always.setdefault(category, []).append(index)
+                else:
+                    self.exact.setdefault(key, []).append((category, index))
+        self.regexes[category] = tuple(compiled)
 
-    def find(self, category: str, text: str, words: frozenset[str] | None = None) -> list[re.Match[str]]:
-        """Matches of `category` in a normalised text; pass `words` when calling many times."""
-        matcher = self.patterns.get(category)
-        if matcher is None:
-            return []
-        return matcher.finditer(text, words if words is not None else text_words(text))
-
-
-def text_words(text: str) -> frozenset[str]:
-    """The word set used to pick candidate patterns: compute once per normalised text."""
-    return frozenset(_TRIGGER.findall(text))
+    def build(
+        self,
+        lang: str,
+        words: Mapping[str, frozenset[str]],
+        shorthand: Mapping[str, str],
+        emoji: Mapping[str, frozenset[str]],
+    ) -> CompiledLexicon:
+        return CompiledLexicon(
+            lang=lang,
+            regexes=self.regexes,
+            exact={key: tuple(value) for key, value in self.exact.items()},
+            prefixes={key: tuple(value) for key, value in self.prefixes.items()},
+            always={key: tuple(dict.fromkeys(value)) for key, value in self.always.items()},
+            words=words,
+            shorthand=shorthand,
+            emoji=emoji,
+            shorthand_re=_shorthand_re(shorthand),
+        )
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -204,6 +157,13 @@ def _read(name: str) -> dict[str, Any]:
     return data
 
 
+def _text(item: object, where: str) -> str:
+    """YAML reads a bare `no` or `on` as a boolean: refuse anything that is not a string."""
+    if not isinstance(item, str):
+        raise ValueError(f"lexicon entry {item!r} in {where!r} is not a string: quote it")
+    return item
+
+
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, list[str]]:
     """`risks: {safety: [...]}` becomes category `risks.safety`."""
     flat: dict[str, list[str]] = {}
@@ -212,7 +172,7 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, list[str]]:
         if isinstance(value, Mapping):
             flat.update(_flatten(value, f"{name}."))
         elif isinstance(value, list):
-            flat[name] = [str(item) for item in value]
+            flat[name] = [_text(item, name) for item in value]
         else:
             raise ValueError(f"lexicon category {name!r} must be a list or a mapping")
     return flat
@@ -227,25 +187,53 @@ def available_languages() -> frozenset[str]:
     )
 
 
+def _shorthand_re(shorthand: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not shorthand:
+        return None
+    keys = sorted(shorthand, key=len, reverse=True)
+    return re.compile(r"(?<![a-z0-9'])(?:" + "|".join(map(re.escape, keys)) + r")(?![a-z0-9'])")
+
+
+def load_risk_lexicon(langs: Iterable[str]) -> CompiledLexicon:
+    """The `risks.*` categories of several languages in one lexicon.
+
+    Risks are looked for in every configured language whatever the detected one (a missed
+    crisis costs more than a false alarm), and one merged scan is cheaper than one per language.
+    """
+    common = _flatten(_read("common").get("patterns", {}))
+    merged: dict[str, list[str]] = {}
+    for lang in langs:
+        for category, patterns in _flatten(_read(lang).get("patterns", {})).items():
+            if category.startswith("risks."):
+                merged.setdefault(category, []).extend(patterns)
+    builder = _Builder()
+    for category in sorted(set(merged) | {c for c in common if c.startswith("risks.")}):
+        builder.add(category, [*merged.get(category, []), *common.get(category, [])])
+    return builder.build("+".join(langs), {}, {}, {})
+
+
 def load_lexicon(lang: str) -> CompiledLexicon:
     """Load `<lang>.yaml` merged with `common.yaml`.
 
-    Called once per reader at start-up; the result is immutable and can be shared between
-    threads. A bad pattern fails here, loudly, not at the first message.
+    Called once per reader at start-up. A bad pattern fails here, loudly, naming the pattern,
+    not at the first message.
     """
+    if lang not in available_languages():
+        raise ValueError(f"no lexicon for language {lang!r}; have {sorted(available_languages())}")
     common = _read("common")
     own = _read(lang)
     own_patterns = _flatten(own.get("patterns", {}))
     shared_patterns = _flatten(common.get("patterns", {}))
-    patterns: dict[str, CategoryMatcher] = {}
+    builder = _Builder()
     for category in sorted(set(own_patterns) | set(shared_patterns)):
-        entries = [*own_patterns.get(category, []), *shared_patterns.get(category, [])]
-        if entries:
-            patterns[category] = CategoryMatcher.build(category, entries)
+        builder.add(category, [*own_patterns.get(category, []), *shared_patterns.get(category, [])])
     words = {
-        key: frozenset(normalise(str(w)) for w in value)
+        key: frozenset(normalise(_text(w, key)) for w in value)
         for key, value in {**common.get("words", {}), **own.get("words", {})}.items()
     }
-    shorthand = {normalise(str(k)): normalise(str(v)) for k, v in own.get("shorthand", {}).items()}
+    shorthand = {
+        normalise(_text(k, "shorthand")): normalise(_text(v, "shorthand"))
+        for k, v in own.get("shorthand", {}).items()
+    }
     emoji = {key: frozenset(str(e) for e in value) for key, value in common.get("emoji", {}).items()}
-    return CompiledLexicon(lang, patterns, words, shorthand, emoji)
+    return builder.build(lang, words, shorthand, emoji)

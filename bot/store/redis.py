@@ -118,8 +118,8 @@ class RedisStore:
             return False
 
     async def clear(self) -> None:
+        # The group goes with the stream; the next claim re-creates it (redis_scripts.CLAIM).
         await unlink_matching(self._redis, f"{self.namespace}:")
-        await self._intake.ensure_group()  # the group lived in the stream just unlinked
 
     # --- intake (redis_intake) ----------------------------------------------------------
     async def enqueue(self, messages: Sequence[InboundMessage]) -> list[bool]:

@@ -78,10 +78,17 @@ local function collect(list)
   end
 end
 local function read(from, n)
-  local r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', n, 'STREAMS', stream, from)
+  local r = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', n, 'STREAMS', stream, from)
+  if type(r) == 'table' and r.err then
+    -- NOGROUP: clear() unlinked the stream and enqueue re-created it without its group.
+    -- Any other error is raised again by the retry below.
+    redis.pcall('XGROUP', 'CREATE', stream, group, '0')
+    r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', n, 'STREAMS', stream, from)
+  end
   if r then collect(r[1][2]) end
 end
 
+if redis.call('EXISTS', stream) == 0 then return {} end
 read('0', want)
 local cursor = '0-0'
 while #entries < want do

@@ -42,7 +42,9 @@ async def test_crash_before_ack_redelivers_and_effects_happen_once(kind: str, tm
         pipeline = build_pipeline(settings, store)
         messages = [
             make_message(
-                "case-1", "Me han cobrado dos veces la factura de mayo, mi línea es la 612345678", created_at=utc_now()
+                "case-1",
+                "Me han cobrado dos veces la factura de mayo, mi línea es la 612345678",
+                created_at=utc_now(),
             ),
             make_message("kb-1", "Hello, how do I restart my router?", handle="@bob", created_at=utc_now()),
         ]

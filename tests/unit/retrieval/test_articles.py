@@ -71,7 +71,9 @@ def test_topic_strips_only_a_language_suffix(article_id: str, topic: str) -> Non
 
 def test_bad_files_are_reported_by_name_and_reason_while_the_rest_load(tmp_path: Path) -> None:
     write(tmp_path, "good-es.md", GOOD)
-    write(tmp_path, "sub/other-en.md", GOOD.replace("kb-good-es", "kb-other-en").replace("lang: es", "lang: en"))
+    write(
+        tmp_path, "sub/other-en.md", GOOD.replace("kb-good-es", "kb-other-en").replace("lang: es", "lang: en")
+    )
     bad = {
         "no-front-matter.md": "Just a body, no header.\n",
         "unclosed.md": "---\nid: kb-x\nlang: es\n",

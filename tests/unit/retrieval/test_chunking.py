@@ -73,7 +73,7 @@ def test_chunk_articles_keeps_article_order() -> None:
 
     chunks = chunk_articles([first, second])
 
-    assert [c.article_id for c in chunks][0] == "kb-router-reset-es"
+    assert chunks[0].article_id == "kb-router-reset-es"
     assert chunks[-1].article_id == "kb-b-es"
 
 

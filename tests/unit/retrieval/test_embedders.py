@@ -16,7 +16,9 @@ from retrieval.embedders import (
 
 
 def test_usem_gives_unit_float32_vectors_in_one_multilingual_space(usem: UsemEmbedder) -> None:
-    vectors = usem.embed(["¿Cómo reinicio el router?", "How do I restart the router?", "Quero pagar a fatura"])
+    vectors = usem.embed(
+        ["¿Cómo reinicio el router?", "How do I restart the router?", "Quero pagar a fatura"]
+    )
 
     assert vectors.shape == (3, usem.dim) == (3, 512)
     assert vectors.dtype == np.float32
@@ -61,7 +63,9 @@ def test_normalise_rows_leaves_zero_rows_at_zero() -> None:
     np.testing.assert_allclose(out, [[0.6, 0.8], [0.0, 0.0]])
 
 
-def test_sentence_transformer_backend_says_how_to_install_when_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sentence_transformer_backend_says_how_to_install_when_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # makes the import fail
 
     with pytest.raises(EmbedderUnavailable, match=r"pip install 'centinela\[st\]'"):
@@ -70,7 +74,8 @@ def test_sentence_transformer_backend_says_how_to_install_when_missing(monkeypat
 
 def test_sentence_transformer_backend_never_downloads() -> None:
     pytest.importorskip(
-        "sentence_transformers", reason="optional backend: sentence-transformers is not installed (centinela[st])"
+        "sentence_transformers",
+        reason="optional backend: sentence-transformers is not installed (centinela[st])",
     )
 
     with pytest.raises(EmbedderUnavailable, match="local files"):

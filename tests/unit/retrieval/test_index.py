@@ -62,7 +62,10 @@ def test_k_is_clamped_and_bad_queries_are_rejected() -> None:
     index = VectorIndex.build(unit_vectors(3))
 
     assert index.search(unit_vectors(2), 10).ids.shape == (2, 3)
-    assert VectorIndex.build(np.zeros((0, 32), dtype=np.float32)).search(unit_vectors(1), 5).ids.shape == (1, 0)
+    assert VectorIndex.build(np.zeros((0, 32), dtype=np.float32)).search(unit_vectors(1), 5).ids.shape == (
+        1,
+        0,
+    )
     with pytest.raises(ValueError, match="dimensions"):
         index.search(unit_vectors(1, dim=16), 1)
 

@@ -67,7 +67,11 @@ def test_hits_aggregate_chunks_per_article(usem_kb: KnowledgeBase) -> None:
     )
     candidate = best.to_candidate()
     assert isinstance(candidate, ArticleCandidate)
-    assert (candidate.article_id, candidate.topic, candidate.lang) == ("kb-router-reset-es", "kb-router-reset", "es")
+    assert (candidate.article_id, candidate.topic, candidate.lang) == (
+        "kb-router-reset-es",
+        "kb-router-reset",
+        "es",
+    )
     assert candidate.score == best.rank_score
 
 
@@ -96,7 +100,9 @@ def test_search_many_matches_search(usem_kb: KnowledgeBase) -> None:
         np.testing.assert_allclose([h.score for h in hits], [h.score for h in single], atol=1e-5)
 
 
-def test_only_the_changed_article_is_re_embedded(kb_copy: Path, tmp_path: Path, counting: CountingEmbedder) -> None:
+def test_only_the_changed_article_is_re_embedded(
+    kb_copy: Path, tmp_path: Path, counting: CountingEmbedder
+) -> None:
     cache = tmp_path / "cache"
     first = KnowledgeBase.build(kb_copy, counting, cache_dir=cache)
     all_texts = len(counting.texts)
@@ -122,16 +128,24 @@ def test_only_the_changed_article_is_re_embedded(kb_copy: Path, tmp_path: Path, 
     embedded_for = {chunk.article_id for chunk in updated.chunks if chunk.text in counting.texts}
     assert embedded_for == {"kb-roaming-en", "kb-store-hours-en"}
     assert updated.stats is not None
-    assert (updated.stats.embedded_articles, updated.stats.reused_articles, updated.stats.removed_articles) == (2, 6, 1)
+    assert (
+        updated.stats.embedded_articles,
+        updated.stats.reused_articles,
+        updated.stats.removed_articles,
+    ) == (2, 6, 1)
     assert updated.article("kb-payment-methods-es") is None
     assert updated.search("Zone 3 Traveller Pass", k=1)[0].article_id == "kb-roaming-en"
     # Reused vectors are the ones a full rebuild would compute.
     fresh = KnowledgeBase.build(kb_copy, CountingEmbedder())
     hits, fresh_hits = updated.search("pay my bill", k=3), fresh.search("pay my bill", k=3)
-    assert [(h.article_id, round(h.score, 5)) for h in hits] == [(h.article_id, round(h.score, 5)) for h in fresh_hits]
+    assert [(h.article_id, round(h.score, 5)) for h in hits] == [
+        (h.article_id, round(h.score, 5)) for h in fresh_hits
+    ]
 
 
-def test_a_different_embedder_rebuilds_everything(kb_copy: Path, tmp_path: Path, counting: CountingEmbedder) -> None:
+def test_a_different_embedder_rebuilds_everything(
+    kb_copy: Path, tmp_path: Path, counting: CountingEmbedder
+) -> None:
     cache = tmp_path / "cache"
     KnowledgeBase.build(kb_copy, counting, cache_dir=cache)
     other = CountingEmbedder(name="another-model")
@@ -145,7 +159,9 @@ def test_a_different_embedder_rebuilds_everything(kb_copy: Path, tmp_path: Path,
     assert manifest["articles"]["kb-roaming-pt"]["path"] == "pt/roaming-pt.md"
 
 
-def test_an_unreadable_cache_is_rebuilt_not_fatal(kb_copy: Path, tmp_path: Path, counting: CountingEmbedder) -> None:
+def test_an_unreadable_cache_is_rebuilt_not_fatal(
+    kb_copy: Path, tmp_path: Path, counting: CountingEmbedder
+) -> None:
     cache = tmp_path / "cache"
     KnowledgeBase.build(kb_copy, counting, cache_dir=cache)
     (cache / "manifest.json").write_text("{not json", encoding="utf-8")
@@ -174,7 +190,9 @@ def test_hnsw_knowledge_base_stores_and_reuses_its_index(
         assert loaded.search(text, k=1)[0].article_id == flat.search(text, k=1)[0].article_id
 
 
-def test_bad_articles_are_listed_and_the_rest_is_searchable(kb_copy: Path, counting: CountingEmbedder) -> None:
+def test_bad_articles_are_listed_and_the_rest_is_searchable(
+    kb_copy: Path, counting: CountingEmbedder
+) -> None:
     (kb_copy / "broken.md").write_text("no front matter here", encoding="utf-8")
 
     kb = KnowledgeBase.build(kb_copy, counting)
