@@ -93,13 +93,8 @@ class KbAnalyser:
         """The topic's article in the customer's language, else the primary language, else the hit."""
         versions = kb.articles_for_topic(hit.topic)
         article = versions.get(language) or versions.get(self.policy.primary_language)
+        candidate = hit.to_candidate()
         if article is None:
-            return hit.to_candidate()
-        return ArticleCandidate(
-            article_id=article.id,
-            topic=hit.topic,
-            lang=article.lang,
-            title=article.title,
-            url=article.url,
-            score=hit.rank_score,
-        )
+            return candidate
+        update = {"article_id": article.id, "lang": article.lang, "title": article.title, "url": article.url}
+        return candidate.model_copy(update=update)
