@@ -38,4 +38,6 @@ def run_benchmarks(
             results[f"pipeline_{store}"] = _module(
                 "bench.pipeline", "--store", store, "--messages", str(traffic), "--redis-url", redis_url
             )
+    if only is None or "kb" in only:
+        results["kb"] = _module("bench.kb_search")
     return results
