@@ -21,17 +21,21 @@ the person is writing in *now*; a profile preference is a hint that goes stale (
 customer who writes to us in English wants an English answer).
 
 Detectors compared on the 240 labelled dev messages (`expect.lang`) and on 2,936 real traffic
-messages with an es/en/pt `lang_hint`, same cleaning, per-call latency on a shared 2-core box
-(`bench/language.py` for the final figures):
+messages with an es/en/pt `lang_hint`; accuracy, then per-call thread CPU time in µs (median /
+p99) on a shared 2-core box. The first five get pre-cleaned text; the last row includes its own
+cleaning. `python -m bench.language FILE` reproduces the last row.
 
-| detector (restricted to es/en/pt)       | dev acc | traffic acc | median µs | p99 µs |
-|-----------------------------------------|--------:|------------:|----------:|-------:|
-| langdetect 1.0.9 (seeded)               |   0.983 |       0.985 |      2250 |   8548 |
-| lingua 2.1.1, high accuracy, preloaded  |   0.996 |       0.998 |       185 |    349 |
-| lingua 2.1.1, low accuracy, preloaded   |   0.992 |       0.992 |        60 |    163 |
-| pycld2 0.42 (best effort)               |   0.988 |       0.992 |         8 |     20 |
-| pycld2 when reliable, else lingua       |   0.992 |       0.997 |         7 |     32 |
-| this module (cues, function words, lingua) | 1.000 |     0.998 |        11 |    214 |
+| detector (restricted to es/en/pt)          | dev acc | dev µs    | traffic acc | traffic µs |
+|--------------------------------------------|--------:|----------:|------------:|-----------:|
+| langdetect 1.0.9 (seeded)                  |   0.983 | 4127/14902|       0.985 | 2839/14504 |
+| lingua 2.1.1 high accuracy, preloaded      |   0.996 |   204/384 |       0.998 |  155/1265  |
+| lingua 2.1.1 low accuracy, preloaded       |   0.992 |    58/125 |       0.992 |   66/1149  |
+| pycld2 0.42 (best effort)                  |   0.988 |     13/30 |       0.992 |    12/149  |
+| pycld2 when reliable, else lingua high     |   0.992 |     12/63 |       0.997 |    12/237  |
+| **this module** (cues, function words, lingua high) | **1.000** | 64/368 | 0.996 | 63/459 |
+
+(The traffic gap to plain lingua is 2-word texts such as "8 adults" that this module
+deliberately sends to the default language rather than trust a guess.)
 
 langdetect is slowest, least accurate and random unless seeded (a global, not thread-safe
 seed); pycld2 is fast but sure of itself when wrong on short Spanish headlines, and would be a
@@ -53,13 +57,15 @@ from typing import Final
 
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-__all__ = ["AMBIGUOUS", "LanguageDetector", "LanguageGuess"]
+__all__ = ["AMBIGUOUS", "LanguageDetector", "LanguageGuess", "clean_for_language"]
 
 AMBIGUOUS: Final = 0.6
 """Below this lingua confidence a known author preference beats the detector."""
 
 _MAX_CHARS: Final = 300
 """Lingua's cost grows with length; 300 characters is plenty to tell three languages apart."""
+_MAX_INPUT: Final = 1_000
+"""Only the opening of a long e-mail is looked at: cleaning and word counts are linear in length."""
 _SHORT_LETTERS: Final = 10
 _SHORT_WORDS: Final = 2
 _SHORT_DETECTOR_LETTERS: Final = 5
@@ -70,274 +76,49 @@ _HANDLE = re.compile(r"(?<![\w@])@\w+")
 _NOT_TEXT = re.compile(r"[^\w\s'’]|[\d_]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Greetings and one-word requests that people send alone. Words shared by two languages
 # (`no`, `ola`, `por favor`) are left out on purpose: they must not decide.
 _SHORT_CUES: Final[dict[str, frozenset[str]]] = {
-    "es": frozenset(
-        [
-            "hola",
-            "buenas",
-            "buenos",
-            "dias",
-            "tardes",
-            "noches",
-            "ayuda",
-            "ayudaa",
-            "auxilio",
-            "gracias",
-            "oigan",
-            "oye",
-            "porfa",
-            "porfavor",
-            "tengo",
-            "problema",
-            "que",
-            "pasa",
-            "alguien",
-            "hay",
-            "nadie",
-            "senal",
-            "internet",
-            "si",
-            "vale",
-        ]
+    "es": _words(
+        "alguien auxilio ayuda ayudaa buenas buenos dias gracias hay hola internet nadie noches "
+        "oigan oye pasa porfa porfavor problema que senal si tardes tengo vale"
     ),
-    "en": frozenset(
-        [
-            "hi",
-            "hello",
-            "hey",
-            "help",
-            "thanks",
-            "thank",
-            "you",
-            "pls",
-            "please",
-            "anyone",
-            "there",
-            "morning",
-            "evening",
-            "yes",
-            "yo",
-            "what",
-            "wtf",
-            "why",
-            "hellooo",
-            "ok",
-            "okay",
-        ]
+    "en": _words(
+        "anyone evening hello hellooo help hey hi morning ok okay please pls thank thanks there "
+        "what why wtf yes yo you"
     ),
-    "pt": frozenset(
-        [
-            "oi",
-            "ola",
-            "alo",
-            "ajuda",
-            "obrigado",
-            "obrigada",
-            "obg",
-            "valeu",
-            "vlw",
-            "bom",
-            "boa",
-            "dia",
-            "tarde",
-            "noite",
-            "sim",
-            "alguem",
-            "socorro",
-            "nao",
-            "tem",
-            "ai",
-            "tô",
-            "to",
-        ]
+    "pt": _words(
+        "ai ajuda alguem alo boa bom dia nao noite obg obrigada obrigado oi ola sim socorro tarde "
+        "tem to tô valeu vlw"
     ),
 }
 
 # Function words that are frequent in one language and rare or absent in the other two.
 _FUNCTION_WORDS: Final[dict[str, frozenset[str]]] = {
-    "es": frozenset(
-        [
-            "el",
-            "la",
-            "los",
-            "las",
-            "y",
-            "del",
-            "al",
-            "es",
-            "esta",
-            "estoy",
-            "hay",
-            "pero",
-            "muy",
-            "yo",
-            "tengo",
-            "mi",
-            "mis",
-            "me",
-            "nos",
-            "lo",
-            "le",
-            "les",
-            "una",
-            "unos",
-            "unas",
-            "con",
-            "cuando",
-            "donde",
-            "sin",
-            "ya",
-            "eso",
-            "esto",
-            "ese",
-            "son",
-            "fue",
-            "hace",
-            "puedo",
-            "quiero",
-            "vosotros",
-            "ustedes",
-            "usted",
-            "su",
-            "sus",
-            "pues",
-            "tambien",
-            "solo",
-            "otra",
-            "otro",
-            "como",
-            "cual",
-            "que",
-            "de",
-            "en",
-            "por",
-            "para",
-            "se",
-        ]
+    "es": _words(
+        "al como con cual cuando de del donde el en es ese eso esta esto estoy fue hace hay la las "
+        "le les lo los me mi mis muy nos otra otro para pero por puedo pues que quiero se sin solo "
+        "son su sus tambien tengo una unas unos usted ustedes vosotros y ya yo"
     ),
-    "en": frozenset(
-        [
-            "the",
-            "and",
-            "is",
-            "are",
-            "was",
-            "were",
-            "i",
-            "my",
-            "me",
-            "you",
-            "your",
-            "it",
-            "its",
-            "to",
-            "of",
-            "for",
-            "on",
-            "with",
-            "have",
-            "has",
-            "had",
-            "can",
-            "do",
-            "does",
-            "did",
-            "how",
-            "what",
-            "why",
-            "when",
-            "where",
-            "this",
-            "that",
-            "not",
-            "no",
-            "be",
-            "been",
-            "will",
-            "would",
-            "from",
-            "at",
-            "an",
-            "our",
-            "we",
-            "they",
-            "there",
-            "just",
-            "so",
-            "if",
-            "or",
-            "but",
-            "get",
-            "got",
-            "im",
-            "dont",
-            "cant",
-        ]
+    "en": _words(
+        "an and are at be been but can cant did do does dont for from get got had has have how i if "
+        "im is it its just me my no not of on or our so that the there they this to was we were "
+        "what when where why will with would you your"
     ),
-    "pt": frozenset(
-        [
-            "os",
-            "as",
-            "e",
-            "do",
-            "da",
-            "dos",
-            "das",
-            "na",
-            "nas",
-            "no",
-            "nos",
-            "em",
-            "um",
-            "uma",
-            "uns",
-            "umas",
-            "nao",
-            "eu",
-            "meu",
-            "minha",
-            "voce",
-            "voces",
-            "tem",
-            "ta",
-            "pra",
-            "pro",
-            "isso",
-            "isto",
-            "esse",
-            "essa",
-            "ele",
-            "ela",
-            "muito",
-            "foi",
-            "sao",
-            "esta",
-            "estou",
-            "porque",
-            "quando",
-            "onde",
-            "sem",
-            "tambem",
-            "so",
-            "outra",
-            "outro",
-            "como",
-            "qual",
-            "que",
-            "de",
-            "por",
-            "para",
-            "se",
-            "vou",
-            "fiz",
-        ]
+    "pt": _words(
+        "as como da das de do dos e ela ele em essa esse esta estou eu fiz foi isso isto meu minha "
+        "muito na nao nas no nos onde os outra outro para por porque pra pro qual quando que sao se "
+        "sem so ta tambem tem um uma umas uns voce voces vou"
     ),
 }
 # Words present in two languages' lists count for neither; kept separate so the lists above
 # can stay readable.
-_SHARED: Final = frozenset.intersection(*_FUNCTION_WORDS.values()) | (
+_SHARED: Final = (
     (_FUNCTION_WORDS["es"] & _FUNCTION_WORDS["pt"])
     | (_FUNCTION_WORDS["es"] & _FUNCTION_WORDS["en"])
     | (_FUNCTION_WORDS["en"] & _FUNCTION_WORDS["pt"])
@@ -400,7 +181,7 @@ class LanguageDetector:
             pref = None
         if self._lingua is None:
             return LanguageGuess(self.default, 1.0, "default")
-        cleaned = clean_for_language(text)
+        cleaned = clean_for_language(text[:_MAX_INPUT])
         words = [_fold(w) for w in _WORD.findall(cleaned)]
         letters = sum(len(w) for w in words)
         if len(words) <= _SHORT_WORDS or letters < _SHORT_LETTERS:

@@ -40,6 +40,7 @@ class Conditions(BaseModel):
     followers_max: int | None = None
     sentiment: list[Sentiment] | None = None
     intent_any: list[str] | None = None
+    intent_all: list[str] | None = None
     intent_none: list[str] | None = None
     risk: bool | None = Field(None, description="true: any risk topic was found")
     risk_any: list[str] | None = None
@@ -88,6 +89,8 @@ class Conditions(BaseModel):
         if self.followers_max is not None and followers > self.followers_max:
             return False
         if self.intent_any is not None and not ctx.intents.intersection(self.intent_any):
+            return False
+        if self.intent_all is not None and not ctx.intents.issuperset(self.intent_all):
             return False
         if self.intent_none is not None and ctx.intents.intersection(self.intent_none):
             return False

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import yaml
 
-from bot.lexicons.phrases import ALWAYS, compile_pattern, normalise, trigger_words
+from bot.lexicons.phrases import ALWAYS, compile_pattern, finditer_words, normalise, trigger_words
 
 __all__ = [
     "CompiledLexicon",
@@ -93,7 +93,7 @@ class Scan:
         found = [
             match
             for index in self.candidates.get(category, ())
-            for match in regexes[index].finditer(self.text)
+            for match in finditer_words(regexes[index], self.text)
             if match.group(0).strip()
         ]
         found.sort(key=lambda m: (m.start(), -m.end()))

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from typing import Final
 
-__all__ = ["ALWAYS", "compile_pattern", "normalise", "trigger_words"]
+__all__ = ["ALWAYS", "compile_pattern", "finditer_words", "normalise", "trigger_words"]
 
 ALWAYS: Final = ""
 """Trigger of a pattern that has no mandatory literal word: it is tried on every text."""
@@ -53,7 +53,11 @@ def _word(token: str) -> str:
 
 
 def compile_pattern(pattern: str) -> str:
-    """Translate one phrase pattern (syntax in the module docstring) to a regular expression."""
+    """Translate one phrase pattern (syntax in the module docstring) to a regular expression.
+
+    The expression checks the right word boundary only; use `finditer_words` (which checks
+    the left one) to run it.
+    """
     if pattern.startswith("re:"):
         return pattern[3:].strip()
     tokens = normalise(pattern).split()
@@ -73,7 +77,9 @@ def compile_pattern(pattern: str) -> str:
             anchored = True
     if not anchored:
         raise ValueError(f"a pattern needs at least one mandatory word: {pattern!r}")
-    return f"(?<!{_W}){''.join(out)}(?!{_W})"
+    # No `(?<![a-z0-9])` in front: a leading look-behind stops `re` from jumping to the first
+    # literal and makes matching ~30 times slower. Callers check the left word boundary.
+    return f"{''.join(out)}(?!{_W})"
 
 
 def trigger_words(pattern: str) -> tuple[str, ...]:
@@ -100,3 +106,21 @@ def trigger_words(pattern: str) -> tuple[str, ...]:
                 keys.append(alt if lead.group(0) == alt else lead.group(0) + "*")
         return tuple(dict.fromkeys(keys))
     return (ALWAYS,)
+
+
+def finditer_words(regex: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """Matches of a compiled phrase that start at a word boundary (see `compile_pattern`)."""
+    found: list[re.Match[str]] = []
+    pos = 0
+    while (match := regex.search(text, pos)) is not None:
+        start = match.start()
+        if start and _is_word(text[start - 1]):
+            pos = start + 1
+            continue
+        found.append(match)
+        pos = match.end() if match.end() > start else start + 1
+    return found
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()

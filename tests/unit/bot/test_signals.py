@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.lexicons import load_lexicon
+from bot.lexicons.phrases import compile_pattern, finditer_words, normalise
 from bot.signals import INTENTS, RISKS, LexiconSignalReader, SignalReader, Signals
 
 
@@ -266,3 +268,66 @@ def test_bad_configuration_fails_fast() -> None:
         LexiconSignalReader(("es", "en"), default="pt")
     with pytest.raises(ValueError, match="no lexicon"):
         LexiconSignalReader(("es", "xx"), default="es")
+
+
+def test_reader_is_thread_safe(reader: LexiconSignalReader) -> None:
+    import threading
+
+    cases = {
+        ("es", "me habéis cortado la línea sin avisar"): "complaint",
+        ("en", "can I talk to a real person"): "human_request",
+        ("pt", "quero um orçamento para minha empresa"): "sales",
+    }
+    errors: list[str] = []
+
+    def worker() -> None:
+        for _ in range(100):
+            for (lang, text), intent in cases.items():
+                if intent not in reader.read(text, lang).intents:
+                    errors.append(text)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_very_long_texts_are_read_quickly_and_keep_late_risks(reader: LexiconSignalReader) -> None:
+    filler = "Les escribo para contarles lo que pasó con mi contrato. " * 120
+    signals = reader.read(filler + "Si no lo resuelven, mi abogado presentará una demanda.", "es")
+    assert "legal" in signals.risks
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        ("sin internet", "hoy sin  internet!", "sin  internet"),
+        ("cobr*", "me cobraron", "cobraron"),
+        ("no/nunca vino", "nunca vino", "nunca vino"),
+        ("[me/nos] cobr*", "nos cobraron", "nos cobraron"),
+        ("no vino [el] [tecnico]", "no vino ayer", "no vino"),
+        ("cable* .. colgando", "cables de la calle colgando", "cables de la calle colgando"),
+        ("<n> veces", "lo intente 10 veces", "10 veces"),
+        ("queja", "sin quejas", None),
+        ("no funciona", "pino funciona", None),
+    ],
+)
+def test_phrase_syntax(pattern: str, text: str, found: str | None) -> None:
+    import re
+
+    matches = finditer_words(re.compile(compile_pattern(pattern)), normalise(text))
+    assert (matches[0].group(0) if matches else None) == found
+
+
+def test_normalise_folds_accents_case_and_letter_runs() -> None:
+    assert normalise("AYUDAAA, ¿Cómo está la Conexão?") == "ayuda, ¿como esta la conexao?"
+
+
+def test_lexicon_errors_name_the_pattern() -> None:
+    with pytest.raises(ValueError, match="spaces"):
+        compile_pattern("llevo [una semana] sin")
+    with pytest.raises(ValueError, match="mandatory"):
+        compile_pattern("[solo] [opcional]")
+    assert load_lexicon("pt").lang == "pt"
