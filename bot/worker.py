@@ -34,6 +34,7 @@ class Worker:
         applier: EffectApplier,
         *,
         batch_size: int = 64,
+        concurrency: int = 4,
         on_decision: DecisionHook | None = None,
         on_effects: Callable[[], None] | None = None,
     ) -> None:
@@ -42,6 +43,7 @@ class Worker:
         self._pipeline = pipeline
         self._applier = applier
         self._batch_size = batch_size
+        self._concurrency = concurrency
         self._on_decision = on_decision
         self._on_effects = on_effects
 
@@ -50,17 +52,17 @@ class Worker:
         claims = await self._store.claim(self.name, self._batch_size)
         if not claims:
             return 0
-        decisions: list[Decision] = []
-        done: list[Claim] = []
-        for claim in claims:
-            try:
-                outcome = await self._pipeline.process(claim.message)
-                decisions.append(await self._applier.apply(outcome))
-                done.append(claim)
-            except Exception as exc:
-                log.exception("message %s failed (attempt %d)", claim.message.key, claim.attempts)
-                if await self._store.fail(claim, f"{type(exc).__name__}: {exc}"):
-                    log.error("message %s moved to dead letters", claim.message.key)
+        # The batch is processed concurrently: store round trips of one message overlap with
+        # the analysis of the next, which is what keeps one worker near the store's own speed.
+        limit = asyncio.Semaphore(self._concurrency)
+
+        async def bounded(claim: Claim) -> Decision | None:
+            async with limit:
+                return await self._process(claim)
+
+        results = await asyncio.gather(*(bounded(claim) for claim in claims))
+        decisions = [decision for decision in results if decision is not None]
+        done = [claim for claim, decision in zip(claims, results, strict=True) if decision is not None]
         if decisions:
             await self._store.save_decisions(decisions)
             await self._store.ack(done)
@@ -70,6 +72,17 @@ class Worker:
             if self._on_effects is not None:
                 self._on_effects()
         return len(claims)
+
+    async def _process(self, claim: Claim) -> Decision | None:
+        """The message's final decision, or None when it failed (handed back to the store)."""
+        try:
+            outcome = await self._pipeline.process(claim.message)
+            return await self._applier.apply(outcome)
+        except Exception as exc:
+            log.exception("message %s failed (attempt %d)", claim.message.key, claim.attempts)
+            if await self._store.fail(claim, f"{type(exc).__name__}: {exc}"):
+                log.error("message %s moved to dead letters", claim.message.key)
+            return None
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event, idle_s: float = 0.2) -> None:
         """Work until `stop`; the batch in hand is finished before returning (graceful shutdown)."""

@@ -33,6 +33,7 @@ from bot.models import (
     utc_now,
 )
 from bot.store.base import StoreSettings, StoreUnavailable
+from bot.store.sqlite_runner import GroupCommitRunner
 
 T = TypeVar("T")
 
@@ -71,14 +72,14 @@ class SqliteStore:
         self.settings = settings or StoreSettings()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
         self._conn: sqlite3.Connection | None = None
+        self._runner: GroupCommitRunner | None = None
 
     # --- plumbing -----------------------------------------------------------------------
     async def _run(self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = False) -> T:
-        conn = self._conn
-        if conn is None:
+        runner = self._runner
+        if runner is None:
             raise StoreUnavailable("SQLite store is not open")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, _in_transaction, conn, fn, durable)
+        return await runner.run(fn, durable=durable)
 
     async def open(self) -> None:
         def connect() -> sqlite3.Connection:
@@ -93,11 +94,12 @@ class SqliteStore:
         try:
             loop = asyncio.get_running_loop()
             self._conn = await loop.run_in_executor(self._executor, connect)
+            self._runner = GroupCommitRunner(self._conn, self._executor)
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(f"cannot open SQLite store at {self.path}: {exc}") from exc
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
+        conn, self._conn, self._runner = self._conn, None, None
         if conn is not None:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._executor, conn.close)
@@ -404,27 +406,6 @@ class SqliteStore:
         return await self._run(
             lambda c: int(c.execute("SELECT COUNT(*) FROM records WHERE kind=?", (kind,)).fetchone()[0])
         )
-
-
-def _in_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T], durable: bool) -> T:
-    """Run `fn` in one IMMEDIATE transaction: all of it lands, or none of it.
-
-    `durable` commits with a full fsync (intake); the setting cannot change inside a transaction.
-    """
-    if durable:
-        conn.execute("PRAGMA synchronous=FULL")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = fn(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
-    finally:
-        if durable:
-            conn.execute("PRAGMA synchronous=NORMAL")
 
 
 def _dead_letter(c: sqlite3.Connection, key: str, message: InboundMessage, attempts: int, error: str) -> None:
