@@ -16,6 +16,10 @@ from adapters.base import IntakeSink, Receipt
 from bot.models import OutboxItem, utc_now
 
 
+# The outbox's own bookkeeping, not part of what was published.
+_DELIVERY_STATE = {"receipt", "last_error", "status", "attempts", "next_attempt_at"}
+
+
 class RecordingConfig(BaseModel):
     path: Path
 
@@ -37,7 +41,7 @@ class RecordingAdapter:
     async def send(self, item: OutboxItem) -> Receipt:
         receipt: Receipt = {"id": f"rec-{len(self.sent) + 1}", "at": utc_now().isoformat()}
         line = json.dumps(
-            {"receipt": receipt, **item.model_dump(mode="json", exclude={"receipt", "last_error"})},
+            {"receipt": receipt, **item.model_dump(mode="json", exclude=_DELIVERY_STATE)},
             ensure_ascii=False,
         )
         async with self._lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 import time
 from collections import Counter
@@ -25,6 +26,7 @@ SAMPLE_TRAFFIC = SAMPLES_DIR / "traffic.jsonl"
 
 
 async def run_demo(settings: Settings, base_url: str) -> None:
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # let the decisions scroll by
     api_token, secret = local_secrets(settings)
     items, _bad = read_messages(SAMPLE_TRAFFIC)
     headers = {"Authorization": f"Bearer {api_token}"}
@@ -48,7 +50,7 @@ async def run_demo(settings: Settings, base_url: str) -> None:
         deadline = time.monotonic() + 60
         while len(decided) < len(keys) and time.monotonic() < deadline:
             async with http.get("/api/v1/decisions", params={"limit": "1000"}, headers=headers) as response:
-                for decision in (await response.json())["decisions"]:
+                for decision in reversed((await response.json())["decisions"]):
                     if decision["message_key"] in keys and decision["message_key"] not in decided:
                         decided[decision["message_key"]] = decision
                         print(

@@ -45,5 +45,5 @@ def test_unreadable_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     bad = tmp_path / "bad.yaml"
     bad.write_text("port: [unclosed\n")
     monkeypatch.setenv("CENTINELA_CONFIG", str(bad))
-    with pytest.raises(ConfigError, match="bad.yaml"):
+    with pytest.raises(ConfigError, match=r"bad\.yaml"):
         load_settings()
