@@ -33,12 +33,14 @@ class Publisher:
         *,
         max_attempts: int = 6,
         base_backoff_s: float = 2.0,
+        parallel_sends: int = 8,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._store = store
         self._adapters = adapters
         self._max_attempts = max_attempts
         self._base_backoff_s = base_backoff_s
+        self._parallel_sends = parallel_sends
         self._clock = clock
         self.wake = asyncio.Event()
 
@@ -46,16 +48,18 @@ class Publisher:
         """Try every due item once; returns how many reached a final state."""
         now = self._clock()
         paused = await kill_switch_on(self._store)
-        finished = 0
-        for item in await self._store.due_outbox(now, limit):
-            if paused and item.account == "robot":
-                continue  # held, not dropped: it goes out when the switch is released
-            if not await self._store.reserve(
-                f"sending:{item.idempotency_key}", now=now, until=now + SEND_LEASE
-            ):
-                continue  # another publisher holds it
-            finished += await self._deliver(item, now)
-        return finished
+        due = [i for i in await self._store.due_outbox(now, limit) if not (paused and i.account == "robot")]
+        # Held robot items stay pending (not dropped) until the switch is released.
+        limit_sends = asyncio.Semaphore(self._parallel_sends)
+
+        async def attempt(item: OutboxItem) -> int:
+            async with limit_sends:
+                lease = f"sending:{item.idempotency_key}"
+                if not await self._store.reserve(lease, now=now, until=now + SEND_LEASE):
+                    return 0  # another publisher holds it
+                return await self._deliver(item, now)
+
+        return sum(await asyncio.gather(*(attempt(item) for item in due)))
 
     async def run(self, stop: asyncio.Event, idle_s: float = 0.25) -> None:
         """Publish until `stop` is set, waking early when new items arrive."""
