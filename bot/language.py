@@ -50,12 +50,13 @@ detector loads the n-gram models (about 1 s, 130 MB): build one per process and 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+from bot.normalise import strip_accents
 
 __all__ = ["AMBIGUOUS", "LanguageDetector", "LanguageGuess", "clean_for_language"]
 
@@ -145,8 +146,7 @@ def clean_for_language(text: str) -> str:
 
 def _fold(word: str) -> str:
     """Lower-case and strip accents: users write `nao`, `senal`, `alo` as often as not."""
-    decomposed = unicodedata.normalize("NFD", word.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return strip_accents(word.lower(), "NFD")
 
 
 class LanguageDetector:

@@ -10,25 +10,35 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from typing import Literal
 
 _SPACES = re.compile(r"\s+")
 _LINKS = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _HANDLES = re.compile(r"(?<!\w)@\w+")
 _RT = re.compile(r"^\s*rt\b\s*:?\s*", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w]+")
+# Combining marks left by NFD/NFKD decomposition (accents, tildes, cedillas).
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# Control and format characters (C0, C1, zero-width, bidi overrides) that break matching.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
 def normalise_text(text: str) -> str:
     """NFC, no control characters, single spaces: what every later step reads."""
     text = unicodedata.normalize("NFC", text)
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    if not text.isprintable():  # the common case is clean text: one C-speed check
+        text = _CONTROL.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 
 
 def fold(text: str) -> str:
     """Lower case without accents, for matching words in es/en/pt alike."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return strip_accents(text.casefold())
+
+
+def strip_accents(text: str, form: Literal["NFD", "NFKD"] = "NFKD") -> str:
+    """`text` without combining marks: "caída" and "caida", "não" and "nao" compare equal."""
+    return _COMBINING.sub("", unicodedata.normalize(form, text))
 
 
 def echo_fingerprint(text: str) -> str | None:

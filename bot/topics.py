@@ -13,12 +13,13 @@ Everything is accent- and case-insensitive: cues and text go through the same `n
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from bot.normalise import strip_accents
 
 REGEX_PREFIX = "re:"
 """A cue starting with this is a regular expression over the *normalised* text, not a phrase."""
@@ -174,15 +175,11 @@ def normalize(text: str) -> str:
     Accents are dropped rather than folded per language because customers type "caida",
     "caída" and "CAÍDA" interchangeably, and `ñ` becomes `n` ("senal") consistently on both sides.
     """
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    ascii_text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _STRIP.sub(" ", ascii_text).strip()
+    return _STRIP.sub(" ", strip_accents(text.lower())).strip()
 
 
 def _hashtags(text: str) -> list[str]:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    ascii_text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _HASHTAG.findall(ascii_text)
+    return _HASHTAG.findall(strip_accents(text.lower()))
 
 
 def _alternation(cues: list[str]) -> re.Pattern[str] | None:
