@@ -38,6 +38,8 @@ def run_benchmarks(
             results[f"pipeline_{store}"] = _module(
                 "bench.pipeline", "--store", store, "--messages", str(traffic), "--redis-url", redis_url
             )
+    if only is None or "answer_e2e" in only:
+        results["answer_e2e"] = _module("bench.answer_e2e")
     if only is None or "kb" in only:
         results["kb"] = _module("bench.kb_search")
     return results

@@ -1,7 +1,8 @@
 """REST API under `/api/v1`, behind a bearer token: what staff and tools need without Slack.
 
 Messages and decisions, the agent queue, dead letters (with re-queue), the outbox, alerts and
-cases, and the kill switch. Every change is audited with the token's holder as actor.
+cases, the kill switch, and the war-room's drafts (approve / reject) and alert acknowledgements
+without Slack. Every change is audited with the token's holder as actor.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from bot.guards import KILL_SWITCH, set_kill_switch
+from bot.kb_reload import ReloadableKb, kb_reload_handler
 from bot.store.base import Store
+from bot.warroom.approval import ApprovalResult, ApprovalService
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 STORE_KEY: web.AppKey[Store] = web.AppKey("api_store", Store)
+APPROVALS_KEY: web.AppKey[ApprovalService] = web.AppKey("api_approvals", ApprovalService)
+RESULT_STATUS = {"approved": 200, "rejected": 200, "acknowledged": 200, "already": 409, "not_found": 404}
 
 
 def _limit(request: web.Request) -> int:
@@ -119,10 +124,75 @@ async def list_audit(request: web.Request) -> web.Response:
     return web.json_response({"events": _dump(events)})
 
 
-def api_app(store: Store, token: str) -> web.Application:
+async def _body(request: web.Request) -> dict[str, Any]:
+    """An optional JSON object body; anything else is a 400."""
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise web.HTTPBadRequest(
+            text='{"error": "body must be a JSON object"}', content_type="application/json"
+        ) from exc
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(
+            text='{"error": "body must be a JSON object"}', content_type="application/json"
+        )
+    return body
+
+
+def _result(result: ApprovalResult) -> web.Response:
+    body: dict[str, Any] = {"outcome": result.outcome, "message": result.message}
+    if result.draft is not None:
+        body["draft"] = result.draft.model_dump(mode="json")
+    return web.json_response(body, status=RESULT_STATUS.get(result.outcome, 400))
+
+
+async def get_draft(request: web.Request) -> web.Response:
+    draft = await request.app[APPROVALS_KEY].get(request.match_info["id"])
+    if draft is None:
+        return web.json_response({"error": f"no draft {request.match_info['id']}"}, status=404)
+    return web.json_response({"draft": draft.model_dump(mode="json")})
+
+
+async def approve_draft(request: web.Request) -> web.Response:
+    """Publish the draft as the official account; `{"text": ...}` publishes an edited version."""
+    body = await _body(request)
+    text = body.get("text")
+    if text is not None and not isinstance(text, str):
+        return web.json_response({"error": "'text' must be a string", "field": "text"}, status=400)
+    result = await request.app[APPROVALS_KEY].approve(
+        request.match_info["id"], actor=f"api:{body.get('actor') or 'api'}", via="api", text=text
+    )
+    return _result(result)
+
+
+async def reject_draft(request: web.Request) -> web.Response:
+    body = await _body(request)
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        return web.json_response({"error": "a 'reason' is required", "field": "reason"}, status=400)
+    result = await request.app[APPROVALS_KEY].reject(
+        request.match_info["id"], actor=f"api:{body.get('actor') or 'api'}", via="api", reason=reason
+    )
+    return _result(result)
+
+
+async def acknowledge_alert(request: web.Request) -> web.Response:
+    body = await _body(request)
+    result = await request.app[APPROVALS_KEY].acknowledge(
+        request.match_info["id"], actor=f"api:{body.get('actor') or 'api'}", via="api"
+    )
+    return _result(result)
+
+
+def api_app(
+    store: Store, token: str, *, approvals: ApprovalService | None = None, kb: ReloadableKb | None = None
+) -> web.Application:
     """The `/api/v1` sub-application."""
     app = web.Application(middlewares=[bearer_auth(token)])
     app[STORE_KEY] = store
+    app[APPROVALS_KEY] = approvals or ApprovalService(store)
     app.router.add_get("/messages/{key}", get_message)
     app.router.add_get("/decisions", list_decisions)
     app.router.add_get("/dead-letters", list_dead_letters)
@@ -132,4 +202,10 @@ def api_app(store: Store, token: str) -> web.Application:
     app.router.add_put("/kill-switch", put_kill_switch)
     app.router.add_get("/audit", list_audit)
     app.router.add_get(r"/{kind:agent-queue|cases|alerts|drafts|incidents}", list_records)
+    app.router.add_get("/drafts/{id}", get_draft)
+    app.router.add_post("/drafts/{id}/approve", approve_draft)
+    app.router.add_post("/drafts/{id}/reject", reject_draft)
+    app.router.add_post("/alerts/{id}/ack", acknowledge_alert)
+    if kb is not None:
+        app.router.add_post("/kb/reload", kb_reload_handler(kb))
     return app

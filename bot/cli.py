@@ -1,4 +1,4 @@
-"""The `centinela` command: serve, replay, eval, bench, kb, dead-letters, kill-switch."""
+"""The `centinela` command: serve, replay, eval, bench, kb, dead-letters, kill-switch, drafts."""
 
 from __future__ import annotations
 
@@ -71,6 +71,20 @@ def _parser() -> argparse.ArgumentParser:
     kill.add_argument("state", choices=["on", "off", "status"])
     kill.add_argument("--reason", default="")
     kill.add_argument("--actor", default="cli")
+
+    drafts = sub.add_parser("drafts", help="war-room drafts: list, approve (optionally edited), reject")
+    drafts_sub = drafts.add_subparsers(dest="drafts_command", required=True)
+    drafts_list = drafts_sub.add_parser("list")
+    drafts_list.add_argument("--status", help="pending, approved, rejected, published, failed, needs_review")
+    drafts_list.add_argument("--json", action="store_true")
+    approve = drafts_sub.add_parser("approve", help="publish as the official account")
+    approve.add_argument("id", help="draft id (the message key, channel:id)")
+    approve.add_argument("--text", help="publish this edited text instead of the draft")
+    approve.add_argument("--actor", default="cli")
+    reject = drafts_sub.add_parser("reject", help="publish nothing")
+    reject.add_argument("id")
+    reject.add_argument("--reason", required=True)
+    reject.add_argument("--actor", default="cli")
     return parser
 
 
@@ -115,6 +129,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(commands.dead_letters(settings, args.dead_command, getattr(args, "key", None)))
     if args.command == "kill-switch":
         return asyncio.run(commands.kill_switch(settings, args.state, actor=args.actor, reason=args.reason))
+    if args.command == "drafts":
+        return asyncio.run(commands.drafts(settings, args))
     raise AssertionError(args.command)
 
 

@@ -185,3 +185,35 @@ async def kill_switch(settings: Settings, state: str, *, actor: str, reason: str
         return 0
     finally:
         await store.close()
+
+
+async def drafts(settings: Settings, args: argparse.Namespace) -> int:
+    """`centinela drafts list|approve|reject`: the war-room without Slack, on the configured store.
+
+    Approving queues the official reply in the shared outbox; the running service publishes it.
+    """
+    from bot.warroom.approval import ApprovalService
+
+    store = build_store(settings)
+    await store.open()
+    try:
+        service = ApprovalService(store)
+        if args.drafts_command == "list":
+            listed = await service.list(status=args.status, limit=1000)
+            if args.json:
+                _print_json([d.model_dump(mode="json") for d in listed])
+            else:
+                for draft in listed:
+                    text = (draft.final_text or draft.text).replace("\n", " ")
+                    print(f"{draft.id}\t{draft.status}\t{draft.language}\t{text[:100]}")
+                print(f"{len(listed)} draft(s)", file=sys.stderr)
+            return 0
+        actor = f"cli:{args.actor}"
+        if args.drafts_command == "approve":
+            result = await service.approve(args.id, actor=actor, via="cli", text=args.text)
+        else:
+            result = await service.reject(args.id, actor=actor, via="cli", reason=args.reason)
+        print(result.message, file=sys.stdout if result.ok else sys.stderr)
+        return 0 if result.ok else 1
+    finally:
+        await store.close()

@@ -7,12 +7,14 @@ value stops the service with a readable message instead of failing on the first 
 
 from __future__ import annotations
 
+import itertools
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -32,6 +34,56 @@ class GuardSettings(BaseModel):
     )
     author_reply_cap: int = Field(3, ge=1, description="automatic replies per author per hour")
     max_message_age_s: float = Field(6 * 3600, gt=0, description="no automatic reply to older messages")
+
+
+class SlackSettings(BaseModel):
+    """The Slack war-room. Without a bot token and signing secret the service runs without Slack
+    (drafts are then approved through the REST API and the CLI) instead of failing.
+
+    Environment variables: `CENTINELA_SLACK__BOT_TOKEN`, `CENTINELA_SLACK__SIGNING_SECRET`, ...
+    """
+
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    channel: str = Field("", description="war-room channel id (C...) where alerts are posted")
+    approvers: list[str] = Field(default_factory=list, description="Slack user ids allowed to approve")
+    approver_usergroup: str | None = Field(None, description="user group id (S...) whose members approve")
+    api_base_url: str = Field("https://slack.com/api/", description="Slack Web API root (tests: a fake)")
+    escalation_minutes: list[float] = Field(
+        default_factory=lambda: [10.0, 20.0, 30.0],
+        min_length=1,
+        max_length=3,
+        description="minutes without acknowledgement before paging: on-call, secondary, @channel",
+    )
+    oncall_rotation: list[str] = Field(
+        default_factory=list, description="Slack user ids taking turns as on-call (primary, then next)"
+    )
+    oncall_shift_days: float = Field(7.0, gt=0, description="length of one on-call shift")
+    oncall_rotation_start: datetime = Field(
+        datetime(2026, 1, 5, 9, 0, tzinfo=UTC), description="when the first person's shift began"
+    )
+    escalation_tick_s: float = Field(15.0, gt=0, description="how often unacknowledged alerts are checked")
+    results_poll_s: float = Field(0.5, gt=0, description="how often approved replies are checked")
+    approvers_cache_s: float = Field(300.0, ge=0, description="how long a user group's members are cached")
+
+    @field_validator("escalation_minutes")
+    @classmethod
+    def _increasing(cls, value: list[float]) -> list[float]:
+        if any(b <= a for a, b in itertools.pairwise(value)) or value[0] <= 0:
+            raise ValueError("escalation_minutes must be positive and increasing")
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> SlackSettings:
+        if (self.bot_token is None) != (self.signing_secret is None):
+            raise ValueError("set both bot_token and signing_secret, or neither")
+        if self.enabled and not self.channel:
+            raise ValueError("channel is required when Slack is configured")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.bot_token is not None and self.signing_secret is not None
 
 
 class Settings(BaseSettings):
@@ -68,7 +120,9 @@ class Settings(BaseSettings):
     dedupe_window_days: float = Field(7.0, ge=7.0, description="WhatsApp retries for up to 7 days")
     guards: GuardSettings = Field(default_factory=GuardSettings)
     publisher_max_attempts: int = Field(6, ge=1)
+    kb_poll_s: float = Field(30.0, gt=0, description="how often the KB folder is checked for changes")
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
+    slack: SlackSettings = Field(default_factory=SlackSettings)
 
     @field_validator("languages")
     @classmethod

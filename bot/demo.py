@@ -19,7 +19,7 @@ from tqdm import tqdm
 from bot.config import SAMPLES_DIR, Settings
 from bot.models import utc_now
 from bot.secrets import local_secrets
-from bot.signing import sign
+from bot.signing import signed_headers
 from bot.traffic import read_messages
 
 SAMPLE_TRAFFIC = SAMPLES_DIR / "traffic.jsonl"
@@ -36,12 +36,7 @@ async def run_demo(settings: Settings, base_url: str) -> None:
                 # The sample is timeless: stamp it "now" so the age guard treats it as live traffic.
                 live = item.message.model_copy(update={"created_at": utc_now()})
                 body = json.dumps(live.model_dump(mode="json", exclude={"raw"}), ensure_ascii=False).encode()
-                stamp = str(int(time.time()))
-                signed = {
-                    "X-Centinela-Timestamp": stamp,
-                    "X-Centinela-Signature": sign(secret, stamp, body),
-                    "Content-Type": "application/json",
-                }
+                signed = signed_headers(secret, body)
                 async with http.post("/webhooks/generic", data=body, headers=signed) as response:
                     response.raise_for_status()
                 bar.update(1)

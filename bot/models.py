@@ -116,6 +116,7 @@ class ArticleCandidate(BaseModel):
     title: str = ""
     url: str = ""
     score: float = 0.0
+    summary: str = Field(default="", description="the article's opening, for a short automatic answer")
 
 
 class Decision(BaseModel):

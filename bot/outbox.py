@@ -54,7 +54,8 @@ class Publisher:
 
         async def attempt(item: OutboxItem) -> int:
             async with limit_sends:
-                lease = f"sending:{item.idempotency_key}"
+                # One lease per scheduled attempt: a retry after 429 gets its own, not a 60 s wait.
+                lease = f"sending:{item.idempotency_key}@{item.next_attempt_at.timestamp()}"
                 if not await self._store.reserve(lease, now=now, until=now + SEND_LEASE):
                     return 0  # another publisher holds it
                 return await self._deliver(item, now)

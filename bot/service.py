@@ -2,11 +2,14 @@
 
 The store, the pipeline's runtime and the metrics are created in one `cleanup_ctx` and kept
 under typed `AppKey`s; shutdown runs the same generator to the end: intake stops first (the
-site closes), workers finish the batches in hand, the publisher stops, the store closes.
+site closes), the war-room's loops stop, workers finish the batches in hand, the publisher
+stops, the store closes. The war-room (drafts, approvals; Slack when configured) is built here
+too, so the Slack handlers, the REST API and the publisher share one approval service.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Sequence
 
@@ -14,12 +17,14 @@ from aiohttp import web
 
 from bot.api import api_app
 from bot.config import Settings
+from bot.kb_reload import kb_analyser, kb_poll_ctx
 from bot.metrics import Metrics
 from bot.models import InboundMessage
 from bot.runtime import Extensions, Runtime, build_pipeline, default_adapters
 from bot.secrets import local_secrets, secrets_path
 from bot.store.base import Store
 from bot.store.factory import build_store
+from bot.warroom.wiring import WarRoom
 from bot.webhook import generic_webhook_handler
 
 log = logging.getLogger(__name__)
@@ -28,6 +33,7 @@ SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
 STORE: web.AppKey[Store] = web.AppKey("store", Store)
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
+WARROOM: web.AppKey[WarRoom] = web.AppKey("warroom", WarRoom)
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -60,20 +66,37 @@ def create_app(
     chosen_store = store or build_store(settings)
     app[STORE] = chosen_store
 
+    def wake_publisher() -> None:
+        if RUNTIME in app:
+            app[RUNTIME].publisher.wake.set()
+
+    warroom = WarRoom(settings, chosen_store, wake=wake_publisher)
+    app[WARROOM] = warroom
+    ext = extensions or Extensions()
+    ext = dataclasses.replace(ext, watchers=[*ext.watchers, *warroom.watchers()])
+
     async def resources(app: web.Application) -> AsyncIterator[None]:
         await chosen_store.open()
-        pipeline = build_pipeline(settings, chosen_store, extensions=extensions)
-        runtime = Runtime(
-            settings, chosen_store, pipeline, default_adapters(settings), on_decision=app[METRICS].decided
-        )
+        pipeline = build_pipeline(settings, chosen_store, extensions=ext)
+        adapters = {**default_adapters(settings), **warroom.adapters()}
+        runtime = Runtime(settings, chosen_store, pipeline, adapters, on_decision=app[METRICS].decided)
         app[RUNTIME] = runtime
         await runtime.start()
-        log.info("centinela serving with %s store", type(chosen_store).__name__)
+        await warroom.start()
+        log.info(
+            "centinela serving with %s store; Slack war-room %s",
+            type(chosen_store).__name__,
+            "on" if warroom.slack_enabled else "off (drafts through the API and CLI)",
+        )
         yield
+        await warroom.stop()
         await runtime.stop()
         await chosen_store.close()
 
     app.cleanup_ctx.append(resources)
+    kb = kb_analyser(ext)
+    if kb is not None:
+        app.cleanup_ctx.append(kb_poll_ctx(kb, interval_s=settings.kb_poll_s))
 
     async def ingest(messages: Sequence[InboundMessage]) -> list[bool]:
         fresh = await app[RUNTIME].ingest(messages)
@@ -92,5 +115,6 @@ def create_app(
             max_skew_s=settings.webhook_max_skew_s,
         ),
     )
-    app.add_subapp("/api/v1", api_app(chosen_store, api_token))
+    warroom.mount(app)
+    app.add_subapp("/api/v1", api_app(chosen_store, api_token, approvals=warroom.approvals, kb=kb))
     return app

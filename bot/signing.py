@@ -33,3 +33,15 @@ def verify(
         raise SignatureError(f"timestamp is more than {max_skew_s} s away from the server clock")
     if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip()):
         raise SignatureError("signature does not match")
+
+
+def signed_headers(secret: str, body: bytes, *, at: int | None = None) -> dict[str, str]:
+    """The headers a client sends with `body` (at `at`, Unix seconds, default now)."""
+    import time
+
+    stamp = str(int(time.time()) if at is None else at)
+    return {
+        "X-Centinela-Timestamp": stamp,
+        "X-Centinela-Signature": sign(secret, stamp, body),
+        "Content-Type": "application/json",
+    }

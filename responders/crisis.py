@@ -1,13 +1,16 @@
 """`crisis`: a possible public crisis goes to the staff war-room; nothing is published by itself.
 
 The alert record is what the war-room (Slack, or the REST API and CLI without Slack) shows and
-acts on; creating it is idempotent per message, so a redelivery never raises a second alert.
+acts on; beside it, a drafted reply waits for a person to approve, edit or reject it. Both are
+created insert-if-absent per message, so a redelivery never raises a second alert nor resets a
+draft that staff already acted on.
 """
 
 from __future__ import annotations
 
 from bot.context import MessageContext
 from bot.models import Action, Decision
+from bot.warroom.drafts import DRAFT_KIND, draft_for, related_articles
 from responders.base import Effect, SaveRecord
 
 ALERT_KIND = "alert"
@@ -18,16 +21,18 @@ def crisis_alert_id(message_key: str) -> str:
 
 
 class CrisisResponder:
-    """Raises one crisis alert per message, with why it was flagged and the author's reach."""
+    """Raises one crisis alert per message, with why it was flagged, the author's reach and a draft."""
 
     action: Action = "crisis"
 
     async def respond(self, ctx: MessageContext, decision: Decision) -> list[Effect]:
         msg = ctx.message
+        alert_id = crisis_alert_id(msg.key)
+        draft = draft_for(ctx, alert_id)
         return [
             SaveRecord(
                 kind=ALERT_KIND,
-                record_id=crisis_alert_id(msg.key),
+                record_id=alert_id,
                 data={
                     "kind": "crisis",
                     "status": "open",
@@ -43,6 +48,10 @@ class CrisisResponder:
                     "risks": sorted(ctx.risks),
                     "at": ctx.now.isoformat(),
                     "first_message_at": msg.created_at.isoformat(),
+                    "draft_id": draft.id,
+                    "incident_id": ctx.incident_id,
+                    "related_articles": related_articles(ctx),
                 },
-            )
+            ),
+            SaveRecord(kind=DRAFT_KIND, record_id=draft.id, data=draft.data()),
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import MessageContext
 from bot.models import Action, Decision
 from responders.base import Effect, Reply
-from responders.templates import language_name, mention, render
+from responders.kb_reply import compose_answer
 
 
 class KbAnswerResponder:
@@ -13,6 +13,8 @@ class KbAnswerResponder:
 
     The router only picks `answer` when the KB step was sure, so an empty `kb_answer` here means
     a rules file that routes to `answer` on other grounds: replying with nothing is the safe side.
+    The reply (label, handle, short summary, title, link, channel limit) is composed by
+    `responders.kb_reply`; the outbox keys it by message, so a redelivery never answers twice.
     """
 
     action: Action = "answer"
@@ -21,19 +23,10 @@ class KbAnswerResponder:
         article = ctx.kb_answer
         if article is None:
             return []
-        handle = mention(ctx.message.author.handle, ctx.message.channel)
-        if article.lang and article.lang != ctx.language:
-            text = render(
-                "answer_other_language",
-                ctx.language,
-                handle=handle,
-                summary="",
-                title=article.title,
-                url=article.url,
-                article_language=language_name(article.lang, ctx.language),
-            )
-        else:
-            text = render(
-                "answer", ctx.language, handle=handle, summary="", title=article.title, url=article.url
-            )
+        text = compose_answer(
+            article,
+            language=ctx.language,
+            channel=ctx.message.channel,
+            handle=ctx.message.author.handle,
+        )
         return [Reply(account="robot", text=text, purpose="answer")]

@@ -15,15 +15,18 @@ ROBOT_LABEL: Final[dict[str, str]] = {
 }
 
 TEMPLATES: Final[dict[str, dict[str, str]]] = {
+    # Automatic KB answers. `summary` is the article's opening (may be shortened to fit the
+    # channel, ending in "…"); with no room left it is empty and the text still reads well.
     "answer": {
         "es": "{handle}{summary} Más info: {title} {url}",
         "en": "{handle}{summary} More: {title} {url}",
         "pt": "{handle}{summary} Saiba mais: {title} {url}",
     },
+    # The article exists only in another language: say so, and do not quote it.
     "answer_other_language": {
-        "es": "{handle}{summary} Artículo (en {article_language}): {title} {url}",
-        "en": "{handle}{summary} Article (in {article_language}): {title} {url}",
-        "pt": "{handle}{summary} Artigo (em {article_language}): {title} {url}",
+        "es": "{handle}Este artículo responde a tu pregunta; está en {article_language}: {title} {url}",
+        "en": "{handle}This article answers your question; it is in {article_language}: {title} {url}",
+        "pt": "{handle}Este artigo responde à sua pergunta; ele está em {article_language}: {title} {url}",
     },
     "case_ack": {
         "es": "{handle}Hemos abierto el caso {case_id} y un agente lo revisará. Te escribiremos por aquí.",
@@ -37,6 +40,31 @@ TEMPLATES: Final[dict[str, dict[str, str]]] = {
         "We'll let you know when it's fixed.",
         "pt": "{handle}Sabemos de uma ocorrência na sua região ({incident_id}) "
         "e já estamos trabalhando nela. Avisaremos quando for resolvida.",
+    },
+    # War-room drafts: published by the official account after a person approves them.
+    "crisis_holding": {
+        "es": "{handle}Hola, gracias por contárnoslo y lamentamos lo ocurrido. Nuestro equipo ya lo "
+        "está revisando; te escribimos por mensaje directo para ayudarte en persona.",
+        "en": "{handle}Hi, thank you for telling us and we're sorry about this. Our team is already "
+        "looking into it; we'll send you a direct message to help you personally.",
+        "pt": "{handle}Olá, obrigado por nos avisar e lamentamos o ocorrido. Nossa equipe já está "
+        "analisando; vamos te enviar uma mensagem direta para ajudar pessoalmente.",
+    },
+    "crisis_safety": {
+        "es": "{handle}Gracias por avisarnos: tu seguridad es lo primero. Por favor, no manipules el "
+        "equipo. Nuestro equipo técnico te contacta por mensaje directo ahora mismo.",
+        "en": "{handle}Thank you for warning us: your safety comes first. Please don't handle the "
+        "equipment. Our technical team is contacting you by direct message right now.",
+        "pt": "{handle}Obrigado por avisar: sua segurança vem primeiro. Por favor, não mexa no "
+        "equipamento. Nossa equipe técnica vai te contatar por mensagem direta agora.",
+    },
+    "crisis_kb": {
+        "es": "{handle}Hola, lamentamos lo ocurrido. Aquí tienes cómo resolverlo: {title} {url} "
+        "Si sigue igual, escríbenos por mensaje directo y lo vemos contigo.",
+        "en": "{handle}Hi, we're sorry about this. Here is how to fix it: {title} {url} "
+        "If it persists, send us a direct message and we'll sort it out with you.",
+        "pt": "{handle}Olá, lamentamos o ocorrido. Veja como resolver: {title} {url} "
+        "Se continuar, fale com a gente por mensagem direta e resolvemos juntos.",
     },
 }
 

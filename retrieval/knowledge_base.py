@@ -129,6 +129,15 @@ class KnowledgeBase:
         return self._chunks
 
     @property
+    def vectors(self) -> Vectors:
+        """The chunk vectors, one unit row per chunk in `chunks` order (read-only by convention)."""
+        return self._vectors
+
+    def article_topic(self, article_id: str) -> str:
+        """The topic of an article of this base (KeyError if unknown)."""
+        return self._articles[article_id].topic
+
+    @property
     def index_kind(self) -> str:
         return self._index.kind
 

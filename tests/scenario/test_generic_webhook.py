@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.service import RUNTIME, STORE, create_app
-from bot.signing import sign
+from bot.signing import signed_headers
 from tests.conftest import WEBHOOK_SECRET, eventually, settings_for
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -29,12 +29,7 @@ MESSAGE = {
 
 
 def signed(body: bytes, *, secret: str = WEBHOOK_SECRET, at: int | None = None) -> dict[str, str]:
-    stamp = str(int(time.time()) if at is None else at)
-    return {
-        "X-Centinela-Timestamp": stamp,
-        "X-Centinela-Signature": sign(secret, stamp, body),
-        "Content-Type": "application/json",
-    }
+    return signed_headers(secret, body, at=at)
 
 
 def encode(data: Any) -> bytes:

@@ -1,0 +1,150 @@
+"""KB answers end to end: signed webhook in → automatic reply in the outbox, under steady load.
+
+Run as `python -m bench.answer_e2e [--kb DIR] [--rate 100] [--seconds 20]`; prints one JSON line:
+`answer_end_to_end_p50_ms` / `answer_end_to_end_p99_ms` (from the start of the HTTP POST to the
+moment the reply is written to the outbox), how many of the messages were answered, and the
+service's RSS with the model loaded. The real service (`bot.service.create_app`) runs in this
+process on an ephemeral port with a SQLite store in a temporary directory; the messages are the
+KB's own example questions, each from a different author so the reply guards never hold one back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.config import SAMPLES_DIR, load_settings
+from bot.extensions import build_extensions
+from bot.kb_reload import kb_analyser
+from bot.models import OutboxItem
+from bot.replay import percentile
+from bot.service import STORE, create_app
+from bot.signing import signed_headers
+from retrieval.articles import load_articles
+
+SECRET = "bench-webhook-secret"
+SHARED_KB = Path("../shared/eval/kb")
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process (Linux /proc; 0 where unavailable)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def questions(kb_dir: Path) -> list[tuple[str, str]]:
+    """(text, language) for every example question of the KB's articles."""
+    loaded = load_articles(kb_dir)
+    return [(q, article.lang) for article in loaded.articles for q in article.questions]
+
+
+async def _run(kb_dir: Path, rate: float, seconds: float) -> dict[str, Any]:
+    texts = questions(kb_dir)
+    if not texts:
+        raise SystemExit(f"no example questions in {kb_dir}")
+    with tempfile.TemporaryDirectory(prefix="centinela-bench-e2e-") as scratch:
+        settings = load_settings(data_dir=Path(scratch), webhook_secret=SECRET, api_token="bench-token")
+        extensions = build_extensions(settings, kb_dir)
+        analyser = kb_analyser(extensions)
+        if analyser is not None:
+            await analyser.knowledge_base()  # load the model and index before traffic starts
+        app = create_app(settings, extensions=extensions)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        replied: dict[str, float] = {}
+        _watch_outbox(app, replied)
+        sent: dict[str, float] = {}
+        total = int(rate * seconds)
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
+            # Warm-up message (first-request costs are not what this measures).
+            await _post(session, _message("warmup", texts[0][0], 0), {})
+            started = time.perf_counter()
+            tasks = []
+            for i in range(total):
+                delay = started + i / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                text, _lang = texts[i % len(texts)]
+                tasks.append(asyncio.create_task(_post(session, _message(f"b{i:06d}", text, i), sent)))
+            await asyncio.gather(*tasks)
+            deadline = time.perf_counter() + 10
+            while len(replied) < len(sent) and time.perf_counter() < deadline:
+                await asyncio.sleep(0.05)
+        memory = rss_mb()
+        await runner.cleanup()
+    latencies = [(replied[key] - sent[key]) * 1000 for key in sent if key in replied]
+    return {
+        "answer_end_to_end_p50_ms": round(percentile(latencies, 0.5), 2) if latencies else None,
+        "answer_end_to_end_p99_ms": round(percentile(latencies, 0.99), 2) if latencies else None,
+        "messages": len(sent),
+        "answered": len(latencies),
+        "rate_msgs_per_s": rate,
+        "service_rss_mb": memory,
+    }
+
+
+def _message(message_id: str, text: str, i: int) -> dict[str, Any]:
+    return {
+        "id": message_id,
+        "channel": "twitter",
+        "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "author": {"handle": f"@bench{i:06d}", "name": "Bench", "followers": 10, "verified": False},
+        "text": text,
+    }
+
+
+async def _post(session: aiohttp.ClientSession, message: dict[str, Any], sent: dict[str, float]) -> None:
+    body = json.dumps(message, ensure_ascii=False).encode()
+    headers = signed_headers(SECRET, body)
+    sent[f"twitter:{message['id']}"] = time.perf_counter()
+    async with session.post("/webhooks/generic", data=body, headers=headers) as response:
+        if response.status >= 300:
+            raise RuntimeError(f"webhook answered {response.status}: {await response.text()}")
+
+
+def _watch_outbox(app: web.Application, replied: dict[str, float]) -> None:
+    """Note when each message's robot reply reaches the outbox (wraps this app's store only)."""
+    store = app[STORE]
+    add_outbox = store.add_outbox
+
+    async def recording(items: Sequence[OutboxItem]) -> list[bool]:
+        fresh = await add_outbox(items)
+        now = time.perf_counter()
+        for item, new in zip(items, fresh, strict=True):
+            if new and item.account == "robot" and item.message_key:
+                replied.setdefault(item.message_key, now)
+        return fresh
+
+    store.add_outbox = recording  # type: ignore[method-assign]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    default_kb = SHARED_KB if SHARED_KB.exists() else SAMPLES_DIR / "kb"
+    parser.add_argument("--kb", type=Path, default=default_kb)
+    parser.add_argument("--rate", type=float, default=100.0, help="messages per second")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(_run(args.kb, args.rate, args.seconds))))
+
+
+if __name__ == "__main__":
+    main()

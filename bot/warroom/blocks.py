@@ -1,0 +1,238 @@
+"""Block Kit for the war-room: the alert message, and the Edit and Reject modals.
+
+Pure functions of the records, so the Slack message can be re-rendered from the store at any
+time (the adapter renders it when the post or update is actually sent, never from a stale copy).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.warroom.drafts import Draft
+from bot.warroom.state import WarRoomState
+
+Block = dict[str, Any]
+
+APPROVE = "warroom_approve"
+EDIT = "warroom_edit"
+REJECT = "warroom_reject"
+ACKNOWLEDGE = "warroom_ack"
+EDIT_VIEW = "warroom_edit_view"
+REJECT_VIEW = "warroom_reject_view"
+TEXT_BLOCK, TEXT_INPUT = "draft_text", "text"
+REASON_BLOCK, REASON_INPUT = "reject_reason", "reason"
+
+SECTION_LIMIT = 2900
+TITLES = {"crisis": ":rotating_light: Possible crisis", "spike": ":chart_with_upwards_trend: Negative spike"}
+STATUS_LINE = {
+    "pending": ":hourglass: Draft waiting for approval",
+    "approved": ":outbox_tray: Approved, publishing as the official account",
+    "published": ":white_check_mark: Published",
+    "failed": ":x: Publishing failed",
+    "needs_review": ":warning: Publication outcome unknown: check the post by hand",
+    "rejected": ":no_entry_sign: Rejected: nothing published",
+}
+
+
+def alert_message(
+    alert_id: str, alert: dict[str, Any], draft: Draft | None, state: WarRoomState | None
+) -> tuple[str, list[Block]]:
+    """The fallback text and the blocks of one alert as it stands now."""
+    kind = str(alert.get("kind", "crisis"))
+    title = TITLES.get(kind, ":bar_chart: Trend (not a crisis)")
+    topic = alert.get("topic")
+    text = f"{title}: {topic}" if topic else f"{title} from {alert.get('author') or 'someone'}"
+    blocks: list[Block] = [{"type": "header", "text": _plain(text[:150])}]
+    if kind == "crisis":
+        blocks += _crisis_blocks(alert)
+    else:
+        blocks += _spike_blocks(alert)
+    if draft is not None:
+        blocks += _draft_blocks(draft)
+    blocks += _actions(alert_id, draft, state)
+    history = _history(state)
+    if history:
+        blocks.append({"type": "context", "elements": [_md(history)]})
+    return text, blocks
+
+
+def _crisis_blocks(alert: dict[str, Any]) -> list[Block]:
+    link = message_link(
+        str(alert.get("channel", "")), str(alert.get("author", "")), str(alert.get("message_id", ""))
+    )
+    quote = "\n".join("> " + line for line in str(alert.get("text", "")).splitlines()) or "> (no text)"
+    where = (
+        f"<{link}|Open on {alert.get('channel')}>"
+        if link
+        else f"{alert.get('channel')} · {alert.get('message_id')}"
+    )
+    followers = alert.get("followers")
+    reach = f"{followers:,} followers" if isinstance(followers, int) else "reach unknown"
+    if alert.get("verified"):
+        reach += ", verified"
+    risks = ", ".join(alert.get("risks") or []) or "none"
+    related = [f"<{a['url']}|{a['title'] or a['id']}>" for a in alert.get("related_articles") or []]
+    if alert.get("incident_id"):
+        related.insert(0, f"incident `{alert['incident_id']}`")
+    return [
+        {"type": "section", "text": _md(_cut(f"{quote}\n{where}"))},
+        {
+            "type": "section",
+            "fields": [
+                _md(f"*Author*\n{alert.get('author') or 'unknown'} ({reach})"),
+                _md(f"*Why flagged*\n{_cut(str(alert.get('why', '')), 600)}"),
+                _md(f"*Risks*\n{risks}"),
+                _md(f"*Language*\n{alert.get('language') or '?'}"),
+            ],
+        },
+        {
+            "type": "context",
+            "elements": [_md(_cut("*Related:* " + (" · ".join(related) or "nothing found"), 1900))],
+        },
+    ]
+
+
+def _spike_blocks(alert: dict[str, Any]) -> list[Block]:
+    curve = alert.get("curve") or []
+    points = " · ".join(f"{_clock(str(t))} {n}" for t, n in curve[-12:]) or "no data"
+    baseline = float(alert.get("baseline_per_window") or 0.0)
+    share = float(alert.get("negative_share") or 0.0)
+    related = ", ".join(str(k) for k in (alert.get("message_keys") or [])[:8]) or "none"
+    return [
+        {
+            "type": "section",
+            "fields": [
+                _md(f"*Messages in window*\n{alert.get('count', 0)} (baseline {baseline:.1f})"),
+                _md(f"*Negative share*\n{share:.0%}"),
+                _md(f"*Since*\n{_clock(str(alert.get('first_message_at', '')))} UTC"),
+                _md(f"*Status*\n{alert.get('status', 'open')}"),
+            ],
+        },
+        {
+            "type": "section",
+            "text": _md(_cut(f"*Curve (per minute)*\n{points}\n*Related messages*\n{related}")),
+        },
+    ]
+
+
+def _draft_blocks(draft: Draft) -> list[Block]:
+    shown = draft.final_text or draft.text
+    label = "Published reply" if draft.status == "published" else "Drafted reply"
+    lines = [f"*{label}* ({draft.source or 'draft'}, {draft.language or '?'})", _cut(shown, 2000)]
+    status = STATUS_LINE.get(draft.status, draft.status)
+    if draft.decided_by:
+        status += f" · decided by {actor_label(draft.decided_by)}"
+    if draft.reason:
+        status += f": {draft.reason}"
+    if draft.result and draft.status in ("failed", "needs_review"):
+        status += f" ({_cut(draft.result, 300)})"
+    return [
+        {"type": "divider"},
+        {"type": "section", "text": _md("\n".join(lines))},
+        {"type": "context", "elements": [_md(status)]},
+    ]
+
+
+def _actions(alert_id: str, draft: Draft | None, state: WarRoomState | None) -> list[Block]:
+    buttons: list[Block] = []
+    if draft is not None and draft.status == "pending":
+        buttons += [
+            _button("Approve", APPROVE, draft.id, "primary"),
+            _button("Edit", EDIT, draft.id),
+            _button("Reject", REJECT, draft.id, "danger"),
+        ]
+    if state is None or state.status == "open":
+        buttons.append(_button("Acknowledge", ACKNOWLEDGE, alert_id))
+    return [{"type": "actions", "block_id": "warroom_actions", "elements": buttons}] if buttons else []
+
+
+def _history(state: WarRoomState | None) -> str:
+    if state is None or not state.events:
+        return ""
+    lines = [f"{_clock(e.at)} UTC · {actor_label(e.actor)} {e.action}" for e in state.events[-8:]]
+    return _cut("\n".join(lines), 1900)
+
+
+def edit_modal(draft: Draft) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": EDIT_VIEW,
+        "private_metadata": draft.id,
+        "title": _plain("Edit the reply"),
+        "submit": _plain("Publish"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": TEXT_BLOCK,
+                "label": _plain(f"Reply as the official account ({draft.language or '?'})"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": TEXT_INPUT,
+                    "multiline": True,
+                    "initial_value": draft.text,
+                },
+            }
+        ],
+    }
+
+
+def reject_modal(draft: Draft) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": REJECT_VIEW,
+        "private_metadata": draft.id,
+        "title": _plain("Reject the draft"),
+        "submit": _plain("Reject"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": REASON_BLOCK,
+                "label": _plain("Why? (nothing will be published)"),
+                "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True},
+            }
+        ],
+    }
+
+
+def message_link(channel: str, handle: str, message_id: str) -> str | None:
+    """A link staff can open; only platforms with public permalinks built from ids get one."""
+    if channel == "twitter" and handle and message_id:
+        return f"https://x.com/{handle.lstrip('@')}/status/{message_id}"
+    return None
+
+
+def actor_label(actor: str) -> str:
+    """`slack:U123` becomes a Slack mention; API and CLI actors are named as such."""
+    via, _, who = actor.partition(":")
+    if via == "slack" and who:
+        return f"<@{who}>"
+    return f"{who} ({via})" if who else actor
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {"type": "button", "text": _plain(text), "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def _plain(text: str) -> Block:
+    return {"type": "plain_text", "text": text}
+
+
+def _md(text: str) -> Block:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _cut(text: str, limit: int = SECTION_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clock(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).strftime("%H:%M")
+    except ValueError:
+        return iso

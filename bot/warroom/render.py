@@ -1,0 +1,50 @@
+"""Draws an alert for Slack from the store, at the moment the adapter sends it.
+
+The Slack adapter gets `render` and `posted` from here (it never reads the store itself):
+`render` turns a war-room outbox item into the alert's current blocks, and `posted` remembers
+the message's channel and timestamp so later changes can update it in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.base import Receipt
+from adapters.slack import SlackView
+from bot.store.base import Store
+from bot.warroom.blocks import alert_message
+from bot.warroom.drafts import DRAFT_KIND, Draft
+from bot.warroom.state import WarRoomLog
+from responders.crisis import ALERT_KIND
+
+
+class WarRoomRenderer:
+    """Renders alerts and records where they were posted."""
+
+    def __init__(self, store: Store, log: WarRoomLog, *, channel: str) -> None:
+        self._store = store
+        self._log = log
+        self._channel = channel
+
+    async def render(self, payload: dict[str, Any]) -> SlackView | None:
+        alert_id = str(payload["alert_id"])
+        alert = await self._store.get_record(ALERT_KIND, alert_id)
+        if alert is None:
+            return None
+        state = await self._log.get(alert_id)
+        draft_id = alert.data.get("draft_id")
+        draft_record = await self._store.get_record(DRAFT_KIND, str(draft_id)) if draft_id else None
+        draft = Draft.from_record(draft_record) if draft_record else None
+        text, blocks = alert_message(alert_id, alert.data, draft, state)
+        return SlackView(
+            text=text,
+            blocks=blocks,
+            channel=(state.slack_channel if state else None) or self._channel,
+            ts=state.slack_ts if state else None,
+            version=state.version if state else 0,
+        )
+
+    async def posted(self, payload: dict[str, Any], view: SlackView, receipt: Receipt) -> None:
+        channel, ts = receipt.get("channel"), receipt.get("ts")
+        if channel and ts:
+            await self._log.posted(str(payload["alert_id"]), str(channel), str(ts), view.version)

@@ -1,0 +1,202 @@
+"""The Slack side of the war-room: a bolt `AsyncApp` mounted at `/slack/events`.
+
+Bolt verifies every request's signature and refuses one signed more than five minutes ago
+(`request_verification_enabled`, on). Each handler acknowledges first (Slack gives three
+seconds), then hands the decision to the `ApprovalService`, the same code the REST API and the
+CLI use. Only approvers may approve, edit or reject; anyone else gets an ephemeral refusal and
+the attempt is audited. Anyone in the channel may acknowledge an alert or pause automatic
+replies (stopping is always safe); resuming them is for approvers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.guards import set_kill_switch
+from bot.models import utc_now
+from bot.store.base import Store
+from bot.warroom import blocks
+from bot.warroom.approval import ApprovalService
+from bot.warroom.approvers import Approvers
+from bot.warroom.slash import HELP, incidents_text, status_text
+
+log = logging.getLogger(__name__)
+
+Body = dict[str, Any]
+
+
+class WarRoomHandlers:
+    """Listeners for the buttons, the modals and `/centinela`."""
+
+    def __init__(
+        self,
+        approvals: ApprovalService,
+        approvers: Approvers,
+        store: Store,
+        *,
+        channel: str,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._approvals = approvals
+        self._approvers = approvers
+        self._store = store
+        self._channel = channel
+        self._clock = clock
+
+    def register(self, app: AsyncApp) -> None:
+        app.action(blocks.APPROVE)(self.approve)
+        app.action(blocks.EDIT)(self.edit)
+        app.action(blocks.REJECT)(self.reject)
+        app.action(blocks.ACKNOWLEDGE)(self.acknowledge)
+        app.view(blocks.EDIT_VIEW)(self.edit_submitted)
+        app.view(blocks.REJECT_VIEW)(self.reject_submitted)
+        app.command("/centinela")(self.command)
+
+    async def approve(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        user, draft_id = body["user"]["id"], _value(body)
+        if await self._refused(client, body, "approve", draft_id):
+            return
+        result = await self._approvals.approve(draft_id, actor=f"slack:{user}", via="slack")
+        if not result.ok:
+            await self._ephemeral(client, body, result.message)
+
+    async def edit(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        await self._open_modal(client, body, "edit", blocks.edit_modal)
+
+    async def reject(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        await self._open_modal(client, body, "reject", blocks.reject_modal)
+
+    async def acknowledge(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        await ack()
+        result = await self._approvals.acknowledge(
+            _value(body), actor=f"slack:{body['user']['id']}", via="slack"
+        )
+        if not result.ok:
+            await self._ephemeral(client, body, result.message)
+
+    async def edit_submitted(self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient) -> None:
+        text = _input(view, blocks.TEXT_BLOCK, blocks.TEXT_INPUT)
+        if not text.strip():
+            await ack(response_action="errors", errors={blocks.TEXT_BLOCK: "The reply cannot be empty."})
+            return
+        await ack()
+        user, draft_id = body["user"]["id"], str(view["private_metadata"])
+        if await self._refused(client, body, "edit", draft_id):
+            return
+        result = await self._approvals.approve(draft_id, actor=f"slack:{user}", via="slack", text=text)
+        if not result.ok:
+            await self._ephemeral(client, body, result.message)
+
+    async def reject_submitted(self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient) -> None:
+        reason = _input(view, blocks.REASON_BLOCK, blocks.REASON_INPUT)
+        if not reason.strip():
+            await ack(response_action="errors", errors={blocks.REASON_BLOCK: "Please say why."})
+            return
+        await ack()
+        user, draft_id = body["user"]["id"], str(view["private_metadata"])
+        if await self._refused(client, body, "reject", draft_id):
+            return
+        result = await self._approvals.reject(draft_id, actor=f"slack:{user}", via="slack", reason=reason)
+        if not result.ok:
+            await self._ephemeral(client, body, result.message)
+
+    async def command(self, ack: AsyncAck, command: Body, respond: AsyncRespond) -> None:
+        await ack()
+        words = str(command.get("text") or "").split()
+        word = words[0].lower() if words else "status"
+        user = str(command.get("user_id", ""))
+        actor = f"slack:{user}"
+        if word == "pause":
+            reason = " ".join(words[1:]) or "paused from Slack"
+            await set_kill_switch(self._store, on=True, actor=actor, reason=reason)
+            await respond(
+                f":octagonal_sign: Automatic replies paused by <@{user}>. `/centinela resume` to restart."
+            )
+        elif word == "resume":
+            if not await self._approvers.allowed(user):
+                await self._approvals.refuse("resume", "kill_switch", actor=actor, via="slack")
+                await respond("Only war-room approvers can resume automatic replies.")
+                return
+            await set_kill_switch(self._store, on=False, actor=actor)
+            await respond(f":arrow_forward: Automatic replies resumed by <@{user}>.")
+        elif word == "status":
+            await respond(await status_text(self._store, self._clock()))
+        elif word == "incidents":
+            await respond(await incidents_text(self._store))
+        else:
+            await respond(HELP)
+
+    async def _open_modal(
+        self, client: AsyncWebClient, body: Body, action: str, modal: Callable[[Any], Body]
+    ) -> None:
+        draft_id = _value(body)
+        if await self._refused(client, body, action, draft_id):
+            return
+        draft = await self._approvals.get(draft_id)
+        if draft is None or draft.status != "pending":
+            message = f"This draft was already {draft.status}." if draft else f"No draft {draft_id}."
+            await self._ephemeral(client, body, message)
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=modal(draft))
+
+    async def _refused(self, client: AsyncWebClient, body: Body, action: str, subject: str) -> bool:
+        user = body["user"]["id"]
+        if await self._approvers.allowed(user):
+            return False
+        result = await self._approvals.refuse(action, subject, actor=f"slack:{user}", via="slack")
+        await self._ephemeral(client, body, result.message)
+        return True
+
+    async def _ephemeral(self, client: AsyncWebClient, body: Body, text: str) -> None:
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        try:
+            await client.chat_postEphemeral(
+                channel=channel or self._channel, user=body["user"]["id"], text=text
+            )
+        except SlackApiError as exc:
+            log.warning("cannot tell %s: %s", body["user"]["id"], exc.response.get("error"))
+
+
+def build_slack_app(client: AsyncWebClient, signing_secret: str, handlers: WarRoomHandlers) -> AsyncApp:
+    """The bolt app; `client` carries the bot token and the API base URL."""
+    app = AsyncApp(
+        name="centinela",
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=True,
+    )
+    handlers.register(app)
+    return app
+
+
+def slack_events_handler(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The aiohttp view for `POST /slack/events`: bolt's own request translation, both ways."""
+
+    async def handle(request: web.Request) -> web.Response:
+        response = await app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    return handle
+
+
+def _value(body: Body) -> str:
+    return str(body["actions"][0]["value"])
+
+
+def _input(view: Body, block_id: str, action_id: str) -> str:
+    value = view.get("state", {}).get("values", {}).get(block_id, {}).get(action_id, {}).get("value")
+    return str(value or "")

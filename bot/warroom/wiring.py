@@ -1,0 +1,89 @@
+"""What the war-room adds to the service, built once from the settings.
+
+Without Slack credentials only the approval service and the result watcher exist (drafts are
+listed and approved through the REST API and the CLI); with them, the Slack adapter, the bolt
+app at `/slack/events`, the announcer watcher and the escalation loop join in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+from aiohttp import web
+
+from adapters.base import Adapter
+from adapters.slack import SlackAdapter, SlackConfig, slack_client
+from bot.config import Settings
+from bot.pipeline import Watcher
+from bot.store.base import Store
+from bot.warroom.announce import WarRoomAnnouncer
+from bot.warroom.approval import ApprovalService
+from bot.warroom.approvers import Approvers
+from bot.warroom.escalation import Escalator
+from bot.warroom.render import WarRoomRenderer
+from bot.warroom.results import ResultWatcher
+from bot.warroom.slack_app import WarRoomHandlers, build_slack_app, slack_events_handler
+
+SLACK_EVENTS_PATH = "/slack/events"
+
+
+class WarRoom:
+    """The war-room's parts and their background tasks."""
+
+    def __init__(self, settings: Settings, store: Store, *, wake: Callable[[], None] | None = None) -> None:
+        self.settings = settings.slack
+        self.approvals = ApprovalService(store, wake=wake)
+        self.results = ResultWatcher(store, self.approvals.log)
+        self.adapter: SlackAdapter | None = None
+        self.escalator: Escalator | None = None
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        slack = self.settings
+        if slack.bot_token is None or slack.signing_secret is None:
+            return
+        config = SlackConfig(token=slack.bot_token, channel=slack.channel, base_url=slack.api_base_url)
+        client = slack_client(config)
+        renderer = WarRoomRenderer(store, self.approvals.log, channel=slack.channel)
+        self.adapter = SlackAdapter(config, client=client, render=renderer.render, on_posted=renderer.posted)
+        approvers = Approvers(
+            slack.approvers,
+            usergroup=slack.approver_usergroup,
+            client=client,
+            cache_s=slack.approvers_cache_s,
+        )
+        handlers = WarRoomHandlers(self.approvals, approvers, store, channel=slack.channel)
+        self.bolt = build_slack_app(client, slack.signing_secret.get_secret_value(), handlers)
+        self.escalator = Escalator(store, slack, self.approvals.log)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.adapter is not None
+
+    def watchers(self) -> list[Watcher]:
+        return [WarRoomAnnouncer()] if self.slack_enabled else []
+
+    def adapters(self) -> dict[str, Adapter]:
+        return {"slack": self.adapter} if self.adapter is not None else {}
+
+    def mount(self, app: web.Application) -> None:
+        if self.slack_enabled:
+            app.router.add_post(SLACK_EVENTS_PATH, slack_events_handler(self.bolt))
+
+    async def start(self) -> None:
+        self._stop.clear()
+        self._tasks = [
+            asyncio.create_task(
+                self.results.run(self._stop, self.settings.results_poll_s), name="warroom-results"
+            )
+        ]
+        if self.escalator is not None:
+            self._tasks.append(asyncio.create_task(self.escalator.run(self._stop), name="warroom-escalation"))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []

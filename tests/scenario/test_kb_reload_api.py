@@ -1,0 +1,40 @@
+"""`POST /api/v1/kb/reload` on the running service: the new article serves, nothing is dropped."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.extensions import build_extensions
+from bot.service import create_app
+from tests.conftest import API_TOKEN, settings_for
+
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
+KB_SMALL = Path(__file__).resolve().parents[1] / "data" / "kb_small"
+
+
+async def test_reload_endpoint_picks_up_a_new_article(aiohttp_client: ClientFactory, tmp_path: Path) -> None:
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(KB_SMALL, kb_dir)
+    settings = settings_for(tmp_path)
+    client = await aiohttp_client(create_app(settings, extensions=build_extensions(settings, kb_dir)))
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+
+    first = await (await client.post("/api/v1/kb/reload", headers=auth)).json()
+    (kb_dir / "pets-es.md").write_text(
+        "---\nid: kb-pets-es\nlang: es\ntitle: Mascotas en tienda\nurl: https://ayuda.example/es/pets\n"
+        "questions:\n  - ¿Puedo ir a la tienda con mi perro?\n---\nSí, los perros son bienvenidos.\n",
+        encoding="utf-8",
+    )
+    response = await client.post("/api/v1/kb/reload", headers=auth)
+    second = await response.json()
+    assert response.status == 200 and second["status"] == "reloaded"
+    assert second["articles"] == first["articles"] + 1
+
+    unauthorised = await client.post("/api/v1/kb/reload")
+    assert unauthorised.status == 401
