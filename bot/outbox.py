@@ -65,11 +65,15 @@ class Publisher:
     async def run(self, stop: asyncio.Event, idle_s: float = 0.25) -> None:
         """Publish until `stop` is set, waking early when new items arrive."""
         while not stop.is_set():
+            # Cleared before the pass, so an item queued during the pass wakes the next one
+            # at once instead of waiting out the idle timeout.
+            self.wake.clear()
             try:
                 await self.run_once()
             except Exception:
                 log.exception("outbox publisher pass failed; retrying")
-            self.wake.clear()
+            if self.wake.is_set():
+                continue
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
             await asyncio.wait(waiters, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:

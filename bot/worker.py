@@ -87,12 +87,13 @@ class Worker:
     async def run(self, stop: asyncio.Event, wake: asyncio.Event, idle_s: float = 0.2) -> None:
         """Work until `stop`; the batch in hand is finished before returning (graceful shutdown)."""
         while not stop.is_set():
+            # Cleared before claiming: a message enqueued after an empty claim still wakes us.
+            wake.clear()
             try:
                 claimed = await self.run_once()
             except Exception:
                 log.exception("worker %s pass failed; retrying", self.name)
                 claimed = 0
-            if claimed == 0:
-                wake.clear()
+            if claimed == 0 and not wake.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), timeout=idle_s)
