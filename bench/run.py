@@ -42,4 +42,25 @@ def run_benchmarks(
         results["answer_e2e"] = _module("bench.answer_e2e")
     if only is None or "kb" in only:
         results["kb"] = _module("bench.kb_search")
+    results.update(headline(results))
     return results
+
+
+def headline(results: dict[str, Any]) -> dict[str, Any]:
+    """The figures the issues name, at the top level, lifted from the detailed results."""
+    top: dict[str, Any] = {}
+    stores = {k.removeprefix("pipeline_"): v for k, v in results.items() if k.startswith("pipeline_")}
+    if stores:
+        top["pipeline_msgs_per_s"] = {s: r.get("pipeline_msgs_per_s") for s, r in stores.items()}
+        top["decision_p99_ms"] = {s: r.get("decision_p99_ms") for s, r in stores.items()}
+        top["service_rss_mb_without_model"] = {s: r.get("peak_rss_mb") for s, r in stores.items()}
+    kb = results.get("kb", {})
+    if "kb_search_ms" in kb:
+        top["embed_sentences_per_s"] = kb.get("embed_sentences_per_s")
+        top["kb_search_p50_ms"] = {size: v["p50"] for size, v in kb["kb_search_ms"].items()}
+        top["kb_search_p99_ms"] = {size: v["p99"] for size, v in kb["kb_search_ms"].items()}
+    e2e = results.get("answer_e2e", {})
+    if "answer_end_to_end_p99_ms" in e2e:
+        top["answer_end_to_end_p99_ms"] = e2e["answer_end_to_end_p99_ms"]
+        top["service_rss_mb_with_model"] = e2e.get("service_rss_mb")
+    return top

@@ -1,0 +1,23 @@
+"""The headline figures of `centinela bench --json` are lifted from the detailed results."""
+
+from __future__ import annotations
+
+from bench.run import headline
+
+
+def test_headline_lifts_the_figures_the_issues_name() -> None:
+    detailed = {
+        "pipeline_sqlite": {"pipeline_msgs_per_s": 900.0, "decision_p99_ms": 7.0, "peak_rss_mb": 160.0},
+        "pipeline_redis": {"pipeline_msgs_per_s": 700.0, "decision_p99_ms": 5.0, "peak_rss_mb": 170.0},
+        "kb": {"embed_sentences_per_s": 1200.0, "kb_search_ms": {"1k": {"p50": 0.05, "p99": 0.09}}},
+        "answer_e2e": {"answer_end_to_end_p99_ms": 60.0, "service_rss_mb": 320.0},
+    }
+    top = headline(detailed)
+    assert top["pipeline_msgs_per_s"] == {"sqlite": 900.0, "redis": 700.0}
+    assert top["decision_p99_ms"] == {"sqlite": 7.0, "redis": 5.0}
+    assert top["kb_search_p50_ms"] == {"1k": 0.05} and top["kb_search_p99_ms"] == {"1k": 0.09}
+    assert top["answer_end_to_end_p99_ms"] == 60.0 and top["service_rss_mb_with_model"] == 320.0
+
+
+def test_a_failed_benchmark_leaves_its_headline_out() -> None:
+    assert headline({"kb": {"error": "no model"}, "answer_e2e": {"error": "x"}}) == {}
