@@ -14,7 +14,9 @@ from bot.models import InboundMessage
 
 # Handles that name themselves as automated: "…bot", "…_bot", "status…", "…_status", "noreply".
 # Deliberately narrow: "@nerd_alert_99" is a person, and replying to a person is the safe miss.
-BOT_HANDLE = re.compile(r"bot$|(?:^|_)(?:status|tracker|noreply|no-reply)$|^(?:status|noreply)_", re.IGNORECASE)
+BOT_HANDLE = re.compile(
+    r"bot$|(?:^|_)(?:status|tracker|noreply|no-reply)$|^(?:status|noreply)_", re.IGNORECASE
+)
 
 
 def _normal_handle(handle: str) -> str:
