@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.config import SAMPLES_DIR, Settings
+from bot.config import SAMPLES_DIR, ConfigError, Settings
 from bot.runtime import Extensions
 from bot.spike_watch import SpikeAnalyser, SpikeWatcher
 from bot.spikes import SpikeDetector
@@ -19,6 +19,8 @@ def default_kb_dir() -> Path:
 def build_extensions(settings: Settings, kb_dir: Path | None) -> Extensions:
     """KB retrieval (when a KB folder is given) and spike detection."""
     analysers = []
+    if kb_dir is not None and not kb_dir.is_dir():
+        raise ConfigError(f"knowledge-base folder {kb_dir} does not exist")
     if kb_dir is not None:
         analysers.append(KbAnalyser(kb_dir, cache_dir=settings.data_dir / "kb-cache" / _slug(kb_dir)))
     detector = SpikeDetector()
