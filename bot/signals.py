@@ -90,6 +90,8 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@\w+")
 _RETWEET = re.compile(r"^\s*RT\s+@\w+", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9']+")
+_EMOJI_LIKE = re.compile("[\u2190-\U0010ffff]")  # arrows, symbols, emoji: what carries tone
+_LETTERS = re.compile(r"[^\W\d_]+")
 _CLAUSE_END = re.compile(r"[.,;:!?¿¡\n]")
 _SENTENCE_START = re.compile(r"(?:^|[.!?¿¡\n;:]|[^\x00-\x7f])\s*$")
 _NEGATION_WINDOW: Final = 3
@@ -181,7 +183,7 @@ class LexiconSignalReader:
     def read(self, text: str, lang: str) -> Signals:
         lexicon = self._lexicons.get(lang) or self._lexicons[self._default]
         cues: list[str] = []
-        raw_emoji = [ch for ch in text[:_READ_CHARS] if ord(ch) >= 0x2190]
+        raw_emoji = _EMOJI_LIKE.findall(text[:_READ_CHARS])
         emoji = {
             kind: sorted({ch for ch in raw_emoji if ch in chars}) for kind, chars in lexicon.emoji.items()
         }
@@ -263,10 +265,8 @@ def _sentiment(
         negative += _W_COMPLAINT
     elif hits.get("complaint_weak"):
         negative += _W_WEAK
-    letters = [ch for ch in raw[:_READ_CHARS] if ch.isalpha()]
-    if len(letters) >= _SHOUT_MIN_LETTERS and sum(ch.isupper() for ch in letters) >= _SHOUT_RATIO * len(
-        letters
-    ):
+    letters = "".join(_LETTERS.findall(raw[:_READ_CHARS]))
+    if len(letters) >= _SHOUT_MIN_LETTERS and sum(map(str.isupper, letters)) >= _SHOUT_RATIO * len(letters):
         negative += _W_SHOUT
         hits.cues.append("shouting")
     positive = _W_PRAISE * ("praise" in intents) + _W_POSITIVE * len(hits.get("positive"))
