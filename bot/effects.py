@@ -14,7 +14,7 @@ from bot.normalise import echo_fingerprint
 from bot.pipeline import Outcome
 from bot.store.base import Store
 from responders.agent import AGENT_QUEUE, agent_queue_entry
-from responders.base import Notify, Reply, SaveRecord
+from responders.base import AppendToRecord, Notify, Reply, SaveRecord
 
 
 def reply_key(message_key: str, account: str, purpose: str) -> str:
@@ -40,7 +40,23 @@ class EffectApplier:
                 await self._store.put_record(
                     effect.kind, effect.record_id, effect.data, only_if_absent=effect.only_if_absent
                 )
+            elif isinstance(effect, AppendToRecord):
+                await self._append(effect)
         return decision
+
+    async def _append(self, effect: AppendToRecord, attempts: int = 5) -> None:
+        for _ in range(attempts):
+            record = await self._store.get_record(effect.kind, effect.record_id)
+            if record is None:
+                return
+            items = list(record.data.get(effect.field) or [])
+            if any(i.get("key") == effect.item.get("key") for i in items):
+                return
+            data = {**record.data, effect.field: [*items, effect.item][-effect.max_items :]}
+            if await self._store.cas_record(
+                effect.kind, effect.record_id, expected_version=record.version, data=data
+            ):
+                return
 
     async def _reply(self, outcome: Outcome, reply: Reply, decision: Decision) -> Decision:
         ctx = outcome.ctx

@@ -9,6 +9,7 @@ from bot.config import SAMPLES_DIR, ConfigError, Settings
 from bot.runtime import Extensions
 from bot.spike_watch import SpikeAnalyser, SpikeWatcher
 from bot.spikes import SpikeDetector
+from bot.warroom.thread_context import CrisisThreadWatcher
 from responders.kb_decision import KbAnalyser
 
 
@@ -26,7 +27,7 @@ def build_extensions(settings: Settings, kb_dir: Path | None) -> Extensions:
     detector = SpikeDetector()
     return Extensions(
         analysers=[*analysers, SpikeAnalyser(detector)],
-        watchers=[SpikeWatcher()],
+        watchers=[SpikeWatcher(), CrisisThreadWatcher()],
         brands=sorted(kb_brands(kb_dir)) if kb_dir is not None else [],
     )
 

@@ -163,7 +163,10 @@ async def _report(
 
 def _alert_summary(alert: dict[str, Any]) -> dict[str, Any]:
     keys = ("kind", "topic", "message_id", "at", "first_message_at", "count", "status")
-    return {k: alert[k] for k in keys if alert.get(k) is not None}
+    summary = {k: alert[k] for k in keys if alert.get(k) is not None}
+    if alert.get("related_messages"):
+        summary["related_messages"] = len(alert["related_messages"])
+    return summary
 
 
 def _remove(path: Path) -> None:

@@ -53,7 +53,22 @@ class SaveRecord:
     only_if_absent: bool = True
 
 
-Effect = Reply | Notify | SaveRecord
+@dataclass(frozen=True, slots=True)
+class AppendToRecord:
+    """Add `item` to the list `field` of an existing record (compare-and-set, no duplicates).
+
+    `item["key"]` identifies the item, so a redelivered message is not attached twice. A record
+    that does not exist (yet) is left alone: context is a nicety, never a reason to fail.
+    """
+
+    kind: str
+    record_id: str
+    field: str
+    item: dict[str, Any]
+    max_items: int = 200
+
+
+Effect = Reply | Notify | SaveRecord | AppendToRecord
 
 
 class Responder(Protocol):

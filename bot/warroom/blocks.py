@@ -6,6 +6,7 @@ time (the adapter renders it when the post or update is actually sent, never fro
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -75,6 +76,10 @@ def _crisis_blocks(alert: dict[str, Any]) -> list[Block]:
     related = [f"<{a['url']}|{a['title'] or a['id']}>" for a in alert.get("related_articles") or []]
     if alert.get("incident_id"):
         related.insert(0, f"incident `{alert['incident_id']}`")
+    thread = alert.get("related_messages") or []
+    if thread:
+        actions = ", ".join(f"{n} {a}" for a, n in sorted(Counter(m.get("action") for m in thread).items()))
+        related.insert(0, f"{len(thread)} replies and mentions since ({actions})")
     return [
         {"type": "section", "text": _md(_cut(f"{quote}\n{where}"))},
         {
