@@ -7,6 +7,9 @@ same state as one processed once: one reply in the outbox, one case, one alert.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from bot.analysers import ECHO_KIND
 from bot.guards import ReplyGuard
 from bot.models import AuditEvent, Decision, OutboxItem
@@ -14,7 +17,7 @@ from bot.normalise import echo_fingerprint
 from bot.pipeline import Outcome
 from bot.store.base import Store
 from responders.agent import AGENT_QUEUE, agent_queue_entry
-from responders.base import AppendToRecord, Notify, Reply, SaveRecord
+from responders.base import AppendToRecord, MergeIntoRecord, Notify, Reply, SaveRecord
 
 
 def reply_key(message_key: str, account: str, purpose: str) -> str:
@@ -42,20 +45,42 @@ class EffectApplier:
                 )
             elif isinstance(effect, AppendToRecord):
                 await self._append(effect)
+            elif isinstance(effect, MergeIntoRecord):
+                await self._merge(effect)
         return decision
 
-    async def _append(self, effect: AppendToRecord, attempts: int = 5) -> None:
-        for _ in range(attempts):
-            record = await self._store.get_record(effect.kind, effect.record_id)
+    async def _append(self, effect: AppendToRecord) -> None:
+        def change(data: dict[str, Any]) -> dict[str, Any] | None:
+            items = list(data.get(effect.field) or [])
+            if any(i.get("key") == effect.item.get("key") for i in items):
+                return None
+            return {**data, effect.field: [*items, effect.item][-effect.max_items :]}
+
+        await self._update(effect.kind, effect.record_id, change)
+
+    async def _merge(self, effect: MergeIntoRecord) -> None:
+        def change(data: dict[str, Any]) -> dict[str, Any] | None:
+            wanted = {
+                k: v
+                for k, v in effect.fields.items()
+                if not (effect.only_missing and data.get(k) is not None)
+            }
+            return {**data, **wanted} if wanted else None
+
+        await self._update(effect.kind, effect.record_id, change)
+
+    async def _update(
+        self, kind: str, record_id: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]
+    ) -> None:
+        """Compare-and-set loop on an existing record; `change` returns None for "nothing to do"."""
+        for _ in range(5):
+            record = await self._store.get_record(kind, record_id)
             if record is None:
                 return
-            items = list(record.data.get(effect.field) or [])
-            if any(i.get("key") == effect.item.get("key") for i in items):
+            data = change(record.data)
+            if data is None:
                 return
-            data = {**record.data, effect.field: [*items, effect.item][-effect.max_items :]}
-            if await self._store.cas_record(
-                effect.kind, effect.record_id, expected_version=record.version, data=data
-            ):
+            if await self._store.cas_record(kind, record_id, expected_version=record.version, data=data):
                 return
 
     async def _reply(self, outcome: Outcome, reply: Reply, decision: Decision) -> Decision:

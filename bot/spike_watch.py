@@ -14,7 +14,8 @@ from bot.context import MessageContext
 from bot.models import Decision
 from bot.spikes import SpikeAlert, SpikeDetector
 from bot.topics import topic_keys
-from responders.base import Effect, SaveRecord
+from responders.base import Effect, MergeIntoRecord, SaveRecord
+from responders.case import CASE_KIND, case_id_for
 from responders.crisis import ALERT_KIND
 
 INCIDENT_KIND = "incident"
@@ -63,6 +64,13 @@ class SpikeWatcher:
                     "opened_at": data["at"],
                 }
                 effects.append(SaveRecord(kind=INCIDENT_KIND, record_id=alert.alert_id, data=incident))
+                # The complaints that made the spike came before it was known: link their cases too.
+                effects.extend(
+                    MergeIntoRecord(
+                        kind=CASE_KIND, record_id=case_id_for(key), fields={"incident_id": alert.alert_id}
+                    )
+                    for key in alert.message_keys
+                )
         return effects
 
     def _record(self, alert: SpikeAlert) -> dict[str, Any]:

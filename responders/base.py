@@ -68,7 +68,21 @@ class AppendToRecord:
     max_items: int = 200
 
 
-Effect = Reply | Notify | SaveRecord | AppendToRecord
+@dataclass(frozen=True, slots=True)
+class MergeIntoRecord:
+    """Set `fields` on an existing record (compare-and-set); with `only_missing`, never overwrite.
+
+    Used to link what is already stored to something learnt later, e.g. the first complaints of
+    an outage to the incident opened a few messages after them.
+    """
+
+    kind: str
+    record_id: str
+    fields: dict[str, Any]
+    only_missing: bool = True
+
+
+Effect = Reply | Notify | SaveRecord | AppendToRecord | MergeIntoRecord
 
 
 class Responder(Protocol):

@@ -49,10 +49,16 @@ class Examples:
 
 @dataclass(frozen=True)
 class ClassifierConfig:
-    """Training settings; `example_weight` counts a hand-written message as that many KB chunks."""
+    """Training settings; `example_weight` counts a hand-written message as that many KB chunks.
+
+    `l2` was chosen by 5-fold cross-validation on the hand-written examples only (each fold's
+    examples held out, the KB chunks always in training): held-out log-loss 0.20 at 3e-3, 0.155
+    at 1e-3, 0.135 at 3e-4, 0.130 at 1e-4 (accuracy 0.964-0.966 throughout; 1e-2 falls to 0.954),
+    so 3e-4, where the loss flattens. Temperature 5 or 30 was worse; 20 no better.
+    """
 
     temperature: float = 10.0
-    l2: float = 3e-3
+    l2: float = 3e-4
     iterations: int = 600
     learning_rate: float = 1.0
     example_weight: float = 2.0

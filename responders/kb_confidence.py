@@ -5,8 +5,15 @@ chunk, so an article matching several ways beats one lucky phrase). Those scores
 probability over *topics* with a softmax: the best article of each topic counts, translations
 of one topic do not compete with each other, and a runner-up topic close behind takes a large
 share, which is the margin to the next topic expressed as a probability. The classifier gives
-its own P(topic), having also learnt what out-of-KB questions look like. Their mean is the
-confidence: each view catches mistakes the other makes, and both must agree for a high value.
+its own P(topic), having also learnt what out-of-KB questions look like (its `none` class).
+
+Retrieval only ranks the KB's own articles, so its share is a probability *given that the KB
+answers the message at all*: "do you have a student discount?" finds the May promotion with a
+share near 1 because nothing else is closer. The classifier's `1 - P(none)` is the probability
+that the KB answers it, so the retrieval view counts as `P_ret(topic) * (1 - P(none))`, and the
+confidence is the mean of that and the classifier's `P(topic)`: each view catches mistakes the
+other makes, both must agree for a high value, and an out-of-KB question stays low even when
+one article is the nearest by far.
 """
 
 from __future__ import annotations
@@ -62,11 +69,16 @@ def topic_probabilities(hits: list[ArticleHit], temperature: float) -> dict[str,
 
 
 def assess(hits: list[ArticleHit], classifier: dict[str, float], *, temperature: float = 30.0) -> Assessment:
-    """The topic with the highest mean probability, among topics retrieval found."""
+    """The topic with the highest mean probability, among topics retrieval found.
+
+    The mean is of the classifier's P(topic) and retrieval's share weighted by the classifier's
+    probability that the KB answers the message at all (`1 - P(none)`); see the module docstring.
+    """
     retrieval = topic_probabilities(hits, temperature)
     if not retrieval:
         return EMPTY
-    combined = {topic: (p + classifier.get(topic, 0.0)) / 2 for topic, p in retrieval.items()}
+    in_kb = 1.0 - classifier.get(NONE, 0.0)
+    combined = {topic: (p * in_kb + classifier.get(topic, 0.0)) / 2 for topic, p in retrieval.items()}
     topic = max(combined, key=lambda t: (combined[t], retrieval[t]))
     hit = next(h for h in hits if h.topic == topic)
     runner_up = max((h.rank_score for h in hits if h.topic != topic), default=0.0)

@@ -33,3 +33,12 @@ def test_both_views_must_agree_for_a_high_confidence() -> None:
 def test_no_hits_means_no_topic() -> None:
     empty = assess([], {"none": 1.0})
     assert empty.topic is None and empty.confidence == 0.0
+
+
+def test_an_out_of_kb_question_stays_low_even_with_one_clear_nearest_article() -> None:
+    hits = [hit("kb-promo-es", 0.8), hit("kb-b-es", 0.5)]
+    out_of_kb = assess(hits, {"kb-promo": 0.1, "none": 0.9})
+    in_kb = assess(hits, {"kb-promo": 0.6, "none": 0.1})
+    assert out_of_kb.retrieval > 0.99
+    assert out_of_kb.confidence < 0.2
+    assert in_kb.confidence > 0.7
