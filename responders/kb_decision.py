@@ -12,8 +12,9 @@ independent views of the message vote on the topic (see `responders/kb_confidenc
 The confidence is the mean of the two probabilities for the best topic, the retrieval one
 weighted by the classifier's probability that the KB answers the message at all (`1 - P(none)`);
 it is compared with `AnswerPolicy.min_confidence`. Complaints, "I already tried that", requests
-for a person, sales leads and risk topics veto an automatic answer whatever the confidence, and so does a message
-that asks nothing; the candidates stay attached to the decision for the human who picks it up.
+for a person, sales leads and risk topics veto an automatic answer whatever the confidence, and
+so does a message that asks nothing; the candidates stay attached to the decision for the human
+who picks it up.
 """
 
 from __future__ import annotations
