@@ -124,6 +124,23 @@ _SHARED: Final = (
     | (_FUNCTION_WORDS["es"] & _FUNCTION_WORDS["en"])
     | (_FUNCTION_WORDS["en"] & _FUNCTION_WORDS["pt"])
 )
+# Customer-care words spelt differently in each language ("senha" / "contraseña" / "password"):
+# they break ties on short questions where function words are shared ("como", "o") and the
+# statistical detector is unsure ("como ativo o roaming?").
+_CARE_WORDS: Final[dict[str, frozenset[str]]] = {
+    "es": _words(
+        "contrasena factura facturas paquete datos linea cuenta movil aplicacion suscripcion tarifa "
+        "averia reinicio reiniciar enrutador llamada cobro cobraron cobrais baja darme oigan vale"
+    ),
+    "en": _words(
+        "password bill billing package data line account phone app subscription plan outage restart "
+        "reboot router call charge charged cancel"
+    ),
+    "pt": _words(
+        "senha fatura pacote dados linha conta celular aplicativo assinatura plano queda reiniciar "
+        "roteador ligacao cobranca cobraram ativo ativar ativa desativar vlw obrigado obrigada voce"
+    ),
+}
 _MIN_FUNCTION_HITS: Final = 3
 _MIN_FUNCTION_RATIO: Final = 3.0
 
@@ -236,4 +253,19 @@ class LanguageDetector:
         confidence = float(top.value)
         if confidence < AMBIGUOUS and pref is not None:
             return LanguageGuess(pref, confidence, "preference")
+        if confidence < AMBIGUOUS:
+            words = [_fold(w) for w in _WORD.findall(cleaned)]
+            tie_break = self._by_care_words(words)
+            if tie_break is not None:
+                return LanguageGuess(tie_break, confidence, "care-words")
         return LanguageGuess(lang, confidence, "detector")
+
+    def _by_care_words(self, words: list[str]) -> str | None:
+        """The one language whose care and function words the text uses most, if there is one."""
+        hits = {}
+        for code in self.languages:
+            vocabulary = _CARE_WORDS.get(code, frozenset()) | self._function_words[code]
+            hits[code] = sum(w in vocabulary for w in words)
+        best = max(hits.values(), default=0)
+        winners = [code for code, n in hits.items() if n == best]
+        return winners[0] if best > 0 and len(winners) == 1 else None

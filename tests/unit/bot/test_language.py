@@ -134,3 +134,10 @@ def test_is_thread_safe(detector: LanguageDetector) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_care_words_break_ties_on_short_portuguese_questions() -> None:
+    detector = LanguageDetector()
+    for text in ("como ativo o roaming?", "como reinicio o roteador da fibra? vlw"):
+        assert detector.detect(text).lang == "pt", text
+    assert detector.detect("¿cómo reinicio el router?").lang == "es"

@@ -331,3 +331,13 @@ def test_lexicon_errors_name_the_pattern() -> None:
     with pytest.raises(ValueError, match="mandatory"):
         compile_pattern("[solo] [opcional]")
     assert load_lexicon("pt").lang == "pt"
+
+
+def test_a_life_change_or_a_count_is_not_already_tried() -> None:
+    reader = LexiconSignalReader()
+    assert (
+        "already_tried" not in reader.read("He cambiado de banco. ¿Cómo pongo la cuenta nueva?", "es").intents
+    )
+    locked = reader.read("Tengo bloqueada la app por poner mal la clave 5 veces. ¿Se desbloquea sola?", "es")
+    assert "already_tried" not in locked.intents
+    assert "already_tried" in reader.read("ya reinicié el router 5 veces y nada", "es").intents
