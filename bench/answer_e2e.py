@@ -89,6 +89,7 @@ async def _run(kb_dir: Path, rate: float, seconds: float) -> dict[str, Any]:
             while len(replied) < len(sent) and time.perf_counter() < deadline:
                 await asyncio.sleep(0.05)
         memory = rss_mb()
+        decided = [d.latency_ms for d in await app[STORE].list_decisions(limit=100_000)]
         await runner.cleanup()
     latencies = [(replied[key] - sent[key]) * 1000 for key in sent if key in replied]
     return {
@@ -97,6 +98,8 @@ async def _run(kb_dir: Path, rate: float, seconds: float) -> dict[str, Any]:
         "messages": len(sent),
         "answered": len(latencies),
         "rate_msgs_per_s": rate,
+        "decision_p50_ms": round(percentile(decided, 0.5), 2),
+        "decision_p99_ms": round(percentile(decided, 0.99), 2),
         "service_rss_mb": memory,
     }
 
