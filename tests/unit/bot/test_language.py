@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from bot.language import LanguageDetector, LanguageGuess, clean_for_language
+from tests.conftest import run_in_threads
 
 
 @pytest.fixture(scope="module")
@@ -128,11 +127,7 @@ def test_is_thread_safe(detector: LanguageDetector) -> None:
                 if detector.detect(text).lang != lang:
                     errors.append(text)
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(worker)
     assert errors == []
 
 

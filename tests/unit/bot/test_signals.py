@@ -7,6 +7,7 @@ import pytest
 from bot.lexicons import load_lexicon
 from bot.lexicons.phrases import compile_pattern, finditer_words, normalise
 from bot.signals import INTENTS, RISKS, LexiconSignalReader, SignalReader, Signals
+from tests.conftest import run_in_threads
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +272,6 @@ def test_bad_configuration_fails_fast() -> None:
 
 
 def test_reader_is_thread_safe(reader: LexiconSignalReader) -> None:
-    import threading
 
     cases = {
         ("es", "me habéis cortado la línea sin avisar"): "complaint",
@@ -286,11 +286,7 @@ def test_reader_is_thread_safe(reader: LexiconSignalReader) -> None:
                 if intent not in reader.read(text, lang).intents:
                     errors.append(text)
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(worker)
     assert errors == []
 
 
