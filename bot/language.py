@@ -161,6 +161,11 @@ def clean_for_language(text: str) -> str:
     return " ".join(_NOT_TEXT.sub(" ", text).split())
 
 
+def _folded_words(text: str) -> list[str]:
+    """The words of `text`, folded: one accent-stripping pass over the text, not one per word."""
+    return _WORD.findall(_fold(text))
+
+
 def _fold(word: str) -> str:
     """Lower-case and strip accents: users write `nao`, `senal`, `alo` as often as not."""
     return strip_accents(word.lower(), "NFD")
@@ -199,7 +204,7 @@ class LanguageDetector:
         if self._lingua is None:
             return LanguageGuess(self.default, 1.0, "default")
         cleaned = clean_for_language(text[:_MAX_INPUT])
-        words = [_fold(w) for w in _WORD.findall(cleaned)]
+        words = _folded_words(cleaned)
         letters = sum(len(w) for w in words)
         if len(words) <= _SHORT_WORDS or letters < _SHORT_LETTERS:
             return self._short(cleaned, words, letters, pref)
@@ -254,7 +259,7 @@ class LanguageDetector:
         if confidence < AMBIGUOUS and pref is not None:
             return LanguageGuess(pref, confidence, "preference")
         if confidence < AMBIGUOUS:
-            words = [_fold(w) for w in _WORD.findall(cleaned)]
+            words = _folded_words(cleaned)
             tie_break = self._by_care_words(words)
             if tie_break is not None:
                 return LanguageGuess(tie_break, confidence, "care-words")

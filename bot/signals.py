@@ -189,8 +189,11 @@ class LexiconSignalReader:
         }
         cleaned = _HANDLE.sub(" ", _URL.sub(" ", text)).replace("#", " ").replace("’", "'")
         negators = lexicon.words.get("negators", frozenset())
-        hits = _Hits(lexicon.expand(normalise(cleaned[:_READ_CHARS])), lexicon, cues, negators)
-        risk_hits = _Hits(normalise(_head_and_tail(cleaned)), self._risk_lexicon, cues, negators)
+        head = normalise(cleaned[:_READ_CHARS])
+        # Most texts are short: the risk scan then reads the same normalised text.
+        risk_text = head if len(cleaned) <= _READ_CHARS else normalise(_head_and_tail(cleaned))
+        hits = _Hits(lexicon.expand(head), lexicon, cues, negators)
+        risk_hits = _Hits(risk_text, self._risk_lexicon, cues, negators)
         risks = frozenset(risk for risk in RISKS if risk_hits.get(f"risks.{risk}"))
         intents = _intents(text, hits, lexicon, emoji)
         sentiment, score = _sentiment(text, hits, intents, risks, emoji)
