@@ -1,19 +1,21 @@
 """Analysers: each fills in part of the `MessageContext` before the router decides.
 
 The pipeline lists them explicitly, in order. Language and signals are short pure-Python CPU work
-and run inline; anything slower (embeddings, FAISS) goes off the loop in its own analyser.
+and run inline, or ahead in helper processes (`bot.reading_pool`); anything slower (embeddings,
+FAISS) goes off the loop in its own analyser.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 from bot.accounts import AccountDirectory
 from bot.context import MessageContext
-from bot.language import LanguageDetector
-from bot.normalise import echo_fingerprint, normalise_text
-from bot.signals import LexiconSignalReader, SignalReader
+from bot.models import InboundMessage
+from bot.reading_pool import ReadingPool
 from bot.store.base import Store
+from bot.text_reading import TextReader
 
 ECHO_KIND = "echo"
 
@@ -24,8 +26,26 @@ class Analyser(Protocol):
     async def analyse(self, ctx: MessageContext) -> None: ...
 
 
+@runtime_checkable
+class Prefetcher(Protocol):
+    """An analyser that can start on a whole claimed batch before the pipeline reaches it.
+
+    It may own helper processes: `start` brings them up (blocking, run off the event loop) and
+    `close` stops them.
+    """
+
+    def prefetch(self, messages: Sequence[InboundMessage]) -> None: ...
+
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class AuthorAnalyser:
-    """Own accounts, bots, influence, known customers; and echoes of what we published."""
+    """Own accounts, bots, influence, known customers; and echoes of what we published.
+
+    Runs after `TextAnalyser`, whose reading carries the text's echo fingerprint.
+    """
 
     def __init__(self, directory: AccountDirectory, store: Store) -> None:
         self._directory = directory
@@ -33,31 +53,43 @@ class AuthorAnalyser:
 
     async def analyse(self, ctx: MessageContext) -> None:
         ctx.author = self._directory.profile(ctx.message)
-        fingerprint = echo_fingerprint(ctx.message.text)
+        fingerprint = ctx.echo_fingerprint
         if fingerprint is not None:
             ctx.echo = await self._store.get_record(ECHO_KIND, fingerprint) is not None
 
 
 class TextAnalyser:
-    """Normalised text, language, sentiment, intents and risk topics."""
+    """Normalised text, language, sentiment, intents and risk topics (`bot.text_reading`).
 
-    def __init__(self, detector: LanguageDetector, reader: SignalReader | None = None) -> None:
-        self._detector = detector
-        self._reader = reader or LexiconSignalReader()
+    With a `ReadingPool`, helper processes read claimed batches ahead of the worker; a reading
+    that is not back yet when the message's turn comes is done inline, never waited for.
+    """
+
+    def __init__(self, reader: TextReader, pool: ReadingPool | None = None) -> None:
+        self._reader = reader
+        self.pool = pool
 
     def analyse_now(self, ctx: MessageContext) -> None:
-        """Synchronous body, also used directly by `eval` and benchmarks."""
-        ctx.text = normalise_text(ctx.message.text)
-        guess = self._detector.detect(ctx.text, preferred=ctx.message.language)
-        ctx.language, ctx.language_method = guess.lang, guess.method
-        signals = self._reader.read(ctx.text, guess.lang)
-        ctx.sentiment = signals.sentiment
-        ctx.sentiment_score = signals.sentiment_score
-        ctx.intents = frozenset(signals.intents)
-        ctx.risks = frozenset(signals.risks)
-        ctx.cues = tuple(signals.cues)
+        """Synchronous and inline, also used directly by `eval` and benchmarks."""
+        self._reader.read(ctx.message.text, ctx.message.language).apply(ctx)
+
+    def prefetch(self, messages: Sequence[InboundMessage]) -> None:
+        if self.pool is not None:
+            self.pool.prefetch(messages)
+
+    def start(self) -> None:
+        if self.pool is not None:
+            self.pool.start()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
 
     async def analyse(self, ctx: MessageContext) -> None:
-        # Inline on purpose: ~0.1-0.3 ms of pure-Python CPU under the GIL (measured by
-        # `bench/language.py`), where a thread hop costs as much and queues behind the batch.
-        self.analyse_now(ctx)
+        # Without helpers, inline on purpose: ~0.1-0.5 ms of pure-Python CPU under the GIL
+        # (`bench/language.py`), where a thread hop costs as much and queues behind the batch.
+        reading = await self.pool.take(ctx.message) if self.pool is not None else None
+        if reading is None:
+            self.analyse_now(ctx)
+        else:
+            reading.apply(ctx)

@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     influencer_followers: int = Field(50_000, ge=1)
     workers: int = Field(2, ge=1, le=64)
     batch_size: int = Field(64, ge=1, le=1000)
+    reading_processes: int = Field(
+        default_factory=lambda: max(0, len(os.sched_getaffinity(0)) - 1),
+        ge=0,
+        le=32,
+        description="helper processes reading texts ahead of the workers (0: read inline)",
+    )
     max_attempts: int = Field(5, ge=1)
     visibility_timeout_s: float = Field(30.0, gt=0)
     dedupe_window_days: float = Field(7.0, ge=7.0, description="WhatsApp retries for up to 7 days")

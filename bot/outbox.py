@@ -43,9 +43,16 @@ class Publisher:
         self._parallel_sends = parallel_sends
         self._clock = clock
         self.wake = asyncio.Event()
+        # Passes in one process take turns: a pass started while another is sending would find
+        # that pass's items leased and skip them, so "nothing left" could not be trusted.
+        self._pass = asyncio.Lock()
 
     async def run_once(self, limit: int = 100) -> int:
         """Try every due item once; returns how many reached a final state."""
+        async with self._pass:
+            return await self._run_pass(limit)
+
+    async def _run_pass(self, limit: int) -> int:
         now = self._clock()
         paused = await kill_switch_on(self._store)
         due = [i for i in await self._store.due_outbox(now, limit) if not (paused and i.account == "robot")]

@@ -8,13 +8,14 @@ run on every message, such as spike detection) without touching this module.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from bot.analysers import Analyser
+from bot.analysers import Analyser, Prefetcher
 from bot.context import MessageContext
 from bot.models import Action, Decision, InboundMessage, utc_now
 from bot.rules import RuleSet
@@ -65,10 +66,25 @@ class Pipeline:
         if missing:
             raise ValueError(f"no responder for actions {sorted(missing)}")
         self._analysers = list(analysers)
+        self._prefetchers: list[Prefetcher] = [a for a in analysers if isinstance(a, Prefetcher)]
         self.rules = rules
         self._responders = dict(responders)
         self._watchers = list(watchers)
         self._clock = clock
+
+    async def start(self) -> None:
+        """Bring up what analysers run beside the pipeline (helper processes), off the loop."""
+        for analyser in self._prefetchers:
+            await asyncio.to_thread(analyser.start)
+
+    async def close(self) -> None:
+        for analyser in self._prefetchers:
+            await asyncio.to_thread(analyser.close)
+
+    def prefetch(self, messages: Sequence[InboundMessage]) -> None:
+        """A batch was claimed: analysers that can work ahead (in other processes) start now."""
+        for analyser in self._prefetchers:
+            analyser.prefetch(messages)
 
     async def analyse(self, message: InboundMessage) -> MessageContext:
         ctx = MessageContext(message=message, now=self._clock(message))

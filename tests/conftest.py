@@ -21,6 +21,9 @@ from bot.store.sqlite import SqliteStore
 
 T = TypeVar("T")
 
+# Tests read texts inline unless they test the reading helpers: a helper process per runtime
+# would add seconds of start-up to every service test and prove nothing more.
+os.environ.setdefault("CENTINELA_READING_PROCESSES", "0")
 TEST_REDIS_URL = os.environ.get("CENTINELA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

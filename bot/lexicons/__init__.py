@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Final
 
@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 _PREFIX_KEY: Final = 2
+_MAX_CACHED_WORDS: Final = 100_000
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
@@ -53,6 +54,8 @@ class CompiledLexicon:
     shorthand: Mapping[str, str]
     emoji: Mapping[str, frozenset[str]]
     shorthand_re: re.Pattern[str] | None = None
+    # word -> the (category, pattern index) pairs it triggers; words repeat across messages.
+    _triggers: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict, compare=False)
 
     def expand(self, text: str) -> str:
         """Expand chat shorthand (`q` -> `que`, `can't` -> `can not`) in a normalised text."""
@@ -67,12 +70,25 @@ class CompiledLexicon:
         if any(word.isdigit() for word in words):
             words.add("<n>")
         for word in words:
-            for category, index in self.exact.get(word, ()):
-                candidates.setdefault(category, set()).add(index)
-            for prefix, category, index in self.prefixes.get(word[:_PREFIX_KEY], ()):
-                if word.startswith(prefix):
-                    candidates.setdefault(category, set()).add(index)
+            for category, index in self._triggered(word):
+                if category in candidates:
+                    candidates[category].add(index)
+                else:
+                    candidates[category] = {index}
         return Scan(self, text, candidates)
+
+    def _triggered(self, word: str) -> tuple[tuple[str, int], ...]:
+        found = self._triggers.get(word)
+        if found is None:
+            found = tuple(self.exact.get(word, ())) + tuple(
+                (category, index)
+                for prefix, category, index in self.prefixes.get(word[:_PREFIX_KEY], ())
+                if word.startswith(prefix)
+            )
+            if len(self._triggers) >= _MAX_CACHED_WORDS:
+                self._triggers.clear()
+            self._triggers[word] = found
+        return found
 
     def find(self, category: str, text: str) -> list[re.Match[str]]:
         """Matches of one category; use `scan` when reading many categories of one text."""
@@ -89,10 +105,13 @@ class Scan:
 
     def find(self, category: str) -> list[re.Match[str]]:
         """Non-overlapping matches, leftmost first, longest first at the same position."""
-        regexes = self.lexicon.regexes.get(category, ())
+        indexes = self.candidates.get(category)
+        if not indexes:
+            return []
+        regexes = self.lexicon.regexes[category]
         found = [
             match
-            for index in self.candidates.get(category, ())
+            for index in indexes
             for match in finditer_words(regexes[index], self.text)
             if match.group(0).strip()
         ]

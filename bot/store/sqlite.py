@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS queue (
   attempts INTEGER NOT NULL DEFAULT 0, consumer TEXT, token TEXT);
 CREATE INDEX IF NOT EXISTS queue_available ON queue (available_at);
 CREATE INDEX IF NOT EXISTS queue_consumer ON queue (consumer);
+CREATE INDEX IF NOT EXISTS queue_token ON queue (token);
 CREATE TABLE IF NOT EXISTS dead_letters (key TEXT PRIMARY KEY, body TEXT NOT NULL, failed_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS decisions (
   key TEXT PRIMARY KEY, action TEXT NOT NULL, decided_at REAL NOT NULL, body TEXT NOT NULL);
@@ -63,6 +64,10 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_updated ON records (kind, updated_at);
 """
 
+_CLAIM_COLUMNS = "SELECT q.seq, q.key, q.attempts, m.body FROM queue q JOIN messages m ON m.key = q.key "
+_CLAIM_OWN = _CLAIM_COLUMNS + "WHERE q.consumer = ? ORDER BY q.seq LIMIT ?"
+_CLAIM_DUE = _CLAIM_COLUMNS + "WHERE q.available_at <= ? AND q.consumer IS NOT ? ORDER BY q.seq LIMIT ?"
+
 
 class SqliteStore:
     """`Store` on one SQLite file; safe for many asyncio workers in one process."""
@@ -75,11 +80,17 @@ class SqliteStore:
         self._runner: GroupCommitRunner | None = None
 
     # --- plumbing -----------------------------------------------------------------------
-    async def _run(self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = False) -> T:
+    async def _run(
+        self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = False, read: bool = False
+    ) -> T:
         runner = self._runner
         if runner is None:
             raise StoreUnavailable("SQLite store is not open")
-        return await runner.run(fn, durable=durable)
+        return await runner.run(fn, durable=durable, read=read)
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """A call that only reads: it joins the next group without a savepoint of its own."""
+        return await self._run(fn, read=True)
 
     async def open(self) -> None:
         def connect() -> sqlite3.Connection:
@@ -107,7 +118,7 @@ class SqliteStore:
 
     async def ping(self) -> bool:
         try:
-            return await self._run(lambda c: c.execute("SELECT 1").fetchone() is not None)
+            return await self._read(lambda c: c.execute("SELECT 1").fetchone() is not None)
         except (sqlite3.Error, StoreUnavailable):
             return False
 
@@ -150,12 +161,11 @@ class SqliteStore:
         max_attempts = self.settings.max_attempts
 
         def take(c: sqlite3.Connection) -> list[Claim]:
-            rows = c.execute(
-                "SELECT q.seq, q.key, q.attempts, m.body FROM queue q JOIN messages m ON m.key = q.key "
-                "WHERE q.consumer = ? OR q.available_at <= ? "
-                "ORDER BY (q.consumer = ?) DESC, q.seq LIMIT ?",
-                (consumer, now, consumer, count),
-            ).fetchall()
+            # Two indexed reads instead of one OR with a sort over the whole queue: this
+            # consumer's unacked entries first (a restart drains them), then the oldest due ones.
+            rows = c.execute(_CLAIM_OWN, (consumer, count)).fetchall()
+            if len(rows) < count:
+                rows += c.execute(_CLAIM_DUE, (now, consumer, count - len(rows))).fetchall()
             claims: list[Claim] = []
             for seq, key, attempts, body in rows:
                 message = InboundMessage.model_validate_json(body)
@@ -206,10 +216,10 @@ class SqliteStore:
         return await self._run(record)
 
     async def queue_depth(self) -> int:
-        return await self._run(lambda c: int(c.execute("SELECT COUNT(*) FROM queue").fetchone()[0]))
+        return await self._read(lambda c: int(c.execute("SELECT COUNT(*) FROM queue").fetchone()[0]))
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
-        rows = await self._run(
+        rows = await self._read(
             lambda c: c.execute(
                 "SELECT body FROM dead_letters ORDER BY failed_at DESC LIMIT ?", (limit,)
             ).fetchall()
@@ -226,7 +236,7 @@ class SqliteStore:
         return await self._run(move)
 
     async def get_message(self, message_key: str) -> InboundMessage | None:
-        row = await self._run(
+        row = await self._read(
             lambda c: c.execute("SELECT body FROM messages WHERE key=?", (message_key,)).fetchone()
         )
         return None if row is None else InboundMessage.model_validate_json(row[0])
@@ -237,7 +247,7 @@ class SqliteStore:
         await self._run(lambda c: c.executemany("INSERT OR REPLACE INTO decisions VALUES (?,?,?,?)", rows))
 
     async def get_decision(self, message_key: str) -> Decision | None:
-        row = await self._run(
+        row = await self._read(
             lambda c: c.execute("SELECT body FROM decisions WHERE key=?", (message_key,)).fetchone()
         )
         return None if row is None else Decision.model_validate_json(row[0])
@@ -250,7 +260,7 @@ class SqliteStore:
             sql = "SELECT body FROM decisions WHERE action=? ORDER BY decided_at DESC LIMIT ?"
             return c.execute(sql, (action, limit)).fetchall()
 
-        return [Decision.model_validate_json(body) for (body,) in await self._run(select)]
+        return [Decision.model_validate_json(body) for (body,) in await self._read(select)]
 
     # --- outbox -------------------------------------------------------------------------
     async def add_outbox(self, items: Sequence[OutboxItem]) -> list[bool]:
@@ -265,7 +275,7 @@ class SqliteStore:
         return await self._run(insert)
 
     async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]:
-        rows = await self._run(
+        rows = await self._read(
             lambda c: c.execute(
                 "SELECT body FROM outbox WHERE status='pending' AND next_attempt_at <= ? "
                 "ORDER BY next_attempt_at, created_at LIMIT ?",
@@ -284,7 +294,7 @@ class SqliteStore:
         )
 
     async def get_outbox(self, idempotency_key: str) -> OutboxItem | None:
-        row = await self._run(
+        row = await self._read(
             lambda c: c.execute("SELECT body FROM outbox WHERE key=?", (idempotency_key,)).fetchone()
         )
         return None if row is None else OutboxItem.model_validate_json(row[0])
@@ -298,10 +308,10 @@ class SqliteStore:
             sql = "SELECT body FROM outbox WHERE status=? ORDER BY created_at DESC LIMIT ?"
             return c.execute(sql, (status, limit)).fetchall()
 
-        return [OutboxItem.model_validate_json(body) for (body,) in await self._run(select)]
+        return [OutboxItem.model_validate_json(body) for (body,) in await self._read(select)]
 
     async def outbox_counts(self) -> dict[str, int]:
-        rows = await self._run(
+        rows = await self._read(
             lambda c: c.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()
         )
         counts: dict[str, int] = dict.fromkeys(OUTBOX_STATUSES, 0)
@@ -335,7 +345,9 @@ class SqliteStore:
         return await self._run(bump)
 
     async def get_flag(self, name: str) -> str | None:
-        row = await self._run(lambda c: c.execute("SELECT value FROM flags WHERE name=?", (name,)).fetchone())
+        row = await self._read(
+            lambda c: c.execute("SELECT value FROM flags WHERE name=?", (name,)).fetchone()
+        )
         return None if row is None else str(row[0])
 
     async def set_flag(self, name: str, value: str | None) -> None:
@@ -357,7 +369,7 @@ class SqliteStore:
                 "SELECT body FROM audit WHERE kind=? ORDER BY id DESC LIMIT ?", (kind, limit)
             ).fetchall()
 
-        return [AuditEvent.model_validate_json(body) for (body,) in await self._run(select)]
+        return [AuditEvent.model_validate_json(body) for (body,) in await self._read(select)]
 
     # --- versioned records --------------------------------------------------------------
     async def put_record(
@@ -374,7 +386,7 @@ class SqliteStore:
         return await self._run(write)
 
     async def get_record(self, kind: str, record_id: str) -> Record | None:
-        row = await self._run(
+        row = await self._read(
             lambda c: c.execute(
                 "SELECT body FROM records WHERE kind=? AND id=?", (kind, record_id)
             ).fetchone()
@@ -395,7 +407,7 @@ class SqliteStore:
         return await self._run(write)
 
     async def list_records(self, kind: str, *, limit: int = 100) -> list[Record]:
-        rows = await self._run(
+        rows = await self._read(
             lambda c: c.execute(
                 "SELECT body FROM records WHERE kind=? ORDER BY updated_at DESC LIMIT ?", (kind, limit)
             ).fetchall()
@@ -403,7 +415,7 @@ class SqliteStore:
         return [Record.model_validate_json(body) for (body,) in rows]
 
     async def count_records(self, kind: str) -> int:
-        return await self._run(
+        return await self._read(
             lambda c: int(c.execute("SELECT COUNT(*) FROM records WHERE kind=?", (kind,)).fetchone()[0])
         )
 

@@ -2,15 +2,18 @@
 
 Why: every store call in its own transaction costs a thread hop and a commit, and with dozens
 of messages in flight the single SQLite thread spends its time committing. Calls that arrive
-while a transaction is running wait in a queue and are then run together, each inside its own
-SAVEPOINT (a failing call rolls back alone), under a single COMMIT. No caller hears "done"
-before that COMMIT, so durability is unchanged; a group containing an intake write commits
-with `synchronous=FULL`.
+while a transaction is running wait in a queue and are then run together under a single COMMIT.
+A failing call must roll back alone: the group runs optimistically without savepoints and, only
+when a call raises, is rolled back and run again with a SAVEPOINT around each write. No caller
+hears "done" before that COMMIT, so durability is unchanged; a group containing an intake write
+commits with `synchronous=FULL`. The callers of a group are woken with one hop to their event
+loop, not one each.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections import deque
@@ -28,6 +31,7 @@ Op = Callable[[sqlite3.Connection], Any]
 class _Call:
     fn: Op
     durable: bool
+    read: bool
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
 
@@ -45,9 +49,12 @@ class GroupCommitRunner:
         self._lock = threading.Lock()
         self._draining = False
 
-    async def run(self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = False) -> T:
+    async def run(
+        self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = False, read: bool = False
+    ) -> T:
+        """Run `fn` in the next group; `read=True` promises it writes nothing (no savepoint)."""
         loop = asyncio.get_running_loop()
-        call = _Call(fn, durable, loop.create_future(), loop)
+        call = _Call(fn, durable, read, loop.create_future(), loop)
         with self._lock:
             self._queue.append(call)
             start = not self._draining
@@ -69,12 +76,50 @@ class GroupCommitRunner:
     def _commit(self, group: list[_Call]) -> None:
         conn = self._conn
         durable = any(call.durable for call in group)
-        outcomes: list[tuple[bool, Any]] = []
+        outcomes: list[tuple[bool, Any]]
         try:
             if durable:
                 conn.execute("PRAGMA synchronous=FULL")
+            outcomes = self._run_group(conn, group)
+        except Exception as exc:  # the connection itself failed: every caller hears it
+            outcomes = [(False, exc)] * len(group)
+        finally:
+            if durable:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA synchronous=NORMAL")
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+        for call, (ok, value) in zip(group, outcomes, strict=True):
+            by_loop.setdefault(call.loop, []).append((call.future, ok, value))
+        for loop, settled in by_loop.items():
+            loop.call_soon_threadsafe(_settle, settled)
+
+    def _run_group(self, conn: sqlite3.Connection, group: list[_Call]) -> list[tuple[bool, Any]]:
+        """Optimistically run the whole group in one transaction without savepoints; when a
+        call fails (rare), roll it all back and run it again with a savepoint per call."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            outcomes: list[tuple[bool, Any]] = [(True, call.fn(conn)) for call in group]
+            conn.execute("COMMIT")
+            return outcomes
+        except Exception as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if len(group) == 1:
+                return [(False, exc)]
+        return self._run_isolated(conn, group)
+
+    @staticmethod
+    def _run_isolated(conn: sqlite3.Connection, group: list[_Call]) -> list[tuple[bool, Any]]:
+        outcomes: list[tuple[bool, Any]] = []
+        try:
             conn.execute("BEGIN IMMEDIATE")
             for call in group:
+                if call.read:
+                    try:
+                        outcomes.append((True, call.fn(conn)))
+                    except Exception as exc:
+                        outcomes.append((False, exc))
+                    continue
                 conn.execute("SAVEPOINT call")
                 try:
                     outcomes.append((True, call.fn(conn)))
@@ -88,17 +133,14 @@ class GroupCommitRunner:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             outcomes = [(False, exc)] * len(group)
-        finally:
-            if durable:
-                conn.execute("PRAGMA synchronous=NORMAL")
-        for call, (ok, value) in zip(group, outcomes, strict=True):
-            call.loop.call_soon_threadsafe(_settle, call.future, ok, value)
+        return outcomes
 
 
-def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
-    if future.cancelled():
-        return
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
+def _settle(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for future, ok, value in settled:
+        if future.cancelled():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)

@@ -9,8 +9,8 @@ import pytest
 
 from bot.analysers import TextAnalyser
 from bot.context import MessageContext
-from bot.language import LanguageDetector
 from bot.models import Author, Channel, InboundMessage
+from bot.text_reading import TextReader
 from responders.kb_decision import KbAnalyser
 from retrieval.embedders import UsemEmbedder
 
@@ -28,7 +28,7 @@ def analyser(usem: UsemEmbedder, tmp_path: Path) -> KbAnalyser:
     return KbAnalyser(KB_SMALL, cache_dir=tmp_path / "cache", embedder=usem)
 
 
-_TEXT = TextAnalyser(LanguageDetector(("es", "en", "pt"), "es"))
+_TEXT = TextAnalyser(TextReader.for_languages(("es", "en", "pt"), "es"))
 
 
 def context(text: str, *, channel: Channel = "twitter", handle: str = "@ana") -> MessageContext:
