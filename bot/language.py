@@ -56,7 +56,7 @@ from typing import Final
 
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-from bot.normalise import strip_accents
+from bot.normalise import drop_handles, may_hold_link, strip_accents
 
 __all__ = ["AMBIGUOUS", "LanguageDetector", "LanguageGuess", "clean_for_language"]
 
@@ -156,8 +156,9 @@ class LanguageGuess:
 
 def clean_for_language(text: str) -> str:
     """Drop what carries no language: URLs, handles, hashtag marks, emoji, digits, symbols."""
-    text = _URL.sub(" ", text)
-    text = _HANDLE.sub(" ", text)
+    # The e-mail branch of `_URL` needs an `@`, its link branches `://` or `www.`.
+    text = _URL.sub(" ", text) if "@" in text or may_hold_link(text) else text
+    text = drop_handles(text, _HANDLE)
     return " ".join(_NOT_TEXT.sub(" ", text).split())
 
 

@@ -16,7 +16,7 @@ _SPACES = re.compile(r"\s+")
 _LINKS = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _HANDLES = re.compile(r"(?<!\w)@\w+")
 _RT = re.compile(r"^\s*rt\b\s*:?\s*", re.IGNORECASE)
-_NON_WORD = re.compile(r"[^\w]+")
+_WORDS = re.compile(r"\w+")
 # Combining marks left by NFD/NFKD decomposition (accents, tildes, cedillas).
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # Control and format characters (C0, C1, zero-width, bidi overrides) that break matching.
@@ -41,10 +41,25 @@ def strip_accents(text: str, form: Literal["NFD", "NFKD"] = "NFKD") -> str:
     return _COMBINING.sub("", unicodedata.normalize(form, text))
 
 
+def may_hold_link(text: str) -> bool:
+    """Every link pattern of the pipeline needs `://` or `www.`: a cheap test before the regex."""
+    return "://" in text or "www." in text.lower()
+
+
+def drop_links(text: str, links: re.Pattern[str] = _LINKS) -> str:
+    """`text` with each match of `links` (a pattern that needs `://` or `www.`) made a space."""
+    return links.sub(" ", text) if may_hold_link(text) else text
+
+
+def drop_handles(text: str, handles: re.Pattern[str] = _HANDLES) -> str:
+    """`text` with each match of `handles` (a pattern that needs an `@`) made a space."""
+    return handles.sub(" ", text) if "@" in text else text
+
+
 def echo_fingerprint(text: str) -> str | None:
     """A stable hash of the words of `text`, or None when too little is left to compare."""
-    stripped = _RT.sub("", _HANDLES.sub(" ", _LINKS.sub(" ", text)))
-    words = _NON_WORD.sub(" ", fold(stripped)).split()
+    stripped = _RT.sub("", drop_handles(drop_links(text)))
+    words = _WORDS.findall(fold(stripped))
     if len(words) < 4:
         return None
     return hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]

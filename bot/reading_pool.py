@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -54,8 +55,10 @@ def _read_chunk(items: Sequence[tuple[str, str | None]]) -> list[ReadingTuple]:
     return [_reader.read(text, preferred).as_tuple() for text, preferred in items]
 
 
-def _ping() -> bool:
-    return _reader is not None
+def _ping() -> int:
+    """The helper's pid, once its reader is built (`start` waits for every helper)."""
+    assert _reader is not None, "helper started without its reader"
+    return os.getpid()
 
 
 class ReadingPool:
@@ -73,13 +76,19 @@ class ReadingPool:
         self._retry_at = 0.0
         self.taken = 0
         self.missed = 0
+        self.pids: set[int] = set()
+
+    @property
+    def running(self) -> bool:
+        """False after a helper died, until the next batch starts a fresh pool."""
+        return self._executor is not None
 
     def start(self) -> None:
         """Start the helpers and wait until each has built its reader (a few seconds)."""
         executor = self._ensure()
         if executor is not None:
-            for future in [executor.submit(_ping) for _ in range(self.processes)]:
-                future.result()
+            pings = [executor.submit(_ping) for _ in range(self.processes)]
+            self.pids = {ping.result() for ping in pings}
 
     def _ensure(self) -> ProcessPoolExecutor | None:
         if self._executor is None and time.monotonic() >= self._retry_at:

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal, Protocol, get_args
 
 from bot.lexicons import CompiledLexicon, Scan, load_lexicon, load_risk_lexicon, normalise
+from bot.normalise import drop_handles, drop_links
 
 __all__ = ["INTENTS", "RISKS", "LexiconSignalReader", "Risk", "SignalReader", "Signals"]
 
@@ -187,7 +188,7 @@ class LexiconSignalReader:
         emoji = {
             kind: sorted({ch for ch in raw_emoji if ch in chars}) for kind, chars in lexicon.emoji.items()
         }
-        cleaned = _HANDLE.sub(" ", _URL.sub(" ", text)).replace("#", " ").replace("’", "'")
+        cleaned = drop_handles(drop_links(text, _URL), _HANDLE).replace("#", " ").replace("’", "'")
         negators = lexicon.words.get("negators", frozenset())
         head = normalise(cleaned[:_READ_CHARS])
         # Most texts are short: the risk scan then reads the same normalised text.

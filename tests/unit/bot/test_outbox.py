@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
@@ -130,3 +131,25 @@ async def test_kill_switch_holds_automatic_items_but_not_approved_ones(store: St
     await set_kill_switch(store, on=False, actor="test")
     await publisher.run_once()
     assert adapter.attempts[-1] == "reply:twitter:m1:robot"
+
+
+class SlowAdapter(ScriptedAdapter):
+    """Sends take a while: long enough for a second pass to start meanwhile."""
+
+    async def send(self, item: OutboxItem) -> Receipt:
+        await asyncio.sleep(0.2)
+        return await super().send(item)
+
+
+async def test_a_pass_started_during_another_waits_for_it(store: Store) -> None:
+    """`run_once` returning 0 must mean "nothing left", not "another pass holds it"."""
+    adapter = SlowAdapter()
+    clock = Clock()
+    publisher = Publisher(store, {"twitter": adapter}, clock=clock)
+    await store.add_outbox([item(f"reply:twitter:m{i}:robot") for i in range(3)])
+    background = asyncio.ensure_future(publisher.run_once())
+    await asyncio.sleep(0.05)  # the background pass is sending now
+    assert await publisher.run_once() == 0  # waited for it, then found nothing due
+    assert (await store.outbox_counts())["published"] == 3, "returned before the sends ended"
+    assert await background == 3
+    assert sorted(adapter.attempts) == [f"reply:twitter:m{i}:robot" for i in range(3)]

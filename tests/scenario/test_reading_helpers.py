@@ -1,0 +1,54 @@
+"""The service path with text reading in helper processes decides exactly as the inline path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from adapters.recording import RecordingAdapter, RecordingConfig
+from bot.models import Decision
+from bot.pipeline import event_clock
+from bot.runtime import Runtime, build_pipeline
+from bot.store.sqlite import SqliteStore
+from bot.traffic import read_messages
+from tests.conftest import eventually, settings_for
+
+SAMPLES = Path(__file__).resolve().parents[2] / "bot" / "samples" / "traffic.jsonl"
+
+
+async def _decide_all(tmp_path: Path, reading_processes: int) -> dict[str, tuple[object, ...]]:
+    settings = settings_for(tmp_path, reading_processes=reading_processes, batch_size=8)
+    items, _ = read_messages(SAMPLES)
+    messages = [item.message for item in items]
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    await store.open()
+    decided: list[Decision] = []
+    runtime = Runtime(
+        settings,
+        store,
+        build_pipeline(settings, store, clock=event_clock),
+        {"*": RecordingAdapter(RecordingConfig(path=tmp_path / "published.jsonl"))},
+        on_decision=decided.append,
+    )
+    await runtime.start()
+    try:
+        await runtime.ingest(messages)
+
+        async def all_decided() -> bool:
+            return len(decided) == len(messages) and await store.queue_depth() == 0
+
+        await eventually(all_decided, timeout=30)
+    finally:
+        await runtime.stop()
+        await store.close()
+    return {
+        d.message_key: (d.action, d.rule, d.language, d.sentiment, tuple(d.intents), tuple(d.risks))
+        for d in decided
+    }
+
+
+async def test_helpers_decide_like_the_inline_path(tmp_path: Path) -> None:
+    inline = await _decide_all(tmp_path / "inline", reading_processes=0)
+    helped = await _decide_all(tmp_path / "helped", reading_processes=1)
+    assert len(inline) == 30
+    assert helped == inline
+    assert {action for action, *_ in inline.values()} == {"case", "crisis", "agent", "monitor"}

@@ -1,0 +1,52 @@
+"""Group commit: calls share one transaction, yet a failing call rolls back alone."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.store.sqlite import SqliteStore
+
+
+async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    await store.open()
+    try:
+        await store._run(lambda c: c.execute("CREATE TABLE t (k TEXT PRIMARY KEY)"))
+
+        def insert(key: str) -> None:
+            def write(c: sqlite3.Connection) -> None:
+                c.execute("INSERT INTO t VALUES (?)", (key,))
+                if key == "bad":
+                    raise ValueError("refused after writing")
+
+            return write
+
+        async def count() -> list[str]:
+            rows = await store._read(lambda c: c.execute("SELECT k FROM t ORDER BY k").fetchall())
+            return [row[0] for row in rows]
+
+        # A slow call holds the store's thread while the next calls queue up behind it, so they
+        # run as one group: its optimistic run fails on "bad" and is redone call by call.
+        slow = asyncio.ensure_future(store._run(lambda c: time.sleep(0.3)))
+        await asyncio.sleep(0.05)
+        results = await asyncio.gather(
+            *(store._run(insert(k)) for k in ("a", "bad", "b")),
+            count(),
+            return_exceptions=True,
+        )
+        await slow
+        assert isinstance(results[1], ValueError)
+        assert results[0] is None and results[2] is None
+        assert results[3] == ["a", "b"], "the read in the same group saw the committed writes"
+        assert await count() == ["a", "b"], "the failing call's own write was rolled back"
+        # A duplicate key is an ordinary failure too, and leaves the store usable.
+        with pytest.raises(sqlite3.IntegrityError):
+            await store._run(insert("a"))
+        assert await count() == ["a", "b"]
+    finally:
+        await store.close()

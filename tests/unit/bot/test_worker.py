@@ -1,0 +1,68 @@
+"""The worker loop: the next batch is claimed ahead, and given back when the worker stops."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.effects import EffectApplier
+from bot.guards import ReplyGuard
+from bot.models import Decision, utc_now
+from bot.runtime import build_pipeline
+from bot.store.base import Store
+from bot.worker import Worker
+from tests.conftest import eventually, make_message, settings_for
+
+
+async def test_stopping_gives_back_the_batch_claimed_ahead(store: Store, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    decided: list[Decision] = []
+    worker = Worker(
+        "w1",
+        store,
+        build_pipeline(settings, store),
+        EffectApplier(store, ReplyGuard(store, settings.guards)),
+        batch_size=10,
+        on_decision=decided.append,
+    )
+    texts = ["¿cómo reinicio el router?", "Me han cobrado dos veces la factura", "gracias!"]
+    messages = [make_message(f"m{i:03d}", texts[i % 3], created_at=utc_now()) for i in range(100)]
+    await store.enqueue(messages)
+    stop, wake = asyncio.Event(), asyncio.Event()
+    running = asyncio.ensure_future(worker.run(stop, wake))
+    await eventually(lambda: asyncio.sleep(0, result=len(decided) >= 10))
+    stop.set()
+    await running
+
+    left = await store.queue_depth()
+    assert 0 < left < 100 and len(decided) + left == 100
+    # Nothing stays claimed: another consumer gets every remaining message now, not after the
+    # visibility timeout, and none of them was decided already.
+    claims = await store.claim("after-stop", 200)
+    assert len(claims) == left
+    assert not {c.message.key for c in claims} & {d.message_key for d in decided}
+
+
+async def test_the_loop_drains_the_queue_under_both_consumer_names(store: Store, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    decided: list[Decision] = []
+    worker = Worker(
+        "w1",
+        store,
+        build_pipeline(settings, store),
+        EffectApplier(store, ReplyGuard(store, settings.guards)),
+        batch_size=7,
+        on_decision=decided.append,
+    )
+    await store.enqueue(
+        [make_message(f"m{i:03d}", "hola, una pregunta", created_at=utc_now()) for i in range(50)]
+    )
+    stop, wake = asyncio.Event(), asyncio.Event()
+    running = asyncio.ensure_future(worker.run(stop, wake))
+    try:
+        await eventually(lambda: asyncio.sleep(0, result=len(decided) == 50))
+        assert await store.queue_depth() == 0
+        assert len({d.message_key for d in decided}) == 50, "each message decided once"
+    finally:
+        stop.set()
+        await running
