@@ -3,9 +3,10 @@
 Run as `python -m bench.answer_e2e [--kb DIR] [--rate 100] [--seconds 20]`; prints one JSON line:
 `answer_end_to_end_p50_ms` / `answer_end_to_end_p99_ms` (from the start of the HTTP POST to the
 moment the reply is written to the outbox), how many of the messages were answered, and the
-service's RSS with the model loaded. The real service (`bot.service.create_app`) runs in this
-process on an ephemeral port with a SQLite store in a temporary directory; the messages are the
-KB's own example questions, each from a different author so the reply guards never hold one back.
+memory of the service with the model loaded, reading helpers included (`bench.memory`). The
+real service (`bot.service.create_app`) runs in this process on an ephemeral port with a SQLite
+store in a temporary directory; the messages are the KB's own example questions, each from a
+different author so the reply guards never hold one back.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bench.memory import tree_memory
 from bot.config import SAMPLES_DIR, load_settings
 from bot.extensions import build_extensions
 from bot.kb_reload import kb_analyser
@@ -34,17 +36,6 @@ from retrieval.articles import load_articles
 
 SECRET = "bench-webhook-secret"
 SHARED_KB = Path("../shared/eval/kb")
-
-
-def rss_mb() -> float:
-    """Current resident set size of this process (Linux /proc; 0 where unavailable)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return 0.0
 
 
 def questions(kb_dir: Path) -> list[tuple[str, str]]:
@@ -88,7 +79,7 @@ async def _run(kb_dir: Path, rate: float, seconds: float) -> dict[str, Any]:
             deadline = time.perf_counter() + 10
             while len(replied) < len(sent) and time.perf_counter() < deadline:
                 await asyncio.sleep(0.05)
-        memory = rss_mb()
+        memory = tree_memory()  # the service and its reading helpers
         decided = [d.latency_ms for d in await app[STORE].list_decisions(limit=100_000)]
         await runner.cleanup()
     latencies = [(replied[key] - sent[key]) * 1000 for key in sent if key in replied]
@@ -100,7 +91,9 @@ async def _run(kb_dir: Path, rate: float, seconds: float) -> dict[str, Any]:
         "rate_msgs_per_s": rate,
         "decision_p50_ms": round(percentile(decided, 0.5), 2),
         "decision_p99_ms": round(percentile(decided, 0.99), 2),
-        "service_rss_mb": memory,
+        "service_rss_mb": memory.rss_mb,
+        "service_pss_mb": memory.pss_mb,
+        "service_processes": memory.processes,
     }
 
 

@@ -1,7 +1,9 @@
 """Pipeline throughput: queue → pipeline → outbox on one store, in a process of its own.
 
 Run as `python -m bench.pipeline --store sqlite|redis --messages FILE`; prints one JSON object.
-A separate process keeps the RSS figure honest (nothing else loaded) and the stores isolated.
+A separate process keeps the memory figures honest (nothing else loaded) and the stores
+isolated. Memory is reported for the worker process alone (`peak_rss_mb`) and for the whole
+tree with its reading helpers (`bench.memory`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from bench.memory import PeakTreeMemory
 from bot.config import load_settings
 from bot.replay import run_replay
 from bot.traffic import read_messages
@@ -22,7 +25,8 @@ async def _run(store: str, messages_path: Path, redis_url: str) -> dict[str, obj
     messages = sorted((i.message for i in items), key=lambda m: m.created_at)
     with tempfile.TemporaryDirectory(prefix="centinela-bench-") as scratch:
         settings = load_settings(data_dir=Path(scratch), redis_url=redis_url if store == "redis" else None)
-        report = await run_replay(settings, messages, speed=None)
+        with PeakTreeMemory() as memory:
+            report = await run_replay(settings, messages, speed=None)
     return {
         "store": store,
         "messages": report["messages"],
@@ -31,6 +35,10 @@ async def _run(store: str, messages_path: Path, redis_url: str) -> dict[str, obj
         "decision_p99_ms": report["latency_ms"]["p99"],
         "outbox_duplicates": report["outbox"]["duplicates"],
         "peak_rss_mb": report["peak_rss_mb"],
+        "reading_processes": settings.reading_processes,
+        "processes": memory.peak.processes,
+        "peak_tree_rss_mb": memory.peak.rss_mb,
+        "peak_tree_pss_mb": memory.peak.pss_mb,
     }
 
 

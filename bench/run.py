@@ -53,7 +53,8 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
     if stores:
         top["pipeline_msgs_per_s"] = {s: r.get("pipeline_msgs_per_s") for s, r in stores.items()}
         top["decision_p99_ms"] = {s: r.get("decision_p99_ms") for s, r in stores.items()}
-        top["service_rss_mb_without_model"] = {s: r.get("peak_rss_mb") for s, r in stores.items()}
+        top["service_rss_mb_without_model"] = {s: r.get("peak_tree_rss_mb") for s, r in stores.items()}
+        top["service_pss_mb_without_model"] = {s: r.get("peak_tree_pss_mb") for s, r in stores.items()}
     kb = results.get("kb", {})
     if "kb_search_ms" in kb:
         top["embed_sentences_per_s"] = kb.get("embed_sentences_per_s")
@@ -63,4 +64,5 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
     if "answer_end_to_end_p99_ms" in e2e:
         top["answer_end_to_end_p99_ms"] = e2e["answer_end_to_end_p99_ms"]
         top["service_rss_mb_with_model"] = e2e.get("service_rss_mb")
+        top["service_pss_mb_with_model"] = e2e.get("service_pss_mb")
     return top

@@ -30,15 +30,14 @@ class Analyser(Protocol):
 class Prefetcher(Protocol):
     """An analyser that can start on a whole claimed batch before the pipeline reaches it.
 
-    It may own helper processes: `start` brings them up (blocking, run off the event loop) and
-    `close` stops them.
+    It may own helper processes: `start` brings them up and `close` stops them.
     """
 
     def prefetch(self, messages: Sequence[InboundMessage]) -> None: ...
 
-    def start(self) -> None: ...
+    async def start(self) -> None: ...
 
-    def close(self) -> None: ...
+    async def close(self) -> None: ...
 
 
 class AuthorAnalyser:
@@ -77,13 +76,13 @@ class TextAnalyser:
         if self.pool is not None:
             self.pool.prefetch(messages)
 
-    def start(self) -> None:
+    async def start(self) -> None:
         if self.pool is not None:
-            self.pool.start()
+            await self.pool.start()
 
-    def close(self) -> None:
+    async def close(self) -> None:
         if self.pool is not None:
-            self.pool.close()
+            await self.pool.close()
 
     async def analyse(self, ctx: MessageContext) -> None:
         # Without helpers, inline on purpose: ~0.1-0.5 ms of pure-Python CPU under the GIL

@@ -8,7 +8,6 @@ run on every message, such as spike detection) without touching this module.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,13 +72,13 @@ class Pipeline:
         self._clock = clock
 
     async def start(self) -> None:
-        """Bring up what analysers run beside the pipeline (helper processes), off the loop."""
+        """Bring up what analysers run beside the pipeline (helper processes)."""
         for analyser in self._prefetchers:
-            await asyncio.to_thread(analyser.start)
+            await analyser.start()
 
     async def close(self) -> None:
         for analyser in self._prefetchers:
-            await asyncio.to_thread(analyser.close)
+            await analyser.close()
 
     def prefetch(self, messages: Sequence[InboundMessage]) -> None:
         """A batch was claimed: analysers that can work ahead (in other processes) start now."""

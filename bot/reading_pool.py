@@ -8,57 +8,67 @@ so decisions are exactly those of the inline path (a test holds it to that).
 Why work stealing: a worker hands each claimed batch to the helpers at once (`prefetch`) and,
 when a message's turn comes, takes the helpers' reading (`take`). A reading a helper is working
 on is waited for (briefly: the worker has other messages' store round trips to overlap it
-with); one still queued behind other chunks is read inline instead, so a slow or overloaded
-helper never holds a message back, and a dead one costs only speed: the pool is rebuilt on the
-next batch and nothing is lost.
+with); a chunk not yet sent to a helper is read inline instead, so a slow or overloaded helper
+never holds a message back, and a dead one costs only speed: it is restarted after a backoff
+and nothing is lost.
+
+Why plain pipes and not `multiprocessing`: a helper is `python -m bot.reading_helper`, which
+imports the reading modules only (spawn would re-import the service's main module), and its
+answers are read by the event loop itself, with no feeder or manager threads competing with
+the worker for the interpreter. Each helper gets at most `IN_FLIGHT` chunks at a time; the
+rest wait in the worker, where they can still be stolen.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import multiprocessing
-import os
+import pickle
+import sys
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from bot.models import InboundMessage
-from bot.text_reading import ReadingTuple, TextReader, TextReading
+from bot.reading_helper import HEADER
+from bot.text_reading import ReadingTuple, TextReading
+
+if TYPE_CHECKING:
+    from bot.models import InboundMessage
 
 log = logging.getLogger(__name__)
 
 # Small chunks: the first readings come back while the worker starts on the batch, and a chunk
-# still amortises the inter-process hop (about 0.1 ms) over several messages. The first chunks
-# of a batch are smaller still, because the worker needs them at once.
+# still amortises the inter-process hop over several messages. The first chunks of a batch are
+# smaller still, because the worker needs them at once.
 CHUNK = 8
 FIRST_CHUNKS = (2, 4)
+# Chunks a helper holds at once: one being read, one waiting in its pipe.
+IN_FLIGHT = 2
 # Longest wait for a reading a helper is already on; past it the text is read inline.
 WAIT_S = 0.05
 # Readings not taken (a message that failed before reading) are forgotten past this many.
 MAX_PENDING = 4096
 RESTART_BACKOFF_S = 5.0
-
-_reader: TextReader | None = None
-
-
-def _start_helper(languages: Sequence[str], default: str) -> None:
-    """Helper process initialiser: build the reader once (lexicons, lingua models)."""
-    global _reader
-    _reader = TextReader.for_languages(languages, default)
+START_TIMEOUT_S = 120.0
 
 
-def _read_chunk(items: Sequence[tuple[str, str | None]]) -> list[ReadingTuple]:
-    assert _reader is not None, "helper started without its reader"
-    return [_reader.read(text, preferred).as_tuple() for text, preferred in items]
+@dataclass(eq=False, slots=True)
+class _Chunk:
+    id: int
+    items: list[tuple[str, str | None]]
+    done: asyncio.Future[list[ReadingTuple] | None]
+    sent: bool = False
+    stolen: bool = False
 
 
-def _ping() -> int:
-    """The helper's pid, once its reader is built (`start` waits for every helper)."""
-    assert _reader is not None, "helper started without its reader"
-    return os.getpid()
+@dataclass(eq=False, slots=True)
+class _Helper:
+    process: asyncio.subprocess.Process
+    in_flight: dict[int, _Chunk] = field(default_factory=dict)
+    reader: asyncio.Task[None] | None = None
 
 
 class ReadingPool:
@@ -71,54 +81,76 @@ class ReadingPool:
         self._languages = tuple(languages)
         self._default = default
         self._chunk = chunk
-        self._executor: ProcessPoolExecutor | None = None
-        self._pending: OrderedDict[str, tuple[Future[list[ReadingTuple]], int]] = OrderedDict()
-        self._retry_at = 0.0
+        self._helpers: list[_Helper] = []
+        self._queued: deque[_Chunk] = deque()
+        self._pending: OrderedDict[str, tuple[_Chunk, int]] = OrderedDict()
+        self._next_id = 0
+        self._restart_at = 0.0
+        self._restarting: asyncio.Task[None] | None = None
+        self._closed = False
         self.taken = 0
         self.missed = 0
-        self.pids: set[int] = set()
 
     @property
     def running(self) -> bool:
-        """False after a helper died, until the next batch starts a fresh pool."""
-        return self._executor is not None
+        """True while at least one helper is up."""
+        return bool(self._helpers)
 
-    def start(self) -> None:
+    @property
+    def pids(self) -> set[int]:
+        return {helper.process.pid for helper in self._helpers}
+
+    async def start(self) -> None:
         """Start the helpers and wait until each has built its reader (a few seconds)."""
-        executor = self._ensure()
-        if executor is not None:
-            pings = [executor.submit(_ping) for _ in range(self.processes)]
-            self.pids = {ping.result() for ping in pings}
+        self._closed = False
+        await asyncio.gather(*(self._spawn() for _ in range(self.processes - len(self._helpers))))
 
-    def _ensure(self) -> ProcessPoolExecutor | None:
-        if self._executor is None and time.monotonic() >= self._retry_at:
-            # `spawn`: a helper must not inherit the worker's threads and locks (SQLite thread,
-            # event loop), which `fork` would copy mid-state.
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.processes,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_helper,
-                initargs=(self._languages, self._default),
-            )
-        return self._executor
+    async def _spawn(self) -> None:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.reading_helper",
+            ",".join(self._languages),
+            self._default,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        helper = _Helper(process)
+        try:
+            hello = await asyncio.wait_for(_read_frame(process), timeout=START_TIMEOUT_S)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, pickle.UnpicklingError) as exc:
+            process.kill()
+            await process.wait()
+            raise RuntimeError(f"text reading helper did not start: {exc!r}") from exc
+        if not (isinstance(hello, tuple) and hello[0] == "ready"):
+            process.kill()
+            raise RuntimeError(f"text reading helper said {hello!r} instead of ready")
+        helper.reader = asyncio.create_task(self._read_answers(helper), name=f"reading-helper-{process.pid}")
+        self._helpers.append(helper)
+        self._dispatch()
 
     def prefetch(self, messages: Sequence[InboundMessage]) -> None:
         """Hand `messages` to the helpers; their readings are picked up by `take`."""
-        executor = self._ensure()
-        if executor is None:
+        if len(self._helpers) < self.processes:
+            self._maybe_restart()
+        if not self._helpers:
             return
-        try:
-            start = 0
-            for size in self._chunk_sizes(len(messages)):
-                chunk = messages[start : start + size]
-                start += size
-                future = executor.submit(_read_chunk, [(m.text, m.language) for m in chunk])
-                for index, message in enumerate(chunk):
-                    self._pending[message.key] = (future, index)
-        except (BrokenProcessPool, RuntimeError) as exc:
-            self._broken(exc)
+        start = 0
+        for size in self._chunk_sizes(len(messages)):
+            batch = messages[start : start + size]
+            start += size
+            chunk = _Chunk(
+                self._next_id,
+                [(m.text, m.language) for m in batch],
+                asyncio.get_running_loop().create_future(),
+            )
+            self._next_id += 1
+            self._queued.append(chunk)
+            for index, message in enumerate(batch):
+                self._pending[message.key] = (chunk, index)
         while len(self._pending) > MAX_PENDING:
             self._pending.popitem(last=False)
+        self._dispatch()
 
     def _chunk_sizes(self, total: int) -> list[int]:
         sizes: list[int] = []
@@ -128,42 +160,129 @@ class ReadingPool:
             sizes.append(min(size, self._chunk, total - sum(sizes)))
         return sizes
 
+    def _dispatch(self) -> None:
+        """Send queued chunks to helpers with room, least loaded first."""
+        while self._queued and self._helpers:
+            helper = min(self._helpers, key=lambda h: len(h.in_flight))
+            if len(helper.in_flight) >= IN_FLIGHT:
+                return
+            chunk = self._queued.popleft()
+            if chunk.stolen:
+                continue
+            stdin = helper.process.stdin
+            assert stdin is not None
+            payload = pickle.dumps((chunk.id, chunk.items), protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                stdin.write(HEADER.pack(len(payload)) + payload)
+            except (ConnectionError, RuntimeError) as exc:  # the helper is gone
+                self._queued.appendleft(chunk)
+                self._lost(helper, exc)
+                continue
+            chunk.sent = True
+            helper.in_flight[chunk.id] = chunk
+
     async def take(self, message: InboundMessage) -> TextReading | None:
         """The helpers' reading of `message`; None means read it inline (see the module doc)."""
         entry = self._pending.pop(message.key, None)
         if entry is None:
             return None
-        future, index = entry
-        if not future.done():
-            if not future.running():  # queued behind other chunks: quicker to read it here
+        chunk, index = entry
+        if not chunk.done.done():
+            if not chunk.sent:  # still waiting for a helper: quicker to read it here
+                chunk.stolen = True
                 self.missed += 1
                 return None
             try:
-                await asyncio.wait_for(asyncio.wrap_future(future), timeout=WAIT_S)
-            except Exception:  # too slow, or the helper died: read inline
+                await asyncio.wait_for(asyncio.shield(chunk.done), timeout=WAIT_S)
+            except TimeoutError:
                 self.missed += 1
                 return None
-        error = future.exception()
-        if error is not None:
-            if isinstance(error, BrokenProcessPool):
-                self._broken(error)
+        rows = chunk.done.result()
+        if rows is None:  # its helper died
             self.missed += 1
             return None
         self.taken += 1
-        return TextReading(*future.result()[index])
+        return TextReading(*rows[index])
 
-    def _broken(self, exc: BaseException) -> None:
-        """A helper died: read inline for a while, then start a fresh pool."""
-        if self._executor is None:
+    async def _read_answers(self, helper: _Helper) -> None:
+        try:
+            while True:
+                chunk_id, rows = await _read_frame(helper.process)
+                chunk = helper.in_flight.pop(int(chunk_id))  # type: ignore[call-overload]
+                if not chunk.done.done():
+                    chunk.done.set_result(rows)  # type: ignore[arg-type]
+                self._dispatch()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # EOF, a bad frame: the helper is of no more use
+            self._lost(helper, exc)
+
+    def _lost(self, helper: _Helper, exc: BaseException) -> None:
+        """A helper died: its chunks are read inline, and a new one starts after a backoff."""
+        if helper not in self._helpers:
             return
-        log.error("text reading helpers failed (%s); reading inline, restarting them shortly", exc)
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        self._executor = None
-        self._pending.clear()
-        self._retry_at = time.monotonic() + RESTART_BACKOFF_S
+        self._helpers.remove(helper)
+        for chunk in helper.in_flight.values():
+            if not chunk.done.done():
+                chunk.done.set_result(None)
+        helper.in_flight.clear()
+        if helper.process.returncode is None:
+            helper.process.kill()
+        if not self._closed:
+            log.error("text reading helper %s failed (%r); reading inline meanwhile", helper.process.pid, exc)
+            self._restart_at = time.monotonic() + RESTART_BACKOFF_S
+            self._dispatch()
 
-    def close(self) -> None:
-        executor, self._executor = self._executor, None
+    def _maybe_restart(self) -> None:
+        if self._closed or self._restarting is not None or time.monotonic() < self._restart_at:
+            return
+
+        async def restart() -> None:
+            try:
+                await self.start()
+                log.info("text reading helpers running again: %s", sorted(self.pids))
+            except Exception:
+                log.exception("text reading helpers could not be restarted")
+                self._restart_at = time.monotonic() + RESTART_BACKOFF_S
+            finally:
+                self._restarting = None
+
+        self._restarting = asyncio.create_task(restart(), name="reading-helpers-restart")
+
+    async def close(self) -> None:
+        """Stop the helpers: end of input makes each exit; a stuck one is killed."""
+        self._closed = True
+        if self._restarting is not None:
+            self._restarting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._restarting
+        helpers, self._helpers = self._helpers, []
+        for helper in helpers:
+            if helper.reader is not None:
+                helper.reader.cancel()
+            if helper.process.stdin is not None:
+                helper.process.stdin.close()
+        for helper in helpers:
+            try:
+                await asyncio.wait_for(helper.process.wait(), timeout=5)
+            except TimeoutError:
+                helper.process.kill()
+                await helper.process.wait()
+            for chunk in helper.in_flight.values():
+                if not chunk.done.done():
+                    chunk.done.set_result(None)
+        for chunk in self._queued:
+            if not chunk.done.done():
+                chunk.done.set_result(None)
+        self._queued.clear()
         self._pending.clear()
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+
+
+async def _read_frame(process: asyncio.subprocess.Process) -> tuple[object, ...]:
+    stdout = process.stdout
+    assert stdout is not None
+    (size,) = HEADER.unpack(await stdout.readexactly(HEADER.size))
+    value = pickle.loads(await stdout.readexactly(size))
+    if not isinstance(value, tuple):
+        raise ValueError(f"unexpected frame from text reading helper: {type(value).__name__}")
+    return value

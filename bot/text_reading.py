@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.context import MessageContext
 from bot.language import LanguageDetector
-from bot.models import Sentiment
 from bot.normalise import echo_fingerprint, normalise_text
-from bot.signals import LexiconSignalReader, SignalReader
+from bot.signals import LexiconSignalReader, SentimentLabel, SignalReader
+
+if TYPE_CHECKING:  # helper processes import this module: keep it free of the service's models
+    from bot.context import MessageContext
 
 ReadingTuple = tuple[
-    str, str, str, Sentiment, float, frozenset[str], frozenset[str], tuple[str, ...], str | None
+    str, str, str, SentimentLabel, float, frozenset[str], frozenset[str], tuple[str, ...], str | None
 ]
 
 
@@ -34,7 +36,7 @@ class TextReading:
     text: str
     language: str
     language_method: str
-    sentiment: Sentiment
+    sentiment: SentimentLabel
     sentiment_score: float
     intents: frozenset[str]
     risks: frozenset[str]

@@ -34,6 +34,8 @@ __all__ = [
 _PREFIX_KEY: Final = 2
 _MAX_CACHED_WORDS: Final = 100_000
 _WORDS = re.compile(r"[a-z0-9]+")
+# A maximal run of [a-z0-9] made of digits only: what `<n>` patterns need.
+_NUMBER = re.compile(r"(?<![a-z0-9])[0-9]+(?![a-z0-9])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +69,14 @@ class CompiledLexicon:
         """Index a normalised text once; then `Scan.find` each category cheaply."""
         candidates: dict[str, set[int]] = {c: set(i) for c, i in self.always.items()}
         words = set(_WORDS.findall(text))
-        if any(word.isdigit() for word in words):
+        if _NUMBER.search(text):  # a word that is all digits
             words.add("<n>")
+        cache = self._triggers
         for word in words:
-            for category, index in self._triggered(word):
+            found = cache.get(word)
+            if found is None:
+                found = self._triggered(word)
+            for category, index in found:
                 if category in candidates:
                     candidates[category].add(index)
                 else:
@@ -78,16 +84,15 @@ class CompiledLexicon:
         return Scan(self, text, candidates)
 
     def _triggered(self, word: str) -> tuple[tuple[str, int], ...]:
-        found = self._triggers.get(word)
-        if found is None:
-            found = tuple(self.exact.get(word, ())) + tuple(
-                (category, index)
-                for prefix, category, index in self.prefixes.get(word[:_PREFIX_KEY], ())
-                if word.startswith(prefix)
-            )
-            if len(self._triggers) >= _MAX_CACHED_WORDS:
-                self._triggers.clear()
-            self._triggers[word] = found
+        """The patterns `word` triggers, by exact word or prefix; remembered per word."""
+        found = tuple(self.exact.get(word, ())) + tuple(
+            (category, index)
+            for prefix, category, index in self.prefixes.get(word[:_PREFIX_KEY], ())
+            if word.startswith(prefix)
+        )
+        if len(self._triggers) >= _MAX_CACHED_WORDS:
+            self._triggers.clear()
+        self._triggers[word] = found
         return found
 
     def find(self, category: str, text: str) -> list[re.Match[str]]:

@@ -7,14 +7,22 @@ from bench.run import headline
 
 def test_headline_lifts_the_figures_the_issues_name() -> None:
     detailed = {
-        "pipeline_sqlite": {"pipeline_msgs_per_s": 900.0, "decision_p99_ms": 7.0, "peak_rss_mb": 160.0},
-        "pipeline_redis": {"pipeline_msgs_per_s": 700.0, "decision_p99_ms": 5.0, "peak_rss_mb": 170.0},
+        "pipeline_sqlite": {
+            "pipeline_msgs_per_s": 900.0,
+            "decision_p99_ms": 7.0,
+            "peak_tree_rss_mb": 260.0,
+            "peak_tree_pss_mb": 240.0,
+        },
+        "pipeline_redis": {"pipeline_msgs_per_s": 700.0, "decision_p99_ms": 5.0, "peak_tree_rss_mb": 270.0},
         "kb": {"embed_sentences_per_s": 1200.0, "kb_search_ms": {"1k": {"p50": 0.05, "p99": 0.09}}},
         "answer_e2e": {"answer_end_to_end_p99_ms": 60.0, "service_rss_mb": 320.0},
     }
     top = headline(detailed)
     assert top["pipeline_msgs_per_s"] == {"sqlite": 900.0, "redis": 700.0}
     assert top["decision_p99_ms"] == {"sqlite": 7.0, "redis": 5.0}
+    # Memory is the whole service: the worker process and its reading helpers.
+    assert top["service_rss_mb_without_model"] == {"sqlite": 260.0, "redis": 270.0}
+    assert top["service_pss_mb_without_model"] == {"sqlite": 240.0, "redis": None}
     assert top["kb_search_p50_ms"] == {"1k": 0.05} and top["kb_search_p99_ms"] == {"1k": 0.09}
     assert top["answer_end_to_end_p99_ms"] == 60.0 and top["service_rss_mb_with_model"] == 320.0
 

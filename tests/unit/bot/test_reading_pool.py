@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +21,14 @@ LANGS = ("es", "en", "pt")
 HELPER_MARGIN_S = 2.0
 
 
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ReadingPool]:
+@pytest.fixture
+async def pool() -> AsyncIterator[ReadingPool]:
     started = ReadingPool(1, LANGS, "es")
-    started.start()
+    await started.start()
     try:
         yield started
     finally:
-        started.close()
+        await started.close()
 
 
 async def test_helper_readings_equal_inline_readings(pool: ReadingPool) -> None:
@@ -61,10 +61,11 @@ async def test_author_preference_travels_to_the_helper(pool: ReadingPool) -> Non
 async def test_a_killed_helper_costs_speed_not_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reading_pool, "RESTART_BACKOFF_S", 0.0)
     pool = ReadingPool(1, LANGS, "es")
-    pool.start()
+    await pool.start()
     try:
         assert pool.running and len(pool.pids) == 1
-        for pid in pool.pids:  # the helper dies as a real one would: SIGKILL
+        killed = pool.pids
+        for pid in killed:  # the helper dies as a real one would: SIGKILL
             os.kill(pid, signal.SIGKILL)
         messages = [make_message(f"k{i}", "Me han cobrado dos veces la factura") for i in range(20)]
         # Hand the batch over until the pool notices the dead helper (submit or result fails).
@@ -77,19 +78,19 @@ async def test_a_killed_helper_costs_speed_not_messages(monkeypatch: pytest.Monk
             await asyncio.sleep(0.05)
         assert not pool.running, "the broken pool was dropped"
         assert readings == [None] * len(messages), "every message is read inline instead"
-        # The next batch starts a fresh pool (a new process: seconds), which reads again.
-        pool.prefetch(messages)
-        assert pool.running
+        # The next batches start a new helper in the background (a new process: seconds).
         reading = None
-        for attempt in range(60):
-            pool.prefetch(messages[attempt % len(messages) :][:1])
-            await asyncio.sleep(0.5)
-            reading = await pool.take(messages[attempt % len(messages)])
+        for _ in range(120):
+            pool.prefetch(messages[:1])
+            await asyncio.sleep(0.25)
+            reading = await pool.take(messages[0])
             if reading is not None:
                 break
+        assert pool.running and pool.pids.isdisjoint(killed)
         assert reading is not None and "complaint" in reading.intents
     finally:
-        pool.close()
+        await pool.close()
+    assert not pool.running
 
 
 def test_chunks_start_small_and_cover_the_batch() -> None:
@@ -98,3 +99,39 @@ def test_chunks_start_small_and_cover_the_batch() -> None:
         sizes = pool._chunk_sizes(total)
         assert sum(sizes) == total and max(sizes) <= reading_pool.CHUNK
     assert pool._chunk_sizes(64)[:2] == [2, 4]
+
+
+async def test_a_chunk_not_yet_sent_is_read_inline_at_once(pool: ReadingPool) -> None:
+    messages = [make_message(f"s{i}", f"pregunta número {i} sobre mi factura") for i in range(64)]
+    pool.prefetch(messages)
+    # Only IN_FLIGHT chunks are with the helper; the last message's chunk is still here.
+    assert await pool.take(messages[-1]) is None
+    assert pool.missed >= 1
+
+
+async def test_close_ends_the_helpers() -> None:
+    pool = ReadingPool(1, LANGS, "es")
+    await pool.start()
+    pids = pool.pids
+    await pool.close()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_helper_protocol_answers_each_chunk_then_ends_at_eof() -> None:
+    import io
+
+    from bot.reading_helper import read_frame, serve, write_frame
+
+    requests = io.BytesIO()
+    write_frame(requests, (7, [("¿Cómo reinicio el router?", None), ("My bill is wrong again!!", None)]))
+    requests.seek(0)
+    answers = io.BytesIO()
+    serve(list(LANGS), "es", requests, answers)
+    answers.seek(0)
+    hello = read_frame(answers)
+    assert hello is not None and hello[0] == "ready"
+    chunk_id, rows = read_frame(answers)
+    assert chunk_id == 7 and [row[1] for row in rows] == ["es", "en"]
+    assert read_frame(answers) is None

@@ -14,17 +14,21 @@ from bot.worker import Worker
 from tests.conftest import eventually, make_message, settings_for
 
 
-async def test_stopping_gives_back_the_batch_claimed_ahead(store: Store, tmp_path: Path) -> None:
+def _worker(store: Store, tmp_path: Path, batch_size: int, decided: list[Decision]) -> Worker:
     settings = settings_for(tmp_path)
-    decided: list[Decision] = []
-    worker = Worker(
+    return Worker(
         "w1",
         store,
         build_pipeline(settings, store),
         EffectApplier(store, ReplyGuard(store, settings.guards)),
-        batch_size=10,
+        batch_size=batch_size,
         on_decision=decided.append,
     )
+
+
+async def test_stopping_gives_back_the_batch_claimed_ahead(store: Store, tmp_path: Path) -> None:
+    decided: list[Decision] = []
+    worker = _worker(store, tmp_path, 10, decided)
     texts = ["¿cómo reinicio el router?", "Me han cobrado dos veces la factura", "gracias!"]
     messages = [make_message(f"m{i:03d}", texts[i % 3], created_at=utc_now()) for i in range(100)]
     await store.enqueue(messages)
@@ -44,16 +48,8 @@ async def test_stopping_gives_back_the_batch_claimed_ahead(store: Store, tmp_pat
 
 
 async def test_the_loop_drains_the_queue_under_both_consumer_names(store: Store, tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
     decided: list[Decision] = []
-    worker = Worker(
-        "w1",
-        store,
-        build_pipeline(settings, store),
-        EffectApplier(store, ReplyGuard(store, settings.guards)),
-        batch_size=7,
-        on_decision=decided.append,
-    )
+    worker = _worker(store, tmp_path, 7, decided)
     await store.enqueue(
         [make_message(f"m{i:03d}", "hola, una pregunta", created_at=utc_now()) for i in range(50)]
     )

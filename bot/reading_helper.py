@@ -1,0 +1,56 @@
+"""A text-reading helper process: `python -m bot.reading_helper LANGS DEFAULT`.
+
+It reads length-prefixed pickled chunks `(chunk_id, [(text, preferred_language), ...])` on
+stdin and answers `(chunk_id, [reading tuple, ...])` on stdout, after a first `("ready", pid)`
+once its reader is built. End of input ends it. Only the reading modules are imported: no
+service, no store, no pydantic, so a helper costs the language models and little else.
+stdout is the data channel; anything a library prints goes to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import sys
+from typing import Any, BinaryIO
+
+from bot.text_reading import TextReader
+
+HEADER = struct.Struct("!I")
+
+
+def write_frame(stream: BinaryIO, value: Any) -> None:
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(HEADER.pack(len(payload)) + payload)
+    stream.flush()
+
+
+def read_frame(stream: BinaryIO) -> Any | None:
+    """The next value, or None at end of input."""
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    (size,) = HEADER.unpack(header)
+    payload = stream.read(size)
+    if len(payload) < size:
+        return None
+    return pickle.loads(payload)
+
+
+def serve(languages: list[str], default: str, inp: BinaryIO, out: BinaryIO) -> None:
+    reader = TextReader.for_languages(languages, default)
+    write_frame(out, ("ready", os.getpid()))
+    while (request := read_frame(inp)) is not None:
+        chunk_id, items = request
+        write_frame(out, (chunk_id, [reader.read(text, preferred).as_tuple() for text, preferred in items]))
+
+
+def main() -> None:
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # stray prints must not corrupt the data channel
+    serve(sys.argv[1].split(","), sys.argv[2], sys.stdin.buffer, out)
+
+
+if __name__ == "__main__":
+    main()
