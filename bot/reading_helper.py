@@ -2,15 +2,17 @@
 
 It reads length-prefixed pickled chunks `(chunk_id, [(text, preferred_language), ...])` on
 stdin and answers `(chunk_id, [reading tuple, ...])` on stdout, after a first `("ready", pid)`
-once its reader is built. End of input ends it. Only the reading modules are imported: no
-service, no store, no pydantic, so a helper costs the language models and little else.
-stdout is the data channel; anything a library prints goes to stderr.
+once its reader is built. End of input ends it; Ctrl-C does not (its worker closes the input).
+Only the reading modules are imported: no service, no store, no pydantic, so a helper costs the
+language models and little else. stdout is the data channel; anything a library prints goes to
+stderr.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import signal
 import struct
 import sys
 from typing import Any, BinaryIO
@@ -47,6 +49,9 @@ def serve(languages: list[str], default: str, inp: BinaryIO, out: BinaryIO) -> N
 
 
 def main() -> None:
+    # Ctrl-C reaches the whole process group; the worker that owns this helper decides when it
+    # ends (by closing its input), so the helper does not die mid-chunk with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # stray prints must not corrupt the data channel
     serve(sys.argv[1].split(","), sys.argv[2], sys.stdin.buffer, out)
