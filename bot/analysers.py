@@ -7,17 +7,23 @@ FAISS) goes off the loop in its own analyser.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from bot.accounts import AccountDirectory
 from bot.context import MessageContext
-from bot.models import InboundMessage
+from bot.models import InboundMessage, Record
+from bot.normalise import echo_fingerprint
 from bot.reading_pool import ReadingPool
 from bot.store.base import Store
 from bot.text_reading import TextReader
 
 ECHO_KIND = "echo"
+# Look-ups made ahead and not used (a message that failed earlier) are forgotten past this many.
+MAX_PREFETCHED = 4096
 
 
 class Analyser(Protocol):
@@ -43,25 +49,52 @@ class Prefetcher(Protocol):
 class AuthorAnalyser:
     """Own accounts, bots, influence, known customers; and echoes of what we published.
 
-    Runs after `TextAnalyser`, whose reading carries the text's echo fingerprint.
+    Echoes are looked up for a whole claimed batch in one store call (`prefetch`), not one call
+    per message. Looking up at claim time is safe: an echo of a reply can only arrive after that
+    reply was published, so never in a batch claimed before the reply was even queued.
     """
 
     def __init__(self, directory: AccountDirectory, store: Store) -> None:
         self._directory = directory
         self._store = store
+        self._echoes: OrderedDict[str, tuple[asyncio.Future[dict[str, Record]], str | None]] = OrderedDict()
+
+    def prefetch(self, messages: Sequence[InboundMessage]) -> None:
+        fingerprints = {m.key: echo_fingerprint(m.text) for m in messages}
+        wanted = [fp for fp in fingerprints.values() if fp is not None]
+        found = asyncio.ensure_future(self._store.get_records(ECHO_KIND, wanted))
+        # A failed look-up is retried per message in `analyse`; never "exception never retrieved".
+        found.add_done_callback(lambda f: f.cancelled() or f.exception())
+        for key, fingerprint in fingerprints.items():
+            self._echoes[key] = (found, fingerprint)
+        while len(self._echoes) > MAX_PREFETCHED:
+            self._echoes.popitem(last=False)
 
     async def analyse(self, ctx: MessageContext) -> None:
         ctx.author = self._directory.profile(ctx.message)
-        fingerprint = ctx.echo_fingerprint
-        if fingerprint is not None:
-            ctx.echo = await self._store.get_record(ECHO_KIND, fingerprint) is not None
+        ahead = self._echoes.pop(ctx.message.key, None)
+        fingerprint = ahead[1] if ahead is not None else echo_fingerprint(ctx.message.text)
+        ctx.echo_fingerprint = fingerprint
+        if fingerprint is None:
+            return
+        if ahead is not None:
+            with contextlib.suppress(Exception):
+                ctx.echo = fingerprint in await ahead[0]
+                return
+        ctx.echo = await self._store.get_record(ECHO_KIND, fingerprint) is not None
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._echoes.clear()
 
 
 class TextAnalyser:
     """Normalised text, language, sentiment, intents and risk topics (`bot.text_reading`).
 
     With a `ReadingPool`, helper processes read claimed batches ahead of the worker; a reading
-    that is not back yet when the message's turn comes is done inline, never waited for.
+    the helpers cannot give in time is done inline (`bot.reading_pool`).
     """
 
     def __init__(self, reader: TextReader, pool: ReadingPool | None = None) -> None:

@@ -14,24 +14,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.language import LanguageDetector
-from bot.normalise import echo_fingerprint, normalise_text
+from bot.normalise import normalise_text
 from bot.signals import LexiconSignalReader, SentimentLabel, SignalReader
 
 if TYPE_CHECKING:  # helper processes import this module: keep it free of the service's models
     from bot.context import MessageContext
 
-ReadingTuple = tuple[
-    str, str, str, SentimentLabel, float, frozenset[str], frozenset[str], tuple[str, ...], str | None
-]
+ReadingTuple = tuple[str, str, str, SentimentLabel, float, frozenset[str], frozenset[str], tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
 class TextReading:
-    """What the text says, ready to copy onto a `MessageContext`.
-
-    `echo_fingerprint` is of the raw text (`bot.normalise`): the author step compares it with
-    what we published, so that replies to our own echoes never start a loop.
-    """
+    """What the text says, ready to copy onto a `MessageContext`."""
 
     text: str
     language: str
@@ -41,7 +35,6 @@ class TextReading:
     intents: frozenset[str]
     risks: frozenset[str]
     cues: tuple[str, ...]
-    echo_fingerprint: str | None
 
     def as_tuple(self) -> ReadingTuple:
         """Plain values: what a helper process sends back (pickles several times faster)."""
@@ -54,7 +47,6 @@ class TextReading:
             self.intents,
             self.risks,
             self.cues,
-            self.echo_fingerprint,
         )
 
     def apply(self, ctx: MessageContext) -> None:
@@ -62,7 +54,6 @@ class TextReading:
         ctx.language, ctx.language_method = self.language, self.language_method
         ctx.sentiment, ctx.sentiment_score = self.sentiment, self.sentiment_score
         ctx.intents, ctx.risks, ctx.cues = self.intents, self.risks, self.cues
-        ctx.echo_fingerprint = self.echo_fingerprint
 
 
 class TextReader:
@@ -89,5 +80,4 @@ class TextReader:
             intents=frozenset(signals.intents),
             risks=frozenset(signals.risks),
             cues=tuple(signals.cues),
-            echo_fingerprint=echo_fingerprint(raw_text),
         )

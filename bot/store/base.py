@@ -143,6 +143,9 @@ class Store(Protocol):
 
     async def get_record(self, kind: str, record_id: str) -> Record | None: ...
 
+    async def get_records(self, kind: str, record_ids: Sequence[str]) -> dict[str, Record]:
+        """Those of `record_ids` that exist, by id, in one round trip (batch look-ups)."""
+
     async def cas_record(
         self, kind: str, record_id: str, *, expected_version: int, data: dict[str, Any]
     ) -> bool:

@@ -264,6 +264,14 @@ class RedisStore:
         body = await self._redis.hget(self._k("rec", kind), record_id)
         return None if body is None else Record.model_validate_json(body)
 
+    async def get_records(self, kind: str, record_ids: Sequence[str]) -> dict[str, Record]:
+        ids = list(dict.fromkeys(record_ids))
+        if not ids:
+            return {}
+        bodies = await self._redis.hmget(self._k("rec", kind), ids)
+        pairs = zip(ids, bodies, strict=True)
+        return {rid: Record.model_validate_json(body) for rid, body in pairs if body is not None}
+
     async def cas_record(
         self, kind: str, record_id: str, *, expected_version: int, data: dict[str, Any]
     ) -> bool:

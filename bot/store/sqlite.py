@@ -393,6 +393,17 @@ class SqliteStore:
         )
         return None if row is None else Record.model_validate_json(row[0])
 
+    async def get_records(self, kind: str, record_ids: Sequence[str]) -> dict[str, Record]:
+        ids = json.dumps(list(dict.fromkeys(record_ids)))
+        # The ids as one JSON array: one SQL text whatever their number, one prepared statement.
+        rows = await self._read(
+            lambda c: c.execute(
+                "SELECT id, body FROM records WHERE kind=? AND id IN (SELECT value FROM json_each(?))",
+                (kind, ids),
+            ).fetchall()
+        )
+        return {rid: Record.model_validate_json(body) for rid, body in rows}
+
     async def cas_record(
         self, kind: str, record_id: str, *, expected_version: int, data: dict[str, Any]
     ) -> bool:

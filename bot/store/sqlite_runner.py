@@ -98,7 +98,7 @@ class GroupCommitRunner:
         call fails (rare), roll it all back and run it again with a savepoint per call."""
         try:
             conn.execute("BEGIN IMMEDIATE")
-            outcomes: list[tuple[bool, Any]] = [(True, call.fn(conn)) for call in group]
+            outcomes: list[tuple[bool, Any]] = [(True, _plain(call.fn(conn))) for call in group]
             conn.execute("COMMIT")
             return outcomes
         except Exception as exc:
@@ -116,13 +116,13 @@ class GroupCommitRunner:
             for call in group:
                 if call.read:
                     try:
-                        outcomes.append((True, call.fn(conn)))
+                        outcomes.append((True, _plain(call.fn(conn))))
                     except Exception as exc:
                         outcomes.append((False, exc))
                     continue
                 conn.execute("SAVEPOINT call")
                 try:
-                    outcomes.append((True, call.fn(conn)))
+                    outcomes.append((True, _plain(call.fn(conn))))
                     conn.execute("RELEASE call")
                 except Exception as exc:
                     conn.execute("ROLLBACK TO call")
@@ -134,6 +134,20 @@ class GroupCommitRunner:
                 conn.execute("ROLLBACK")
             outcomes = [(False, exc)] * len(group)
         return outcomes
+
+
+def _plain(result: Any) -> Any:
+    """A call's result as it may leave the store's thread: never a live cursor.
+
+    `lambda c: c.execute(...)` returns its cursor. Were it handed to the event loop, the cursor
+    would be freed there, resetting (or finalising) its SQLite statement on the loop's thread
+    while this thread uses the same connection: SQLite then fails later statements with "bad
+    parameter or other API misuse". So it is closed here, on the connection's own thread.
+    """
+    if isinstance(result, sqlite3.Cursor):
+        result.close()
+        return None
+    return result
 
 
 def _settle(settled: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:

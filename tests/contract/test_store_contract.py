@@ -205,6 +205,17 @@ async def test_records_version_and_compare_and_set(store: Store) -> None:
     assert await store.get_record("case", "d1") is None
 
 
+async def test_records_are_looked_up_in_batches(store: Store) -> None:
+    ids = [f"fp{i:04d}" for i in range(1200)]
+    for record_id in ids[::100]:
+        await store.put_record("echo", record_id, {"outbox": record_id})
+    await store.put_record("case", "fp0001", {"other": "kind"})
+    found = await store.get_records("echo", [*ids, "fp0000", "missing"])
+    assert sorted(found) == ids[::100]
+    assert found["fp0100"].data == {"outbox": "fp0100"} and found["fp0100"].kind == "echo"
+    assert await store.get_records("echo", []) == {}
+
+
 async def test_unicode_survives_round_trip(store: Store) -> None:
     text = "Ñandú 🚀 çãõ — 日本語 \u200d"
     await store.enqueue([make_message("u", text=text)])

@@ -50,3 +50,22 @@ async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> Non
         assert await count() == ["a", "b"]
     finally:
         await store.close()
+
+
+async def test_no_cursor_leaves_the_store_thread(tmp_path: Path) -> None:
+    """A cursor freed on the event loop's thread would reset its statement there, racing the
+    store's thread on the same connection ("bad parameter or other API misuse")."""
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    await store.open()
+    try:
+        made: list[sqlite3.Cursor] = []
+
+        def run(c: sqlite3.Connection) -> sqlite3.Cursor:
+            made.append(c.execute("SELECT 1 UNION ALL SELECT 2"))
+            return made[-1]
+
+        assert await store._run(run) is None
+        with pytest.raises(sqlite3.ProgrammingError):
+            made[0].fetchone()  # closed on the store's thread before the result was handed over
+    finally:
+        await store.close()

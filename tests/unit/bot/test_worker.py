@@ -62,3 +62,25 @@ async def test_the_loop_drains_the_queue_under_both_consumer_names(store: Store,
     finally:
         stop.set()
         await running
+
+
+async def test_an_echo_of_our_reply_is_recognised_in_a_batch(store: Store, tmp_path: Path) -> None:
+    """Echo look-ups are made per claimed batch; a quote of our own reply must still be caught."""
+    decided: list[Decision] = []
+    worker = _worker(store, tmp_path, 10, decided)
+    complaint = make_message(
+        "c1", "Me han cobrado dos veces la factura de mayo, mi línea es la 612345678", created_at=utc_now()
+    )
+    await store.enqueue([complaint])
+    assert await worker.run_once() == 1
+    replies = await store.list_outbox()
+    assert len(replies) == 1 and replies[0].account == "robot"
+    quoted = make_message("q1", f"RT {replies[0].text}", handle="@someone_else", created_at=utc_now())
+    fresh = make_message(
+        "f1", "Me han cobrado otra vez de más en la factura", handle="@bea", created_at=utc_now()
+    )
+    await store.enqueue([quoted, fresh])
+    assert await worker.run_once() == 2
+    rules = {d.message_key: d.rule for d in decided}
+    assert rules[quoted.key] == "echo-of-our-post"
+    assert rules[fresh.key] != "echo-of-our-post"
