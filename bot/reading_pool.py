@@ -6,11 +6,11 @@ rules, the spike counters and the guards stay in the worker process and see mess
 so decisions are exactly those of the inline path (a test holds it to that).
 
 Why work stealing: a worker hands each claimed batch to the helpers at once (`prefetch`) and,
-when a message's turn comes, takes the helpers' reading (`take`). A reading a helper is working
-on is waited for (briefly: the worker has other messages' store round trips to overlap it
-with); a chunk not yet sent to a helper is read inline instead, so a slow or overloaded helper
-never holds a message back, and a dead one costs only speed: it is restarted after a backoff
-and nothing is lost.
+when a message's turn comes, takes the helpers' reading (`take`). A chunk not yet sent to a
+helper is read inline instead, so a slow or overloaded helper never holds a message back. While
+waiting for a chunk a helper is on, the worker reads the newest chunk still waiting for a helper
+(the helpers would get to it last) rather than idle, then waits briefly; past `WAIT_S` it reads
+inline. A dead helper costs only speed: it is restarted after a backoff and nothing is lost.
 
 Why plain pipes and not `multiprocessing`: a helper is `python -m bot.reading_helper`, which
 imports the reading modules only (spawn would re-import the service's main module), and its
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.reading_helper import HEADER
-from bot.text_reading import ReadingTuple, TextReading
+from bot.text_reading import ReadingTuple, TextReader, TextReading
 
 if TYPE_CHECKING:
     from bot.models import InboundMessage
@@ -74,13 +74,22 @@ class _Helper:
 class ReadingPool:
     """`processes` helper processes reading texts ahead of a worker; see the module docstring."""
 
-    def __init__(self, processes: int, languages: Sequence[str], default: str, *, chunk: int = CHUNK) -> None:
+    def __init__(
+        self,
+        processes: int,
+        languages: Sequence[str],
+        default: str,
+        *,
+        chunk: int = CHUNK,
+        reader: TextReader | None = None,
+    ) -> None:
         if processes < 1:
             raise ValueError("a reading pool needs at least one process")
         self.processes = processes
         self._languages = tuple(languages)
         self._default = default
         self._chunk = chunk
+        self._reader = reader
         self._helpers: list[_Helper] = []
         self._queued: deque[_Chunk] = deque()
         self._pending: OrderedDict[str, tuple[_Chunk, int]] = OrderedDict()
@@ -90,6 +99,7 @@ class ReadingPool:
         self._closed = False
         self.taken = 0
         self.missed = 0
+        self.read_while_waiting = 0
 
     @property
     def running(self) -> bool:
@@ -192,6 +202,11 @@ class ReadingPool:
                 chunk.stolen = True
                 self.missed += 1
                 return None
+            # A helper is on it: rather than idle, read the last chunk still waiting here (the
+            # helpers would get to it last), then look again.
+            if self._read_last_queued():
+                await asyncio.sleep(0)  # let a helper's answer in
+        if not chunk.done.done():
             try:
                 await asyncio.wait_for(asyncio.shield(chunk.done), timeout=WAIT_S)
             except TimeoutError:
@@ -203,6 +218,19 @@ class ReadingPool:
             return None
         self.taken += 1
         return TextReading(*rows[index])
+
+    def _read_last_queued(self) -> bool:
+        """Read the newest chunk not yet sent to a helper, here; False when there is none."""
+        if self._reader is None:
+            return False
+        while self._queued:
+            chunk = self._queued.pop()
+            if chunk.stolen or chunk.done.done():
+                continue
+            chunk.done.set_result([self._reader.read(text, pref).as_tuple() for text, pref in chunk.items])
+            self.read_while_waiting += len(chunk.items)
+            return True
+        return False
 
     async def _read_answers(self, helper: _Helper) -> None:
         try:

@@ -62,7 +62,7 @@ def build_pipeline(
     )
     reader = TextReader.for_languages(settings.languages, settings.default_language)
     pool = (
-        ReadingPool(settings.reading_processes, settings.languages, settings.default_language)
+        ReadingPool(settings.reading_processes, settings.languages, settings.default_language, reader=reader)
         if settings.reading_processes > 0
         else None
     )

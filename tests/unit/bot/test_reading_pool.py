@@ -135,3 +135,18 @@ def test_helper_protocol_answers_each_chunk_then_ends_at_eof() -> None:
     chunk_id, rows = read_frame(answers)
     assert chunk_id == 7 and [row[1] for row in rows] == ["es", "en"]
     assert read_frame(answers) is None
+
+
+async def test_while_a_helper_reads_the_worker_reads_the_last_waiting_chunk() -> None:
+    inline = TextReader.for_languages(LANGS, "es")
+    pool = ReadingPool(1, LANGS, "es", reader=inline)
+    await pool.start()
+    try:
+        messages = [make_message(f"w{i}", f"¿Cuándo llega mi factura número {i}?") for i in range(64)]
+        pool.prefetch(messages)
+        readings = [await pool.take(message) for message in messages]
+        assert pool.read_while_waiting > 0, "the worker read chunks instead of idling"
+        assert pool.missed == 0
+        assert readings == [inline.read(m.text, m.language) for m in messages]
+    finally:
+        await pool.close()
