@@ -17,6 +17,8 @@ import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.cpus import default_reading_helpers
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_RULES = PACKAGE_DIR / "rules.yaml"
 SAMPLES_DIR = PACKAGE_DIR / "samples"
@@ -116,10 +118,11 @@ class Settings(BaseSettings):
     workers: int = Field(2, ge=1, le=64)
     batch_size: int = Field(64, ge=1, le=1000)
     reading_processes: int = Field(
-        default_factory=lambda: max(0, len(os.sched_getaffinity(0)) - 1),
+        default_factory=default_reading_helpers,
         ge=0,
         le=32,
-        description="helper processes reading texts ahead of the workers (0: read inline)",
+        description="helper processes reading texts ahead of the workers (0: read inline); "
+        "default: usable CPUs (affinity and cgroup quota) minus one, at most 4",
     )
     max_attempts: int = Field(5, ge=1)
     visibility_timeout_s: float = Field(30.0, gt=0)
