@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.run import headline
+from bench.run import headline, median_run
 
 
 def test_headline_lifts_the_figures_the_issues_name() -> None:
@@ -16,8 +16,10 @@ def test_headline_lifts_the_figures_the_issues_name() -> None:
         "pipeline_redis": {"pipeline_msgs_per_s": 700.0, "decision_p99_ms": 5.0, "peak_tree_rss_mb": 270.0},
         "kb": {"embed_sentences_per_s": 1200.0, "kb_search_ms": {"1k": {"p50": 0.05, "p99": 0.09}}},
         "answer_e2e": {"answer_end_to_end_p99_ms": 60.0, "service_rss_mb": 320.0},
+        "calibration": {"machine_reading_us_per_msg": 350.0},
     }
     top = headline(detailed)
+    assert top["machine_reading_us_per_msg"] == 350.0
     assert top["pipeline_msgs_per_s"] == {"sqlite": 900.0, "redis": 700.0}
     assert top["decision_p99_ms"] == {"sqlite": 7.0, "redis": 5.0}
     # Memory is the whole service: the worker process and its reading helpers.
@@ -29,3 +31,16 @@ def test_headline_lifts_the_figures_the_issues_name() -> None:
 
 def test_a_failed_benchmark_leaves_its_headline_out() -> None:
     assert headline({"kb": {"error": "no model"}, "answer_e2e": {"error": "x"}}) == {}
+
+
+def test_the_pipeline_headline_is_the_median_run() -> None:
+    runs = [
+        {"pipeline_msgs_per_s": 2100.0, "decision_p99_ms": 3.0},
+        {"error": "crashed"},
+        {"pipeline_msgs_per_s": 1700.0, "decision_p99_ms": 9.0},
+        {"pipeline_msgs_per_s": 1900.0, "decision_p99_ms": 5.0},
+    ]
+    chosen = median_run(runs)
+    assert chosen["pipeline_msgs_per_s"] == 1900.0 and chosen["decision_p99_ms"] == 5.0
+    assert chosen["runs_msgs_per_s"] == [1700.0, 1900.0, 2100.0] and chosen["runs"] == 4
+    assert median_run([{"error": "x"}]) == {"error": "x"}
