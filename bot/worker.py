@@ -62,15 +62,20 @@ class Worker:
     async def _handle(self, claims: list[Claim]) -> None:
         if not claims:
             return
-        # The batch is processed concurrently: store round trips of one message overlap with
-        # the analysis of the next, which is what keeps one worker near the store's own speed.
-        # A few lanes take the next message in order (cheaper than a task per message).
+        # The batch is processed concurrently: store round trips of one message's effects
+        # overlap with the decision of the next, which keeps one worker near the store's speed.
+        # A few lanes take the next message in order (cheaper than a task per message). The
+        # decisions themselves are made one after another, in the batch's order: spike counts
+        # and the crisis thread watcher keep state, and a reply decided before its crisis would
+        # not be linked to it. (Texts were read ahead, so a decision is short.)
         results: list[Decision | None] = [None] * len(claims)
+        decided = [asyncio.Event() for _ in claims]
         upcoming = iter(range(len(claims)))
 
         async def lane() -> None:
             for index in upcoming:
-                results[index] = await self._process(claims[index])
+                after = decided[index - 1] if index else None
+                results[index] = await self._process(claims[index], after, decided[index])
 
         await asyncio.gather(*(lane() for _ in range(min(self._concurrency, len(claims)))))
         decisions = [decision for decision in results if decision is not None]
@@ -84,10 +89,22 @@ class Worker:
             if self._on_effects is not None:
                 self._on_effects()
 
-    async def _process(self, claim: Claim) -> Decision | None:
-        """The message's final decision, or None when it failed (handed back to the store)."""
+    async def _process(
+        self, claim: Claim, after: asyncio.Event | None = None, decided: asyncio.Event | None = None
+    ) -> Decision | None:
+        """The message's final decision, or None when it failed (handed back to the store).
+
+        Its decision waits for `after` (the previous message's) and sets `decided`; applying
+        the effects overlaps with the next messages.
+        """
         try:
-            outcome = await self._pipeline.process(claim.message)
+            try:
+                if after is not None:
+                    await after.wait()
+                outcome = await self._pipeline.process(claim.message)
+            finally:
+                if decided is not None:
+                    decided.set()
             return await self._applier.apply(outcome)
         except Exception as exc:
             log.exception("message %s failed (attempt %d)", claim.message.key, claim.attempts)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from pathlib import Path
 
+from bot.context import MessageContext
 from bot.effects import EffectApplier
 from bot.guards import ReplyGuard
 from bot.models import Decision, utc_now
-from bot.runtime import build_pipeline
+from bot.runtime import Extensions, build_pipeline
 from bot.store.base import Store
 from bot.worker import Worker
+from responders.base import Effect
 from tests.conftest import eventually, make_message, settings_for
 
 
@@ -84,3 +87,35 @@ async def test_an_echo_of_our_reply_is_recognised_in_a_batch(store: Store, tmp_p
     rules = {d.message_key: d.rule for d in decided}
     assert rules[quoted.key] == "echo-of-our-post"
     assert rules[fresh.key] != "echo-of-our-post"
+
+
+class _Jitter:
+    """An analyser that takes a different time for each message, as store look-ups do."""
+
+    async def analyse(self, ctx: MessageContext) -> None:
+        await asyncio.sleep(random.random() / 200)
+
+
+class _Seen:
+    """A stateful watcher (like spike counts or the crisis thread watcher): records the order."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    async def watch(self, ctx: MessageContext, decision: Decision) -> list[Effect]:
+        self.keys.append(ctx.message.key)
+        return []
+
+
+async def test_decisions_are_made_in_the_batch_order(store: Store, tmp_path: Path) -> None:
+    """Lanes overlap the effects, not the decisions: stateful watchers see the batch in order."""
+    settings = settings_for(tmp_path)
+    seen = _Seen()
+    pipeline = build_pipeline(settings, store, extensions=Extensions(analysers=[_Jitter()], watchers=[seen]))
+    worker = Worker(
+        "w1", store, pipeline, EffectApplier(store, ReplyGuard(store, settings.guards)), batch_size=40
+    )
+    messages = [make_message(f"o{i:03d}", "hola, una pregunta", created_at=utc_now()) for i in range(40)]
+    await store.enqueue(messages)
+    assert await worker.run_once() == 40
+    assert seen.keys == [m.key for m in messages]
