@@ -74,7 +74,6 @@ class AuthorAnalyser:
         ctx.author = self._directory.profile(ctx.message)
         ahead = self._echoes.pop(ctx.message.key, None)
         fingerprint = ahead[1] if ahead is not None else echo_fingerprint(ctx.message.text)
-        ctx.echo_fingerprint = fingerprint
         if fingerprint is None:
             return
         if ahead is not None:
@@ -99,28 +98,28 @@ class TextAnalyser:
 
     def __init__(self, reader: TextReader, pool: ReadingPool | None = None) -> None:
         self._reader = reader
-        self.pool = pool
+        self._pool = pool
 
     def analyse_now(self, ctx: MessageContext) -> None:
         """Synchronous and inline, also used directly by `eval` and benchmarks."""
         self._reader.read(ctx.message.text, ctx.message.language).apply(ctx)
 
     def prefetch(self, messages: Sequence[InboundMessage]) -> None:
-        if self.pool is not None:
-            self.pool.prefetch(messages)
+        if self._pool is not None:
+            self._pool.prefetch(messages)
 
     async def start(self) -> None:
-        if self.pool is not None:
-            await self.pool.start()
+        if self._pool is not None:
+            await self._pool.start()
 
     async def close(self) -> None:
-        if self.pool is not None:
-            await self.pool.close()
+        if self._pool is not None:
+            await self._pool.close()
 
     async def analyse(self, ctx: MessageContext) -> None:
         # Without helpers, inline on purpose: ~0.1-0.5 ms of pure-Python CPU under the GIL
         # (`bench/language.py`), where a thread hop costs as much and queues behind the batch.
-        reading = await self.pool.take(ctx.message) if self.pool is not None else None
+        reading = await self._pool.take(ctx.message) if self._pool is not None else None
         if reading is None:
             self.analyse_now(ctx)
         else:

@@ -39,7 +39,6 @@ class MessageContext:
     risks: frozenset[str] = frozenset()
     cues: tuple[str, ...] = ()
     author: AuthorProfile = field(default_factory=AuthorProfile)
-    echo_fingerprint: str | None = None
     echo: bool = False
     kb_candidates: list[ArticleCandidate] = field(default_factory=list)
     kb_confidence: float | None = None

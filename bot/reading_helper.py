@@ -22,9 +22,14 @@ from bot.text_reading import TextReader
 HEADER = struct.Struct("!I")
 
 
-def write_frame(stream: BinaryIO, value: Any) -> None:
+def encode_frame(value: Any) -> bytes:
+    """`value` pickled behind its length: one frame of the protocol, both directions."""
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(HEADER.pack(len(payload)) + payload)
+    return HEADER.pack(len(payload)) + payload
+
+
+def write_frame(stream: BinaryIO, value: Any) -> None:
+    stream.write(encode_frame(value))
     stream.flush()
 
 

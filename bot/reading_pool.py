@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.reading_helper import HEADER
+from bot.reading_helper import HEADER, encode_frame
 from bot.text_reading import ReadingTuple, TextReader, TextReading
 
 if TYPE_CHECKING:
@@ -181,9 +181,8 @@ class ReadingPool:
                 continue
             stdin = helper.process.stdin
             assert stdin is not None
-            payload = pickle.dumps((chunk.id, chunk.items), protocol=pickle.HIGHEST_PROTOCOL)
             try:
-                stdin.write(HEADER.pack(len(payload)) + payload)
+                stdin.write(encode_frame((chunk.id, chunk.items)))
             except (ConnectionError, RuntimeError) as exc:  # the helper is gone
                 self._queued.appendleft(chunk)
                 self._lost(helper, exc)
