@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from bot.models import InboundMessage, OutboxItem
+from bot.core.models import InboundMessage, OutboxItem
 
 IntakeSink = Callable[[Sequence[InboundMessage]], Awaitable[list[bool]]]
 Receipt = dict[str, Any]

@@ -4,7 +4,7 @@ Run as `python -m bench.answer_e2e [--kb DIR] [--rate 100] [--seconds 20]`; prin
 `answer_end_to_end_p50_ms` / `answer_end_to_end_p99_ms` (from the start of the HTTP POST to the
 moment the reply is written to the outbox), how many of the messages were answered, and the
 memory of the service with the model loaded, reading helpers included (`bench.memory`). The
-real service (`bot.service.create_app`) runs in this process on an ephemeral port with a SQLite
+real service (`bot.web.app.create_app`) runs in this process on an ephemeral port with a SQLite
 store in a temporary directory; the messages are the KB's own example questions, each from a
 different author so the reply guards never hold one back.
 """
@@ -24,14 +24,14 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from adapters.webhook.signing import signed_headers
 from bench.memory import tree_memory
+from bot.cli.replay import percentile
 from bot.config import SAMPLES_DIR, load_settings
-from bot.extensions import build_extensions
-from bot.kb_reload import kb_analyser
-from bot.models import OutboxItem
-from bot.replay import percentile
-from bot.service import STORE, create_app
-from bot.signing import signed_headers
+from bot.core.models import OutboxItem
+from bot.engine.extensions import build_extensions
+from bot.engine.kb_reload import kb_analyser
+from bot.web.app import STORE, create_app
 from retrieval.articles import load_articles
 
 SECRET = "bench-webhook-secret"

@@ -14,8 +14,8 @@ import json
 import time
 from pathlib import Path
 
-from bot.text_reading import TextReader
-from bot.traffic import read_messages
+from bot.cli.traffic import read_messages
+from bot.reading.text_reading import TextReader
 
 
 def reading_us_per_message(messages_path: Path, passes: int = 3) -> float:

@@ -18,8 +18,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bot.language import LanguageDetector
-from bot.signals import LexiconSignalReader
+from bot.reading.language import LanguageDetector
+from bot.reading.signals import LexiconSignalReader
 
 _WARMUP = 20
 

@@ -15,9 +15,9 @@ import tempfile
 from pathlib import Path
 
 from bench.memory import PeakTreeMemory
+from bot.cli.replay import run_replay
+from bot.cli.traffic import read_messages
 from bot.config import load_settings
-from bot.replay import run_replay
-from bot.traffic import read_messages
 
 
 async def _run(store: str, messages_path: Path, redis_url: str) -> dict[str, object]:

@@ -17,10 +17,10 @@ import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from bot.cpus import default_reading_helpers
+from bot.reading.cpus import default_reading_helpers
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DEFAULT_RULES = PACKAGE_DIR / "rules.yaml"
+DEFAULT_RULES = PACKAGE_DIR / "pipeline" / "rules.yaml"
 SAMPLES_DIR = PACKAGE_DIR / "samples"
 
 

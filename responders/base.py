@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.context import MessageContext
-from bot.models import AccountKind, Action, Channel, Decision
+from bot.core.context import MessageContext
+from bot.core.models import AccountKind, Action, Channel, Decision
 
 
 @dataclass(frozen=True, slots=True)

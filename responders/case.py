@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 
-from bot.context import MessageContext
-from bot.models import Action, Decision
+from bot.core.context import MessageContext
+from bot.core.models import Action, Decision
 from responders.base import Effect, Reply, SaveRecord
 from responders.templates import mention, render
 

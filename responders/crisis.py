@@ -8,10 +8,10 @@ draft that staff already acted on.
 
 from __future__ import annotations
 
-from bot.context import MessageContext
-from bot.models import Action, Decision
-from bot.warroom.drafts import DRAFT_KIND, draft_for, related_articles
+from bot.core.context import MessageContext
+from bot.core.models import Action, Decision
 from responders.base import Effect, SaveRecord
+from responders.drafts import DRAFT_KIND, draft_for, related_articles
 
 ALERT_KIND = "alert"
 

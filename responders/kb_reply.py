@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-from bot.models import ArticleCandidate
+from bot.core.models import ArticleCandidate
 from responders.templates import language_name, mention, render
 
 # Generous where the platform is (a Facebook comment allows 8,000, WhatsApp 4,096), but a help

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.context import MessageContext
-from bot.models import Action, Decision
+from bot.core.context import MessageContext
+from bot.core.models import Action, Decision
 from responders.base import Effect
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.models import ArticleCandidate
+from bot.core.models import ArticleCandidate
 from retrieval.articles import Article, LoadError
 from retrieval.builder import BuildStats, build_knowledge_base
 from retrieval.chunking import Chunk, ChunkingConfig, ChunkKind

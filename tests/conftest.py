@@ -15,9 +15,10 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.config import Settings, load_settings
-from bot.models import Author, InboundMessage
+from bot.core.models import Author, InboundMessage
 from bot.store.base import Store, StoreSettings
 from bot.store.sqlite import SqliteStore
+from tests.paths import SHARED
 
 T = TypeVar("T")
 
@@ -107,6 +108,20 @@ async def store(store_kind: str, tmp_path: Path) -> AsyncIterator[Store]:
     finally:
         await opened.clear()
         await opened.close()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The steering repo's `../shared` (eval sets, bursts, recorded payloads).
+
+    A user's clone has none, so there the tests that need it skip; in CI (`CI` set) its absence
+    is a broken build and fails loudly instead.
+    """
+    if not SHARED.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SHARED} is missing: CI must run with ../shared beside the checkout", pytrace=False)
+        pytest.skip(f"{SHARED} is not here (only the build machines have ../shared)")
+    return SHARED
 
 
 WEBHOOK_SECRET = "test-webhook-secret"

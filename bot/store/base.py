@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from bot.models import (
+from bot.core.models import (
     AuditEvent,
     Claim,
     DeadLetter,

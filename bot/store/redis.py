@@ -25,7 +25,7 @@ import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
-from bot.models import (
+from bot.core.models import (
     ACTIONS,
     OUTBOX_STATUSES,
     AuditEvent,

@@ -24,7 +24,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from bot.models import Claim, DeadLetter, InboundMessage
+from bot.core.models import Claim, DeadLetter, InboundMessage
 from bot.store import redis_scripts as lua
 from bot.store.base import StoreSettings
 

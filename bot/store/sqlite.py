@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.models import (
+from bot.core.models import (
     OUTBOX_STATUSES,
     AuditEvent,
     Claim,

@@ -9,10 +9,10 @@ keeps `chat.update` well inside Slack's rate limits during a storm.
 
 from __future__ import annotations
 
-from bot.context import MessageContext
-from bot.models import Decision
-from bot.spike_watch import ALERTS_FACT
-from bot.spikes import SpikeAlert
+from bot.core.context import MessageContext
+from bot.core.models import Decision
+from bot.pipeline.spike_watch import ALERTS_FACT
+from bot.pipeline.spikes import SpikeAlert
 from bot.warroom.state import SLACK_CHANNEL, WARROOM_KIND, new_state
 from responders.base import Effect, Notify, SaveRecord
 from responders.crisis import crisis_alert_id

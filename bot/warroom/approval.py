@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.effects import reply_key
-from bot.models import AuditEvent, OutboxItem, utc_now
+from bot.core.models import AuditEvent, OutboxItem, utc_now
+from bot.engine.effects import reply_key
 from bot.store.base import Store
 from bot.warroom.blocks import actor_label
-from bot.warroom.drafts import DRAFT_KIND, Draft
 from bot.warroom.state import CAS_ATTEMPTS, WarRoomLog
 from responders.crisis import ALERT_KIND
+from responders.drafts import DRAFT_KIND, Draft
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from bot.warroom.drafts import Draft
 from bot.warroom.state import WarRoomState
+from responders.drafts import Draft
 
 Block = dict[str, Any]
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import SlackSettings
-from bot.models import AuditEvent, OutboxItem, utc_now
+from bot.core.models import AuditEvent, OutboxItem, utc_now
 from bot.store.base import Store
 from bot.warroom.approval import AUDIT_KIND
 from bot.warroom.state import SLACK_CHANNEL, WARROOM_KIND, WarRoomLog, WarRoomState

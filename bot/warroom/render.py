@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.base import Receipt
-from adapters.slack import SlackView
+from adapters.slack.adapter import SlackView
 from bot.store.base import Store
 from bot.warroom.blocks import alert_message
-from bot.warroom.drafts import DRAFT_KIND, Draft
 from bot.warroom.state import WarRoomLog
 from responders.crisis import ALERT_KIND
+from responders.drafts import DRAFT_KIND, Draft
 
 
 class WarRoomRenderer:

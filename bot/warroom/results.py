@@ -13,11 +13,11 @@ import asyncio
 import contextlib
 import logging
 
-from bot.models import AuditEvent
+from bot.core.models import AuditEvent
 from bot.store.base import Store
 from bot.warroom.approval import AUDIT_KIND, queue_reply
-from bot.warroom.drafts import DRAFT_KIND, Draft
 from bot.warroom.state import WarRoomLog
+from responders.drafts import DRAFT_KIND, Draft
 
 log = logging.getLogger(__name__)
 

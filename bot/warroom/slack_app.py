@@ -23,8 +23,8 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.guards import set_kill_switch
-from bot.models import utc_now
+from bot.core.models import utc_now
+from bot.pipeline.guards import set_kill_switch
 from bot.store.base import Store
 from bot.warroom import blocks
 from bot.warroom.approval import ApprovalService

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from bot.guards import KILL_SWITCH
-from bot.models import ACTIONS
-from bot.spike_watch import INCIDENT_KIND
+from bot.core.models import ACTIONS
+from bot.pipeline.guards import KILL_SWITCH
+from bot.pipeline.spike_watch import INCIDENT_KIND
 from bot.store.base import Store
 from responders.crisis import ALERT_KIND
 

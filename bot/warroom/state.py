@@ -16,7 +16,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.models import OutboxItem, Record, utc_now
+from bot.core.models import OutboxItem, Record, utc_now
 from bot.store.base import Store
 from responders.crisis import ALERT_KIND
 

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.context import MessageContext
-from bot.models import Decision
+from bot.core.context import MessageContext
+from bot.core.models import Decision
 from responders.base import AppendToRecord, Effect
 from responders.crisis import ALERT_KIND, crisis_alert_id
 

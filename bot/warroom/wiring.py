@@ -14,9 +14,9 @@ from collections.abc import Callable
 from aiohttp import web
 
 from adapters.base import Adapter
-from adapters.slack import SlackAdapter, SlackConfig, slack_client
+from adapters.slack.adapter import SlackAdapter, SlackConfig, slack_client
 from bot.config import Settings
-from bot.pipeline import Watcher
+from bot.pipeline.pipeline import Watcher
 from bot.store.base import Store
 from bot.warroom.announce import WarRoomAnnouncer
 from bot.warroom.approval import ApprovalService

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.models import AuditEvent, DeadLetter, Decision, OutboxItem
+from bot.core.models import AuditEvent, DeadLetter, Decision, OutboxItem
 from bot.store.base import Store
 from tests.conftest import eventually, make_message
 

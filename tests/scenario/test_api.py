@@ -10,10 +10,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.context import MessageContext
-from bot.models import DeadLetter
-from bot.runtime import Extensions
-from bot.service import STORE, create_app
+from bot.core.context import MessageContext
+from bot.core.models import DeadLetter
+from bot.engine.runtime import Extensions
+from bot.web.app import STORE, create_app
 from tests.conftest import API_TOKEN, eventually, make_message, settings_for
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]

@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.service import RUNTIME, STORE, create_app
-from bot.signing import signed_headers
+from adapters.webhook.signing import signed_headers
+from bot.web.app import RUNTIME, STORE, create_app
 from tests.conftest import WEBHOOK_SECRET, eventually, settings_for
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]

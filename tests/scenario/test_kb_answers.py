@@ -15,17 +15,17 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.extensions import build_extensions
-from bot.kb_reload import kb_analyser, kb_reload_handler, poll_kb_changes
-from bot.models import Decision, OutboxItem
-from bot.service import STORE, create_app
-from bot.signing import signed_headers
-from responders.kb_decision import KbAnalyser
+from adapters.webhook.signing import signed_headers
+from bot.core.models import Decision, OutboxItem
+from bot.engine.extensions import build_extensions
+from bot.engine.kb_reload import kb_analyser, kb_reload_handler, poll_kb_changes
+from bot.web.app import STORE, create_app
 from responders.templates import ROBOT_LABEL
+from retrieval.kb_decision import KbAnalyser
 from tests.conftest import WEBHOOK_SECRET, eventually, settings_for
+from tests.paths import KB_SMALL
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
-KB_SMALL = Path(__file__).resolve().parents[1] / "data" / "kb_small"
 
 
 @pytest.fixture
@@ -174,7 +174,7 @@ async def test_deleted_folder_is_logged_and_the_old_kb_keeps_serving(
     client, analyser = service
     shutil.rmtree(kb_dir)
     stop = asyncio.Event()
-    with caplog.at_level(logging.ERROR, logger="bot.kb_reload"):
+    with caplog.at_level(logging.ERROR, logger="bot.engine.kb_reload"):
         poll = asyncio.create_task(poll_kb_changes(analyser, interval_s=0.05, stop=stop))
         await eventually(lambda: _logged(caplog), timeout=10)
         stop.set()

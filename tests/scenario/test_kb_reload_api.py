@@ -10,12 +10,12 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.extensions import build_extensions
-from bot.service import create_app
+from bot.engine.extensions import build_extensions
+from bot.web.app import create_app
 from tests.conftest import API_TOKEN, settings_for
+from tests.paths import KB_SMALL
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
-KB_SMALL = Path(__file__).resolve().parents[1] / "data" / "kb_small"
 
 
 async def test_reload_endpoint_picks_up_a_new_article(aiohttp_client: ClientFactory, tmp_path: Path) -> None:

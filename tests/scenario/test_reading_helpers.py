@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.recording import RecordingAdapter, RecordingConfig
-from bot.models import Decision
-from bot.pipeline import event_clock
-from bot.runtime import Runtime, build_pipeline
+from adapters.recording.adapter import RecordingAdapter, RecordingConfig
+from bot.cli.traffic import read_messages
+from bot.core.models import Decision
+from bot.engine.runtime import Runtime, build_pipeline
+from bot.pipeline.pipeline import event_clock
 from bot.store.sqlite import SqliteStore
-from bot.traffic import read_messages
 from tests.conftest import eventually, settings_for
-
-SAMPLES = Path(__file__).resolve().parents[2] / "bot" / "samples" / "traffic.jsonl"
+from tests.paths import SAMPLE_TRAFFIC as SAMPLES
 
 
 async def _decide_all(tmp_path: Path, reading_processes: int) -> dict[str, tuple[object, ...]]:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.context import MessageContext
-from bot.effects import EffectApplier
-from bot.guards import ReplyGuard
-from bot.models import Claim, utc_now
-from bot.runtime import Extensions, build_pipeline
+from bot.core.context import MessageContext
+from bot.core.models import Claim, utc_now
+from bot.engine.effects import EffectApplier
+from bot.engine.runtime import Extensions, build_pipeline
+from bot.engine.worker import Worker
+from bot.pipeline.guards import ReplyGuard
 from bot.store.base import Store, StoreSettings
-from bot.worker import Worker
 from tests.conftest import eventually, make_message, open_store, settings_for
 
 

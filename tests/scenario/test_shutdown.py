@@ -9,9 +9,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.models import utc_now
-from bot.service import STORE, create_app
+from bot.core.models import utc_now
 from bot.store.sqlite import SqliteStore
+from bot.web.app import STORE, create_app
 from tests.conftest import eventually, make_message, settings_for
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import load_settings
-from bot.models import OutboxItem
-from bot.service import RUNTIME, STORE, WARROOM, create_app
+from bot.core.models import OutboxItem
 from bot.store.sqlite import SqliteStore
-from bot.warroom.drafts import DRAFT_KIND, Draft
+from bot.web.app import RUNTIME, STORE, WARROOM, create_app
 from responders.crisis import CrisisResponder
+from responders.drafts import DRAFT_KIND, Draft
 from tests.conftest import API_TOKEN, eventually, make_message, settings_for
 from tests.scenario.warroom_rig import CRISIS_TEXT, ClientFactory
 
@@ -101,8 +101,8 @@ def test_cli_lists_approves_and_rejects(
 
 async def _seed_drafts(path: Path, ids: list[str]) -> None:
     """Run the crisis responder as the pipeline would, and keep what it saves."""
-    from bot.context import MessageContext
-    from bot.models import Decision
+    from bot.core.context import MessageContext
+    from bot.core.models import Decision
     from responders.base import SaveRecord
 
     store = SqliteStore(path)

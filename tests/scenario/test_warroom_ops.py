@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.guards import kill_switch_on
-from bot.models import OutboxItem
-from bot.outbox import Publisher
+from bot.core.models import OutboxItem
+from bot.engine.outbox import Publisher
+from bot.pipeline.guards import kill_switch_on
 from bot.warroom import blocks
 from bot.warroom.escalation import Escalator
 from bot.warroom.state import WARROOM_KIND, new_state

@@ -12,14 +12,14 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.recording import RecordingAdapter
-from bot.models import InboundMessage, OutboxItem, utc_now
-from bot.runtime import Runtime
-from bot.service import RUNTIME, STORE, WARROOM, create_app
+from adapters.recording.adapter import RecordingAdapter
+from bot.core.models import InboundMessage, OutboxItem, utc_now
+from bot.engine.runtime import Runtime
 from bot.store.base import Store
-from bot.warroom.drafts import DRAFT_KIND, Draft
 from bot.warroom.state import WarRoomState
 from bot.warroom.wiring import WarRoom
+from bot.web.app import RUNTIME, STORE, WARROOM, create_app
+from responders.drafts import DRAFT_KIND, Draft
 from tests.conftest import eventually, make_message, settings_for
 from tests.fakes.slack_api import (
     BOT_TOKEN,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import ArticleCandidate
+from bot.core.models import ArticleCandidate
 from responders.kb_reply import compose_answer, reply_length, shorten
 from responders.templates import ROBOT_LABEL
 

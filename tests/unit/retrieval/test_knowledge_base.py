@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.models import ArticleCandidate
+from bot.core.models import ArticleCandidate
 from retrieval.articles import topic_of
 from retrieval.embedders import UsemEmbedder
 from retrieval.index import IndexConfig

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from retrieval.articles import load_articles
 from retrieval.embedders import UsemEmbedder
 from retrieval.knowledge_base import KnowledgeBase
+from tests.paths import SAMPLE_KB
 
-SAMPLE_KB = Path(__file__).resolve().parents[3] / "bot" / "samples" / "kb"
 TOPICS = {
     "router-reset",
     "wifi-password",

@@ -1,0 +1,52 @@
+"""What the pipeline knows about one message as it moves through the analysers.
+
+Analysers fill it in; the router reads it; responders turn it into effects. Keeping every
+finding on one typed object is what lets a new analyser (KB retrieval, spike detection, CRM
+look-up) plug in without touching the router or the responders that do not care about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.core.models import ArticleCandidate, InboundMessage, Sentiment
+
+
+@dataclass(slots=True)
+class AuthorProfile:
+    """Facts about the author that business rules can use."""
+
+    own_account: bool = False
+    bot: bool = False
+    influential: bool = False
+    known_customer: bool = False
+
+
+@dataclass(slots=True)
+class MessageContext:
+    """One message on its way through the pipeline, with everything learnt about it so far."""
+
+    message: InboundMessage
+    now: datetime
+    text: str = ""
+    language: str = ""
+    language_method: str = ""
+    sentiment: Sentiment = "neutral"
+    sentiment_score: float = 0.0
+    intents: frozenset[str] = frozenset()
+    risks: frozenset[str] = frozenset()
+    cues: tuple[str, ...] = ()
+    author: AuthorProfile = field(default_factory=AuthorProfile)
+    echo: bool = False
+    kb_candidates: list[ArticleCandidate] = field(default_factory=list)
+    kb_confidence: float | None = None
+    kb_answer: ArticleCandidate | None = None
+    topic_keys: list[str] = field(default_factory=list)
+    incident_id: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def public(self) -> bool:
+        return self.message.is_public

@@ -1,0 +1,136 @@
+"""Apply a pipeline `Outcome` to the store, once, whatever the number of deliveries.
+
+Every effect gets an idempotency key derived from the message key, and every write is
+insert-if-absent, so a message processed twice (a worker died before its ack) leaves exactly the
+same state as one processed once: one reply in the outbox, one case, one alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.core.models import AuditEvent, Decision, OutboxItem
+from bot.pipeline.analysers import ECHO_KIND
+from bot.pipeline.guards import ReplyGuard
+from bot.pipeline.pipeline import Outcome
+from bot.reading.normalise import echo_fingerprint
+from bot.store.base import Store
+from responders.agent import AGENT_QUEUE, agent_queue_entry
+from responders.base import AppendToRecord, MergeIntoRecord, Notify, Reply, SaveRecord
+
+
+def reply_key(message_key: str, account: str, purpose: str) -> str:
+    return f"{purpose}:{message_key}:{account}"
+
+
+class EffectApplier:
+    """Turns effects into outbox items and records, through the guards."""
+
+    def __init__(self, store: Store, guard: ReplyGuard) -> None:
+        self._store = store
+        self._guard = guard
+
+    async def apply(self, outcome: Outcome) -> Decision:
+        """Write the outcome's effects; returns the decision as finally taken (maybe suppressed)."""
+        decision = outcome.decision
+        for effect in outcome.effects:
+            if isinstance(effect, Reply):
+                decision = await self._reply(outcome, effect, decision)
+            elif isinstance(effect, Notify):
+                await self._store.add_outbox([_notify_item(effect)])
+            elif isinstance(effect, SaveRecord):
+                await self._store.put_record(
+                    effect.kind, effect.record_id, effect.data, only_if_absent=effect.only_if_absent
+                )
+            elif isinstance(effect, AppendToRecord):
+                await self._append(effect)
+            elif isinstance(effect, MergeIntoRecord):
+                await self._merge(effect)
+        return decision
+
+    async def _append(self, effect: AppendToRecord) -> None:
+        def change(data: dict[str, Any]) -> dict[str, Any] | None:
+            items = list(data.get(effect.field) or [])
+            if any(i.get("key") == effect.item.get("key") for i in items):
+                return None
+            return {**data, effect.field: [*items, effect.item][-effect.max_items :]}
+
+        await self._update(effect.kind, effect.record_id, change)
+
+    async def _merge(self, effect: MergeIntoRecord) -> None:
+        def change(data: dict[str, Any]) -> dict[str, Any] | None:
+            wanted = {
+                k: v
+                for k, v in effect.fields.items()
+                if not (effect.only_missing and data.get(k) is not None)
+            }
+            return {**data, **wanted} if wanted else None
+
+        await self._update(effect.kind, effect.record_id, change)
+
+    async def _update(
+        self, kind: str, record_id: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]
+    ) -> None:
+        """Compare-and-set loop on an existing record; `change` returns None for "nothing to do"."""
+        for _ in range(5):
+            record = await self._store.get_record(kind, record_id)
+            if record is None:
+                return
+            data = change(record.data)
+            if data is None:
+                return
+            if await self._store.cas_record(kind, record_id, expected_version=record.version, data=data):
+                return
+
+    async def _reply(self, outcome: Outcome, reply: Reply, decision: Decision) -> Decision:
+        ctx = outcome.ctx
+        msg = ctx.message
+        key = reply_key(msg.key, reply.account, reply.purpose)
+        if await self._store.get_outbox(key) is not None:
+            return decision  # a redelivery: this reply was already queued, guards already passed
+        if reply.automatic:
+            reason = await self._guard.blocked(ctx)
+            if reason is not None:
+                return await self._suppress(outcome, decision, reason)
+        item = OutboxItem(
+            idempotency_key=key,
+            account=reply.account,
+            channel=msg.channel,
+            target=msg.id,
+            recipient=msg.author.handle or None,
+            text=reply.text,
+            message_key=msg.key,
+            created_at=ctx.now,
+            next_attempt_at=ctx.now,
+        )
+        if (await self._store.add_outbox([item]))[0]:
+            fingerprint = echo_fingerprint(reply.text)
+            if fingerprint is not None:
+                await self._store.put_record(ECHO_KIND, fingerprint, {"outbox": key}, only_if_absent=True)
+        return decision
+
+    async def _suppress(self, outcome: Outcome, decision: Decision, reason: str) -> Decision:
+        """No automatic reply: keep why, and put the message in front of a person instead."""
+        decision = decision.model_copy(update={"suppressed": reason})
+        event = AuditEvent(kind="reply_suppressed", subject=decision.message_key, detail={"reason": reason})
+        await self._store.append_audit([event])
+        if decision.action in ("answer", "case") and not (
+            outcome.ctx.author.own_account or outcome.ctx.author.bot
+        ):
+            entry: SaveRecord = agent_queue_entry(
+                outcome.ctx, decision, why=f"automatic reply held: {reason}"
+            )
+            await self._store.put_record(AGENT_QUEUE, entry.record_id, entry.data, only_if_absent=True)
+        return decision
+
+
+def _notify_item(effect: Notify) -> OutboxItem:
+    return OutboxItem(
+        idempotency_key=effect.key,
+        account="employee",
+        channel=effect.channel,
+        target=effect.target,
+        text=effect.text,
+        payload=effect.payload,
+    )

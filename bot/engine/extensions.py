@@ -1,0 +1,56 @@
+"""Which optional parts plug into the pipeline, built from the settings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.config import SAMPLES_DIR, ConfigError, Settings
+from bot.engine.runtime import Extensions
+from bot.pipeline.spike_watch import SpikeAnalyser, SpikeWatcher
+from bot.pipeline.spikes import SpikeDetector
+from bot.warroom.thread_context import CrisisThreadWatcher
+from retrieval.kb_decision import KbAnalyser
+
+
+def default_kb_dir() -> Path:
+    return SAMPLES_DIR / "kb"
+
+
+def build_extensions(settings: Settings, kb_dir: Path | None) -> Extensions:
+    """KB retrieval (when a KB folder is given) and spike detection."""
+    analysers = []
+    if kb_dir is not None and not kb_dir.is_dir():
+        raise ConfigError(f"knowledge-base folder {kb_dir} does not exist")
+    if kb_dir is not None:
+        analysers.append(KbAnalyser(kb_dir, cache_dir=settings.data_dir / "kb-cache" / _slug(kb_dir)))
+    detector = SpikeDetector()
+    return Extensions(
+        analysers=[*analysers, SpikeAnalyser(detector)],
+        watchers=[SpikeWatcher(), CrisisThreadWatcher()],
+        brands=sorted(kb_brands(kb_dir)) if kb_dir is not None else [],
+    )
+
+
+URL_HOST = re.compile(r"^url:\s*[\"']?https?://([^/\s\"']+)", re.MULTILINE)
+
+
+def kb_brands(kb_dir: Path) -> set[str]:
+    """The brand names in the KB's help-centre host names (ayuda.ondanet.example -> ondanet).
+
+    The KB is the company's own, so its domain names the company: `@Brand` and `@Brand_XX`
+    handles are then treated as our own accounts even before anyone lists them in the config.
+    """
+    brands: set[str] = set()
+    for path in kb_dir.rglob("*.md"):
+        for host in URL_HOST.findall(path.read_text(encoding="utf-8", errors="replace")[:2000]):
+            labels = host.casefold().split(".")
+            if len(labels) >= 2:
+                brands.add(labels[-2])
+    return brands
+
+
+def _slug(folder: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]

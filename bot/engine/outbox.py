@@ -1,0 +1,141 @@
+"""The outbox publisher: delivers queued items through their channel's adapter, once.
+
+Why an outbox: deciding and publishing fail independently. The decision is kept even when the
+platform is down; delivery retries with exponential backoff, honours 429 Retry-After, and when
+the outcome is unknown (the connection dropped after the request went out) it stops and asks a
+person (`needs_review`) rather than risk publishing the same reply twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from adapters.base import Adapter, OutcomeUnknown, PermanentFailure, RateLimited, TemporaryFailure
+from bot.core.models import AuditEvent, OutboxItem, utc_now
+from bot.pipeline.guards import kill_switch_on
+from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+
+SEND_LEASE = timedelta(seconds=60)
+
+
+class Publisher:
+    """Sends due outbox items; safe to run in several processes (a lease guards each send)."""
+
+    def __init__(
+        self,
+        store: Store,
+        adapters: Mapping[str, Adapter],
+        *,
+        max_attempts: int = 6,
+        base_backoff_s: float = 2.0,
+        parallel_sends: int = 8,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._store = store
+        self._adapters = adapters
+        self._max_attempts = max_attempts
+        self._base_backoff_s = base_backoff_s
+        self._parallel_sends = parallel_sends
+        self._clock = clock
+        self.wake = asyncio.Event()
+        # Passes in one process take turns: a pass started while another is sending would find
+        # that pass's items leased and skip them, so "nothing left" could not be trusted.
+        self._pass = asyncio.Lock()
+
+    async def run_once(self, limit: int = 100) -> int:
+        """Try every due item once; returns how many reached a final state."""
+        async with self._pass:
+            return await self._run_pass(limit)
+
+    async def _run_pass(self, limit: int) -> int:
+        now = self._clock()
+        paused = await kill_switch_on(self._store)
+        due = [i for i in await self._store.due_outbox(now, limit) if not (paused and i.account == "robot")]
+        # Held robot items stay pending (not dropped) until the switch is released.
+        limit_sends = asyncio.Semaphore(self._parallel_sends)
+
+        async def attempt(item: OutboxItem) -> int:
+            async with limit_sends:
+                # One lease per scheduled attempt: a retry after 429 gets its own, not a 60 s wait.
+                lease = f"sending:{item.idempotency_key}@{item.next_attempt_at.timestamp()}"
+                if not await self._store.reserve(lease, now=now, until=now + SEND_LEASE):
+                    return 0  # another publisher holds it
+                return await self._deliver(item, now)
+
+        return sum(await asyncio.gather(*(attempt(item) for item in due)))
+
+    async def run(self, stop: asyncio.Event, idle_s: float = 0.25) -> None:
+        """Publish until `stop` is set, waking early when new items arrive."""
+        while not stop.is_set():
+            # Cleared before the pass, so an item queued during the pass wakes the next one
+            # at once instead of waiting out the idle timeout.
+            self.wake.clear()
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("outbox publisher pass failed; retrying")
+            if self.wake.is_set():
+                continue
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+            await asyncio.wait(waiters, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _deliver(self, item: OutboxItem, now: datetime) -> int:
+        adapter = self._adapters.get(item.channel) or self._adapters.get("*")
+        attempts = item.attempts + 1
+        if adapter is None:
+            return await self._finish(item, "failed", attempts, f"no adapter for channel {item.channel}")
+        try:
+            receipt = await adapter.send(item)
+        except RateLimited as exc:
+            return await self._retry(
+                item, attempts, now + timedelta(seconds=exc.retry_after), str(exc), count=False
+            )
+        except TemporaryFailure as exc:
+            if attempts >= self._max_attempts:
+                return await self._finish(
+                    item, "failed", attempts, f"gave up after {attempts} attempts: {exc}"
+                )
+            delay = self._base_backoff_s * 2 ** (attempts - 1)
+            return await self._retry(item, attempts, now + timedelta(seconds=delay), str(exc))
+        except PermanentFailure as exc:
+            return await self._finish(item, "failed", attempts, str(exc))
+        except OutcomeUnknown as exc:
+            return await self._finish(item, "needs_review", attempts, str(exc))
+        except Exception as exc:
+            log.exception("adapter %s raised unexpectedly", adapter.name)
+            return await self._finish(item, "needs_review", attempts, f"unexpected error: {exc!r}")
+        done = item.model_copy(
+            update={"status": "published", "attempts": attempts, "receipt": receipt, "updated_at": utc_now()}
+        )
+        await self._store.update_outbox(done)
+        return 1
+
+    async def _retry(
+        self, item: OutboxItem, attempts: int, at: datetime, error: str, *, count: bool = True
+    ) -> int:
+        update = {
+            "attempts": attempts if count else item.attempts,
+            "next_attempt_at": at,
+            "last_error": error,
+        }
+        await self._store.update_outbox(item.model_copy(update={**update, "updated_at": utc_now()}))
+        return 0
+
+    async def _finish(self, item: OutboxItem, status: str, attempts: int, error: str) -> int:
+        final = item.model_copy(
+            update={"status": status, "attempts": attempts, "last_error": error, "updated_at": utc_now()}
+        )
+        await self._store.update_outbox(final)
+        detail = {"status": status, "error": error, "channel": item.channel}
+        await self._store.append_audit(
+            [AuditEvent(kind="outbox_" + status, subject=item.idempotency_key, detail=detail)]
+        )
+        log.warning("outbox item %s is %s: %s", item.idempotency_key, status, error)
+        return 1

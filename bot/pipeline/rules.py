@@ -1,0 +1,236 @@
+"""Business rules: an ordered YAML list, the first match decides the action.
+
+Why a file and not code: the people who decide what reaches the CRM or the war-room are not
+the people who deploy the service. A bad file must fail at start-up with the file, the line and
+the reason, never at 3 a.m. on the first message that reaches the broken rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from bot.core.context import MessageContext
+from bot.core.models import Action, Channel, Sentiment
+
+
+class RulesError(ValueError):
+    """The rules file cannot be used; the message names the file, the line and the reason."""
+
+
+class Conditions(BaseModel):
+    """Every condition given must hold; an absent condition is not checked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channel: list[Channel] | None = None
+    public: bool | None = None
+    language: list[str] | None = None
+    own_account: bool | None = None
+    bot: bool | None = None
+    echo: bool | None = None
+    influential: bool | None = None
+    verified: bool | None = None
+    known_customer: bool | None = None
+    followers_min: int | None = None
+    followers_max: int | None = None
+    sentiment: list[Sentiment] | None = None
+    intent_any: list[str] | None = None
+    intent_all: list[str] | None = None
+    intent_none: list[str] | None = None
+    risk: bool | None = Field(None, description="true: any risk topic was found")
+    risk_any: list[str] | None = None
+    keywords_any: list[str] | None = None
+    regex: str | None = None
+    kb_confidence_min: float | None = None
+    kb_confidence_max: float | None = None
+    kb_answerable: bool | None = Field(None, description="the KB step found an article it is sure of")
+    incident: bool | None = Field(None, description="the message belongs to an open incident")
+    _checks: tuple[Callable[[MessageContext], bool], ...] = PrivateAttr(default=())
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {value!r}: {exc}") from exc
+        return value
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._checks = self._compile()
+
+    def matches(self, ctx: MessageContext) -> bool:
+        return all(check(ctx) for check in self._checks)
+
+    def checks(self) -> tuple[Check, ...]:
+        """The compiled predicates; all must hold."""
+        return self._checks
+
+    def _compile(self) -> tuple[Check, ...]:
+        """One predicate per condition given, built once: every message runs every rule."""
+        checks: list[Check] = []
+        for name, read in _FLAGS.items():
+            want = getattr(self, name)
+            if want is not None:
+                checks.append(_equals(read, want))
+        for name, read_one in _MEMBERSHIP.items():
+            allowed = getattr(self, name)
+            if allowed is not None:
+                checks.append(_one_of(read_one, frozenset(allowed)))
+        if self.followers_min is not None:
+            low = self.followers_min
+            checks.append(lambda ctx: (ctx.message.author.followers or 0) >= low)
+        if self.followers_max is not None:
+            high = self.followers_max
+            checks.append(lambda ctx: (ctx.message.author.followers or 0) <= high)
+        if self.intent_any is not None:
+            any_of = frozenset(self.intent_any)
+            checks.append(lambda ctx: not ctx.intents.isdisjoint(any_of))
+        if self.intent_all is not None:
+            all_of = frozenset(self.intent_all)
+            checks.append(lambda ctx: ctx.intents.issuperset(all_of))
+        if self.intent_none is not None:
+            none_of = frozenset(self.intent_none)
+            checks.append(lambda ctx: ctx.intents.isdisjoint(none_of))
+        if self.risk_any is not None:
+            risks = frozenset(self.risk_any)
+            checks.append(lambda ctx: not ctx.risks.isdisjoint(risks))
+        if self.keywords_any is not None:
+            words = tuple(word.casefold() for word in self.keywords_any)
+            checks.append(lambda ctx: _has_any(ctx.text, words))
+        if self.regex is not None:
+            pattern = re.compile(self.regex, re.IGNORECASE)
+            checks.append(lambda ctx: pattern.search(ctx.text) is not None)
+        if self.kb_confidence_min is not None:
+            floor = self.kb_confidence_min
+            checks.append(lambda ctx: _confidence(ctx) >= floor)
+        if self.kb_confidence_max is not None:
+            ceiling = self.kb_confidence_max
+            checks.append(lambda ctx: _confidence(ctx) <= ceiling)
+        return tuple(checks)
+
+
+Check = Callable[[MessageContext], bool]
+
+# Yes/no conditions: the rule holds only where the message's value equals the one asked for.
+_FLAGS: dict[str, Callable[[MessageContext], bool]] = {
+    "public": lambda ctx: ctx.public,
+    "own_account": lambda ctx: ctx.author.own_account,
+    "bot": lambda ctx: ctx.author.bot,
+    "echo": lambda ctx: ctx.echo,
+    "influential": lambda ctx: ctx.author.influential,
+    "verified": lambda ctx: ctx.message.author.verified,
+    "known_customer": lambda ctx: ctx.author.known_customer,
+    "kb_answerable": lambda ctx: ctx.kb_answer is not None,
+    "incident": lambda ctx: ctx.incident_id is not None,
+    "risk": lambda ctx: bool(ctx.risks),
+}
+# One-of conditions: the message's value must be among those listed.
+_MEMBERSHIP: dict[str, Callable[[MessageContext], str]] = {
+    "channel": lambda ctx: ctx.message.channel,
+    "language": lambda ctx: ctx.language,
+    "sentiment": lambda ctx: ctx.sentiment,
+}
+
+
+def _equals(read: Callable[[MessageContext], bool], want: bool) -> Check:
+    return lambda ctx: read(ctx) == want
+
+
+def _one_of(read: Callable[[MessageContext], str], allowed: frozenset[str]) -> Check:
+    return lambda ctx: read(ctx) in allowed
+
+
+def _has_any(text: str, casefolded_words: tuple[str, ...]) -> bool:
+    lowered = text.casefold()
+    return any(word in lowered for word in casefolded_words)
+
+
+def _confidence(ctx: MessageContext) -> float:
+    return ctx.kb_confidence if ctx.kb_confidence is not None else 0.0
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    when: Conditions = Field(default_factory=Conditions)
+    action: Action
+    reason: str = ""
+
+
+class RuleSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rules: list[Rule]
+    default: Action = "monitor"
+    # (checks, action, name, reason) per rule, in order: what `decide` walks for every message.
+    _plan: tuple[tuple[tuple[Check, ...], Action, str, str], ...] = PrivateAttr(default=())
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._plan = tuple(
+            (rule.when.checks(), rule.action, rule.name, rule.reason or rule.name) for rule in self.rules
+        )
+
+    def decide(self, ctx: MessageContext) -> tuple[Action, str, str]:
+        """(action, rule name, reason) of the first rule that matches, else the default."""
+        for checks, action, name, reason in self._plan:
+            for check in checks:  # a plain loop: no generator per rule and message
+                if not check(ctx):
+                    break
+            else:
+                return action, name, reason
+        return self.default, "default", "no rule matched"
+
+
+def load_rules(path: Path) -> RuleSet:
+    """Parse and validate a rules file; errors name the file, the line and the reason."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"{path}: cannot read rules file: {exc}") from exc
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise RulesError(f"{path}{where}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise RulesError(f"{path}:1: expected a mapping with a 'rules' list")
+    lines = _rule_lines(node)
+    names: set[str] = set()
+    rules: list[Rule] = []
+    for index, raw in enumerate(data["rules"]):
+        line = lines[index] if index < len(lines) else 1
+        try:
+            rule = Rule.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "rule"
+            raise RulesError(f"{path}:{line}: rule #{index + 1}: {where}: {first['msg']}") from exc
+        if rule.name in names:
+            raise RulesError(f"{path}:{line}: rule #{index + 1}: duplicate rule name {rule.name!r}")
+        names.add(rule.name)
+        rules.append(rule)
+    try:
+        return RuleSet(rules=rules, default=data.get("default", "monitor"))
+    except ValidationError as exc:
+        raise RulesError(f"{path}: default: {exc.errors()[0]['msg']}") from exc
+
+
+def _rule_lines(node: yaml.Node | None) -> list[int]:
+    """1-based line of each item of the top-level `rules` sequence."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key, value in node.value:
+        if getattr(key, "value", None) == "rules" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []

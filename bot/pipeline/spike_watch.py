@@ -1,0 +1,91 @@
+"""Spike detection in the pipeline: topics in, one alert (and one incident) per spike out.
+
+The analyser half runs before the router, so a complaint that belongs to an ongoing outage is
+linked to its incident (one incident, not a thousand unrelated cases). The watcher half turns
+the detector's alerts into records after the decision. Both share one in-process detector that
+works on event time, so a replay at any speed raises the same alerts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.context import MessageContext
+from bot.core.models import Decision
+from bot.pipeline.spikes import SpikeAlert, SpikeDetector
+from bot.reading.topics import topic_keys
+from responders.base import Effect, MergeIntoRecord, SaveRecord
+from responders.case import CASE_KIND, case_id_for
+from responders.crisis import ALERT_KIND
+
+INCIDENT_KIND = "incident"
+ALERTS_FACT = "spike_alerts"
+
+
+class SpikeAnalyser:
+    """Counts the message toward its topics and links it to an open incident, if any."""
+
+    def __init__(self, detector: SpikeDetector) -> None:
+        self._detector = detector
+
+    async def analyse(self, ctx: MessageContext) -> None:
+        kb_topic = ctx.kb_candidates[0].topic if ctx.kb_candidates else None
+        keys = topic_keys(ctx.text or ctx.message.text, kb_topic=kb_topic)
+        ctx.topic_keys = keys
+        if not keys or ctx.author.own_account or ctx.author.bot:
+            return
+        at = ctx.message.created_at
+        alerts = self._detector.observe(
+            at=at, message_key=ctx.message.key, keys=keys, negative=ctx.sentiment == "negative"
+        )
+        ctx.facts[ALERTS_FACT] = alerts
+        ctx.incident_id = self._detector.incident_for(keys, at)
+
+
+class SpikeWatcher:
+    """Records each spike once (updated in place as it grows) and opens its incident."""
+
+    def __init__(self) -> None:
+        self._opened_at: dict[str, str] = {}
+
+    async def watch(self, ctx: MessageContext, decision: Decision) -> list[Effect]:
+        alerts: list[SpikeAlert] = ctx.facts.get(ALERTS_FACT, [])
+        effects: list[Effect] = []
+        for alert in alerts:
+            data = self._record(alert)
+            effects.append(
+                SaveRecord(kind=ALERT_KIND, record_id=alert.alert_id, data=data, only_if_absent=False)
+            )
+            if alert.kind == "spike" and not alert.is_update:
+                incident = {
+                    "status": "open",
+                    "alert_id": alert.alert_id,
+                    "topic": alert.topic,
+                    "opened_at": data["at"],
+                }
+                effects.append(SaveRecord(kind=INCIDENT_KIND, record_id=alert.alert_id, data=incident))
+                # The complaints that made the spike came before it was known: link their cases too.
+                effects.extend(
+                    MergeIntoRecord(
+                        kind=CASE_KIND, record_id=case_id_for(key), fields={"incident_id": alert.alert_id}
+                    )
+                    for key in alert.message_keys
+                )
+        return effects
+
+    def _record(self, alert: SpikeAlert) -> dict[str, Any]:
+        opened = self._opened_at.setdefault(alert.alert_id, alert.at.isoformat())
+        return {
+            "kind": alert.kind,
+            "status": "closed" if alert.ended_at else "open",
+            "topic": alert.topic,
+            "at": opened,
+            "updated_at": alert.at.isoformat(),
+            "first_message_at": alert.first_message_at.isoformat(),
+            "count": alert.count,
+            "baseline_per_window": alert.baseline_per_window,
+            "negative_share": alert.negative_share,
+            "keys": alert.keys,
+            "message_keys": alert.message_keys,
+            "curve": [(t.isoformat(), n) for t, n in alert.curve],
+        }

@@ -1,0 +1,315 @@
+"""Text reading in helper processes, so one worker process can use every core.
+
+Why processes: reading a text (language and cue lexicons) is pure-Python CPU work, and a Python
+process runs Python on one core at a time. Only that pure function moves out: the store, the
+rules, the spike counters and the guards stay in the worker process and see messages in order,
+so decisions are exactly those of the inline path (a test holds it to that).
+
+Why work stealing: a worker hands each claimed batch to the helpers at once (`prefetch`) and,
+when a message's turn comes, takes the helpers' reading (`take`). A chunk not yet sent to a
+helper is read inline instead, so a slow or overloaded helper never holds a message back. While
+waiting for a chunk a helper is on, the worker reads the newest chunk still waiting for a helper
+(the helpers would get to it last) rather than idle, then waits briefly; past `WAIT_S` it reads
+inline. A dead helper costs only speed: it is restarted after a backoff and nothing is lost.
+
+Why plain pipes and not `multiprocessing`: a helper is `python -m bot.reading.helper`, which
+imports the reading modules only (spawn would re-import the service's main module), and its
+answers are read by the event loop itself, with no feeder or manager threads competing with
+the worker for the interpreter. Each helper gets at most `IN_FLIGHT` chunks at a time; the
+rest wait in the worker, where they can still be stolen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import pickle
+import sys
+import time
+from collections import OrderedDict, deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.reading.helper import HEADER, encode_frame
+from bot.reading.text_reading import ReadingTuple, TextReader, TextReading
+
+if TYPE_CHECKING:
+    from bot.core.models import InboundMessage
+
+log = logging.getLogger(__name__)
+
+# Small chunks: the first readings come back while the worker starts on the batch, and a chunk
+# still amortises the inter-process hop over several messages. The first chunks of a batch are
+# smaller still, because the worker needs them at once.
+CHUNK = 8
+FIRST_CHUNKS = (2, 4)
+# Chunks a helper holds at once: one being read, one waiting in its pipe.
+IN_FLIGHT = 2
+# Longest wait for a reading a helper is already on; past it the text is read inline.
+WAIT_S = 0.05
+# Readings not taken (a message that failed before reading) are forgotten past this many.
+MAX_PENDING = 4096
+RESTART_BACKOFF_S = 5.0
+START_TIMEOUT_S = 120.0
+
+
+@dataclass(eq=False, slots=True)
+class _Chunk:
+    id: int
+    items: list[tuple[str, str | None]]
+    done: asyncio.Future[list[ReadingTuple] | None]
+    sent: bool = False
+    stolen: bool = False
+
+
+@dataclass(eq=False, slots=True)
+class _Helper:
+    process: asyncio.subprocess.Process
+    in_flight: dict[int, _Chunk] = field(default_factory=dict)
+    reader: asyncio.Task[None] | None = None
+
+
+class ReadingPool:
+    """`processes` helper processes reading texts ahead of a worker; see the module docstring."""
+
+    def __init__(
+        self,
+        processes: int,
+        languages: Sequence[str],
+        default: str,
+        *,
+        chunk: int = CHUNK,
+        reader: TextReader | None = None,
+    ) -> None:
+        if processes < 1:
+            raise ValueError("a reading pool needs at least one process")
+        self.processes = processes
+        self._languages = tuple(languages)
+        self._default = default
+        self._chunk = chunk
+        self._reader = reader
+        self._helpers: list[_Helper] = []
+        self._queued: deque[_Chunk] = deque()
+        self._pending: OrderedDict[str, tuple[_Chunk, int]] = OrderedDict()
+        self._next_id = 0
+        self._restart_at = 0.0
+        self._restarting: asyncio.Task[None] | None = None
+        self._closed = False
+        self.taken = 0
+        self.missed = 0
+        self.read_while_waiting = 0
+
+    @property
+    def running(self) -> bool:
+        """True while at least one helper is up."""
+        return bool(self._helpers)
+
+    @property
+    def pids(self) -> set[int]:
+        return {helper.process.pid for helper in self._helpers}
+
+    async def start(self) -> None:
+        """Start the helpers and wait until each has built its reader (a few seconds)."""
+        self._closed = False
+        await asyncio.gather(*(self._spawn() for _ in range(self.processes - len(self._helpers))))
+
+    async def _spawn(self) -> None:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.reading.helper",
+            ",".join(self._languages),
+            self._default,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        helper = _Helper(process)
+        try:
+            hello = await asyncio.wait_for(_read_frame(process), timeout=START_TIMEOUT_S)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, pickle.UnpicklingError) as exc:
+            process.kill()
+            await process.wait()
+            raise RuntimeError(f"text reading helper did not start: {exc!r}") from exc
+        if not (isinstance(hello, tuple) and hello[0] == "ready"):
+            process.kill()
+            raise RuntimeError(f"text reading helper said {hello!r} instead of ready")
+        helper.reader = asyncio.create_task(self._read_answers(helper), name=f"reading-helper-{process.pid}")
+        self._helpers.append(helper)
+        self._dispatch()
+
+    def prefetch(self, messages: Sequence[InboundMessage]) -> None:
+        """Hand `messages` to the helpers; their readings are picked up by `take`."""
+        if len(self._helpers) < self.processes:
+            self._maybe_restart()
+        if not self._helpers:
+            return
+        start = 0
+        for size in self._chunk_sizes(len(messages)):
+            batch = messages[start : start + size]
+            start += size
+            chunk = _Chunk(
+                self._next_id,
+                [(m.text, m.language) for m in batch],
+                asyncio.get_running_loop().create_future(),
+            )
+            self._next_id += 1
+            self._queued.append(chunk)
+            for index, message in enumerate(batch):
+                self._pending[message.key] = (chunk, index)
+        while len(self._pending) > MAX_PENDING:
+            self._pending.popitem(last=False)
+        self._dispatch()
+
+    def _chunk_sizes(self, total: int) -> list[int]:
+        sizes: list[int] = []
+        for size in (*FIRST_CHUNKS, *[self._chunk] * (total // self._chunk + 1)):
+            if sum(sizes) >= total:
+                break
+            sizes.append(min(size, self._chunk, total - sum(sizes)))
+        return sizes
+
+    def _dispatch(self) -> None:
+        """Send queued chunks to helpers with room, least loaded first."""
+        while self._queued and self._helpers:
+            helper = min(self._helpers, key=lambda h: len(h.in_flight))
+            if len(helper.in_flight) >= IN_FLIGHT:
+                return
+            chunk = self._queued.popleft()
+            if chunk.stolen:
+                continue
+            stdin = helper.process.stdin
+            assert stdin is not None
+            try:
+                stdin.write(encode_frame((chunk.id, chunk.items)))
+            except (ConnectionError, RuntimeError) as exc:  # the helper is gone
+                self._queued.appendleft(chunk)
+                self._lost(helper, exc)
+                continue
+            chunk.sent = True
+            helper.in_flight[chunk.id] = chunk
+
+    async def take(self, message: InboundMessage) -> TextReading | None:
+        """The helpers' reading of `message`; None means read it inline (see the module doc)."""
+        entry = self._pending.pop(message.key, None)
+        if entry is None:
+            return None
+        chunk, index = entry
+        if not chunk.done.done():
+            if not chunk.sent:  # still waiting for a helper: quicker to read it here
+                chunk.stolen = True
+                self.missed += 1
+                return None
+            # A helper is on it: rather than idle, read the last chunk still waiting here (the
+            # helpers would get to it last), then look again.
+            if self._read_last_queued():
+                await asyncio.sleep(0)  # let a helper's answer in
+        if not chunk.done.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(chunk.done), timeout=WAIT_S)
+            except TimeoutError:
+                self.missed += 1
+                return None
+        rows = chunk.done.result()
+        if rows is None:  # its helper died
+            self.missed += 1
+            return None
+        self.taken += 1
+        return TextReading(*rows[index])
+
+    def _read_last_queued(self) -> bool:
+        """Read the newest chunk not yet sent to a helper, here; False when there is none."""
+        if self._reader is None:
+            return False
+        while self._queued:
+            chunk = self._queued.pop()
+            if chunk.stolen or chunk.done.done():
+                continue
+            chunk.done.set_result([self._reader.read(text, pref).as_tuple() for text, pref in chunk.items])
+            self.read_while_waiting += len(chunk.items)
+            return True
+        return False
+
+    async def _read_answers(self, helper: _Helper) -> None:
+        try:
+            while True:
+                chunk_id, rows = await _read_frame(helper.process)
+                chunk = helper.in_flight.pop(int(chunk_id))  # type: ignore[call-overload]
+                if not chunk.done.done():
+                    chunk.done.set_result(rows)  # type: ignore[arg-type]
+                self._dispatch()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # EOF, a bad frame: the helper is of no more use
+            self._lost(helper, exc)
+
+    def _lost(self, helper: _Helper, exc: BaseException) -> None:
+        """A helper died: its chunks are read inline, and a new one starts after a backoff."""
+        if helper not in self._helpers:
+            return
+        self._helpers.remove(helper)
+        for chunk in helper.in_flight.values():
+            if not chunk.done.done():
+                chunk.done.set_result(None)
+        helper.in_flight.clear()
+        if helper.process.returncode is None:
+            helper.process.kill()
+        if not self._closed:
+            log.error("text reading helper %s failed (%r); reading inline meanwhile", helper.process.pid, exc)
+            self._restart_at = time.monotonic() + RESTART_BACKOFF_S
+            self._dispatch()
+
+    def _maybe_restart(self) -> None:
+        if self._closed or self._restarting is not None or time.monotonic() < self._restart_at:
+            return
+
+        async def restart() -> None:
+            try:
+                await self.start()
+                log.info("text reading helpers running again: %s", sorted(self.pids))
+            except Exception:
+                log.exception("text reading helpers could not be restarted")
+                self._restart_at = time.monotonic() + RESTART_BACKOFF_S
+            finally:
+                self._restarting = None
+
+        self._restarting = asyncio.create_task(restart(), name="reading-helpers-restart")
+
+    async def close(self) -> None:
+        """Stop the helpers: end of input makes each exit; a stuck one is killed."""
+        self._closed = True
+        if self._restarting is not None:
+            self._restarting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._restarting
+        helpers, self._helpers = self._helpers, []
+        for helper in helpers:
+            if helper.reader is not None:
+                helper.reader.cancel()
+            if helper.process.stdin is not None:
+                helper.process.stdin.close()
+        for helper in helpers:
+            try:
+                await asyncio.wait_for(helper.process.wait(), timeout=5)
+            except TimeoutError:
+                helper.process.kill()
+                await helper.process.wait()
+            for chunk in helper.in_flight.values():
+                if not chunk.done.done():
+                    chunk.done.set_result(None)
+        for chunk in self._queued:
+            if not chunk.done.done():
+                chunk.done.set_result(None)
+        self._queued.clear()
+        self._pending.clear()
+
+
+async def _read_frame(process: asyncio.subprocess.Process) -> tuple[object, ...]:
+    stdout = process.stdout
+    assert stdout is not None
+    (size,) = HEADER.unpack(await stdout.readexactly(HEADER.size))
+    value = pickle.loads(await stdout.readexactly(size))
+    if not isinstance(value, tuple):
+        raise ValueError(f"unexpected frame from text reading helper: {type(value).__name__}")
+    return value

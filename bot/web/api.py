@@ -1,0 +1,211 @@
+"""REST API under `/api/v1`, behind a bearer token: what staff and tools need without Slack.
+
+Messages and decisions, the agent queue, dead letters (with re-queue), the outbox, alerts and
+cases, the kill switch, and the war-room's drafts (approve / reject) and alert acknowledgements
+without Slack. Every change is audited with the token's holder as actor.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from bot.engine.kb_reload import ReloadableKb, kb_reload_handler
+from bot.pipeline.guards import KILL_SWITCH, set_kill_switch
+from bot.store.base import Store
+from bot.warroom.approval import ApprovalResult, ApprovalService
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+STORE_KEY: web.AppKey[Store] = web.AppKey("api_store", Store)
+APPROVALS_KEY: web.AppKey[ApprovalService] = web.AppKey("api_approvals", ApprovalService)
+RESULT_STATUS = {"approved": 200, "rejected": 200, "acknowledged": 200, "already": 409, "not_found": 404}
+
+
+def _limit(request: web.Request) -> int:
+    try:
+        return max(1, min(1000, int(request.query.get("limit", "100"))))
+    except ValueError as exc:
+        raise web.HTTPBadRequest(
+            text='{"error": "limit must be an integer"}', content_type="application/json"
+        ) from exc
+
+
+def _dump(items: list[Any]) -> list[Any]:
+    return [item.model_dump(mode="json") for item in items]
+
+
+def bearer_auth(token: str) -> Middleware:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        given = request.headers.get("Authorization", "")
+        if not (given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), token.encode())):
+            return web.json_response({"error": "missing or wrong bearer token"}, status=401)
+        return await handler(request)
+
+    return middleware
+
+
+async def get_message(request: web.Request) -> web.Response:
+    store = request.app[STORE_KEY]
+    key = request.match_info["key"]
+    message = await store.get_message(key)
+    if message is None:
+        return web.json_response({"error": f"no message {key}"}, status=404)
+    decision = await store.get_decision(key)
+    return web.json_response(
+        {
+            "message": message.model_dump(mode="json"),
+            "decision": decision.model_dump(mode="json") if decision else None,
+        }
+    )
+
+
+async def list_decisions(request: web.Request) -> web.Response:
+    store = request.app[STORE_KEY]
+    decisions = await store.list_decisions(action=request.query.get("action"), limit=_limit(request))
+    return web.json_response({"decisions": _dump(decisions)})
+
+
+async def list_records(request: web.Request) -> web.Response:
+    store = request.app[STORE_KEY]
+    kind = request.match_info["kind"].replace("-", "_").rstrip("s")
+    records = await store.list_records(kind, limit=_limit(request))
+    status = request.query.get("status")
+    chosen = [r for r in records if status is None or r.data.get("status") == status]
+    return web.json_response({"items": _dump(chosen)})
+
+
+async def list_dead_letters(request: web.Request) -> web.Response:
+    store = request.app[STORE_KEY]
+    return web.json_response({"dead_letters": _dump(await store.dead_letters(limit=_limit(request)))})
+
+
+async def requeue_dead_letter(request: web.Request) -> web.Response:
+    store = request.app[STORE_KEY]
+    key = request.match_info["key"]
+    if not await store.requeue_dead_letter(key):
+        return web.json_response({"error": f"no dead letter {key}"}, status=404)
+    return web.json_response({"requeued": key})
+
+
+async def list_outbox(request: web.Request) -> web.Response:
+    store = request.app[STORE_KEY]
+    items = await store.list_outbox(status=request.query.get("status"), limit=_limit(request))
+    return web.json_response({"items": _dump(items), "counts": await store.outbox_counts()})
+
+
+async def get_kill_switch(request: web.Request) -> web.Response:
+    value = await request.app[STORE_KEY].get_flag(KILL_SWITCH)
+    return web.json_response({"on": value is not None, "detail": value})
+
+
+async def put_kill_switch(request: web.Request) -> web.Response:
+    try:
+        body = await request.json()
+    except ValueError:
+        return web.json_response({"error": 'body must be JSON like {"on": true}'}, status=400)
+    if not isinstance(body, dict) or not isinstance(body.get("on"), bool):
+        return web.json_response({"error": "'on' must be true or false", "field": "on"}, status=400)
+    actor = str(body.get("actor") or "api")
+    await set_kill_switch(
+        request.app[STORE_KEY], on=body["on"], actor=actor, reason=str(body.get("reason", ""))
+    )
+    return await get_kill_switch(request)
+
+
+async def list_audit(request: web.Request) -> web.Response:
+    store = request.app[STORE_KEY]
+    events = await store.list_audit(kind=request.query.get("kind"), limit=_limit(request))
+    return web.json_response({"events": _dump(events)})
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    """An optional JSON object body; anything else is a 400."""
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise web.HTTPBadRequest(
+            text='{"error": "body must be a JSON object"}', content_type="application/json"
+        ) from exc
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(
+            text='{"error": "body must be a JSON object"}', content_type="application/json"
+        )
+    return body
+
+
+def _result(result: ApprovalResult) -> web.Response:
+    body: dict[str, Any] = {"outcome": result.outcome, "message": result.message}
+    if result.draft is not None:
+        body["draft"] = result.draft.model_dump(mode="json")
+    return web.json_response(body, status=RESULT_STATUS.get(result.outcome, 400))
+
+
+async def get_draft(request: web.Request) -> web.Response:
+    draft = await request.app[APPROVALS_KEY].get(request.match_info["id"])
+    if draft is None:
+        return web.json_response({"error": f"no draft {request.match_info['id']}"}, status=404)
+    return web.json_response({"draft": draft.model_dump(mode="json")})
+
+
+async def approve_draft(request: web.Request) -> web.Response:
+    """Publish the draft as the official account; `{"text": ...}` publishes an edited version."""
+    body = await _body(request)
+    text = body.get("text")
+    if text is not None and not isinstance(text, str):
+        return web.json_response({"error": "'text' must be a string", "field": "text"}, status=400)
+    result = await request.app[APPROVALS_KEY].approve(
+        request.match_info["id"], actor=f"api:{body.get('actor') or 'api'}", via="api", text=text
+    )
+    return _result(result)
+
+
+async def reject_draft(request: web.Request) -> web.Response:
+    body = await _body(request)
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        return web.json_response({"error": "a 'reason' is required", "field": "reason"}, status=400)
+    result = await request.app[APPROVALS_KEY].reject(
+        request.match_info["id"], actor=f"api:{body.get('actor') or 'api'}", via="api", reason=reason
+    )
+    return _result(result)
+
+
+async def acknowledge_alert(request: web.Request) -> web.Response:
+    body = await _body(request)
+    result = await request.app[APPROVALS_KEY].acknowledge(
+        request.match_info["id"], actor=f"api:{body.get('actor') or 'api'}", via="api"
+    )
+    return _result(result)
+
+
+def api_app(
+    store: Store, token: str, *, approvals: ApprovalService | None = None, kb: ReloadableKb | None = None
+) -> web.Application:
+    """The `/api/v1` sub-application."""
+    app = web.Application(middlewares=[bearer_auth(token)])
+    app[STORE_KEY] = store
+    app[APPROVALS_KEY] = approvals or ApprovalService(store)
+    app.router.add_get("/messages/{key}", get_message)
+    app.router.add_get("/decisions", list_decisions)
+    app.router.add_get("/dead-letters", list_dead_letters)
+    app.router.add_post("/dead-letters/{key}/requeue", requeue_dead_letter)
+    app.router.add_get("/outbox", list_outbox)
+    app.router.add_get("/kill-switch", get_kill_switch)
+    app.router.add_put("/kill-switch", put_kill_switch)
+    app.router.add_get("/audit", list_audit)
+    app.router.add_get(r"/{kind:agent-queue|cases|alerts|drafts|incidents}", list_records)
+    app.router.add_get("/drafts/{id}", get_draft)
+    app.router.add_post("/drafts/{id}/approve", approve_draft)
+    app.router.add_post("/drafts/{id}/reject", reject_draft)
+    app.router.add_post("/alerts/{id}/ack", acknowledge_alert)
+    if kb is not None:
+        app.router.add_post("/kb/reload", kb_reload_handler(kb))
+    return app

@@ -1,0 +1,52 @@
+"""Effects that change existing records: compare-and-set, idempotent, absent records left alone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.config import GuardSettings
+from bot.core.context import MessageContext
+from bot.core.models import Decision
+from bot.engine.effects import EffectApplier
+from bot.pipeline.guards import ReplyGuard
+from bot.pipeline.pipeline import Outcome
+from bot.store.base import Store
+from responders.base import AppendToRecord, Effect, MergeIntoRecord
+from tests.conftest import make_message
+
+NOW = datetime(2026, 5, 21, 10, tzinfo=UTC)
+
+
+async def apply(store: Store, *effects: Effect) -> None:
+    ctx = MessageContext(message=make_message(created_at=NOW), now=NOW)
+    decision = Decision(message_key=ctx.message.key, action="monitor", reason="r", rule="x")
+    await EffectApplier(store, ReplyGuard(store, GuardSettings())).apply(
+        Outcome(ctx, decision, list(effects))
+    )
+
+
+async def test_merge_sets_missing_fields_only(store: Store) -> None:
+    await store.put_record("case", "C-1", {"status": "open", "incident_id": None})
+    await store.put_record("case", "C-2", {"status": "open", "incident_id": "spike:old"})
+    await apply(
+        store,
+        MergeIntoRecord("case", "C-1", {"incident_id": "spike:new"}),
+        MergeIntoRecord("case", "C-2", {"incident_id": "spike:new"}),
+        MergeIntoRecord("case", "C-missing", {"incident_id": "spike:new"}),
+    )
+    one, two = await store.get_record("case", "C-1"), await store.get_record("case", "C-2")
+    assert one is not None and one.data == {"status": "open", "incident_id": "spike:new"}
+    assert two is not None and two.data["incident_id"] == "spike:old"
+    assert await store.get_record("case", "C-missing") is None
+
+
+async def test_append_is_idempotent_per_item_key(store: Store) -> None:
+    await store.put_record("alert", "a1", {"kind": "crisis"})
+    item = {"key": "twitter:r1", "action": "monitor"}
+    await apply(store, AppendToRecord("alert", "a1", "related_messages", item))
+    await apply(store, AppendToRecord("alert", "a1", "related_messages", item))  # redelivery
+    await apply(store, AppendToRecord("alert", "a1", "related_messages", {"key": "twitter:r2"}))
+    record = await store.get_record("alert", "a1")
+    assert record is not None
+    assert [i["key"] for i in record.data["related_messages"]] == ["twitter:r1", "twitter:r2"]
+    assert record.data["kind"] == "crisis"

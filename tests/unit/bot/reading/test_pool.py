@@ -1,0 +1,151 @@
+"""Text reading in helper processes: same readings as inline, and a dead helper loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.cli.traffic import read_messages
+from bot.reading import pool as reading_pool
+from bot.reading.pool import ReadingPool
+from bot.reading.text_reading import TextReader
+from tests.conftest import make_message
+from tests.paths import SAMPLE_TRAFFIC as SAMPLES
+
+LANGS = ("es", "en", "pt")
+HELPER_MARGIN_S = 2.0
+
+
+@pytest.fixture
+async def pool() -> AsyncIterator[ReadingPool]:
+    started = ReadingPool(1, LANGS, "es")
+    await started.start()
+    try:
+        yield started
+    finally:
+        await started.close()
+
+
+async def test_helper_readings_equal_inline_readings(pool: ReadingPool) -> None:
+    items, _ = read_messages(SAMPLES)
+    messages = [item.message for item in items]
+    inline = TextReader.for_languages(LANGS, "es")
+    pool.prefetch(messages)
+    await asyncio.sleep(HELPER_MARGIN_S)  # 30 short texts take the helper a few milliseconds
+    readings = [await pool.take(message) for message in messages]
+    assert all(reading is not None for reading in readings), "the helper had read them all"
+    for message, reading in zip(messages, readings, strict=True):
+        assert reading == inline.read(message.text, message.language), message.text
+    languages = {r.language for r in readings if r is not None}
+    assert languages == {"es", "en", "pt"}, "the sample covers all three languages"
+
+
+async def test_take_without_prefetch_means_read_inline(pool: ReadingPool) -> None:
+    assert await pool.take(make_message("never-prefetched")) is None
+
+
+async def test_author_preference_travels_to_the_helper(pool: ReadingPool) -> None:
+    message = make_message("pref", "hmm 👍", language="pt")
+    pool.prefetch([message])
+    await asyncio.sleep(HELPER_MARGIN_S)
+    reading = await pool.take(message)
+    assert reading is not None
+    assert (reading.language, reading.language_method) == ("pt", "preference")
+
+
+async def test_a_killed_helper_costs_speed_not_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading_pool, "RESTART_BACKOFF_S", 0.0)
+    pool = ReadingPool(1, LANGS, "es")
+    await pool.start()
+    try:
+        assert pool.running and len(pool.pids) == 1
+        killed = pool.pids
+        for pid in killed:  # the helper dies as a real one would: SIGKILL
+            os.kill(pid, signal.SIGKILL)
+        messages = [make_message(f"k{i}", "Me han cobrado dos veces la factura") for i in range(20)]
+        # Hand the batch over until the pool notices the dead helper (submit or result fails).
+        readings = []
+        for _ in range(50):
+            pool.prefetch(messages)
+            readings = [await pool.take(m) for m in messages]
+            if not pool.running:
+                break
+            await asyncio.sleep(0.05)
+        assert not pool.running, "the broken pool was dropped"
+        assert readings == [None] * len(messages), "every message is read inline instead"
+        # The next batches start a new helper in the background (a new process: seconds).
+        reading = None
+        for _ in range(120):
+            pool.prefetch(messages[:1])
+            await asyncio.sleep(0.25)
+            reading = await pool.take(messages[0])
+            if reading is not None:
+                break
+        assert pool.running and pool.pids.isdisjoint(killed)
+        assert reading is not None and "complaint" in reading.intents
+    finally:
+        await pool.close()
+    assert not pool.running
+
+
+def test_chunks_start_small_and_cover_the_batch() -> None:
+    pool = ReadingPool(1, LANGS, "es")
+    for total in (1, 2, 3, 7, 64, 65):
+        sizes = pool._chunk_sizes(total)
+        assert sum(sizes) == total and max(sizes) <= reading_pool.CHUNK
+    assert pool._chunk_sizes(64)[:2] == [2, 4]
+
+
+async def test_a_chunk_not_yet_sent_is_read_inline_at_once(pool: ReadingPool) -> None:
+    messages = [make_message(f"s{i}", f"pregunta número {i} sobre mi factura") for i in range(64)]
+    pool.prefetch(messages)
+    # Only IN_FLIGHT chunks are with the helper; the last message's chunk is still here.
+    assert await pool.take(messages[-1]) is None
+    assert pool.missed >= 1
+
+
+async def test_close_ends_the_helpers() -> None:
+    pool = ReadingPool(1, LANGS, "es")
+    await pool.start()
+    pids = pool.pids
+    await pool.close()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_helper_protocol_answers_each_chunk_then_ends_at_eof() -> None:
+    import io
+
+    from bot.reading.helper import read_frame, serve, write_frame
+
+    requests = io.BytesIO()
+    write_frame(requests, (7, [("¿Cómo reinicio el router?", None), ("My bill is wrong again!!", None)]))
+    requests.seek(0)
+    answers = io.BytesIO()
+    serve(list(LANGS), "es", requests, answers)
+    answers.seek(0)
+    hello = read_frame(answers)
+    assert hello is not None and hello[0] == "ready"
+    chunk_id, rows = read_frame(answers)
+    assert chunk_id == 7 and [row[1] for row in rows] == ["es", "en"]
+    assert read_frame(answers) is None
+
+
+async def test_while_a_helper_reads_the_worker_reads_the_last_waiting_chunk() -> None:
+    inline = TextReader.for_languages(LANGS, "es")
+    pool = ReadingPool(1, LANGS, "es", reader=inline)
+    await pool.start()
+    try:
+        messages = [make_message(f"w{i}", f"¿Cuándo llega mi factura número {i}?") for i in range(64)]
+        pool.prefetch(messages)
+        readings = [await pool.take(message) for message in messages]
+        assert pool.read_while_waiting > 0, "the worker read chunks instead of idling"
+        assert pool.missed == 0
+        assert readings == [inline.read(m.text, m.language) for m in messages]
+    finally:
+        await pool.close()

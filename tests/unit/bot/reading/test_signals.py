@@ -1,0 +1,339 @@
+"""Signals on our own example messages in es/en/pt: risks, intents, sentiment, negation, sarcasm."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.reading.lexicons import load_lexicon
+from bot.reading.lexicons.phrases import compile_pattern, finditer_words, normalise
+from bot.reading.signals import INTENTS, RISKS, LexiconSignalReader, SignalReader, Signals
+from tests.conftest import run_in_threads
+
+
+@pytest.fixture(scope="module")
+def reader() -> LexiconSignalReader:
+    return LexiconSignalReader(("es", "en", "pt"), default="es")
+
+
+def test_reader_follows_the_protocol(reader: LexiconSignalReader) -> None:
+    protocol_user: SignalReader = reader
+    signals = protocol_user.read("hola", "es")
+    assert isinstance(signals, Signals)
+    assert signals.intents <= INTENTS
+    assert signals.risks <= set(RISKS)
+
+
+RISK_EXAMPLES = [
+    # safety
+    ("es", "safety", "Sale humo del router y huele a plástico quemado, lo he desenchufado"),
+    ("es", "safety", "Hay un poste de Ondanet caído en mitad de la acera desde la tormenta"),
+    ("es", "safety", "dejaron una zanja abierta delante del colegio, sin vallas ni nada"),
+    (
+        "en",
+        "safety",
+        "The power supply of your modem melted and the outlet is black. Could have been a fire.",
+    ),
+    (
+        "en",
+        "safety",
+        "There are exposed wires hanging from your box on the corner of 5th street, kids walk by",
+    ),
+    ("pt", "safety", "O roteador soltou faísca e começou a sair fumaça, tive que desligar o disjuntor"),
+    ("pt", "safety", "tem um fio da Ondanet pendurado no meio da rua, quase enroscou num ônibus"),
+    # legal
+    ("es", "legal", "Como no me devolváis el dinero esta semana os denuncio en PROFECO"),
+    ("es", "legal", "Mi abogada ya está preparando la demanda por los cobros"),
+    ("en", "legal", "I'm filing a complaint with the FCC and talking to a lawyer about this"),
+    ("en", "legal", "We are considering a class action with other customers in the building"),
+    ("pt", "legal", "Vou abrir reclamação na Anatel e entrar na justiça contra vocês"),
+    ("pt", "legal", "meu advogado vai cuidar disso, chega de enrolação"),
+    # press
+    ("es", "press", "Soy reportera de un diario local. ¿Pueden darme declaraciones sobre la avería de ayer?"),
+    ("en", "press", "Journalist here, writing a piece on outages in Ohio. Would Ondanet like to comment?"),
+    ("pt", "press", "Sou jornalista e estou fazendo uma reportagem sobre a queda de sinal em Recife"),
+    # breach
+    ("es", "breach", "En mi área de cliente aparecen las facturas de otra persona con su DNI y su cuenta"),
+    ("en", "breach", "Your app just showed me another customer's address and phone number"),
+    ("pt", "breach", "Recebi no meu email a fatura de outra pessoa, com CPF e endereço dela"),
+    # discrimination
+    ("es", "discrimination", "En la tienda me trataron fatal por ser inmigrante, el encargado fue racista"),
+    (
+        "en",
+        "discrimination",
+        "The store clerk refused to help me because of my accent. That's discrimination.",
+    ),
+    ("pt", "discrimination", "fui atendido com preconceito na loja só por ser nordestino"),
+    # boycott
+    ("es", "boycott", "Que nadie contrate con esta compañía, boicot ya a Ondanet"),
+    ("en", "boycott", "Boycott Ondanet until they refund everyone who was overcharged"),
+    ("pt", "boycott", "Boicote total: ninguém contrate Ondanet até resolverem isso"),
+]
+
+
+@pytest.mark.parametrize(("lang", "risk", "text"), RISK_EXAMPLES)
+def test_risks_in_every_language(reader: LexiconSignalReader, lang: str, risk: str, text: str) -> None:
+    signals = reader.read(text, lang)
+    assert risk in signals.risks, signals.cues
+
+
+@pytest.mark.parametrize(("lang", "risk", "text"), RISK_EXAMPLES[:6])
+def test_risks_survive_a_wrong_language_guess(
+    reader: LexiconSignalReader, lang: str, risk: str, text: str
+) -> None:
+    wrong = "pt" if lang != "pt" else "en"
+    assert risk in reader.read(text, wrong).risks
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "¿Cómo cambio la contraseña del wifi? Mis datos personales están en la factura"),
+        ("es", "El técnico dejó el cable del router colgando detrás del sofá, ¿lo puedo mover yo?"),
+        ("en", "The line is down again at my place since this morning"),
+        ("en", "Does Ondanet TV work on a Fire TV stick?"),
+        ("pt", "Qual é o prazo do processo de portabilidade?"),
+        ("es", "Aquí viendo las noticias con la fibra de Ondanet, todo perfecto"),
+        ("es", "no es peligroso tener el router en el dormitorio, ¿verdad?"),
+    ],
+)
+def test_ordinary_messages_carry_no_risk(reader: LexiconSignalReader, lang: str, text: str) -> None:
+    assert reader.read(text, lang).risks == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "genial, otra vez sin internet 🙃"),
+        ("es", "Qué maravilla de servicio, tres días sin tele y nadie me contesta 👏👏"),
+        ("en", "great, the wifi died again right before my meeting 🙄"),
+        ("pt", "que maravilha, de novo sem internet 🙃"),
+    ],
+)
+def test_sarcasm_is_negative(reader: LexiconSignalReader, lang: str, text: str) -> None:
+    signals = reader.read(text, lang)
+    assert signals.sentiment == "negative"
+    assert signals.sentiment_score < 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "Mil gracias al técnico que vino ayer, súper amable y lo dejó todo funcionando 👏"),
+        ("en", "Huge thanks to the support team, fixed in ten minutes. Love it!"),
+        ("pt", "Adorei o atendimento, o técnico foi muito educado. Obrigada!"),
+    ],
+)
+def test_praise_is_positive(reader: LexiconSignalReader, lang: str, text: str) -> None:
+    signals = reader.read(text, lang)
+    assert signals.sentiment == "positive"
+    assert "praise" in signals.intents
+    assert "complaint" not in signals.intents
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "no funciona el internet desde anoche"),
+        ("es", "El módem no enciende, ni luces ni nada"),
+        ("es", "me habéis cobrado dos veces la cuota de junio, quiero que me devolváis una"),
+        ("es", "el instalador no vino y nadie me avisó"),
+        ("en", "My internet has been down since Friday and nobody has called me back"),
+        ("en", "You charged me twice for June. Please refund one of them."),
+        ("en", "The technician never showed up, I took the day off for nothing"),
+        ("pt", "Estou sem internet desde ontem, já reiniciei o modem e nada"),
+        ("pt", "cobraram duas vezes a mensalidade no meu cartão, quero estorno"),
+    ],
+)
+def test_complaints(reader: LexiconSignalReader, lang: str, text: str) -> None:
+    signals = reader.read(text, lang)
+    assert "complaint" in signals.intents, signals.cues
+    assert signals.sentiment == "negative"
+
+
+def test_negation_cancels_a_complaint(reader: LexiconSignalReader) -> None:
+    signals = reader.read("No tengo ninguna queja, solo quería saber el horario de la tienda", "es")
+    assert "complaint" not in signals.intents
+    assert signals.sentiment != "negative"
+    assert any(cue.startswith("negated.") for cue in signals.cues)
+    calm = reader.read("it is not urgent, just wondering how to change my plan", "en")
+    assert calm.sentiment == "neutral"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "Ya reinicié el módem tres veces como pone en vuestra web y sigue sin ir"),
+        ("en", "I already factory reset it and replaced the cable, still no connection"),
+        ("pt", "já reiniciei o roteador várias vezes e continua sem sinal"),
+    ],
+)
+def test_already_tried_makes_a_case(reader: LexiconSignalReader, lang: str, text: str) -> None:
+    signals = reader.read(text, lang)
+    assert {"already_tried", "complaint"} <= signals.intents, signals.cues
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "No me llega el código para entrar en la app, ¿cómo lo pido otra vez?"),
+        ("en", "locked out of the app after typing the wrong password, how do I unlock it?"),
+        ("pt", "não consigo entrar no app, como faço pra recuperar a senha?"),
+    ],
+)
+def test_how_to_questions_about_a_problem_are_not_complaints(
+    reader: LexiconSignalReader, lang: str, text: str
+) -> None:
+    signals = reader.read(text, lang)
+    assert "question" in signals.intents
+    assert "complaint" not in signals.intents, signals.cues
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "intent"),
+    [
+        ("es", "quiero hablar con una persona de verdad, no con un robot", "human_request"),
+        ("en", "can I speak to a human please", "human_request"),
+        ("pt", "quero falar com um atendente humano", "human_request"),
+        ("es", "Somos una empresa de 12 empleados, ¿nos pasáis presupuesto para fibra y móviles?", "sales"),
+        ("en", "Looking for a quote for business fiber for our two offices", "sales"),
+        ("pt", "Preciso de um orçamento de plano empresarial com 8 linhas", "sales"),
+        ("es", "¿Cómo descargo la factura de abril?", "question"),
+        ("en", "what time does the store close", "question"),
+        ("pt", "Qual o horário da loja do centro", "question"),
+        ("es", "GANA 300€ AL DÍA desde casa sin experiencia 👉 link en bio", "spam"),
+        ("en", "Turn $50 into $5,000 with crypto, link in bio", "spam"),
+        ("pt", "Ganhe R$ 500 por dia no pix, clique no link da bio", "spam"),
+        ("en", "RT @someone: Ondanet is expanding fiber to three new cities", "retweet"),
+        ("es", "mi factura de este mes está mal", "own_account"),
+    ],
+)
+def test_intents(reader: LexiconSignalReader, lang: str, text: str, intent: str) -> None:
+    assert intent in reader.read(text, lang).intents, reader.read(text, lang).cues
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "??"),
+        ("es", "hola?"),
+        ("es", "ayuda"),
+        ("es", "Tengo un problema"),
+        ("es", "@Ondanet_ES 🙄🙄"),
+        ("en", "@Ondanet_US hello?"),
+        ("en", "help"),
+        ("pt", "oi"),
+        ("pt", "alô"),
+        ("pt", "👍"),
+    ],
+)
+def test_vague_short_and_emoji_only(reader: LexiconSignalReader, lang: str, text: str) -> None:
+    signals = reader.read(text, lang)
+    assert "vague" in signals.intents
+    assert "complaint" not in signals.intents
+
+
+def test_vague_needs_nothing_to_act_on(reader: LexiconSignalReader) -> None:
+    assert "vague" not in reader.read("hola, no tengo internet", "es").intents
+    assert "vague" not in reader.read("gracias!", "es").intents
+
+
+def test_accents_case_and_repeated_letters_do_not_matter(reader: LexiconSignalReader) -> None:
+    plain = reader.read("me cobraron dos veces la factura", "es")
+    shouted = reader.read("ME COBRARON DOS VECES LA FACTURAAA!!!", "es")
+    assert "complaint" in plain.intents
+    assert "complaint" in shouted.intents
+    assert "legal" in reader.read("VOY A HABLAR CON MI ABOGADO", "es").risks
+    assert "legal" in reader.read("ja falei com o advogado", "pt").risks
+
+
+def test_unknown_language_falls_back_to_default(reader: LexiconSignalReader) -> None:
+    signals = reader.read("sin internet desde ayer", "fr")
+    assert "complaint" in signals.intents
+
+
+def test_press_can_be_neutral(reader: LexiconSignalReader) -> None:
+    signals = reader.read(
+        "Journalist at a local paper here. How many customers were affected this morning?", "en"
+    )
+    assert "press" in signals.risks
+    assert signals.sentiment == "neutral"
+
+
+def test_cues_explain_the_decision(reader: LexiconSignalReader) -> None:
+    signals = reader.read("Sale humo del módem", "es")
+    assert any(cue.startswith("risks.safety:") and "humo" in cue for cue in signals.cues)
+
+
+def test_bad_configuration_fails_fast() -> None:
+    with pytest.raises(ValueError, match="default"):
+        LexiconSignalReader(("es", "en"), default="pt")
+    with pytest.raises(ValueError, match="no lexicon"):
+        LexiconSignalReader(("es", "xx"), default="es")
+
+
+def test_reader_is_thread_safe(reader: LexiconSignalReader) -> None:
+
+    cases = {
+        ("es", "me habéis cortado la línea sin avisar"): "complaint",
+        ("en", "can I talk to a real person"): "human_request",
+        ("pt", "quero um orçamento para minha empresa"): "sales",
+    }
+    errors: list[str] = []
+
+    def worker() -> None:
+        for _ in range(100):
+            for (lang, text), intent in cases.items():
+                if intent not in reader.read(text, lang).intents:
+                    errors.append(text)
+
+    run_in_threads(worker)
+    assert errors == []
+
+
+def test_very_long_texts_are_read_quickly_and_keep_late_risks(reader: LexiconSignalReader) -> None:
+    filler = "Les escribo para contarles lo que pasó con mi contrato. " * 120
+    signals = reader.read(filler + "Si no lo resuelven, mi abogado presentará una demanda.", "es")
+    assert "legal" in signals.risks
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        ("sin internet", "hoy sin  internet!", "sin  internet"),
+        ("cobr*", "me cobraron", "cobraron"),
+        ("no/nunca vino", "nunca vino", "nunca vino"),
+        ("[me/nos] cobr*", "nos cobraron", "nos cobraron"),
+        ("no vino [el] [tecnico]", "no vino ayer", "no vino"),
+        ("cable* .. colgando", "cables de la calle colgando", "cables de la calle colgando"),
+        ("<n> veces", "lo intente 10 veces", "10 veces"),
+        ("queja", "sin quejas", None),
+        ("no funciona", "pino funciona", None),
+    ],
+)
+def test_phrase_syntax(pattern: str, text: str, found: str | None) -> None:
+    import re
+
+    matches = finditer_words(re.compile(compile_pattern(pattern)), normalise(text))
+    assert (matches[0].group(0) if matches else None) == found
+
+
+def test_normalise_folds_accents_case_and_letter_runs() -> None:
+    assert normalise("AYUDAAA, ¿Cómo está la Conexão?") == "ayuda, ¿como esta la conexao?"
+
+
+def test_lexicon_errors_name_the_pattern() -> None:
+    with pytest.raises(ValueError, match="spaces"):
+        compile_pattern("llevo [una semana] sin")
+    with pytest.raises(ValueError, match="mandatory"):
+        compile_pattern("[solo] [opcional]")
+    assert load_lexicon("pt").lang == "pt"
+
+
+def test_a_life_change_or_a_count_is_not_already_tried() -> None:
+    reader = LexiconSignalReader()
+    assert (
+        "already_tried" not in reader.read("He cambiado de banco. ¿Cómo pongo la cuenta nueva?", "es").intents
+    )
+    locked = reader.read("Tengo bloqueada la app por poner mal la clave 5 veces. ¿Se desbloquea sola?", "es")
+    assert "already_tried" not in locked.intents
+    assert "already_tried" in reader.read("ya reinicié el router 5 veces y nada", "es").intents

@@ -1,0 +1,44 @@
+"""The confidence: retrieval and classifier probabilities for the best topic."""
+
+from __future__ import annotations
+
+from retrieval.kb_confidence import assess, topic_probabilities
+from retrieval.knowledge_base import ArticleHit
+
+
+def hit(article_id: str, rank: float) -> ArticleHit:
+    topic = article_id.rsplit("-", 1)[0]
+    return ArticleHit(
+        article_id, topic, article_id[-2:], "t", "https://x.example", rank, rank, rank, 2, "question", "q"
+    )
+
+
+def test_translations_do_not_compete_and_a_close_second_topic_lowers_the_share() -> None:
+    clear = topic_probabilities([hit("kb-a-es", 0.8), hit("kb-a-en", 0.79), hit("kb-b-es", 0.5)], 30)
+    close = topic_probabilities([hit("kb-a-es", 0.8), hit("kb-b-es", 0.78)], 30)
+    assert set(clear) == {"kb-a", "kb-b"}
+    assert clear["kb-a"] > 0.99
+    assert 0.5 < close["kb-a"] < 0.7
+
+
+def test_both_views_must_agree_for_a_high_confidence() -> None:
+    hits = [hit("kb-a-es", 0.8), hit("kb-b-es", 0.5)]
+    agreed = assess(hits, {"kb-a": 0.95, "none": 0.05})
+    disputed = assess(hits, {"kb-a": 0.05, "none": 0.95})
+    assert agreed.topic == "kb-a" and agreed.confidence > 0.9
+    assert disputed.confidence < 0.1 and disputed.out_of_kb == 0.95
+    assert agreed.margin == 0.8 - 0.5
+
+
+def test_no_hits_means_no_topic() -> None:
+    empty = assess([], {"none": 1.0})
+    assert empty.topic is None and empty.confidence == 0.0
+
+
+def test_an_out_of_kb_question_stays_low_even_with_one_clear_nearest_article() -> None:
+    hits = [hit("kb-promo-es", 0.8), hit("kb-b-es", 0.5)]
+    out_of_kb = assess(hits, {"kb-promo": 0.1, "none": 0.9})
+    in_kb = assess(hits, {"kb-promo": 0.6, "none": 0.1})
+    assert out_of_kb.retrieval > 0.99
+    assert out_of_kb.confidence < 0.2
+    assert in_kb.confidence > 0.7
