@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from bot.core.context import MessageContext
+from bot.core.effects import Effect, SaveRecord
 from bot.core.models import Action, Decision
-from responders.base import Effect, SaveRecord
-
-AGENT_QUEUE = "agent_queue"
+from bot.core.records import RecordKind
 
 
 def agent_queue_entry(ctx: MessageContext, decision: Decision, *, why: str) -> SaveRecord:
     """The queue entry a human agent sees: the message, the reason, and candidate articles."""
     msg = ctx.message
     return SaveRecord(
-        kind=AGENT_QUEUE,
+        kind=RecordKind.AGENT_QUEUE,
         record_id=msg.key,
         data={
             "status": "open",

@@ -8,81 +8,11 @@ is what makes a redelivered message harmless and every responder testable as a p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.core.context import MessageContext
-from bot.core.models import AccountKind, Action, Channel, Decision
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """Publish `text` on the message's own channel, threaded to it, as `account`.
-
-    `automatic` replies (robot account, no human approval) pass the embarrassment guards and
-    the kill switch; human-approved ones do not.
-    """
-
-    account: AccountKind
-    text: str
-    automatic: bool = True
-    purpose: str = "reply"
-
-
-@dataclass(frozen=True, slots=True)
-class Notify:
-    """Publish to a staff channel (Slack war-room, agent queue channel), keyed by `key`."""
-
-    key: str
-    channel: Channel
-    text: str
-    target: str | None = None
-    payload: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SaveRecord:
-    """Keep a versioned record (case, alert, draft, agent-queue entry).
-
-    With `only_if_absent` a redelivery cannot overwrite what staff already changed.
-    """
-
-    kind: str
-    record_id: str
-    data: dict[str, Any] = field(default_factory=dict)
-    only_if_absent: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class AppendToRecord:
-    """Add `item` to the list `field` of an existing record (compare-and-set, no duplicates).
-
-    `item["key"]` identifies the item, so a redelivered message is not attached twice. A record
-    that does not exist (yet) is left alone: context is a nicety, never a reason to fail.
-    """
-
-    kind: str
-    record_id: str
-    field: str
-    item: dict[str, Any]
-    max_items: int = 200
-
-
-@dataclass(frozen=True, slots=True)
-class MergeIntoRecord:
-    """Set `fields` on an existing record (compare-and-set); with `only_missing`, never overwrite.
-
-    Used to link what is already stored to something learnt later, e.g. the first complaints of
-    an outage to the incident opened a few messages after them.
-    """
-
-    kind: str
-    record_id: str
-    fields: dict[str, Any]
-    only_missing: bool = True
-
-
-Effect = Reply | Notify | SaveRecord | AppendToRecord | MergeIntoRecord
+from bot.core.effects import Effect
+from bot.core.models import Action, Decision
 
 
 class Responder(Protocol):

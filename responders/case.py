@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 
 from bot.core.context import MessageContext
+from bot.core.effects import Effect, Reply, SaveRecord
 from bot.core.models import Action, Decision
-from responders.base import Effect, Reply, SaveRecord
+from bot.core.records import RecordKind
 from responders.templates import mention, render
-
-CASE_KIND = "case"
 
 
 def case_id_for(message_key: str) -> str:
@@ -31,7 +30,7 @@ class CaseResponder:
         msg = ctx.message
         case_id = case_id_for(msg.key)
         record = SaveRecord(
-            kind=CASE_KIND,
+            kind=RecordKind.CASE,
             record_id=case_id,
             data={
                 "status": "open",

@@ -9,11 +9,10 @@ draft that staff already acted on.
 from __future__ import annotations
 
 from bot.core.context import MessageContext
+from bot.core.effects import Effect, SaveRecord
 from bot.core.models import Action, Decision
-from responders.base import Effect, SaveRecord
-from responders.drafts import DRAFT_KIND, draft_for, related_articles
-
-ALERT_KIND = "alert"
+from bot.core.records import RecordKind
+from responders.drafts import draft_for, related_articles
 
 
 def crisis_alert_id(message_key: str) -> str:
@@ -31,7 +30,7 @@ class CrisisResponder:
         draft = draft_for(ctx, alert_id)
         return [
             SaveRecord(
-                kind=ALERT_KIND,
+                kind=RecordKind.ALERT,
                 record_id=alert_id,
                 data={
                     "kind": "crisis",
@@ -53,5 +52,5 @@ class CrisisResponder:
                     "related_articles": related_articles(ctx),
                 },
             ),
-            SaveRecord(kind=DRAFT_KIND, record_id=draft.id, data=draft.data()),
+            SaveRecord(kind=RecordKind.DRAFT, record_id=draft.id, data=draft.data()),
         ]

@@ -14,8 +14,6 @@ from bot.core.context import MessageContext
 from bot.core.models import Record
 from responders.templates import mention, render
 
-DRAFT_KIND = "draft"
-
 DraftStatus = Literal["pending", "approved", "rejected", "published", "failed", "needs_review"]
 FINAL_STATUSES: frozenset[str] = frozenset({"rejected", "published", "failed", "needs_review"})
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.core.context import MessageContext
+from bot.core.effects import Effect, Reply
 from bot.core.models import Action, Decision
-from responders.base import Effect, Reply
 from responders.kb_reply import compose_answer
 
 

@@ -16,23 +16,12 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from bot.core.channels import capabilities
 from bot.core.models import ArticleCandidate
 from responders.templates import language_name, mention, render
 
 # Generous where the platform is (a Facebook comment allows 8,000, WhatsApp 4,096), but a help
 # reply stays short everywhere: the link carries the detail.
-CHANNEL_LIMITS: Final[dict[str, int]] = {
-    "twitter": 280,
-    "instagram": 1000,
-    "facebook": 1000,
-    "whatsapp": 1000,
-    "forum": 2000,
-    "email": 2000,
-    "webhook": 2000,
-    "slack": 2000,
-}
-DEFAULT_LIMIT: Final = 1000
-TWITTER_URL_LENGTH: Final = 23
 ELLIPSIS: Final = "…"
 
 _URL = re.compile(r"https?://\S+")
@@ -41,16 +30,14 @@ _SPACES = re.compile(r"[ \t]{2,}")
 
 def reply_length(text: str, channel: str) -> int:
     """Length as the channel counts it (URLs weigh 23 on X)."""
-    if channel != "twitter":
-        return len(text)
-    return len(_URL.sub("x" * TWITTER_URL_LENGTH, text))
+    return capabilities(channel).length(text)
 
 
 def compose_answer(
     article: ArticleCandidate, *, language: str, channel: str, handle: str, limit: int | None = None
 ) -> str:
     """The labelled reply for `article`, within `limit` (default: the channel's)."""
-    limit = limit or CHANNEL_LIMITS.get(channel, DEFAULT_LIMIT)
+    limit = limit or capabilities(channel).max_length
     at = mention(handle, channel)
     if article.lang and article.lang != language:
         return _fit(

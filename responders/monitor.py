@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.core.context import MessageContext
+from bot.core.effects import Effect
 from bot.core.models import Action, Decision
-from responders.base import Effect
 
 
 class MonitorResponder:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot.core.channels import capabilities
+
 ROBOT_LABEL: Final[dict[str, str]] = {
     "es": "Respuesta automática",
     "en": "Automatic reply",
@@ -94,6 +96,4 @@ def language_name(code: str, in_language: str) -> str:
 
 def mention(handle: str, channel: str) -> str:
     """Public replies address the author; e-mail, WhatsApp and webhooks need no @handle."""
-    if channel in ("twitter", "instagram") and handle.startswith("@"):
-        return handle + " "
-    return ""
+    return capabilities(channel).mention_prefix(handle)

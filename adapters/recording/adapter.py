@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from adapters.base import IntakeSink, Receipt
+from adapters.base import AdapterContext, AdapterStats, NoRoutes, Receipt, Translation
 from bot.core.models import OutboxItem, utc_now
 
 # The outbox's own bookkeeping, not part of what was published.
@@ -23,19 +23,30 @@ class RecordingConfig(BaseModel):
     path: Path
 
 
-class RecordingAdapter:
-    """Appends every sent item to `path`; keeps the sent idempotency keys for inspection."""
+class RecordingAdapter(NoRoutes):
+    """Appends every sent item to `path`; keeps the sent idempotency keys for inspection.
+
+    It delivers for every channel that has no adapter of its own (`channels = ("*",)`).
+    """
 
     name = "recording"
-    config_model: type[BaseModel] = RecordingConfig
+    channels: tuple[str, ...] = ("*",)
 
     def __init__(self, config: RecordingConfig) -> None:
         self._path = config.path
         self._lock = asyncio.Lock()
         self.sent: list[OutboxItem] = []
+        self.stats = AdapterStats()
 
-    async def start(self, sink: IntakeSink) -> None:
+    def translate(self, payload: object, headers: object) -> Translation:
+        """A recording only goes out; nothing comes in through it."""
+        return Translation()
+
+    async def start(self, context: AdapterContext) -> None:
         await asyncio.to_thread(self._path.parent.mkdir, parents=True, exist_ok=True)
+
+    def status(self) -> str:
+        return f"ok (recording to {self._path})"
 
     async def send(self, item: OutboxItem) -> Receipt:
         receipt: Receipt = {"id": f"rec-{len(self.sent) + 1}", "at": utc_now().isoformat()}
@@ -46,6 +57,7 @@ class RecordingAdapter:
         async with self._lock:
             await asyncio.to_thread(_append, self._path, line)
             self.sent.append(item)
+        self.stats.count("sent")
         return receipt
 
     async def close(self) -> None:

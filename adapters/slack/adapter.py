@@ -19,7 +19,7 @@ behind a rate limit never paints an older state over a newer one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,12 +30,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.base import (
+    AdapterContext,
+    AdapterStats,
     IntakeSink,
     OutcomeUnknown,
     PermanentFailure,
     RateLimited,
     Receipt,
+    Route,
     TemporaryFailure,
+    Translation,
 )
 from bot.core.models import OutboxItem
 
@@ -82,7 +86,7 @@ class SlackAdapter:
     """Posts and updates war-room messages; Slack's inbound side is the bolt app, not this."""
 
     name = "slack"
-    config_model: type[BaseModel] = SlackConfig
+    channels: tuple[str, ...] = ("slack",)
 
     def __init__(
         self,
@@ -96,9 +100,21 @@ class SlackAdapter:
         self.client = client or slack_client(config)
         self._render = render
         self._on_posted = on_posted
+        self.stats = AdapterStats()
 
-    async def start(self, sink: IntakeSink) -> None:
+    def translate(self, payload: object, headers: object) -> Translation:
+        """Slack's inbound side is the bolt app at `/slack/events`, not customer messages."""
+        return Translation()
+
+    def routes(self, sink: IntakeSink) -> Sequence[Route]:
+        """The bolt app is mounted by the war-room, which owns its handlers."""
+        return ()
+
+    async def start(self, context: AdapterContext) -> None:
         """Nothing to poll: Slack pushes interactions to `/slack/events`."""
+
+    def status(self) -> str:
+        return "ok"
 
     async def close(self) -> None:
         """The SDK opens a session per call when none is given, so there is nothing to close."""

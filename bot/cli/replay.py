@@ -21,11 +21,10 @@ from typing import Any
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
 from bot.config import Settings
 from bot.core.models import Decision, InboundMessage
+from bot.core.records import RecordKind
 from bot.engine.runtime import Extensions, Runtime, build_pipeline
 from bot.pipeline.pipeline import event_clock
 from bot.store.factory import build_store
-from responders.case import CASE_KIND
-from responders.crisis import ALERT_KIND
 
 FEED_CHUNK = 200
 
@@ -137,9 +136,9 @@ async def _report(
     duplicates = sum(n - 1 for n in sent_keys.values() if n > 1) + sum(
         n - 1 for n in sent_targets.values() if n > 1
     )
-    alerts = [r.data for r in await store.list_records(ALERT_KIND, limit=10_000)]
+    alerts = [r.data for r in await store.list_records(RecordKind.ALERT, limit=10_000)]
     alerts.sort(key=lambda a: str(a.get("at", "")))
-    cases = [r.data for r in await store.list_records(CASE_KIND, limit=100_000)]
+    cases = [r.data for r in await store.list_records(RecordKind.CASE, limit=100_000)]
     counts = await store.outbox_counts()
     return {
         "messages": fed,

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.core.channels import capabilities
+
 Channel = Literal["twitter", "facebook", "instagram", "whatsapp", "forum", "email", "webhook", "slack"]
 CHANNELS: tuple[Channel, ...] = (
     "twitter",
@@ -22,7 +24,6 @@ CHANNELS: tuple[Channel, ...] = (
     "webhook",
     "slack",
 )
-PRIVATE_CHANNELS: frozenset[str] = frozenset({"whatsapp", "email"})
 
 Action = Literal["answer", "case", "crisis", "agent", "monitor"]
 ACTIONS: tuple[Action, ...] = ("answer", "case", "crisis", "agent", "monitor")
@@ -100,7 +101,7 @@ class InboundMessage(BaseModel):
 
     @property
     def is_public(self) -> bool:
-        return self.channel not in PRIVATE_CHANNELS
+        return capabilities(self.channel).public
 
 
 def message_key(channel: str, platform_id: str) -> str:

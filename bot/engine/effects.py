@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.core.effects import AppendToRecord, MergeIntoRecord, Notify, Reply, SaveRecord
 from bot.core.models import AuditEvent, Decision, OutboxItem
-from bot.pipeline.analysers import ECHO_KIND
+from bot.core.records import RecordKind
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
 from bot.reading.normalise import echo_fingerprint
 from bot.store.base import Store
-from responders.agent import AGENT_QUEUE, agent_queue_entry
-from responders.base import AppendToRecord, MergeIntoRecord, Notify, Reply, SaveRecord
+from responders.agent import agent_queue_entry
 
 
 def reply_key(message_key: str, account: str, purpose: str) -> str:
@@ -107,7 +107,9 @@ class EffectApplier:
         if (await self._store.add_outbox([item]))[0]:
             fingerprint = echo_fingerprint(reply.text)
             if fingerprint is not None:
-                await self._store.put_record(ECHO_KIND, fingerprint, {"outbox": key}, only_if_absent=True)
+                await self._store.put_record(
+                    RecordKind.ECHO, fingerprint, {"outbox": key}, only_if_absent=True
+                )
         return decision
 
     async def _suppress(self, outcome: Outcome, decision: Decision, reason: str) -> Decision:
@@ -121,7 +123,9 @@ class EffectApplier:
             entry: SaveRecord = agent_queue_entry(
                 outcome.ctx, decision, why=f"automatic reply held: {reason}"
             )
-            await self._store.put_record(AGENT_QUEUE, entry.record_id, entry.data, only_if_absent=True)
+            await self._store.put_record(
+                RecordKind.AGENT_QUEUE, entry.record_id, entry.data, only_if_absent=True
+            )
         return decision
 
 

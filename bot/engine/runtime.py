@@ -14,10 +14,10 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from adapters.base import Adapter
-from adapters.recording.adapter import RecordingAdapter, RecordingConfig
+from adapters.base import Adapter, AdapterContext
 from bot.config import Settings
 from bot.core.models import Action, Decision, InboundMessage
+from bot.engine.adapters import StoreCursors
 from bot.engine.effects import EffectApplier
 from bot.engine.outbox import Publisher
 from bot.engine.worker import Worker
@@ -83,11 +83,6 @@ def build_pipeline(
     )
 
 
-def default_adapters(settings: Settings) -> dict[str, Adapter]:
-    """Without platform credentials every channel publishes to the recording file."""
-    return {"*": RecordingAdapter(RecordingConfig(path=settings.recording_file))}
-
-
 class Runtime:
     """Workers and publisher over one store; `start()` then `stop()` (graceful)."""
 
@@ -129,12 +124,18 @@ class Runtime:
         # the decision latency tail.
         gc.collect()
         gc.freeze()
-        for adapter in self.adapters.values():
-            await adapter.start(self.ingest)
+        for adapter in self._unique_adapters():
+            await adapter.start(
+                AdapterContext(sink=self.ingest, cursors=StoreCursors(self.store, adapter.name))
+            )
         self._tasks = [
             asyncio.create_task(w.run(self._stop, self.work_available), name=w.name) for w in self.workers
         ]
         self._tasks.append(asyncio.create_task(self.publisher.run(self._stop), name="publisher"))
+
+    def _unique_adapters(self) -> list[Adapter]:
+        """One adapter may deliver several channels; start and close it once."""
+        return list({id(a): a for a in self.adapters.values()}.values())
 
     async def ingest(self, messages: Sequence[InboundMessage]) -> list[bool]:
         """Durably enqueue, then wake the workers. Returns which messages were new."""
@@ -151,6 +152,6 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-        for adapter in self.adapters.values():
+        for adapter in self._unique_adapters():
             await adapter.close()
         await self.pipeline.close()

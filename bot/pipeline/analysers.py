@@ -15,13 +15,13 @@ from typing import Protocol, runtime_checkable
 
 from bot.core.context import MessageContext
 from bot.core.models import InboundMessage, Record
+from bot.core.records import RecordKind
 from bot.pipeline.accounts import AccountDirectory
 from bot.reading.normalise import echo_fingerprint
 from bot.reading.pool import ReadingPool
 from bot.reading.text_reading import TextReader
 from bot.store.base import Store
 
-ECHO_KIND = "echo"
 # Look-ups made ahead and not used (a message that failed earlier) are forgotten past this many.
 MAX_PREFETCHED = 4096
 
@@ -62,7 +62,7 @@ class AuthorAnalyser:
     def prefetch(self, messages: Sequence[InboundMessage]) -> None:
         fingerprints = {m.key: echo_fingerprint(m.text) for m in messages}
         wanted = [fp for fp in fingerprints.values() if fp is not None]
-        found = asyncio.ensure_future(self._store.get_records(ECHO_KIND, wanted))
+        found = asyncio.ensure_future(self._store.get_records(RecordKind.ECHO, wanted))
         # A failed look-up is retried per message in `analyse`; never "exception never retrieved".
         found.add_done_callback(lambda f: f.cancelled() or f.exception())
         for key, fingerprint in fingerprints.items():
@@ -80,7 +80,7 @@ class AuthorAnalyser:
             with contextlib.suppress(Exception):
                 ctx.echo = fingerprint in await ahead[0]
                 return
-        ctx.echo = await self._store.get_record(ECHO_KIND, fingerprint) is not None
+        ctx.echo = await self._store.get_record(RecordKind.ECHO, fingerprint) is not None
 
     async def start(self) -> None:
         return None

@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.context import MessageContext
+from bot.core.effects import Effect
 from bot.core.models import Action, Decision, InboundMessage, utc_now
 from bot.pipeline.analysers import Analyser, Prefetcher
 from bot.pipeline.rules import RuleSet
-from responders.base import Effect, Responder
+from responders.base import Responder
 
 
 class Watcher(Protocol):

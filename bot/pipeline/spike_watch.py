@@ -11,14 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.context import MessageContext
+from bot.core.effects import Effect, MergeIntoRecord, SaveRecord
 from bot.core.models import Decision
+from bot.core.records import RecordKind
 from bot.pipeline.spikes import SpikeAlert, SpikeDetector
 from bot.reading.topics import topic_keys
-from responders.base import Effect, MergeIntoRecord, SaveRecord
-from responders.case import CASE_KIND, case_id_for
-from responders.crisis import ALERT_KIND
+from responders.case import case_id_for
 
-INCIDENT_KIND = "incident"
 ALERTS_FACT = "spike_alerts"
 
 
@@ -54,7 +53,7 @@ class SpikeWatcher:
         for alert in alerts:
             data = self._record(alert)
             effects.append(
-                SaveRecord(kind=ALERT_KIND, record_id=alert.alert_id, data=data, only_if_absent=False)
+                SaveRecord(kind=RecordKind.ALERT, record_id=alert.alert_id, data=data, only_if_absent=False)
             )
             if alert.kind == "spike" and not alert.is_update:
                 incident = {
@@ -63,11 +62,13 @@ class SpikeWatcher:
                     "topic": alert.topic,
                     "opened_at": data["at"],
                 }
-                effects.append(SaveRecord(kind=INCIDENT_KIND, record_id=alert.alert_id, data=incident))
+                effects.append(SaveRecord(kind=RecordKind.INCIDENT, record_id=alert.alert_id, data=incident))
                 # The complaints that made the spike came before it was known: link their cases too.
                 effects.extend(
                     MergeIntoRecord(
-                        kind=CASE_KIND, record_id=case_id_for(key), fields={"incident_id": alert.alert_id}
+                        kind=RecordKind.CASE,
+                        record_id=case_id_for(key),
+                        fields={"incident_id": alert.alert_id},
                     )
                     for key in alert.message_keys
                 )

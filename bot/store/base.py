@@ -15,15 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from bot.core.models import (
-    AuditEvent,
-    Claim,
-    DeadLetter,
-    Decision,
-    InboundMessage,
-    OutboxItem,
-    Record,
-)
+from bot.core.models import AuditEvent, Claim, DeadLetter, Decision, InboundMessage, OutboxItem, Record
 
 
 class StoreUnavailable(RuntimeError):

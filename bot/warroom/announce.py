@@ -10,11 +10,12 @@ keeps `chat.update` well inside Slack's rate limits during a storm.
 from __future__ import annotations
 
 from bot.core.context import MessageContext
+from bot.core.effects import Effect, Notify, SaveRecord
 from bot.core.models import Decision
+from bot.core.records import RecordKind
 from bot.pipeline.spike_watch import ALERTS_FACT
 from bot.pipeline.spikes import SpikeAlert
-from bot.warroom.state import SLACK_CHANNEL, WARROOM_KIND, new_state
-from responders.base import Effect, Notify, SaveRecord
+from bot.warroom.state import SLACK_CHANNEL, new_state
 from responders.crisis import crisis_alert_id
 
 
@@ -45,7 +46,7 @@ class WarRoomAnnouncer:
 
 def _announce(alert_id: str, kind: str, ctx: MessageContext, text: str) -> list[Effect]:
     return [
-        SaveRecord(kind=WARROOM_KIND, record_id=alert_id, data=new_state(alert_id, kind, ctx.now)),
+        SaveRecord(kind=RecordKind.WARROOM, record_id=alert_id, data=new_state(alert_id, kind, ctx.now)),
         Notify(
             key=f"warroom:{alert_id}",
             channel=SLACK_CHANNEL,

@@ -19,12 +19,12 @@ from datetime import datetime
 from typing import Literal
 
 from bot.core.models import AuditEvent, OutboxItem, utc_now
+from bot.core.records import RecordKind
 from bot.engine.effects import reply_key
 from bot.store.base import Store
 from bot.warroom.blocks import actor_label
 from bot.warroom.state import CAS_ATTEMPTS, WarRoomLog
-from responders.crisis import ALERT_KIND
-from responders.drafts import DRAFT_KIND, Draft
+from responders.drafts import Draft
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,11 @@ class ApprovalService:
         self.log = WarRoomLog(store, clock=clock)
 
     async def get(self, draft_id: str) -> Draft | None:
-        record = await self._store.get_record(DRAFT_KIND, draft_id)
+        record = await self._store.get_record(RecordKind.DRAFT, draft_id)
         return Draft.from_record(record) if record else None
 
     async def list(self, *, status: str | None = None, limit: int = 100) -> list[Draft]:
-        records = await self._store.list_records(DRAFT_KIND, limit=limit)
+        records = await self._store.list_records(RecordKind.DRAFT, limit=limit)
         drafts = [Draft.from_record(r) for r in records]
         return [d for d in drafts if status is None or d.status == status]
 
@@ -94,7 +94,7 @@ class ApprovalService:
                 }
             )
             if not await self._store.cas_record(
-                DRAFT_KIND, draft_id, expected_version=draft.version, data=decided.data()
+                RecordKind.DRAFT, draft_id, expected_version=draft.version, data=decided.data()
             ):
                 continue  # someone else changed it first: look again, and most likely say "already"
             decided.version = draft.version + 1
@@ -135,7 +135,7 @@ class ApprovalService:
                 }
             )
             if await self._store.cas_record(
-                DRAFT_KIND, draft_id, expected_version=draft.version, data=decided.data()
+                RecordKind.DRAFT, draft_id, expected_version=draft.version, data=decided.data()
             ):
                 decided.version = draft.version + 1
                 await self.log.record(draft.alert_id, actor, "rejected", reason.strip(), acknowledge=True)
@@ -152,7 +152,7 @@ class ApprovalService:
 
     async def acknowledge(self, alert_id: str, *, actor: str, via: str) -> ApprovalResult:
         """Someone is on it: the escalation stops. Acknowledging twice is harmless."""
-        if await self._store.get_record(ALERT_KIND, alert_id) is None:
+        if await self._store.get_record(RecordKind.ALERT, alert_id) is None:
             return await self._audited(
                 "acknowledge", alert_id, actor, via, "not_found", f"no alert {alert_id}"
             )

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from bot.core.channels import capabilities
 from bot.warroom.state import WarRoomState
 from responders.drafts import Draft
 
@@ -204,9 +205,7 @@ def reject_modal(draft: Draft) -> Block:
 
 def message_link(channel: str, handle: str, message_id: str) -> str | None:
     """A link staff can open; only platforms with public permalinks built from ids get one."""
-    if channel == "twitter" and handle and message_id:
-        return f"https://x.com/{handle.lstrip('@')}/status/{message_id}"
-    return None
+    return capabilities(channel).link(handle, message_id)
 
 
 def actor_label(actor: str) -> str:

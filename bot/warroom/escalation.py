@@ -22,9 +22,10 @@ from datetime import datetime, timedelta
 
 from bot.config import SlackSettings
 from bot.core.models import AuditEvent, OutboxItem, utc_now
+from bot.core.records import RecordKind
 from bot.store.base import Store
 from bot.warroom.approval import AUDIT_KIND
-from bot.warroom.state import SLACK_CHANNEL, WARROOM_KIND, WarRoomLog, WarRoomState
+from bot.warroom.state import SLACK_CHANNEL, WarRoomLog, WarRoomState
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class Escalator:
         """Send every step that is due at `now`; returns how many pages were queued."""
         steps = escalation_steps(self._settings, now)
         sent = 0
-        for record in await self._store.list_records(WARROOM_KIND, limit=SCAN_LIMIT):
+        for record in await self._store.list_records(RecordKind.WARROOM, limit=SCAN_LIMIT):
             state = WarRoomState.from_record(record)
             if not state.escalates or not state.opened_at:
                 continue

@@ -11,11 +11,11 @@ from typing import Any
 
 from adapters.base import Receipt
 from adapters.slack.adapter import SlackView
+from bot.core.records import RecordKind
 from bot.store.base import Store
 from bot.warroom.blocks import alert_message
 from bot.warroom.state import WarRoomLog
-from responders.crisis import ALERT_KIND
-from responders.drafts import DRAFT_KIND, Draft
+from responders.drafts import Draft
 
 
 class WarRoomRenderer:
@@ -28,12 +28,12 @@ class WarRoomRenderer:
 
     async def render(self, payload: dict[str, Any]) -> SlackView | None:
         alert_id = str(payload["alert_id"])
-        alert = await self._store.get_record(ALERT_KIND, alert_id)
+        alert = await self._store.get_record(RecordKind.ALERT, alert_id)
         if alert is None:
             return None
         state = await self._log.get(alert_id)
         draft_id = alert.data.get("draft_id")
-        draft_record = await self._store.get_record(DRAFT_KIND, str(draft_id)) if draft_id else None
+        draft_record = await self._store.get_record(RecordKind.DRAFT, str(draft_id)) if draft_id else None
         draft = Draft.from_record(draft_record) if draft_record else None
         text, blocks = alert_message(alert_id, alert.data, draft, state)
         return SlackView(

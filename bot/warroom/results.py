@@ -14,10 +14,11 @@ import contextlib
 import logging
 
 from bot.core.models import AuditEvent
+from bot.core.records import RecordKind
 from bot.store.base import Store
 from bot.warroom.approval import AUDIT_KIND, queue_reply
 from bot.warroom.state import WarRoomLog
-from responders.drafts import DRAFT_KIND, Draft
+from responders.drafts import Draft
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class ResultWatcher:
     async def tick(self) -> int:
         """One pass; returns how many drafts reached a final state."""
         done = 0
-        for record in await self._store.list_records(DRAFT_KIND, limit=SCAN_LIMIT):
+        for record in await self._store.list_records(RecordKind.DRAFT, limit=SCAN_LIMIT):
             draft = Draft.from_record(record)
             if draft.status != "approved" or draft.outbox_key is None:
                 continue
@@ -49,7 +50,7 @@ class ResultWatcher:
             result = item.last_error or _receipt_summary(item.receipt)
             final = draft.model_copy(update={"status": status, "result": result})
             if not await self._store.cas_record(
-                DRAFT_KIND, draft.id, expected_version=draft.version, data=final.data()
+                RecordKind.DRAFT, draft.id, expected_version=draft.version, data=final.data()
             ):
                 continue  # another replica got there first
             detail = {

@@ -6,10 +6,9 @@ from collections import Counter
 from datetime import datetime
 
 from bot.core.models import ACTIONS
+from bot.core.records import RecordKind
 from bot.pipeline.guards import KILL_SWITCH
-from bot.pipeline.spike_watch import INCIDENT_KIND
 from bot.store.base import Store
-from responders.crisis import ALERT_KIND
 
 VOLUME_SCAN = 5000
 LISTED = 8
@@ -28,7 +27,9 @@ async def status_text(store: Store, now: datetime) -> str:
     per_action = Counter(d.action for d in decided)
     volumes = ", ".join(f"{a} {per_action.get(a, 0)}" for a in ACTIONS)
     capped = "+" if len(decided) >= VOLUME_SCAN else ""
-    alerts = [r for r in await store.list_records(ALERT_KIND, limit=1000) if r.data.get("status") == "open"]
+    alerts = [
+        r for r in await store.list_records(RecordKind.ALERT, limit=1000) if r.data.get("status") == "open"
+    ]
     kill = await store.get_flag(KILL_SWITCH)
     lines = [
         f"*Automatic replies:* {'PAUSED (' + kill + ')' if kill else 'running'}",
@@ -46,7 +47,7 @@ async def status_text(store: Store, now: datetime) -> str:
 
 async def incidents_text(store: Store) -> str:
     incidents = [
-        r for r in await store.list_records(INCIDENT_KIND, limit=1000) if r.data.get("status") == "open"
+        r for r in await store.list_records(RecordKind.INCIDENT, limit=1000) if r.data.get("status") == "open"
     ]
     if not incidents:
         return "No open incidents."

@@ -17,12 +17,11 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, Field
 
 from bot.core.models import OutboxItem, Record, utc_now
+from bot.core.records import RecordKind
 from bot.store.base import Store
-from responders.crisis import ALERT_KIND
 
 log = logging.getLogger(__name__)
 
-WARROOM_KIND = "warroom"
 SLACK_CHANNEL: Final = "slack"
 CAS_ATTEMPTS = 20
 
@@ -79,7 +78,7 @@ class WarRoomLog:
         self._clock = clock
 
     async def get(self, alert_id: str) -> WarRoomState | None:
-        record = await self._store.get_record(WARROOM_KIND, alert_id)
+        record = await self._store.get_record(RecordKind.WARROOM, alert_id)
         return WarRoomState.from_record(record) if record else None
 
     async def update(self, alert_id: str, change: Change, *, refresh: bool = True) -> WarRoomState | None:
@@ -89,18 +88,21 @@ class WarRoomLog:
         without) any Slack message still gets its history.
         """
         for _ in range(CAS_ATTEMPTS):
-            record = await self._store.get_record(WARROOM_KIND, alert_id)
+            record = await self._store.get_record(RecordKind.WARROOM, alert_id)
             if record is None:
                 kind = await self._alert_kind(alert_id)
                 await self._store.put_record(
-                    WARROOM_KIND, alert_id, new_state(alert_id, kind, self._clock()), only_if_absent=True
+                    RecordKind.WARROOM,
+                    alert_id,
+                    new_state(alert_id, kind, self._clock()),
+                    only_if_absent=True,
                 )
                 continue
             state = WarRoomState.from_record(record)
             if not change(state):
                 return state
             if await self._store.cas_record(
-                WARROOM_KIND, alert_id, expected_version=record.version, data=state.data()
+                RecordKind.WARROOM, alert_id, expected_version=record.version, data=state.data()
             ):
                 state.version = record.version + 1
                 if refresh:
@@ -151,5 +153,5 @@ class WarRoomLog:
         await self._store.add_outbox([item])
 
     async def _alert_kind(self, alert_id: str) -> str:
-        alert = await self._store.get_record(ALERT_KIND, alert_id)
+        alert = await self._store.get_record(RecordKind.ALERT, alert_id)
         return str(alert.data.get("kind", "crisis")) if alert else "crisis"

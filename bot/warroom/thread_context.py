@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.context import MessageContext
+from bot.core.effects import AppendToRecord, Effect
 from bot.core.models import Decision
-from responders.base import AppendToRecord, Effect
-from responders.crisis import ALERT_KIND, crisis_alert_id
+from bot.core.records import RecordKind
+from responders.crisis import crisis_alert_id
 
 MENTION = re.compile(r"(?<![\w@])@(\w{2,})")
 
@@ -53,7 +54,9 @@ class CrisisThreadWatcher:
             "at": msg.created_at.isoformat(),
         }
         return [
-            AppendToRecord(kind=ALERT_KIND, record_id=crisis.alert_id, field="related_messages", item=item)
+            AppendToRecord(
+                kind=RecordKind.ALERT, record_id=crisis.alert_id, field="related_messages", item=item
+            )
         ]
 
     def _remember(self, ctx: MessageContext) -> None:

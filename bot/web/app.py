@@ -15,11 +15,11 @@ from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
-from adapters.webhook.inbound import generic_webhook_handler
 from bot.config import Settings
 from bot.core.models import InboundMessage
+from bot.engine.adapters import adapter_configs, build_adapters, by_channel
 from bot.engine.kb_reload import kb_analyser, kb_poll_ctx
-from bot.engine.runtime import Extensions, Runtime, build_pipeline, default_adapters
+from bot.engine.runtime import Extensions, Runtime, build_pipeline
 from bot.store.base import Store
 from bot.store.factory import build_store
 from bot.warroom.wiring import WarRoom
@@ -64,6 +64,7 @@ def create_app(
             "API token / webhook secret not configured: using generated ones in %s", secrets_path(settings)
         )
     chosen_store = store or build_store(settings)
+    edge = build_adapters(adapter_configs(settings, webhook_secret=webhook_secret))
     app[STORE] = chosen_store
 
     def wake_publisher() -> None:
@@ -78,8 +79,8 @@ def create_app(
     async def resources(app: web.Application) -> AsyncIterator[None]:
         await chosen_store.open()
         pipeline = build_pipeline(settings, chosen_store, extensions=ext)
-        adapters = {**default_adapters(settings), **warroom.adapters()}
-        runtime = Runtime(settings, chosen_store, pipeline, adapters, on_decision=app[METRICS].decided)
+        routes = by_channel([*edge, *warroom.adapters().values()])
+        runtime = Runtime(settings, chosen_store, pipeline, routes, on_decision=app[METRICS].decided)
         app[RUNTIME] = runtime
         await runtime.start()
         await warroom.start()
@@ -118,15 +119,9 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
-    app.router.add_post(
-        "/webhooks/generic",
-        generic_webhook_handler(
-            webhook_secret,
-            ingest,
-            max_bytes=settings.webhook_max_bytes,
-            max_skew_s=settings.webhook_max_skew_s,
-        ),
-    )
+    for adapter in edge:
+        for route in adapter.routes(ingest):
+            app.router.add_route(route.method, route.path, route.handler)
     warroom.mount(app)
     app.add_subapp("/api/v1", api_app(chosen_store, api_token, approvals=warroom.approvals, kb=kb))
     return app

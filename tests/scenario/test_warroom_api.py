@@ -13,10 +13,11 @@ from aiohttp.test_utils import TestClient
 from bot.cli.main import main
 from bot.config import load_settings
 from bot.core.models import OutboxItem
+from bot.core.records import RecordKind
 from bot.store.sqlite import SqliteStore
 from bot.web.app import RUNTIME, STORE, WARROOM, create_app
 from responders.crisis import CrisisResponder
-from responders.drafts import DRAFT_KIND, Draft
+from responders.drafts import Draft
 from tests.conftest import API_TOKEN, eventually, make_message, settings_for
 from tests.scenario.warroom_rig import CRISIS_TEXT, ClientFactory
 
@@ -30,7 +31,7 @@ async def client(aiohttp_client: ClientFactory, tmp_path: Path) -> TestClient[An
 
 async def _crisis(client: TestClient[Any, Any], msg_id: str) -> str:
     await client.app[RUNTIME].ingest([make_message(msg_id, CRISIS_TEXT)])
-    await eventually(lambda: client.app[STORE].get_record(DRAFT_KIND, f"twitter:{msg_id}"))
+    await eventually(lambda: client.app[STORE].get_record(RecordKind.DRAFT, f"twitter:{msg_id}"))
     return f"twitter:{msg_id}"
 
 
@@ -102,8 +103,8 @@ def test_cli_lists_approves_and_rejects(
 async def _seed_drafts(path: Path, ids: list[str]) -> None:
     """Run the crisis responder as the pipeline would, and keep what it saves."""
     from bot.core.context import MessageContext
+    from bot.core.effects import SaveRecord
     from bot.core.models import Decision
-    from responders.base import SaveRecord
 
     store = SqliteStore(path)
     await store.open()

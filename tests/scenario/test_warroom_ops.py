@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from bot.core.models import OutboxItem
+from bot.core.records import RecordKind
 from bot.engine.outbox import Publisher
 from bot.pipeline.guards import kill_switch_on
 from bot.warroom import blocks
 from bot.warroom.escalation import Escalator
-from bot.warroom.state import WARROOM_KIND, new_state
+from bot.warroom.state import new_state
 from tests.conftest import eventually
 from tests.fakes.slack_api import Failure
 from tests.scenario.warroom_rig import (
@@ -78,7 +79,7 @@ async def test_trends_are_never_escalated_spikes_are(rig: WarRoomRig) -> None:
     opened = datetime(2026, 5, 20, 10, 0, tzinfo=datetime.now().astimezone().tzinfo)
     for alert_id, kind in (("trend:campaign", "trend"), ("spike:outage", "spike")):
         await rig.store.put_record("alert", alert_id, {"kind": kind, "status": "open", "topic": alert_id})
-        await rig.store.put_record(WARROOM_KIND, alert_id, new_state(alert_id, kind, opened))
+        await rig.store.put_record(RecordKind.WARROOM, alert_id, new_state(alert_id, kind, opened))
     escalator = rig.warroom.escalator
     assert escalator is not None
     assert await escalator.tick(opened + timedelta(minutes=11)) == 1

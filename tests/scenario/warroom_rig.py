@@ -14,12 +14,13 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.recording.adapter import RecordingAdapter
 from bot.core.models import InboundMessage, OutboxItem, utc_now
+from bot.core.records import RecordKind
 from bot.engine.runtime import Runtime
 from bot.store.base import Store
 from bot.warroom.state import WarRoomState
 from bot.warroom.wiring import WarRoom
 from bot.web.app import RUNTIME, STORE, WARROOM, create_app
-from responders.drafts import DRAFT_KIND, Draft
+from responders.drafts import Draft
 from tests.conftest import eventually, make_message, settings_for
 from tests.fakes.slack_api import (
     BOT_TOKEN,
@@ -97,7 +98,7 @@ class WarRoomRig:
         return state if state is not None and state.slack_ts else None
 
     async def draft(self, draft_id: str) -> Draft:
-        record = await self.store.get_record(DRAFT_KIND, draft_id)
+        record = await self.store.get_record(RecordKind.DRAFT, draft_id)
         assert record is not None
         return Draft.from_record(record)
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from bot.config import GuardSettings
 from bot.core.context import MessageContext
+from bot.core.effects import AppendToRecord, Effect, MergeIntoRecord
 from bot.core.models import Decision
 from bot.engine.effects import EffectApplier
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
 from bot.store.base import Store
-from responders.base import AppendToRecord, Effect, MergeIntoRecord
 from tests.conftest import make_message
 
 NOW = datetime(2026, 5, 21, 10, tzinfo=UTC)

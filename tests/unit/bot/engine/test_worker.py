@@ -7,13 +7,13 @@ import random
 from pathlib import Path
 
 from bot.core.context import MessageContext
+from bot.core.effects import Effect
 from bot.core.models import Decision, utc_now
 from bot.engine.effects import EffectApplier
 from bot.engine.runtime import Extensions, build_pipeline
 from bot.engine.worker import Worker
 from bot.pipeline.guards import ReplyGuard
 from bot.store.base import Store
-from responders.base import Effect
 from tests.conftest import eventually, make_message, settings_for
 
 

@@ -6,11 +6,12 @@ import asyncio
 
 from bot.core.context import MessageContext
 from bot.core.models import ArticleCandidate, Decision
+from bot.core.records import RecordKind
 from bot.store.base import Store
 from bot.warroom.approval import ApprovalService
 from bot.warroom.results import ResultWatcher
-from responders.crisis import ALERT_KIND, crisis_alert_id
-from responders.drafts import DRAFT_KIND, draft_for
+from responders.crisis import crisis_alert_id
+from responders.drafts import draft_for
 from tests.conftest import make_message
 
 
@@ -18,9 +19,11 @@ async def seed(store: Store, msg_id: str = "c1") -> str:
     msg = make_message(msg_id, "Voy a demandar a AuroraTel")
     ctx = MessageContext(message=msg, now=msg.created_at, language="es", risks=frozenset({"legal"}))
     alert_id = crisis_alert_id(msg.key)
-    await store.put_record(ALERT_KIND, alert_id, {"kind": "crisis", "status": "open", "draft_id": msg.key})
+    await store.put_record(
+        RecordKind.ALERT, alert_id, {"kind": "crisis", "status": "open", "draft_id": msg.key}
+    )
     draft = draft_for(ctx, alert_id)
-    await store.put_record(DRAFT_KIND, draft.id, draft.data())
+    await store.put_record(RecordKind.DRAFT, draft.id, draft.data())
     return draft.id
 
 
@@ -79,9 +82,9 @@ async def test_result_watcher_follows_the_reply_and_repairs_a_lost_queueing(stor
     lost = (await service.get(other)).model_copy(  # type: ignore[union-attr]
         update={"status": "approved", "final_text": "x", "outbox_key": "approved:twitter:c2:official"}
     )
-    record = await store.get_record(DRAFT_KIND, other)
+    record = await store.get_record(RecordKind.DRAFT, other)
     assert record is not None
-    await store.cas_record(DRAFT_KIND, other, expected_version=record.version, data=lost.data())
+    await store.cas_record(RecordKind.DRAFT, other, expected_version=record.version, data=lost.data())
     await watcher.tick()
     assert await store.get_outbox("approved:twitter:c2:official") is not None
 

@@ -1,0 +1,40 @@
+"""The only list of adapters. Enabling one is configuration; adding one is a folder and a line here.
+
+Each entry names the adapter, its pydantic config model (the settings section of the same name)
+and how to build it from that config. The composition root (`bot/web/compose.py`) builds the
+enabled ones, mounts their routes, starts their pollers and routes outbox items to them by channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from adapters.base import Adapter
+from adapters.recording.adapter import RecordingAdapter, RecordingConfig
+from adapters.webhook.adapter import GenericWebhookAdapter, WebhookConfig
+
+C = TypeVar("C", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterSpec(Generic[C]):
+    """How to make one adapter: its name, config model and constructor."""
+
+    name: str
+    config_model: type[C]
+    build: Callable[[C], Adapter]
+
+    def from_config(self, raw: BaseModel | dict[str, Any]) -> Adapter:
+        """Validate `raw` against the config model (a readable error if wrong), then build."""
+        data = raw.model_dump() if isinstance(raw, BaseModel) else raw
+        return self.build(self.config_model.model_validate(data))
+
+
+ADAPTERS: dict[str, AdapterSpec[Any]] = {
+    "webhook": AdapterSpec("webhook", WebhookConfig, GenericWebhookAdapter),
+    "recording": AdapterSpec("recording", RecordingConfig, RecordingAdapter),
+}

@@ -1,0 +1,66 @@
+"""The adapters the settings enable, built from the registry, and what the engine needs of them.
+
+Built once by the composition root: their routes are mounted on the web app before it starts,
+their pollers start with the runtime, and the publisher finds each outbox item's adapter by
+channel (`"*"` catches every channel without one: the recording, by default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel
+
+from adapters.base import Adapter
+from adapters.registry import ADAPTERS
+from bot.config import Settings
+from bot.store.base import Store
+
+CURSOR_PREFIX = "cursor:"
+
+
+def adapter_configs(settings: Settings, *, webhook_secret: str) -> dict[str, BaseModel | dict[str, Any]]:
+    """Config per enabled adapter: the built-in edges always, a platform when its section is set."""
+    configs: dict[str, BaseModel | dict[str, Any]] = {
+        "webhook": {
+            "secret": webhook_secret,
+            "max_bytes": settings.webhook_max_bytes,
+            "max_skew_s": settings.webhook_max_skew_s,
+        },
+        "recording": {"path": settings.recording_file},
+    }
+    for name in ADAPTERS:
+        section = getattr(settings, name, None)
+        if isinstance(section, BaseModel) and getattr(section, "enabled", True):
+            configs[name] = section
+    return configs
+
+
+def build_adapters(configs: dict[str, BaseModel | dict[str, Any]]) -> list[Adapter]:
+    return [ADAPTERS[name].from_config(config) for name, config in configs.items()]
+
+
+def by_channel(adapters: Iterable[Adapter]) -> dict[str, Adapter]:
+    """Channel -> the adapter that delivers it; later adapters win over `"*"` catch-alls."""
+    routes: dict[str, Adapter] = {}
+    for adapter in adapters:
+        for channel in adapter.channels:
+            if channel == "*" and "*" in routes:
+                continue
+            routes[channel] = adapter
+    return routes
+
+
+class StoreCursors:
+    """Pollers' cursors as flags of the hot-path store (shared by replicas, kept across restarts)."""
+
+    def __init__(self, store: Store, adapter: str) -> None:
+        self._store = store
+        self._prefix = f"{CURSOR_PREFIX}{adapter}:"
+
+    async def get(self, key: str) -> str | None:
+        return await self._store.get_flag(self._prefix + key)
+
+    async def set(self, key: str, value: str) -> None:
+        await self._store.set_flag(self._prefix + key, value)
