@@ -12,7 +12,6 @@ COPY responders responders
 COPY retrieval retrieval
 COPY scheduler scheduler
 COPY adapters adapters
-COPY bench bench
 RUN pip install .
 
 USER centinela

@@ -20,11 +20,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/centinela serve --demo
 
-## Lint, type checks and the whole test suite (starts a local Redis if none is running).
+## Lint, type checks, import contracts, the dependency check and the whole test suite
+## (starts a local Redis if none is running).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/deptry .
 	scripts/ensure-redis.sh "$$CENTINELA_TEST_REDIS_URL"
 	$(BIN)/pytest -q -p no:cacheprovider
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import threading
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import redis
 import redis.asyncio as aioredis
+from blockbuster import blockbuster_ctx
 
 from bot.config import Settings, load_settings
 from bot.core.models import Author, InboundMessage
@@ -79,6 +82,36 @@ async def redis_reachable() -> None:
         await client.aclose()
 
 
+# Every Redis namespace this run creates; the session's end removes their keys, so the suite leaves
+# nothing behind in the shared Redis (other runs may be using the same database meanwhile).
+_NAMESPACES: set[str] = set()
+
+
+def test_namespace() -> str:
+    """A fresh Redis key prefix for one test, removed at the end of the run."""
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
+    _NAMESPACES.add(namespace)
+    return namespace
+
+
+test_namespace.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_left_clean() -> Iterator[None]:
+    yield
+    if not _NAMESPACES:
+        return
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    try:
+        for namespace in _NAMESPACES:
+            keys = list(client.scan_iter(match=f"{namespace}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+    finally:
+        client.close()
+
+
 async def open_store(kind: str, tmp_path: Path, settings: StoreSettings | None = None) -> Store:
     """A fresh, empty store of the given kind in its own namespace."""
     store: Store
@@ -88,7 +121,7 @@ async def open_store(kind: str, tmp_path: Path, settings: StoreSettings | None =
         from bot.store.redis import RedisStore
 
         await redis_reachable()
-        store = RedisStore(TEST_REDIS_URL, namespace=f"test-{uuid.uuid4().hex[:12]}", settings=settings)
+        store = RedisStore(TEST_REDIS_URL, namespace=test_namespace(), settings=settings)
     await store.open()
     return store
 
@@ -108,6 +141,33 @@ async def store(store_kind: str, tmp_path: Path) -> AsyncIterator[Store]:
     finally:
         await opened.clear()
         await opened.close()
+
+
+# The packages whose code must never block the event loop (CONVENTIONS.md): any blocking call made
+# from them inside an async test fails it. Test code itself may block (it is not scanned).
+NON_BLOCKING_PACKAGES = ["bot", "responders", "retrieval", "adapters", "scheduler"]
+# Start-up work that reads files once, before any traffic (lexicons, rules, settings), and
+# libraries that read their own metadata on first use. Allowed by name, nothing broader.
+START_UP_MAY_BLOCK: list[tuple[str, set[str]]] = [
+    ("redis/utils.py", {"get_lib_version"}),
+    ("bot/reading/lexicons/__init__.py", {"available_languages", "_read"}),
+    ("bot/pipeline/rules.py", {"load_rules"}),
+    ("bot/web/secrets.py", {"local_secrets"}),
+    ("bot/engine/extensions.py", {"build_extensions"}),
+]
+
+
+@pytest.fixture(autouse=True)
+def no_blocking_calls_in_the_loop(request: pytest.FixtureRequest) -> Iterator[None]:
+    """blockbuster around every async test: a blocking call on the loop is a bug, not slowness."""
+    if not inspect.iscoroutinefunction(request.function):
+        yield
+        return
+    with blockbuster_ctx(NON_BLOCKING_PACKAGES) as buster:
+        for function in buster.functions.values():
+            for filename, names in START_UP_MAY_BLOCK:
+                function.can_block_in(filename, names)
+        yield
 
 
 @pytest.fixture(scope="session")

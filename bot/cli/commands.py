@@ -132,7 +132,17 @@ def _print_eval_table(result: dict[str, object]) -> None:
 
 
 def bench(settings: Settings, messages: Path | None, *, as_json: bool, only: str | None) -> int:
-    from bench.run import run_benchmarks
+    """Benchmarks live in the repository's `bench/`, not in the installed package or the image.
+
+    So the command runs from a checkout: the current folder's `bench/` is put on the path.
+    """
+    if (Path.cwd() / "bench" / "run.py").is_file() and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        from bench.run import run_benchmarks
+    except ModuleNotFoundError:
+        print("centinela: `bench` runs from the root of a checkout of the repository", file=sys.stderr)
+        return 2
 
     results = run_benchmarks(settings, messages, only=set(only.split(",")) if only else None)
     if as_json:

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot.engine.periodic import run_every
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.service import AsyncKnowledgeBase
 
@@ -102,23 +103,20 @@ async def poll_kb_changes(
     Errors are logged and the loop goes on: a folder deleted by mistake leaves the old KB serving
     and is picked up again when it comes back.
     """
-    stop = stop or asyncio.Event()
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval_s)
-        if stop.is_set():
-            return
-        try:
-            kb = await source.knowledge_base()
-            if await kb.reload_if_changed():
-                await source.wait_until_trained()
-                log.info(
-                    "kb folder changed: reloaded (%d articles, %d rejected)", len(kb.kb), len(kb.kb.errors)
-                )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("kb reload after a folder change failed; the previous knowledge base keeps serving")
+
+    async def check() -> None:
+        kb = await source.knowledge_base()
+        if await kb.reload_if_changed():
+            await source.wait_until_trained()
+            log.info("kb folder changed: reloaded (%d articles, %d rejected)", len(kb.kb), len(kb.kb.errors))
+
+    await run_every(
+        interval_s,
+        check,
+        stop or asyncio.Event(),
+        name="kb reload after a folder change (the previous knowledge base keeps serving)",
+        first_tick_now=False,
+    )
 
 
 def kb_poll_ctx(

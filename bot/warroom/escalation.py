@@ -14,7 +14,6 @@ with the service's `cleanup_ctx`, needs no thread or executor, and is fully type
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from datetime import datetime, timedelta
 from bot.config import SlackSettings
 from bot.core.models import AuditEvent, OutboxItem, utc_now
 from bot.core.records import RecordKind
+from bot.engine.periodic import run_every
 from bot.store.base import Store
 from bot.warroom.approval import AUDIT_KIND
 from bot.warroom.state import SLACK_CHANNEL, WarRoomLog, WarRoomState
@@ -122,10 +122,6 @@ class Escalator:
 
     async def run(self, stop: asyncio.Event, *, clock: Callable[[], datetime] = utc_now) -> None:
         """Tick every `escalation_tick_s` until `stop`."""
-        while not stop.is_set():
-            try:
-                await self.tick(clock())
-            except Exception:
-                log.exception("escalation tick failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self._settings.escalation_tick_s)
+        await run_every(
+            self._settings.escalation_tick_s, lambda: self.tick(clock()), stop, name="war-room escalation"
+        )

@@ -10,11 +10,11 @@ The same pass repairs a crash between approving a draft and queueing its reply.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from bot.core.models import AuditEvent
 from bot.core.records import RecordKind
+from bot.engine.periodic import run_every
 from bot.store.base import Store
 from bot.warroom.approval import AUDIT_KIND, queue_reply
 from bot.warroom.state import WarRoomLog
@@ -67,13 +67,7 @@ class ResultWatcher:
         return done
 
     async def run(self, stop: asyncio.Event, interval_s: float) -> None:
-        while not stop.is_set():
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("war-room result pass failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval_s)
+        await run_every(interval_s, self.tick, stop, name="war-room results")
 
 
 def _receipt_summary(receipt: dict[str, object] | None) -> str:

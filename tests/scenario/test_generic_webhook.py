@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from adapters.webhook.signing import signed_headers
+from bot.store.base import Store
 from bot.web.app import RUNTIME, STORE, create_app
 from tests.conftest import WEBHOOK_SECRET, eventually, settings_for
 
@@ -70,7 +71,8 @@ async def test_same_webhook_four_times_gives_one_decision(client: TestClient[Any
 
 
 async def _queue_empty(client: TestClient[Any, Any]) -> bool:
-    return await client.app[STORE].queue_depth() == 0
+    store: Store = client.app[STORE]
+    return await store.queue_depth() == 0
 
 
 async def test_batch_reports_accepted_and_duplicates(client: TestClient[Any, Any]) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from bot.core.context import MessageContext
-from bot.core.models import Claim, utc_now
+from bot.core.models import Claim, DeadLetter, utc_now
 from bot.engine.effects import EffectApplier
 from bot.engine.runtime import Extensions, build_pipeline
 from bot.engine.worker import Worker
@@ -51,8 +52,11 @@ async def test_crash_before_ack_redelivers_and_effects_happen_once(kind: str, tm
         assert await store.enqueue(messages) == [True, True]
 
         doomed = Worker(
-            "w1", DiesBeforeAck(store), pipeline, EffectApplier(store, ReplyGuard(store, settings.guards))
-        )  # type: ignore[arg-type]
+            "w1",
+            cast(Store, DiesBeforeAck(store)),
+            pipeline,
+            EffectApplier(store, ReplyGuard(store, settings.guards)),
+        )
         with pytest.raises(WorkerKilled):
             await doomed.run_once()
         first_outbox = await store.list_outbox()
@@ -94,6 +98,6 @@ async def test_message_that_always_fails_is_dead_lettered_not_lost(tmp_path: Pat
         await store.close()
 
 
-async def _run_then_letters(worker: Worker, store: Store) -> list[object]:
+async def _run_then_letters(worker: Worker, store: Store) -> list[DeadLetter]:
     await worker.run_once()
     return list(await store.dead_letters())

@@ -70,7 +70,7 @@ async def test_double_click_publishes_once(rig: WarRoomRig) -> None:
         rig.click(blocks.APPROVE, "twitter:c1", user=APPROVER),
         rig.click(blocks.APPROVE, "twitter:c1", user=SECOND_APPROVER),
     )
-    assert statuses == [200, 200]
+    assert list(statuses) == [200, 200]
     await eventually(lambda: rig.draft_status("twitter:c1", "published"))
     outcomes = await eventually(lambda: _approve_outcomes(rig, 2))
     assert sorted(outcomes) == ["already", "approved"]

@@ -52,15 +52,18 @@ class WarRoomRig:
 
     @property
     def store(self) -> Store:
-        return self.client.app[STORE]
+        value: Store = self.client.app[STORE]
+        return value
 
     @property
     def runtime(self) -> Runtime:
-        return self.client.app[RUNTIME]
+        value: Runtime = self.client.app[RUNTIME]
+        return value
 
     @property
     def warroom(self) -> WarRoom:
-        return self.client.app[WARROOM]
+        value: WarRoom = self.client.app[WARROOM]
+        return value
 
     @property
     def published(self) -> list[OutboxItem]:

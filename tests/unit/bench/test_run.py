@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bench.run import headline, median_run
 
 
@@ -34,7 +36,7 @@ def test_a_failed_benchmark_leaves_its_headline_out() -> None:
 
 
 def test_the_pipeline_headline_is_the_median_run() -> None:
-    runs = [
+    runs: list[dict[str, Any]] = [
         {"pipeline_msgs_per_s": 2100.0, "decision_p99_ms": 3.0},
         {"error": "crashed"},
         {"pipeline_msgs_per_s": 1700.0, "decision_p99_ms": 9.0},

@@ -11,14 +11,13 @@ from retrieval.articles import topic_of
 from retrieval.embedders import UsemEmbedder
 from retrieval.index import IndexConfig
 from retrieval.knowledge_base import KnowledgeBase
+from tests.paths import KB_SMALL
 
 from .conftest import CountingEmbedder
 
 
 @pytest.fixture(scope="module")
 def usem_kb(usem: UsemEmbedder) -> KnowledgeBase:
-    from .conftest import KB_SMALL
-
     return KnowledgeBase.build(KB_SMALL, usem)
 
 

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from pydantic import BaseModel
-
-from adapters.base import IntakeSink, OutcomeUnknown, PermanentFailure, RateLimited, Receipt, TemporaryFailure
-from bot.core.models import OutboxItem
+from adapters.base import (
+    AdapterStats,
+    NoPoller,
+    NoRoutes,
+    OutcomeUnknown,
+    PermanentFailure,
+    RateLimited,
+    Receipt,
+    TemporaryFailure,
+    Translation,
+)
+from bot.core.models import AccountKind, OutboxItem
 from bot.engine.outbox import Publisher
 from bot.pipeline.guards import set_kill_switch
 from bot.store.base import Store
@@ -16,18 +25,22 @@ from bot.store.base import Store
 T0 = datetime(2026, 5, 20, 10, tzinfo=UTC)
 
 
-class ScriptedAdapter:
+class ScriptedAdapter(NoRoutes, NoPoller):
     """An adapter whose sends fail as scripted, then succeed; records every attempt."""
 
     name = "scripted"
-    config_model = BaseModel
+    channels: tuple[str, ...] = ("twitter",)
 
     def __init__(self, *failures: Exception) -> None:
         self.failures = list(failures)
         self.attempts: list[str] = []
+        self.stats = AdapterStats()
 
-    async def start(self, sink: IntakeSink) -> None:
-        return None
+    def translate(self, payload: object, headers: Mapping[str, str]) -> Translation:
+        return Translation()
+
+    def status(self) -> str:
+        return "ok"
 
     async def send(self, item: OutboxItem) -> Receipt:
         self.attempts.append(item.idempotency_key)
@@ -47,7 +60,7 @@ class Clock:
         return self.now
 
 
-def item(key: str = "reply:twitter:m1:robot", account: str = "robot") -> OutboxItem:
+def item(key: str = "reply:twitter:m1:robot", account: AccountKind = "robot") -> OutboxItem:
     return OutboxItem(
         idempotency_key=key,
         account=account,
@@ -56,7 +69,7 @@ def item(key: str = "reply:twitter:m1:robot", account: str = "robot") -> OutboxI
         text="hola",
         created_at=T0,
         next_attempt_at=T0,
-    )  # type: ignore[arg-type]
+    )
 
 
 async def test_publishes_once_and_keeps_the_receipt(store: Store) -> None:
@@ -133,22 +146,31 @@ async def test_kill_switch_holds_automatic_items_but_not_approved_ones(store: St
     assert adapter.attempts[-1] == "reply:twitter:m1:robot"
 
 
-class SlowAdapter(ScriptedAdapter):
-    """Sends take a while: long enough for a second pass to start meanwhile."""
+class HeldAdapter(ScriptedAdapter):
+    """Sends wait until the test lets them go, so a second pass surely starts meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending = asyncio.Event()
+        self.release = asyncio.Event()
 
     async def send(self, item: OutboxItem) -> Receipt:
-        await asyncio.sleep(0.2)
+        self.sending.set()
+        await self.release.wait()
         return await super().send(item)
 
 
 async def test_a_pass_started_during_another_waits_for_it(store: Store) -> None:
     """`run_once` returning 0 must mean "nothing left", not "another pass holds it"."""
-    adapter = SlowAdapter()
+    adapter = HeldAdapter()
     clock = Clock()
     publisher = Publisher(store, {"twitter": adapter}, clock=clock)
     await store.add_outbox([item(f"reply:twitter:m{i}:robot") for i in range(3)])
     background = asyncio.ensure_future(publisher.run_once())
-    await asyncio.sleep(0.05)  # the background pass is sending now
+    await adapter.sending.wait()  # the background pass is sending now
+    # Let the held sends go a little later: a second pass that did not wait for the first
+    # would return before they end. (A slow machine only makes the check weaker, never flaky.)
+    asyncio.get_running_loop().call_later(0.05, adapter.release.set)
     assert await publisher.run_once() == 0  # waited for it, then found nothing due
     assert (await store.outbox_counts())["published"] == 3, "returned before the sends ended"
     assert await background == 3

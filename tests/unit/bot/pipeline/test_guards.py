@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.config import GuardSettings
 from bot.core.context import AuthorProfile, MessageContext
@@ -14,7 +15,7 @@ from tests.conftest import make_message
 T0 = datetime(2026, 5, 20, 10, tzinfo=UTC)
 
 
-def ctx(msg_id: str = "m1", *, now: datetime = T0, handle: str = "@ana", **extra: object) -> MessageContext:
+def ctx(msg_id: str = "m1", *, now: datetime = T0, handle: str = "@ana", **extra: Any) -> MessageContext:
     message = make_message(msg_id, handle=handle, created_at=now - timedelta(minutes=1), **extra)
     return MessageContext(message=message, now=now)
 

@@ -131,7 +131,9 @@ def test_helper_protocol_answers_each_chunk_then_ends_at_eof() -> None:
     answers.seek(0)
     hello = read_frame(answers)
     assert hello is not None and hello[0] == "ready"
-    chunk_id, rows = read_frame(answers)
+    frame = read_frame(answers)
+    assert frame is not None
+    chunk_id, rows = frame
     assert chunk_id == 7 and [row[1] for row in rows] == ["es", "en"]
     assert read_frame(answers) is None
 

@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 from bot.store.base import StoreSettings, StoreUnavailable
 from bot.store.redis import RedisStore
 from bot.store.redis_connect import connect, describe_persistence, persistence_warning, redact_url
-from tests.conftest import TEST_REDIS_URL, eventually, make_message, redis_reachable
+from tests.conftest import TEST_REDIS_URL, eventually, make_message, redis_reachable, test_namespace
 
 pytestmark = pytest.mark.redis
 
@@ -23,9 +23,7 @@ FAST = StoreSettings(visibility_timeout_s=0.3, max_attempts=3, retry_backoff_s=0
 
 async def _open(namespace: str | None = None, settings: StoreSettings = FAST) -> RedisStore:
     await redis_reachable()
-    store = RedisStore(
-        TEST_REDIS_URL, namespace=namespace or f"test-{uuid.uuid4().hex[:12]}", settings=settings
-    )
+    store = RedisStore(TEST_REDIS_URL, namespace=namespace or test_namespace(), settings=settings)
     await store.open()
     return store
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.store.sqlite import SqliteStore
+from tests.conftest import eventually
 
 
 async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> None:
@@ -18,7 +20,7 @@ async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> Non
     try:
         await store._run(lambda c: c.execute("CREATE TABLE t (k TEXT PRIMARY KEY)"))
 
-        def insert(key: str) -> None:
+        def insert(key: str) -> Callable[[sqlite3.Connection], None]:
             def write(c: sqlite3.Connection) -> None:
                 c.execute("INSERT INTO t VALUES (?)", (key,))
                 if key == "bad":
@@ -32,13 +34,24 @@ async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> Non
 
         # A slow call holds the store's thread while the next calls queue up behind it, so they
         # run as one group: its optimistic run fails on "bad" and is redone call by call.
-        slow = asyncio.ensure_future(store._run(lambda c: time.sleep(0.3)))
-        await asyncio.sleep(0.05)
-        results = await asyncio.gather(
+        started, release = threading.Event(), threading.Event()
+
+        def hold(_c: sqlite3.Connection) -> None:
+            started.set()
+            release.wait(timeout=10)
+
+        slow = asyncio.ensure_future(store._run(hold))
+        await asyncio.to_thread(started.wait, 10)
+        calls = asyncio.gather(
             *(store._run(insert(k)) for k in ("a", "bad", "b")),
             count(),
             return_exceptions=True,
         )
+        runner = store._runner
+        assert runner is not None
+        await eventually(lambda: _true(len(runner._queue) == 4))
+        release.set()
+        results = await calls
         await slow
         assert isinstance(results[1], ValueError)
         assert results[0] is None and results[2] is None
@@ -69,3 +82,7 @@ async def test_no_cursor_leaves_the_store_thread(tmp_path: Path) -> None:
             made[0].fetchone()  # closed on the store's thread before the result was handed over
     finally:
         await store.close()
+
+
+async def _true(value: bool) -> bool:
+    return value
