@@ -8,6 +8,7 @@ without Slack. Every change is audited with the token's holder as actor.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from bot.guards import KILL_SWITCH, set_kill_switch
+from bot.input_safety import BadInput, loads_bounded
 from bot.kb_reload import ReloadableKb, kb_reload_handler
 from bot.store.base import Store
 from bot.warroom.approval import ApprovalResult, ApprovalService
@@ -104,11 +106,18 @@ async def get_kill_switch(request: web.Request) -> web.Response:
     return web.json_response({"on": value is not None, "detail": value})
 
 
+def _bad_input(exc: BadInput) -> web.Response:
+    body: dict[str, Any] = {"error": exc.message}
+    if exc.field is not None:
+        body["field"] = exc.field
+    return web.json_response(body, status=400)
+
+
 async def put_kill_switch(request: web.Request) -> web.Response:
     try:
-        body = await request.json()
-    except ValueError:
-        return web.json_response({"error": 'body must be JSON like {"on": true}'}, status=400)
+        body = loads_bounded(await request.read())
+    except BadInput as exc:
+        return _bad_input(exc)
     if not isinstance(body, dict) or not isinstance(body.get("on"), bool):
         return web.json_response({"error": "'on' must be true or false", "field": "on"}, status=400)
     actor = str(body.get("actor") or "api")
@@ -129,10 +138,11 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if not request.can_read_body:
         return {}
     try:
-        body = await request.json()
-    except ValueError as exc:
+        body = loads_bounded(await request.read())
+    except BadInput as exc:
         raise web.HTTPBadRequest(
-            text='{"error": "body must be a JSON object"}', content_type="application/json"
+            text=json.dumps({"error": f"body must be a JSON object: {exc.message}", "field": exc.field}),
+            content_type="application/json",
         ) from exc
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(

@@ -3,18 +3,24 @@
 Order of checks follows cost and information leak: size first (413, before reading more than
 the cap), then the signature (401, before parsing anything), then the JSON and the message
 schema (400, naming the field). Nothing is stored unless the whole request is valid.
+
+What is accepted is exactly what the worker will load: the JSON is bounded in depth and free of
+lone surrogates (`bot.input_safety`), and each message is encoded and decoded once here, the
+way the store and the claim will, so a message that could not be loaded later (a poison
+message that once stalled the queue) is a 400 now instead of a 202.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
+from pydantic_core import PydanticSerializationError
 
+from bot.input_safety import BadInput, loads_bounded
 from bot.models import InboundMessage
 from bot.signing import SignatureError, verify
 
@@ -33,9 +39,9 @@ def _error(status: int, message: str, field: str | None = None) -> web.Response:
 def parse_messages(body: bytes) -> list[InboundMessage]:
     """One message or {"messages": [...]}; raises ValueError(message, field) on bad input."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"body is not valid JSON: {exc}", None) from exc
+        data = loads_bounded(body)
+    except BadInput as exc:
+        raise ValueError(exc.message, exc.field) from exc
     if isinstance(data, dict) and "messages" in data:
         items = data["messages"]
         prefix = "messages"
@@ -59,8 +65,17 @@ def parse_messages(body: bytes) -> list[InboundMessage]:
             where = ".".join(str(p) for p in first["loc"])
             field = f"{prefix}[{index}].{where}" if prefix else where
             raise ValueError(f"invalid message: {first['msg']}", field) from exc
-        parsed.append(message.model_copy(update={"raw": item}))
+        parsed.append(_loadable(message.model_copy(update={"raw": item}), prefix, index))
     return parsed
+
+
+def _loadable(message: InboundMessage, prefix: str, index: int) -> InboundMessage:
+    """The message as the worker will see it after the store's encode and the claim's decode."""
+    try:
+        return InboundMessage.model_validate_json(message.model_dump_json())
+    except (ValidationError, PydanticSerializationError) as exc:
+        field = f"{prefix}[{index}]" if prefix else None
+        raise ValueError(f"message cannot be stored and loaded back: {exc}", field) from exc
 
 
 def generic_webhook_handler(
