@@ -18,7 +18,7 @@ from aiohttp.typedefs import Middleware
 from bot.guards import KILL_SWITCH, set_kill_switch
 from bot.input_safety import BadInput, loads_bounded
 from bot.kb_reload import ReloadableKb, kb_reload_handler
-from bot.store.base import Store
+from bot.store.base import DeadLetterUnloadable, Store
 from bot.warroom.approval import ApprovalResult, ApprovalService
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -90,7 +90,11 @@ async def list_dead_letters(request: web.Request) -> web.Response:
 async def requeue_dead_letter(request: web.Request) -> web.Response:
     store = request.app[STORE_KEY]
     key = request.match_info["key"]
-    if not await store.requeue_dead_letter(key):
+    try:
+        requeued = await store.requeue_dead_letter(key)
+    except DeadLetterUnloadable as exc:
+        return web.json_response({"error": f"{exc}; re-queueing it would only fail again"}, status=409)
+    if not requeued:
         return web.json_response({"error": f"no dead letter {key}"}, status=404)
     return web.json_response({"requeued": key})
 

@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.extensions import build_extensions, default_kb_dir
 from bot.guards import KILL_SWITCH, set_kill_switch
+from bot.store.base import DeadLetterUnloadable
 from bot.store.factory import build_store
 from bot.traffic import read_messages
 
@@ -160,12 +161,17 @@ async def dead_letters(settings: Settings, command: str, key: str | None) -> int
             letters = await store.dead_letters(limit=1000)
             for letter in letters:
                 print(
-                    f"{letter.message.key}\tattempts={letter.attempts}\t{letter.failed_at.isoformat()}\t{letter.error}"
+                    f"{letter.key}\tattempts={letter.attempts}\t{letter.failed_at.isoformat()}\t{letter.error}"
                 )
             print(f"{len(letters)} dead letter(s)", file=sys.stderr)
             return 0
         assert key is not None
-        if await store.requeue_dead_letter(key):
+        try:
+            requeued = await store.requeue_dead_letter(key)
+        except DeadLetterUnloadable as exc:
+            print(f"centinela: {exc}; not re-queued (it would only fail again)", file=sys.stderr)
+            return 1
+        if requeued:
             print(f"re-queued {key}")
             return 0
         print(f"centinela: no dead letter {key}", file=sys.stderr)

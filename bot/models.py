@@ -169,9 +169,15 @@ class AuditEvent(BaseModel):
 
 
 class DeadLetter(BaseModel):
-    """A message that failed processing too often: kept, visible, and re-queueable."""
+    """A message that failed processing too often: kept, visible, and re-queueable.
 
-    message: InboundMessage
+    `message` is None when the stored body could not be loaded back (then `unreadable` holds
+    an excerpt of it for a person, and re-queueing it is refused: it would only fail again).
+    """
+
+    key: str = ""
+    message: InboundMessage | None = None
+    unreadable: str | None = None
     attempts: int
     error: str
     failed_at: datetime = Field(default_factory=utc_now)

@@ -30,6 +30,10 @@ class StoreUnavailable(RuntimeError):
     """The store cannot be reached; the service refuses to start rather than run without it."""
 
 
+class DeadLetterUnloadable(ValueError):
+    """The dead letter's stored message cannot be loaded: re-queueing it would only cycle."""
+
+
 class StoreSettings(BaseModel):
     """Behaviour shared by every store implementation."""
 
@@ -68,7 +72,9 @@ class Store(Protocol):
 
         The consumer's own unacked claims (from before a restart) come first, then claims of
         any consumer older than the visibility timeout, then new messages. A message claimed
-        more than `max_attempts` times is moved to the dead letters instead.
+        more than `max_attempts` times is moved to the dead letters instead. A stored message
+        that cannot be loaded is never handed out: its attempt is counted (outside any rollback)
+        and it reaches the dead letters after `max_attempts`, so it never blocks the queue.
         """
 
     async def ack(self, claims: Sequence[Claim]) -> None:
@@ -85,7 +91,10 @@ class Store(Protocol):
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]: ...
 
     async def requeue_dead_letter(self, message_key: str) -> bool:
-        """Put a dead letter back on the queue with its attempts reset; False if unknown."""
+        """Put a dead letter back on the queue with its attempts reset; False if unknown.
+
+        Raises `DeadLetterUnloadable` when its message cannot be loaded (it would fail again).
+        """
 
     async def get_message(self, message_key: str) -> InboundMessage | None: ...
 

@@ -22,10 +22,11 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- The DeadLetter JSON is assembled around the stored body so the message is never
--- re-encoded by cjson (which would round large integers in `raw`).
+-- The dead letter holds only its metadata; the body stays verbatim in `parked_h`, so the
+-- message is never re-encoded by cjson (which would round large integers in `raw`) and a
+-- body that cannot be loaded never makes the letter itself unreadable.
 local function dead_letter(key, body, attempts, err, now)
-  local letter = '{"message":' .. body .. ',"attempts":' .. attempts .. ',"error":'
+  local letter = '{"key":' .. cjson.encode(key) .. ',"attempts":' .. attempts .. ',"error":'
     .. cjson.encode(err) .. ',"failed_at":' .. string.format('%.3f', now / 1000) .. '}'
   redis.call('HSET', parked_h, key, body)
   redis.call('HSET', dead_h, key, letter)
@@ -54,7 +55,7 @@ return out
 """
 
 # ARGV: group, consumer, count, visibility_ms, max_attempts, dead-letter error.
-# Returns {delivery_id, body, attempts} per claim. Attempts live in `attempts_h`, not in the
+# Returns {delivery_id, body, attempts, key} per claim. Attempts live in `attempts_h`, not in the
 # stream's delivery counter, so that release can give one back and a retry re-added to the
 # stream keeps its count.
 CLAIM = (
@@ -112,7 +113,7 @@ for _, e in ipairs(entries) do
     local token = id .. '#' .. seq
     redis.call('HSET', attempts_h, key, n + 1)
     redis.call('HSET', tokens_h, key, token)
-    table.insert(out, {token, body, n + 1})
+    table.insert(out, {token, body, n + 1, key})
   end
 end
 return out

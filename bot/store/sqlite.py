@@ -32,7 +32,8 @@ from bot.models import (
     Record,
     utc_now,
 )
-from bot.store.base import StoreSettings, StoreUnavailable
+from bot.store.base import DeadLetterUnloadable, StoreSettings, StoreUnavailable
+from bot.store.letters import UnloadableMessage, load_message, read_dead_letter, unloadable_letter
 from bot.store.sqlite_runner import GroupCommitRunner
 
 T = TypeVar("T")
@@ -168,7 +169,13 @@ class SqliteStore:
                 rows += c.execute(_CLAIM_DUE, (now, consumer, count - len(rows))).fetchall()
             claims: list[Claim] = []
             for seq, key, attempts, body in rows:
-                message = InboundMessage.model_validate_json(body)
+                try:
+                    message = load_message(body)
+                except UnloadableMessage as exc:
+                    # Caught here, inside the transaction, so the attempt is counted and kept
+                    # (raising would roll it back and leave the row blocking the queue for good).
+                    _unloadable(c, seq, key, body, attempts + 1, exc.reason, now, self.settings)
+                    continue
                 if attempts >= max_attempts:
                     _dead_letter(c, key, message, attempts, "not acknowledged within the visibility timeout")
                     continue
@@ -221,19 +228,28 @@ class SqliteStore:
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         rows = await self._read(
             lambda c: c.execute(
-                "SELECT body FROM dead_letters ORDER BY failed_at DESC LIMIT ?", (limit,)
+                "SELECT key, body FROM dead_letters ORDER BY failed_at DESC LIMIT ?", (limit,)
             ).fetchall()
         )
-        return [DeadLetter.model_validate_json(body) for (body,) in rows]
+        return [read_dead_letter(key, body) for key, body in rows]
 
     async def requeue_dead_letter(self, message_key: str) -> bool:
-        def move(c: sqlite3.Connection) -> bool:
-            if c.execute("DELETE FROM dead_letters WHERE key=?", (message_key,)).rowcount == 0:
+        def move(c: sqlite3.Connection) -> bool | None:
+            if c.execute("SELECT 1 FROM dead_letters WHERE key=?", (message_key,)).fetchone() is None:
                 return False
+            row = c.execute("SELECT body FROM messages WHERE key=?", (message_key,)).fetchone()
+            try:
+                load_message(row[0] if row else "")
+            except UnloadableMessage:
+                return None  # it would only fail again: refused, the dead letter stays
+            c.execute("DELETE FROM dead_letters WHERE key=?", (message_key,))
             c.execute("INSERT OR IGNORE INTO queue (key, available_at) VALUES (?, 0)", (message_key,))
             return True
 
-        return await self._run(move)
+        moved = await self._run(move)
+        if moved is None:
+            raise DeadLetterUnloadable(f"the stored message {message_key} cannot be loaded")
+        return moved
 
     async def get_message(self, message_key: str) -> InboundMessage | None:
         row = await self._read(
@@ -432,7 +448,32 @@ class SqliteStore:
 
 
 def _dead_letter(c: sqlite3.Connection, key: str, message: InboundMessage, attempts: int, error: str) -> None:
-    letter = DeadLetter(message=message, attempts=attempts, error=error[:2000])
+    _store_letter(c, DeadLetter(key=key, message=message, attempts=attempts, error=error[:2000]))
+
+
+def _unloadable(
+    c: sqlite3.Connection,
+    seq: int,
+    key: str,
+    body: str,
+    attempts: int,
+    reason: str,
+    now: float,
+    settings: StoreSettings,
+) -> None:
+    """Count a failed load as an attempt: retried after the backoff, dead after the last."""
+    if attempts >= settings.max_attempts:
+        _store_letter(c, unloadable_letter(key, body, attempts, reason))
+        return
+    retry_at = now + settings.retry_backoff_s * 2 ** (attempts - 1)
+    c.execute(
+        "UPDATE queue SET consumer=NULL, token=NULL, attempts=?, available_at=? WHERE seq=?",
+        (attempts, retry_at, seq),
+    )
+
+
+def _store_letter(c: sqlite3.Connection, letter: DeadLetter) -> None:
+    key = letter.key
     c.execute("DELETE FROM queue WHERE key=?", (key,))
     c.execute(
         "INSERT OR REPLACE INTO dead_letters VALUES (?,?,?)", (key, letter.model_dump_json(), time.time())
