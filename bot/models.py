@@ -156,6 +156,11 @@ class OutboxItem(BaseModel):
     updated_at: datetime = Field(default_factory=utc_now)
     last_error: str | None = None
     receipt: dict[str, Any] | None = None
+    attempt_started_at: datetime | None = Field(
+        default=None,
+        description="set (durably) before a send and cleared with its outcome: still set when the "
+        "lease lapses means the outcome is unknown, so the item goes to review, never re-sent",
+    )
 
 
 class AuditEvent(BaseModel):
