@@ -124,10 +124,12 @@ class Store(Protocol):
         """Items per status, every status present (zero when none)."""
 
     # --- reservations, counters and flags -----------------------------------------------
-    async def reserve(self, key: str, *, now: datetime, until: datetime) -> bool:
+    async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         """Set-if-absent with an expiry on the caller's clock (replays use simulated time).
 
         True when the key was free (absent or expired at `now`) and is now held until `until`.
+        A reservation held by the same `owner` counts as free (and is renewed): a redelivered
+        message recognises the reservation it made before a crash, instead of being refused by it.
         """
 
     async def incr_window(self, key: str, *, now: datetime, window_s: float) -> int:

@@ -199,11 +199,21 @@ return 1
 )
 
 # KEYS: reservation. ARGV: now, until (caller's clock, epoch seconds), expiry_ms (wall clock,
-# garbage collection only: the comparison with the caller's `now` decides).
+# garbage collection only: the comparison with the caller's `now` decides), owner ('' = none).
+# The value is "until" or "until|owner"; a reservation held by the same owner counts as free.
 RESERVE = """
 local held = redis.call('GET', KEYS[1])
-if held and tonumber(held) > tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+if held then
+  local bar = string.find(held, '|', 1, true)
+  local held_until = tonumber(bar and string.sub(held, 1, bar - 1) or held)
+  local held_by = bar and string.sub(held, bar + 1) or ''
+  if held_until and held_until > tonumber(ARGV[1]) and (ARGV[4] == '' or held_by ~= ARGV[4]) then
+    return 0
+  end
+end
+local value = ARGV[2]
+if ARGV[4] ~= '' then value = value .. '|' .. ARGV[4] end
+redis.call('SET', KEYS[1], value, 'PX', ARGV[3])
 return 1
 """
 

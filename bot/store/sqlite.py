@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   key TEXT PRIMARY KEY, status TEXT NOT NULL, next_attempt_at REAL NOT NULL,
   created_at REAL NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
-CREATE TABLE IF NOT EXISTS reservations (key TEXT PRIMARY KEY, until REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS reservations (key TEXT PRIMARY KEY, until REAL NOT NULL, owner TEXT);
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS flags (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
@@ -101,6 +101,9 @@ class SqliteStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=5000")
             conn.executescript(SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(reservations)")}
+            if "owner" not in columns:  # a file from before reservations had owners
+                conn.execute("ALTER TABLE reservations ADD COLUMN owner TEXT")
             return conn
 
         try:
@@ -335,12 +338,15 @@ class SqliteStore:
         return counts
 
     # --- reservations, counters and flags -----------------------------------------------
-    async def reserve(self, key: str, *, now: datetime, until: datetime) -> bool:
+    async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         def take(c: sqlite3.Connection) -> bool:
-            row = c.execute("SELECT until FROM reservations WHERE key=?", (key,)).fetchone()
-            if row is not None and row[0] > now.timestamp():
+            row = c.execute("SELECT until, owner FROM reservations WHERE key=?", (key,)).fetchone()
+            if row is not None and row[0] > now.timestamp() and (owner is None or row[1] != owner):
                 return False
-            c.execute("INSERT OR REPLACE INTO reservations VALUES (?, ?)", (key, until.timestamp()))
+            c.execute(
+                "INSERT OR REPLACE INTO reservations (key, until, owner) VALUES (?, ?, ?)",
+                (key, until.timestamp(), owner),
+            )
             return True
 
         return await self._run(take)
