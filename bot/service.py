@@ -25,6 +25,7 @@ from bot.secrets import local_secrets, secrets_path
 from bot.store.base import Store
 from bot.store.factory import build_store
 from bot.warroom.wiring import WarRoom
+from bot.web_errors import json_errors
 from bot.webhook import generic_webhook_handler
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def create_app(
     settings: Settings, *, store: Store | None = None, extensions: Extensions | None = None
 ) -> web.Application:
     """The whole service; `store` may be injected (tests), else it is built from the settings."""
-    app = web.Application(client_max_size=settings.webhook_max_bytes)
+    app = web.Application(client_max_size=settings.webhook_max_bytes, middlewares=[json_errors()])
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     api_token, webhook_secret = local_secrets(settings)
