@@ -101,6 +101,19 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_max_bytes: int = Field(1024 * 1024, gt=0)
     webhook_max_skew_s: int = Field(300, gt=0)
+    webhook_read_timeout_s: float = Field(
+        10.0, gt=0, description="a webhook body must arrive within this, else 408 (stalled uploads)"
+    )
+    max_concurrent_intake: int = Field(
+        64, ge=1, description="webhook requests handled at once; more get 503 with Retry-After"
+    )
+    max_queue_depth: int = Field(
+        50_000, ge=1, description="backpressure: deeper than this, intake answers 503 with Retry-After"
+    )
+    intake_retry_after_s: int = Field(5, ge=1, description="Retry-After of intake's 503s")
+    readyz_stall_s: float = Field(
+        120.0, gt=0, description="/readyz is 503 when the oldest claimable message waited longer"
+    )
     languages: list[str] = Field(default_factory=lambda: ["es", "en", "pt"], min_length=1)
     default_language: str = "es"
     rules_file: Path = DEFAULT_RULES

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
 from bot.api import api_app
 from bot.config import Settings
+from bot.intake_limits import IntakeGate, IntakeSettings
 from bot.kb_reload import kb_analyser, kb_poll_ctx
 from bot.metrics import Metrics
 from bot.models import InboundMessage
@@ -42,9 +44,22 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    if await request.app[STORE].ping():
-        return web.json_response({"status": "ready"})
-    return web.json_response({"status": "store unreachable"}, status=503)
+    """Ready when the store answers and, while the workers run, the queue moves.
+
+    A queue whose oldest claimable message waited longer than `readyz_stall_s` means the
+    workers are stuck (a poison message once did this with every backend healthy).
+    """
+    store = request.app[STORE]
+    if not await store.ping():
+        return web.json_response({"status": "store unreachable"}, status=503)
+    since = await store.oldest_waiting()
+    if since is not None and RUNTIME in request.app:
+        waited = time.time() - since
+        if waited > request.app[SETTINGS].readyz_stall_s:
+            return web.json_response(
+                {"status": "queue stalled", "oldest_waiting_s": round(waited, 1)}, status=503
+            )
+    return web.json_response({"status": "ready"})
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -126,6 +141,15 @@ def create_app(
             ingest,
             max_bytes=settings.webhook_max_bytes,
             max_skew_s=settings.webhook_max_skew_s,
+            gate=IntakeGate(
+                IntakeSettings(
+                    read_timeout_s=settings.webhook_read_timeout_s,
+                    max_concurrent=settings.max_concurrent_intake,
+                    max_queue_depth=settings.max_queue_depth,
+                    retry_after_s=settings.intake_retry_after_s,
+                ),
+                chosen_store.queue_depth,
+            ),
         ),
     )
     warroom.mount(app)

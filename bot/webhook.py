@@ -1,8 +1,10 @@
 """`POST /webhooks/generic`: signed JSON messages in, acknowledged only once durably stored.
 
-Order of checks follows cost and information leak: size first (413, before reading more than
-the cap), then the signature (401, before parsing anything), then the JSON and the message
-schema (400, naming the field). Nothing is stored unless the whole request is valid.
+Order of checks follows cost and information leak: a free intake slot first (503), size (413,
+before reading more than the cap; 408 if the body does not arrive in time), then the signature
+(401, before parsing anything), then the JSON and the message schema (400, naming the field),
+and last the queue's depth (503 with Retry-After: backpressure). Nothing is stored unless the
+whole request is valid.
 
 What is accepted is exactly what the worker will load: the JSON is bounded in depth and free of
 lone surrogates (`bot.input_safety`), and each message is encoded and decoded once here, the
@@ -12,6 +14,7 @@ message that once stalled the queue) is a 400 now instead of a 202.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -21,8 +24,10 @@ from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
 
 from bot.input_safety import BadInput, loads_bounded
+from bot.intake_limits import IntakeGate, IntakeSettings
 from bot.models import InboundMessage
 from bot.signing import SignatureError, verify
+from bot.web_errors import unavailable
 
 MAX_BATCH = 500
 
@@ -79,12 +84,26 @@ def _loadable(message: InboundMessage, prefix: str, index: int) -> InboundMessag
 
 
 def generic_webhook_handler(
-    secret: str, ingest: Ingest, *, max_bytes: int, max_skew_s: int
+    secret: str, ingest: Ingest, *, max_bytes: int, max_skew_s: int, gate: IntakeGate | None = None
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
+    limits = gate or IntakeGate(IntakeSettings(), _no_depth)
+
     async def handle(request: web.Request) -> web.Response:
+        if not limits.enter():
+            return unavailable("too many webhook requests in flight", limits.settings.retry_after_s)
+        try:
+            return await _handle(request)
+        finally:
+            limits.leave()
+
+    async def _handle(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > max_bytes:
             return _error(413, f"body larger than {max_bytes} bytes")
-        body = await _read_capped(request, max_bytes)
+        try:
+            async with asyncio.timeout(limits.settings.read_timeout_s):
+                body = await _read_capped(request, max_bytes)
+        except TimeoutError:
+            return _error(408, f"body did not arrive within {limits.settings.read_timeout_s:g} s")
         if body is None:
             return _error(413, f"body larger than {max_bytes} bytes")
         try:
@@ -103,7 +122,10 @@ def generic_webhook_handler(
         except ValueError as exc:
             message, field = exc.args
             return _error(400, message, field)
+        if await limits.queue_full():
+            return unavailable("queue is full: intake paused until it drains", limits.settings.retry_after_s)
         fresh = await ingest(messages)
+        limits.accepted(sum(fresh))
         accepted = [m.id for m, new in zip(messages, fresh, strict=True) if new]
         duplicates = [m.id for m, new in zip(messages, fresh, strict=True) if not new]
         return web.json_response(
@@ -111,6 +133,10 @@ def generic_webhook_handler(
         )
 
     return handle
+
+
+async def _no_depth() -> int:
+    return 0
 
 
 async def _read_capped(request: web.Request, max_bytes: int) -> bytes | None:

@@ -88,6 +88,14 @@ class Store(Protocol):
 
     async def queue_depth(self) -> int: ...
 
+    async def oldest_waiting(self) -> float | None:
+        """Since when (Unix seconds) the oldest claimable message has waited; None if none waits.
+
+        Claimable: new, due for a retry, or claimed and not acked within the visibility timeout.
+        `/readyz` compares it with a threshold: a queue that does not move while workers run is
+        not ready, even when every backend answers.
+        """
+
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]: ...
 
     async def requeue_dead_letter(self, message_key: str) -> bool:

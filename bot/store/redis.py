@@ -140,6 +140,9 @@ class RedisStore:
     async def queue_depth(self) -> int:
         return await self._intake.queue_depth()
 
+    async def oldest_waiting(self) -> float | None:
+        return await self._intake.oldest_waiting()
+
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         return await self._intake.dead_letters(limit)
 

@@ -18,6 +18,7 @@ keeps its place), then new entries. Retries re-enter at the tail once their back
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -115,6 +116,34 @@ class RedisIntake:
             pipe.zcard(self._delayed)
             streamed, delayed = await pipe.execute()
         return int(streamed) + int(delayed)
+
+    async def oldest_waiting(self) -> float | None:
+        """The oldest of: the first entry never delivered to the group, the first retry due,
+        and the first claim idle past the visibility timeout (released ones excluded)."""
+        now = time.time()
+        visibility_ms = int(self.settings.visibility_timeout_s * 1000)
+        since: list[float] = []
+        try:
+            groups = await self._redis.xinfo_groups(self.stream)
+        except ResponseError:  # no stream yet: nothing waits
+            return None
+        last = next((g["last-delivered-id"] for g in groups if g["name"] == GROUP), "0-0")
+        fresh = await self._redis.xrange(self.stream, min=f"({last}", count=1)
+        if fresh:
+            since.append(int(str(fresh[0][0]).split("-", 1)[0]) / 1000)
+        due = await self._redis.zrangebyscore(
+            self._delayed, "-inf", now * 1000, start=0, num=1, withscores=True
+        )
+        if due:
+            since.append(float(due[0][1]) / 1000)
+        pending = await self._redis.xpending_range(
+            self.stream, GROUP, min="-", max="+", count=10, idle=visibility_ms
+        )
+        for entry in pending:
+            if entry["consumer"] != RELEASED:
+                since.append(now - (int(entry["time_since_delivered"]) - visibility_ms) / 1000)
+                break
+        return min(since) if since else None
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         keys = as_strs(await self._redis.zrevrange(self._dead_by_time, 0, limit - 1))

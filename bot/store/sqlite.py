@@ -228,6 +228,17 @@ class SqliteStore:
     async def queue_depth(self) -> int:
         return await self._read(lambda c: int(c.execute("SELECT COUNT(*) FROM queue").fetchone()[0]))
 
+    async def oldest_waiting(self) -> float | None:
+        # available_at is the enqueue time, the retry time, or the claim's expiry; 0 marks a
+        # released claim, taken at once, which says nothing about a stall.
+        now = time.time()
+        row = await self._read(
+            lambda c: c.execute(
+                "SELECT MIN(available_at) FROM queue WHERE available_at > 0 AND available_at <= ?", (now,)
+            ).fetchone()
+        )
+        return None if row is None or row[0] is None else float(row[0])
+
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         rows = await self._read(
             lambda c: c.execute(

@@ -75,3 +75,18 @@ async def test_dead_letters_carry_their_key(store: Store) -> None:
 async def _claim_then_letters(store: Store) -> list[DeadLetter]:
     await store.claim("w1", 10)
     return await store.dead_letters()
+
+
+async def test_oldest_waiting_tracks_the_oldest_claimable_message(store: Store) -> None:
+    import time
+
+    assert await store.oldest_waiting() is None
+    before = time.time()
+    await store.enqueue([make_message("w1"), make_message("w2")])
+    since = await store.oldest_waiting()
+    assert since is not None and before - 1 <= since <= time.time() + 1
+    claims = await store.claim("c1", 10)
+    assert await store.oldest_waiting() is None  # all claimed, within the visibility timeout
+    await eventually(store.oldest_waiting, timeout=5)  # the claims expire: claimable again
+    await store.ack(claims)
+    assert await store.oldest_waiting() is None
