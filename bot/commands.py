@@ -24,11 +24,19 @@ def _print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False))
 
 
-def serve(settings: Settings, *, host: str | None, port: int | None, demo: bool, kb_dir: Path | None) -> int:
+def serve(
+    settings: Settings,
+    *,
+    host: str | None,
+    port: int | None,
+    demo: bool,
+    kb_dir: Path | None,
+    no_kb: bool = False,
+) -> int:
     """Serve until SIGINT/SIGTERM; with `--demo`, first push the bundled traffic through the webhook."""
     from bot.service import create_app
 
-    extensions = build_extensions(settings, kb_dir or default_kb_dir())
+    extensions = build_extensions(settings, None if no_kb else (kb_dir or default_kb_dir()))
     app = create_app(settings, extensions=extensions)
     return asyncio.run(
         _serve(app, settings, host or settings.host, port if port is not None else settings.port, demo)

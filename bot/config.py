@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     dedupe_window_days: float = Field(7.0, ge=7.0, description="WhatsApp retries for up to 7 days")
     guards: GuardSettings = Field(default_factory=GuardSettings)
     publisher_max_attempts: int = Field(6, ge=1)
+    publisher_lease_s: float = Field(
+        60.0, gt=0, description="a send's lease; an attempt unrecorded when it lapses goes to review"
+    )
     kb_poll_s: float = Field(30.0, gt=0, description="how often the KB folder is checked for changes")
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
     slack: SlackSettings = Field(default_factory=SlackSettings)

@@ -41,6 +41,7 @@ class Publisher:
         base_backoff_s: float = 2.0,
         parallel_sends: int = 8,
         clock: Callable[[], datetime] = utc_now,
+        send_lease: timedelta = SEND_LEASE,
     ) -> None:
         self._store = store
         self._adapters = adapters
@@ -48,6 +49,7 @@ class Publisher:
         self._base_backoff_s = base_backoff_s
         self._parallel_sends = parallel_sends
         self._clock = clock
+        self._lease = send_lease
         self.wake = asyncio.Event()
         # Passes in one process take turns: a pass started while another is sending would find
         # that pass's items leased and skip them, so "nothing left" could not be trusted.
@@ -69,7 +71,7 @@ class Publisher:
             async with limit_sends:
                 # One lease per scheduled attempt: a retry after 429 gets its own, not a 60 s wait.
                 lease = f"sending:{item.idempotency_key}@{item.next_attempt_at.timestamp()}"
-                if not await self._store.reserve(lease, now=now, until=now + SEND_LEASE):
+                if not await self._store.reserve(lease, now=now, until=now + self._lease):
                     return 0  # another publisher holds it
                 return await self._deliver(item, now)
 
@@ -106,7 +108,7 @@ class Publisher:
                 f"an attempt started at {started} and its outcome was never recorded (crash or "
                 "store error after sending): check the platform before publishing again",
             )
-        marked = {"attempt_started_at": now, "next_attempt_at": now + SEND_LEASE, "updated_at": utc_now()}
+        marked = {"attempt_started_at": now, "next_attempt_at": now + self._lease, "updated_at": utc_now()}
         await self._store.update_outbox(item.model_copy(update=marked))
         try:
             receipt = await adapter.send(item)
