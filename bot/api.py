@@ -19,6 +19,7 @@ from bot.guards import KILL_SWITCH, set_kill_switch
 from bot.input_safety import BadInput, loads_bounded
 from bot.kb_reload import ReloadableKb, kb_reload_handler
 from bot.store.base import DeadLetterUnloadable, Store
+from bot.store.letters import UnloadableMessage
 from bot.warroom.approval import ApprovalResult, ApprovalService
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -55,7 +56,10 @@ def bearer_auth(token: str) -> Middleware:
 async def get_message(request: web.Request) -> web.Response:
     store = request.app[STORE_KEY]
     key = request.match_info["key"]
-    message = await store.get_message(key)
+    try:
+        message = await store.get_message(key)
+    except UnloadableMessage as exc:
+        return web.json_response({"error": f"message {key} cannot be loaded: {exc.reason}"}, status=409)
     if message is None:
         return web.json_response({"error": f"no message {key}"}, status=404)
     decision = await store.get_decision(key)

@@ -104,7 +104,8 @@ class Store(Protocol):
         Raises `DeadLetterUnloadable` when its message cannot be loaded (it would fail again).
         """
 
-    async def get_message(self, message_key: str) -> InboundMessage | None: ...
+    async def get_message(self, message_key: str) -> InboundMessage | None:
+        """The stored message; `bot.store.letters.UnloadableMessage` if its body does not load."""
 
     # --- decisions ----------------------------------------------------------------------
     async def save_decisions(self, decisions: Sequence[Decision]) -> None:

@@ -170,7 +170,7 @@ class RedisIntake:
 
     async def get_message(self, message_key: str) -> InboundMessage | None:
         body = await self._redis.get(f"{self._ns}:msg:{message_key}")
-        return None if body is None else InboundMessage.model_validate_json(body)
+        return None if body is None else load_message(body)
 
 
 def _claim_args(claims: Sequence[Claim]) -> list[Arg]:

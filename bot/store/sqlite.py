@@ -269,7 +269,7 @@ class SqliteStore:
         row = await self._read(
             lambda c: c.execute("SELECT body FROM messages WHERE key=?", (message_key,)).fetchone()
         )
-        return None if row is None else InboundMessage.model_validate_json(row[0])
+        return None if row is None else load_message(row[0])
 
     # --- decisions ----------------------------------------------------------------------
     async def save_decisions(self, decisions: Sequence[Decision]) -> None:

@@ -62,3 +62,5 @@ async def test_poison_message_is_dead_lettered_and_the_api_copes(
         assert "cannot be loaded" in (await response.json())["error"]
     assert await service_store.queue_depth() == 0
     assert [d["key"] for d in await listed()] == ["twitter:poison"]
+    async with client.get("/api/v1/messages/twitter:poison", headers=AUTH) as response:
+        assert response.status == 409 and "cannot be loaded" in (await response.json())["error"]
