@@ -31,7 +31,9 @@ from typing import Any
 
 import aiohttp
 
-from bench.chaos_report import count_outcome, verdict
+from bench import chaos_redis
+from bench.chaos_redis import RedisServer
+from bench.chaos_report import count_outcome, summarise, verdict
 from bot.models import InboundMessage
 from bot.signing import signed_headers
 
@@ -45,6 +47,7 @@ class Run:
     """One chaos run's configuration and what it observed."""
 
     workdir: Path
+    store: str = "sqlite"
     messages: int = 3000
     kills: int = 5
     poison: int = 3
@@ -58,6 +61,7 @@ class Run:
     kill_log: list[dict[str, Any]] = field(default_factory=list)
     restarts_s: list[float] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
+    redis: RedisServer | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -73,7 +77,7 @@ class Run:
             "CENTINELA_VISIBILITY_TIMEOUT_S": "3",
             "CENTINELA_MAX_ATTEMPTS": "3",
             "CENTINELA_PUBLISHER_LEASE_S": "3",
-            "CENTINELA_REDIS_URL": "",
+            "CENTINELA_REDIS_URL": self.redis.url if self.redis is not None else "",
         }
 
 
@@ -157,23 +161,34 @@ def kill_service(run: Run, why: str) -> None:
     run.kill_log.append({"at": round(time.time(), 3), "why": why})
 
 
-def inject_poison(run: Run) -> None:
-    """Rows an older version accepted: an unknown field nested 230 levels, unloadable at claim."""
+def poison_messages(count: int) -> list[InboundMessage]:
+    """What an older version accepted: an unknown field nested 230 levels, unloadable at claim."""
     deep: Any = {"leaf": 1}
     for _ in range(230):
         deep = {"a": deep}
+    return [
+        InboundMessage.model_validate(
+            {"id": f"poison-{i}", "channel": "webhook", "created_at": datetime.now(UTC), "raw": deep}
+        )
+        for i in range(count)
+    ]
+
+
+def inject_poison(run: Run) -> None:
+    """Written straight into the store while the service is down."""
+    messages = poison_messages(run.poison)
+    run.poison_keys.update(m.key for m in messages)
+    if run.redis is not None:
+        chaos_redis.inject_poison(run.redis.url, [(m.key, m.model_dump_json()) for m in messages])
+        return
     conn = sqlite3.connect(run.data_dir / "centinela.sqlite3")
     try:
-        for i in range(run.poison):
-            msg = InboundMessage.model_validate(
-                {"id": f"poison-{i}", "channel": "webhook", "created_at": datetime.now(UTC), "raw": deep}
-            )
+        for msg in messages:
             now = time.time()
             conn.execute(
                 "INSERT OR REPLACE INTO messages VALUES (?,?,?)", (msg.key, msg.model_dump_json(), now + 1e6)
             )
             conn.execute("INSERT OR IGNORE INTO queue (key, available_at) VALUES (?, ?)", (msg.key, now))
-            run.poison_keys.add(msg.key)
         conn.commit()
     finally:
         conn.close()
@@ -231,12 +246,42 @@ async def send_bad(run: Run, rng: random.Random) -> None:
                     await asyncio.sleep(0.05)
 
 
+# More than the workers can hold claimed at once (2 workers x 2 batches of 64): once this many
+# were decided since a restart, every message re-claimed at that restart has been finished.
+PROGRESS_BEFORE_KILL = 300
+
+
+async def progressed(run: Run, at_least: int = PROGRESS_BEFORE_KILL, timeout_s: float = 120) -> None:
+    """Wait until this life of the service decided `at_least` messages, or its queue is empty.
+
+    Why: a crash counts as an attempt for every message claimed at that moment (a message that
+    crashes the process each time must reach the dead letters), so kills faster than one round
+    of claims would dead-letter innocent messages after `max_attempts` lives. Between kills the
+    service finishes what it re-claimed; the kill itself still comes at a random moment.
+    """
+    started = time.monotonic()
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() - started < timeout_s:
+            try:
+                async with session.get(f"http://127.0.0.1:{run.port}/metrics") as response:
+                    text = await response.text()
+            except aiohttp.ClientError:
+                text = ""
+            decided = sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith("centinela_messages_total{")
+            )
+            if decided >= at_least or (text and _gauge(text, "centinela_queue_depth") == 0):
+                return
+            await asyncio.sleep(0.1)  # polling the service's own figures, with a deadline
+
+
 async def killer(run: Run, rng: random.Random, sending: asyncio.Task[None]) -> None:
     """Kill at random moments, every other time the instant the recording grows."""
     recording = run.data_dir / "published.jsonl"
     for n in range(run.kills):
-        if sending.done() and n > 0:
-            await asyncio.sleep(rng.uniform(0.0, 0.5))
+        await progressed(run)
         if n % 2 == 1:
             size = recording.stat().st_size if recording.exists() else 0
             deadline = time.monotonic() + 10
@@ -246,12 +291,25 @@ async def killer(run: Run, rng: random.Random, sending: asyncio.Task[None]) -> N
             ):
                 await asyncio.sleep(0.002)  # watching a file another process appends to
             kill_service(run, "recording grew (between send and mark)")
+        elif n == 2 and run.redis is not None:
+            # A backend fault instead: Redis dies under traffic, intake answers 503 meanwhile,
+            # and the service recovers by itself once Redis is back (from its AOF).
+            await asyncio.sleep(rng.uniform(0.3, 2.0))
+            run.redis.kill()
+            run.kill_log.append({"at": round(time.time(), 3), "why": "redis-server killed"})
+            await asyncio.sleep(rng.uniform(0.5, 2.0))
+            run.redis.start()
+            continue
         else:
             await asyncio.sleep(rng.uniform(0.3, 2.0))
             kill_service(run, "random moment")
         if n == 0 and run.poison:
             inject_poison(run)
         await start_service(run)
+
+
+def _gauge(metrics: str, name: str) -> float:
+    return next(float(line.split()[1]) for line in metrics.splitlines() if line.startswith(name + " "))
 
 
 async def drain(run: Run) -> dict[str, Any]:
@@ -281,6 +339,9 @@ async def chaos(run: Run) -> dict[str, Any]:
     run.port = run.port or free_port()
     run.data_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    if run.store == "redis":
+        run.redis = RedisServer(run.workdir / "redis", chaos_redis.free_port())
+        run.redis.start()
     await start_service(run)
     messages = traffic(run.messages, rng)
     sending = asyncio.create_task(send_all(run, messages, rng))
@@ -292,16 +353,18 @@ async def chaos(run: Run) -> dict[str, Any]:
     assert run.process is not None
     run.process.send_signal(signal.SIGTERM)
     run.process.wait(60)
-    counts = count_outcome(
-        run.data_dir / "centinela.sqlite3",
-        run.data_dir / "published.jsonl",
-        acknowledged=run.acknowledged,
-        poison=run.poison_keys,
-    )
+    recording = run.data_dir / "published.jsonl"
+    if run.redis is not None:
+        kept = chaos_redis.contents(run.redis.url)
+        counts = summarise(kept, recording, acknowledged=run.acknowledged, poison=run.poison_keys)
+        run.redis.kill()
+    else:
+        sqlite_path = run.data_dir / "centinela.sqlite3"
+        counts = count_outcome(sqlite_path, recording, acknowledged=run.acknowledged, poison=run.poison_keys)
     bad_5xx = sum(n for key, n in run.bad_statuses.items() if int(key.rsplit(":", 1)[1]) >= 500)
     broken = verdict(counts, bad_5xx)
     return {
-        "store": "sqlite",
+        "store": run.store,
         "messages": run.messages,
         "kills": len(run.kill_log),
         "kill_log": run.kill_log,
@@ -324,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poison", type=int, default=3)
     parser.add_argument("--bad", type=int, default=200, help="hostile requests mixed in")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--store", choices=["sqlite", "redis"], default="sqlite")
     parser.add_argument("--report", type=Path, default=Path("var/chaos/report.json"))
     parser.add_argument("--workdir", type=Path, help="keep the run's files here (default: a temp dir)")
     args = parser.parse_args(argv)
@@ -336,11 +400,14 @@ def main(argv: list[str] | None = None) -> int:
             poison=args.poison,
             bad_requests=args.bad,
             seed=args.seed,
+            store=args.store,
         )
         try:
             report = asyncio.run(chaos(run))
         finally:
             kill_service(run, "end of run")
+            if run.redis is not None:
+                run.redis.kill()
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     summary = {k: report[k] for k in ("messages", "kills", "accepted", "decided", "lost_count", "ok")}

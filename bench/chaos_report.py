@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,37 +31,56 @@ def published_per_key(recording: Path) -> Counter[str]:
 def count_outcome(
     sqlite_path: Path, recording: Path, *, acknowledged: set[str], poison: set[str]
 ) -> dict[str, Any]:
-    """The report's counts; `acknowledged` are message keys the webhook answered 2xx for."""
+    """The report's counts from a SQLite store file; `acknowledged`: keys answered 2xx."""
     conn = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
     try:
-        stored = {key for (key,) in conn.execute("SELECT key FROM messages")}
-        decided = {key for (key,) in conn.execute("SELECT key FROM decisions")}
-        dead = {key for (key,) in conn.execute("SELECT key FROM dead_letters")}
-        queue_left = int(conn.execute("SELECT COUNT(*) FROM queue").fetchone()[0])
-        owed = {
-            key
-            for key, body in conn.execute("SELECT key, body FROM decisions")
-            if (d := json.loads(body))["action"] in REPLY_ACTIONS and d.get("suppressed") is None
-        }
-        outbox = [json.loads(body) for (body,) in conn.execute("SELECT body FROM outbox")]
+        kept = StoreContents(
+            stored={key for (key,) in conn.execute("SELECT key FROM messages")},
+            decisions=[json.loads(body) for (body,) in conn.execute("SELECT body FROM decisions")],
+            dead={key for (key,) in conn.execute("SELECT key FROM dead_letters")},
+            queue_left=int(conn.execute("SELECT COUNT(*) FROM queue").fetchone()[0]),
+            outbox=[json.loads(body) for (body,) in conn.execute("SELECT body FROM outbox")],
+        )
     finally:
         conn.close()
-    statuses = Counter(item["status"] for item in outbox)
-    robot_replies = {
-        item["message_key"] for item in outbox if item["account"] == "robot" and item["message_key"]
+    return summarise(kept, recording, acknowledged=acknowledged, poison=poison)
+
+
+@dataclass
+class StoreContents:
+    """What a store kept, whichever store it was."""
+
+    stored: set[str]
+    decisions: list[dict[str, Any]]
+    dead: set[str]
+    queue_left: int
+    outbox: list[dict[str, Any]]
+
+
+def summarise(
+    kept: StoreContents, recording: Path, *, acknowledged: set[str], poison: set[str]
+) -> dict[str, Any]:
+    decided = {d["message_key"] for d in kept.decisions}
+    owed = {
+        d["message_key"]
+        for d in kept.decisions
+        if d["action"] in REPLY_ACTIONS and d.get("suppressed") is None
     }
+    outbox = kept.outbox
+    statuses = Counter(item["status"] for item in outbox)
+    robot_replies = {i["message_key"] for i in outbox if i["account"] == "robot" and i["message_key"]}
     per_key = published_per_key(recording)
     published_keys = {item["idempotency_key"] for item in outbox if item["status"] == "published"}
     return {
         "accepted": len(acknowledged),
-        "stored": len(stored - poison),
+        "stored": len(kept.stored - poison),
         "decided": len(decided & acknowledged),
         "lost": sorted(acknowledged - decided)[:20],
         "lost_count": len(acknowledged - decided),
-        "queue_left": queue_left,
-        "dead_letters": sorted(dead),
+        "queue_left": kept.queue_left,
+        "dead_letters": sorted(kept.dead),
         "poison_injected": sorted(poison),
-        "dead_letters_are_exactly_the_poison": dead == poison,
+        "dead_letters_are_exactly_the_poison": kept.dead == poison,
         "outbox": dict(statuses),
         "published_lines": sum(per_key.values()),
         "published_keys": len(per_key),
