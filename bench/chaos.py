@@ -58,6 +58,7 @@ class Run:
     acknowledged: set[str] = field(default_factory=set)
     poison_keys: set[str] = field(default_factory=set)
     bad_statuses: dict[str, int] = field(default_factory=dict)
+    retried: dict[str, int] = field(default_factory=dict)
     kill_log: list[dict[str, Any]] = field(default_factory=list)
     restarts_s: list[float] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
@@ -220,10 +221,11 @@ async def send_all(run: Run, messages: list[dict[str, Any]], rng: random.Random)
                             run.acknowledged.update(f"{m['channel']}:{m['id']}" for m in batch)
                             assert len(answer["accepted"]) + len(answer["duplicates"]) == len(batch)
                             break
+                        run.retried[str(response.status)] = run.retried.get(str(response.status), 0) + 1
                         if response.status >= 500 and response.status != 503:
                             raise RuntimeError(f"{response.status} on valid traffic: {await response.text()}")
                 except (TimeoutError, aiohttp.ClientError):
-                    pass
+                    run.retried["no answer"] = run.retried.get("no answer", 0) + 1
                 await asyncio.sleep(0.05)  # the service is down or busy: retry shortly
 
     async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -372,6 +374,7 @@ async def chaos(run: Run) -> dict[str, Any]:
         "seconds": round(time.monotonic() - started, 1),
         **drained,
         **counts,
+        "valid_requests_retried": run.retried,
         "bad_requests": run.bad_requests,
         "bad_input_statuses": run.bad_statuses,
         "bad_input_5xx": bad_5xx,
