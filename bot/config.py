@@ -101,6 +101,19 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_max_bytes: int = Field(1024 * 1024, gt=0)
     webhook_max_skew_s: int = Field(300, gt=0)
+    webhook_read_timeout_s: float = Field(
+        10.0, gt=0, description="a webhook body must arrive within this, else 408 (stalled uploads)"
+    )
+    max_concurrent_intake: int = Field(
+        64, ge=1, description="webhook requests handled at once; more get 503 with Retry-After"
+    )
+    max_queue_depth: int = Field(
+        50_000, ge=1, description="backpressure: deeper than this, intake answers 503 with Retry-After"
+    )
+    intake_retry_after_s: int = Field(5, ge=1, description="Retry-After of intake's 503s")
+    readyz_stall_s: float = Field(
+        120.0, gt=0, description="/readyz is 503 when the oldest claimable message waited longer"
+    )
     languages: list[str] = Field(default_factory=lambda: ["es", "en", "pt"], min_length=1)
     default_language: str = "es"
     rules_file: Path = DEFAULT_RULES
@@ -129,6 +142,9 @@ class Settings(BaseSettings):
     dedupe_window_days: float = Field(7.0, ge=7.0, description="WhatsApp retries for up to 7 days")
     guards: GuardSettings = Field(default_factory=GuardSettings)
     publisher_max_attempts: int = Field(6, ge=1)
+    publisher_lease_s: float = Field(
+        60.0, gt=0, description="a send's lease; an attempt unrecorded when it lapses goes to review"
+    )
     kb_poll_s: float = Field(30.0, gt=0, description="how often the KB folder is checked for changes")
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
     slack: SlackSettings = Field(default_factory=SlackSettings)

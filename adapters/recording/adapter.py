@@ -16,7 +16,7 @@ from adapters.base import AdapterContext, AdapterStats, NoRoutes, Receipt, Trans
 from bot.core.models import OutboxItem, utc_now
 
 # The outbox's own bookkeeping, not part of what was published.
-_DELIVERY_STATE = {"receipt", "last_error", "status", "attempts", "next_attempt_at"}
+_DELIVERY_STATE = {"receipt", "last_error", "status", "attempts", "next_attempt_at", "attempt_started_at"}
 
 
 class RecordingConfig(BaseModel):

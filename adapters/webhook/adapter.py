@@ -23,6 +23,7 @@ class WebhookConfig(BaseModel):
     secret: SecretStr
     max_bytes: int = Field(1_048_576, gt=0)
     max_skew_s: int = Field(300, gt=0)
+    read_timeout_s: float = Field(10.0, gt=0, description="how long a request body may take to arrive")
 
 
 class GenericWebhookAdapter(ListenOnly):
@@ -51,6 +52,7 @@ class GenericWebhookAdapter(ListenOnly):
             counted,
             max_bytes=self._config.max_bytes,
             max_skew_s=self._config.max_skew_s,
+            read_timeout_s=self._config.read_timeout_s,
         )
         return (Route("POST", "/webhooks/generic", handler),)
 

@@ -1,21 +1,30 @@
 """`POST /webhooks/generic`: signed JSON messages in, acknowledged only once durably stored.
 
-Order of checks follows cost and information leak: size first (413, before reading more than
-the cap), then the signature (401, before parsing anything), then the JSON and the message
-schema (400, naming the field). Nothing is stored unless the whole request is valid.
+Order of checks follows cost and information leak: a free intake slot first (503), size (413,
+before reading more than the cap; 408 if the body does not arrive in time), then the signature
+(401, before parsing anything), then the JSON and the message schema (400, naming the field),
+and last the queue's depth (503 with Retry-After: backpressure). Nothing is stored unless the
+whole request is valid.
+
+What is accepted is exactly what the worker will load: the JSON is bounded in depth and free of
+lone surrogates (`bot.core.input_safety`), and each message is encoded and decoded once here, the
+way the store and the claim will, so a message that could not be loaded later (a poison
+message that once stalled the queue) is a 400 now instead of a 202.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
+from pydantic_core import PydanticSerializationError
 
 from adapters.webhook.signing import SignatureError, verify
+from bot.core.input_safety import BadInput, loads_bounded
 from bot.core.models import InboundMessage
 
 MAX_BATCH = 500
@@ -33,9 +42,9 @@ def _error(status: int, message: str, field: str | None = None) -> web.Response:
 def parse_messages(body: bytes) -> list[InboundMessage]:
     """One message or {"messages": [...]}; raises ValueError(message, field) on bad input."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"body is not valid JSON: {exc}", None) from exc
+        data = loads_bounded(body)
+    except BadInput as exc:
+        raise ValueError(exc.message, exc.field) from exc
     if isinstance(data, dict) and "messages" in data:
         items = data["messages"]
         prefix = "messages"
@@ -59,17 +68,34 @@ def parse_messages(body: bytes) -> list[InboundMessage]:
             where = ".".join(str(p) for p in first["loc"])
             field = f"{prefix}[{index}].{where}" if prefix else where
             raise ValueError(f"invalid message: {first['msg']}", field) from exc
-        parsed.append(message.model_copy(update={"raw": item}))
+        parsed.append(_loadable(message.model_copy(update={"raw": item}), prefix, index))
     return parsed
 
 
+def _loadable(message: InboundMessage, prefix: str, index: int) -> InboundMessage:
+    """The message as the worker will see it after the store's encode and the claim's decode."""
+    try:
+        return InboundMessage.model_validate_json(message.model_dump_json())
+    except (ValidationError, PydanticSerializationError) as exc:
+        field = f"{prefix}[{index}]" if prefix else None
+        raise ValueError(f"message cannot be stored and loaded back: {exc}", field) from exc
+
+
 def generic_webhook_handler(
-    secret: str, ingest: Ingest, *, max_bytes: int, max_skew_s: int
+    secret: str, ingest: Ingest, *, max_bytes: int, max_skew_s: int, read_timeout_s: float = 10.0
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The route's handler. Admission (concurrency cap, queue backpressure) wraps every intake
+    route in the web app (`bot/web/admission.py`); what is this route's own is here: the size cap,
+    the time a body may take to arrive, the signature, the message schema."""
+
     async def handle(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > max_bytes:
             return _error(413, f"body larger than {max_bytes} bytes")
-        body = await _read_capped(request, max_bytes)
+        try:
+            async with asyncio.timeout(read_timeout_s):
+                body = await _read_capped(request, max_bytes)
+        except TimeoutError:
+            return _error(408, f"body did not arrive within {read_timeout_s:g} s")
         if body is None:
             return _error(413, f"body larger than {max_bytes} bytes")
         try:

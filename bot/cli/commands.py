@@ -16,6 +16,7 @@ from bot.cli.traffic import read_messages
 from bot.config import Settings
 from bot.engine.extensions import build_extensions, default_kb_dir
 from bot.pipeline.guards import KILL_SWITCH, set_kill_switch
+from bot.store.base import DeadLetterUnloadable
 from bot.store.factory import build_store
 
 
@@ -23,11 +24,19 @@ def _print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False))
 
 
-def serve(settings: Settings, *, host: str | None, port: int | None, demo: bool, kb_dir: Path | None) -> int:
+def serve(
+    settings: Settings,
+    *,
+    host: str | None,
+    port: int | None,
+    demo: bool,
+    kb_dir: Path | None,
+    no_kb: bool = False,
+) -> int:
     """Serve until SIGINT/SIGTERM; with `--demo`, first push the bundled traffic through the webhook."""
     from bot.web.app import create_app
 
-    extensions = build_extensions(settings, kb_dir or default_kb_dir())
+    extensions = build_extensions(settings, None if no_kb else (kb_dir or default_kb_dir()))
     app = create_app(settings, extensions=extensions)
     return asyncio.run(
         _serve(app, settings, host or settings.host, port if port is not None else settings.port, demo)
@@ -170,12 +179,17 @@ async def dead_letters(settings: Settings, command: str, key: str | None) -> int
             letters = await store.dead_letters(limit=1000)
             for letter in letters:
                 print(
-                    f"{letter.message.key}\tattempts={letter.attempts}\t{letter.failed_at.isoformat()}\t{letter.error}"
+                    f"{letter.key}\tattempts={letter.attempts}\t{letter.failed_at.isoformat()}\t{letter.error}"
                 )
             print(f"{len(letters)} dead letter(s)", file=sys.stderr)
             return 0
         assert key is not None
-        if await store.requeue_dead_letter(key):
+        try:
+            requeued = await store.requeue_dead_letter(key)
+        except DeadLetterUnloadable as exc:
+            print(f"centinela: {exc}; not re-queued (it would only fail again)", file=sys.stderr)
+            return 1
+        if requeued:
             print(f"re-queued {key}")
             return 0
         print(f"centinela: no dead letter {key}", file=sys.stderr)

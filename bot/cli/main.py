@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="replay the bundled sample traffic through the webhook"
     )
     serve.add_argument("--kb", type=Path, help="knowledge-base folder (default: bundled sample KB)")
+    serve.add_argument(
+        "--no-kb", action="store_true", help="no knowledge base (no model to load; questions go to agents)"
+    )
 
     replay = sub.add_parser("replay", help="recorded traffic through the whole service path")
     replay.add_argument("file", type=Path)
@@ -109,7 +112,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli import commands
 
     if args.command == "serve":
-        return commands.serve(settings, host=args.host, port=args.port, demo=args.demo, kb_dir=args.kb)
+        return commands.serve(
+            settings, host=args.host, port=args.port, demo=args.demo, kb_dir=args.kb, no_kb=args.no_kb
+        )
     if args.command == "replay":
         speed = None if args.speed == "max" else float(args.speed)
         return asyncio.run(
@@ -130,7 +135,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "kill-switch":
         return asyncio.run(commands.kill_switch(settings, args.state, actor=args.actor, reason=args.reason))
     if args.command == "drafts":
-        return asyncio.run(commands.drafts(settings, args))
+        result: int = asyncio.run(commands.drafts(settings, args))
+        return result
     raise AssertionError(args.command)
 
 

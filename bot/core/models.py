@@ -157,6 +157,11 @@ class OutboxItem(BaseModel):
     updated_at: datetime = Field(default_factory=utc_now)
     last_error: str | None = None
     receipt: dict[str, Any] | None = None
+    attempt_started_at: datetime | None = Field(
+        default=None,
+        description="set (durably) before a send and cleared with its outcome: still set when the "
+        "lease lapses means the outcome is unknown, so the item goes to review, never re-sent",
+    )
 
 
 class AuditEvent(BaseModel):
@@ -170,9 +175,15 @@ class AuditEvent(BaseModel):
 
 
 class DeadLetter(BaseModel):
-    """A message that failed processing too often: kept, visible, and re-queueable."""
+    """A message that failed processing too often: kept, visible, and re-queueable.
 
-    message: InboundMessage
+    `message` is None when the stored body could not be loaded back (then `unreadable` holds
+    an excerpt of it for a person, and re-queueing it is refused: it would only fail again).
+    """
+
+    key: str = ""
+    message: InboundMessage | None = None
+    unreadable: str | None = None
     attempts: int
     error: str
     failed_at: datetime = Field(default_factory=utc_now)

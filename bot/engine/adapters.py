@@ -27,6 +27,7 @@ def adapter_configs(settings: Settings, *, webhook_secret: str) -> dict[str, Bas
             "secret": webhook_secret,
             "max_bytes": settings.webhook_max_bytes,
             "max_skew_s": settings.webhook_max_skew_s,
+            "read_timeout_s": settings.webhook_read_timeout_s,
         },
         "recording": {"path": settings.recording_file},
     }

@@ -4,6 +4,12 @@ Why an outbox: deciding and publishing fail independently. The decision is kept 
 platform is down; delivery retries with exponential backoff, honours 429 Retry-After, and when
 the outcome is unknown (the connection dropped after the request went out) it stops and asks a
 person (`needs_review`) rather than risk publishing the same reply twice.
+
+The same holds when the publisher itself dies mid-send: before each send the item is marked
+(`attempt_started_at`, next attempt pushed to the end of the lease) in the store, and every
+outcome clears the mark. An item found still marked when its lease lapses was sent, or maybe
+sent, by a process that crashed or lost its store before recording the outcome: it becomes
+`needs_review`, never a blind second post.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ class Publisher:
         base_backoff_s: float = 2.0,
         parallel_sends: int = 8,
         clock: Callable[[], datetime] = utc_now,
+        send_lease: timedelta = SEND_LEASE,
     ) -> None:
         self._store = store
         self._adapters = adapters
@@ -42,6 +49,7 @@ class Publisher:
         self._base_backoff_s = base_backoff_s
         self._parallel_sends = parallel_sends
         self._clock = clock
+        self._lease = send_lease
         self.wake = asyncio.Event()
         # Passes in one process take turns: a pass started while another is sending would find
         # that pass's items leased and skip them, so "nothing left" could not be trusted.
@@ -63,7 +71,7 @@ class Publisher:
             async with limit_sends:
                 # One lease per scheduled attempt: a retry after 429 gets its own, not a 60 s wait.
                 lease = f"sending:{item.idempotency_key}@{item.next_attempt_at.timestamp()}"
-                if not await self._store.reserve(lease, now=now, until=now + SEND_LEASE):
+                if not await self._store.reserve(lease, now=now, until=now + self._lease):
                     return 0  # another publisher holds it
                 return await self._deliver(item, now)
 
@@ -91,6 +99,17 @@ class Publisher:
         attempts = item.attempts + 1
         if adapter is None:
             return await self._finish(item, "failed", attempts, f"no adapter for channel {item.channel}")
+        if item.attempt_started_at is not None:
+            started = item.attempt_started_at.isoformat()
+            return await self._finish(
+                item,
+                "needs_review",
+                item.attempts,
+                f"an attempt started at {started} and its outcome was never recorded (crash or "
+                "store error after sending): check the platform before publishing again",
+            )
+        marked = {"attempt_started_at": now, "next_attempt_at": now + self._lease, "updated_at": utc_now()}
+        await self._store.update_outbox(item.model_copy(update=marked))
         try:
             receipt = await adapter.send(item)
         except RateLimited as exc:
@@ -111,9 +130,8 @@ class Publisher:
         except Exception as exc:
             log.exception("adapter %s raised unexpectedly", adapter.name)
             return await self._finish(item, "needs_review", attempts, f"unexpected error: {exc!r}")
-        done = item.model_copy(
-            update={"status": "published", "attempts": attempts, "receipt": receipt, "updated_at": utc_now()}
-        )
+        outcome = {"status": "published", "attempts": attempts, "receipt": receipt}
+        done = item.model_copy(update={**outcome, "attempt_started_at": None, "updated_at": utc_now()})
         await self._store.update_outbox(done)
         return 1
 
@@ -124,14 +142,14 @@ class Publisher:
             "attempts": attempts if count else item.attempts,
             "next_attempt_at": at,
             "last_error": error,
+            "attempt_started_at": None,
         }
         await self._store.update_outbox(item.model_copy(update={**update, "updated_at": utc_now()}))
         return 0
 
     async def _finish(self, item: OutboxItem, status: str, attempts: int, error: str) -> int:
-        final = item.model_copy(
-            update={"status": status, "attempts": attempts, "last_error": error, "updated_at": utc_now()}
-        )
+        outcome = {"status": status, "attempts": attempts, "last_error": error}
+        final = item.model_copy(update={**outcome, "attempt_started_at": None, "updated_at": utc_now()})
         await self._store.update_outbox(final)
         detail = {"status": status, "error": error, "channel": item.channel}
         await self._store.append_audit(

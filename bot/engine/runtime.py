@@ -13,6 +13,7 @@ import gc
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from adapters.base import Adapter, AdapterContext
 from bot.config import Settings
@@ -99,7 +100,12 @@ class Runtime:
         self.store = store
         self.pipeline = pipeline
         self.adapters = dict(adapters)
-        self.publisher = Publisher(store, self.adapters, max_attempts=settings.publisher_max_attempts)
+        self.publisher = Publisher(
+            store,
+            self.adapters,
+            max_attempts=settings.publisher_max_attempts,
+            send_lease=timedelta(seconds=settings.publisher_lease_s),
+        )
         applier = EffectApplier(store, ReplyGuard(store, settings.guards))
         self.workers = [
             Worker(

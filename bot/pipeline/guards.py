@@ -40,7 +40,8 @@ class ReplyGuard:
         msg = ctx.message
         thread = f"thread:{msg.channel}:{msg.in_reply_to or msg.id}"
         until = ctx.now + timedelta(seconds=self._settings.thread_reply_interval_s)
-        if not await self._store.reserve(thread, now=ctx.now, until=until):
+        # Owned by the message: its own redelivery (crash before the outbox write) passes again.
+        if not await self._store.reserve(thread, now=ctx.now, until=until, owner=msg.key):
             return "already replied automatically in this thread within the interval"
         author = f"author:{msg.channel}:{msg.author.handle.casefold()}"
         count = await self._store.incr_window(author, now=ctx.now, window_s=3600)

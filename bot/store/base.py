@@ -22,6 +22,10 @@ class StoreUnavailable(RuntimeError):
     """The store cannot be reached; the service refuses to start rather than run without it."""
 
 
+class DeadLetterUnloadable(ValueError):
+    """The dead letter's stored message cannot be loaded: re-queueing it would only cycle."""
+
+
 class StoreSettings(BaseModel):
     """Behaviour shared by every store implementation."""
 
@@ -60,7 +64,9 @@ class Store(Protocol):
 
         The consumer's own unacked claims (from before a restart) come first, then claims of
         any consumer older than the visibility timeout, then new messages. A message claimed
-        more than `max_attempts` times is moved to the dead letters instead.
+        more than `max_attempts` times is moved to the dead letters instead. A stored message
+        that cannot be loaded is never handed out: its attempt is counted (outside any rollback)
+        and it reaches the dead letters after `max_attempts`, so it never blocks the queue.
         """
 
     async def ack(self, claims: Sequence[Claim]) -> None:
@@ -74,12 +80,24 @@ class Store(Protocol):
 
     async def queue_depth(self) -> int: ...
 
+    async def oldest_waiting(self) -> float | None:
+        """Since when (Unix seconds) the oldest claimable message has waited; None if none waits.
+
+        Claimable: new, due for a retry, or claimed and not acked within the visibility timeout.
+        `/readyz` compares it with a threshold: a queue that does not move while workers run is
+        not ready, even when every backend answers.
+        """
+
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]: ...
 
     async def requeue_dead_letter(self, message_key: str) -> bool:
-        """Put a dead letter back on the queue with its attempts reset; False if unknown."""
+        """Put a dead letter back on the queue with its attempts reset; False if unknown.
 
-    async def get_message(self, message_key: str) -> InboundMessage | None: ...
+        Raises `DeadLetterUnloadable` when its message cannot be loaded (it would fail again).
+        """
+
+    async def get_message(self, message_key: str) -> InboundMessage | None:
+        """The stored message; `bot.store.letters.UnloadableMessage` if its body does not load."""
 
     # --- decisions ----------------------------------------------------------------------
     async def save_decisions(self, decisions: Sequence[Decision]) -> None:
@@ -107,10 +125,12 @@ class Store(Protocol):
         """Items per status, every status present (zero when none)."""
 
     # --- reservations, counters and flags -----------------------------------------------
-    async def reserve(self, key: str, *, now: datetime, until: datetime) -> bool:
+    async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         """Set-if-absent with an expiry on the caller's clock (replays use simulated time).
 
         True when the key was free (absent or expired at `now`) and is now held until `until`.
+        A reservation held by the same `owner` counts as free (and is renewed): a redelivered
+        message recognises the reservation it made before a crash, instead of being refused by it.
         """
 
     async def incr_window(self, key: str, *, now: datetime, window_s: float) -> int:

@@ -140,6 +140,9 @@ class RedisStore:
     async def queue_depth(self) -> int:
         return await self._intake.queue_depth()
 
+    async def oldest_waiting(self) -> float | None:
+        return await self._intake.oldest_waiting()
+
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         return await self._intake.dead_letters(limit)
 
@@ -209,9 +212,9 @@ class RedisStore:
         return {status: int(n) for status, n in zip(OUTBOX_STATUSES, counts, strict=True)}
 
     # --- reservations, counters and flags -----------------------------------------------
-    async def reserve(self, key: str, *, now: datetime, until: datetime) -> bool:
+    async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         hold_s = max((until - now).total_seconds(), 1.0) + EXPIRY_MARGIN_S
-        args: list[Arg] = [now.timestamp(), until.timestamp(), int(hold_s * 1000)]
+        args: list[Arg] = [now.timestamp(), until.timestamp(), int(hold_s * 1000), owner or ""]
         return int(await self._run("RESERVE", [self._k("resv", key)], args)) == 1
 
     async def incr_window(self, key: str, *, now: datetime, window_s: float) -> int:

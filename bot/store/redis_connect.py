@@ -11,7 +11,11 @@ import logging
 from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.store.base import StoreUnavailable
 
@@ -27,6 +31,13 @@ async def connect(url: str, *, connect_timeout_s: float) -> aioredis.Redis:
             decode_responses=True,
             socket_connect_timeout=connect_timeout_s,
             socket_timeout=max(connect_timeout_s, 10.0),
+            # After a Redis restart every pooled connection is dead: without retries the first
+            # command on each failed ("Connection closed by server") although the server was
+            # back. Two quick retries reconnect; a server still down fails within ~0.2 s and
+            # the request gets its 503 (bot.web.errors). A replayed script is harmless (enqueue
+            # dedupes, outbox writes are idempotent) or at worst counts one extra claim attempt.
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
     except ValueError as exc:
         raise StoreUnavailable(f"invalid Redis URL {where}: {exc}") from exc

@@ -18,6 +18,7 @@ keeps its place), then new entries. Retries re-enter at the tail once their back
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -26,7 +27,8 @@ from redis.exceptions import ResponseError
 
 from bot.core.models import Claim, DeadLetter, InboundMessage
 from bot.store import redis_scripts as lua
-from bot.store.base import StoreSettings
+from bot.store.base import DeadLetterUnloadable, StoreSettings
+from bot.store.letters import UnloadableMessage, load_message, read_dead_letter, unloadable_error
 
 GROUP = "workers"
 RELEASED = "~released"  # holder consumer for released claims (see redis_scripts.RELEASE)
@@ -44,6 +46,7 @@ class RedisIntake:
         names = ("intake", "q:attempts", "q:tokens", "q:delayed", "q:parked", "dead", "dead:by_time", "q:seq")
         self._keys = [f"{namespace}:{name}" for name in names]
         self.stream, self._delayed, self._dead, self._dead_by_time = (self._keys[i] for i in (0, 3, 5, 6))
+        self._parked = self._keys[4]
         self._enqueue = client.register_script(lua.ENQUEUE)
         self._claim = client.register_script(lua.CLAIM)
         self._ack = client.register_script(lua.ACK)
@@ -76,10 +79,23 @@ class RedisIntake:
         error = NOT_ACKED.format(timeout=timeout, attempts=max_attempts)
         args: list[Arg] = [GROUP, consumer, count, int(timeout * 1000), max_attempts, error]
         rows: list[Any] = await self._claim(keys=self._keys, args=args)
-        return [
-            Claim(message=InboundMessage.model_validate_json(body), delivery_id=str(token), attempts=int(n))
-            for token, body, n in rows
-        ]
+        claims: list[Claim] = []
+        for token, body, n, key in rows:
+            try:
+                message = load_message(body)
+            except UnloadableMessage as exc:
+                # The claim script already counted the attempt; hand it back as a failure so
+                # it is retried after the backoff and dead-lettered after the last attempt.
+                await self._fail_raw(str(key), str(token), int(n), unloadable_error(exc.reason), str(body))
+                continue
+            claims.append(Claim(message=message, delivery_id=str(token), attempts=int(n)))
+        return claims
+
+    async def _fail_raw(self, key: str, token: str, attempts: int, error: str, body: str) -> bool:
+        backoff_ms = int(self.settings.retry_backoff_s * 2 ** (attempts - 1) * 1000)
+        args: list[Arg] = [GROUP, key, token.split("#", 1)[0], token, error[:2000]]
+        args += [self.settings.max_attempts, backoff_ms, body]
+        return int(await self._fail(keys=self._keys, args=args)) == 1
 
     async def ack(self, claims: Sequence[Claim]) -> None:
         if claims:
@@ -90,10 +106,8 @@ class RedisIntake:
             await self._release(keys=self._keys, args=[GROUP, RELEASED, *_claim_args(claims)])
 
     async def fail(self, claim: Claim, error: str) -> bool:
-        backoff_ms = int(self.settings.retry_backoff_s * 2 ** (claim.attempts - 1) * 1000)
-        args: list[Arg] = [GROUP, *_claim_args([claim]), error[:2000], self.settings.max_attempts]
-        args += [backoff_ms, claim.message.model_dump_json()]
-        return int(await self._fail(keys=self._keys, args=args)) == 1
+        body = claim.message.model_dump_json()
+        return await self._fail_raw(claim.message.key, claim.delivery_id, claim.attempts, error, body)
 
     async def queue_depth(self) -> int:
         """Entries on the stream (claimed or not) plus retries waiting for their backoff."""
@@ -103,16 +117,60 @@ class RedisIntake:
             streamed, delayed = await pipe.execute()
         return int(streamed) + int(delayed)
 
+    async def oldest_waiting(self) -> float | None:
+        """The oldest of: the first entry never delivered to the group, the first retry due,
+        and the first claim idle past the visibility timeout (released ones excluded)."""
+        now = time.time()
+        visibility_ms = int(self.settings.visibility_timeout_s * 1000)
+        since: list[float] = []
+        try:
+            groups = await self._redis.xinfo_groups(self.stream)
+        except ResponseError:  # no stream yet: nothing waits
+            return None
+        last = next((g["last-delivered-id"] for g in groups if g["name"] == GROUP), "0-0")
+        fresh = await self._redis.xrange(self.stream, min=f"({last}", count=1)
+        if fresh:
+            since.append(int(str(fresh[0][0]).split("-", 1)[0]) / 1000)
+        due = await self._redis.zrangebyscore(
+            self._delayed, "-inf", now * 1000, start=0, num=1, withscores=True
+        )
+        if due:
+            since.append(float(due[0][1]) / 1000)
+        pending = await self._redis.xpending_range(
+            self.stream, GROUP, min="-", max="+", count=10, idle=visibility_ms
+        )
+        for entry in pending:
+            if entry["consumer"] != RELEASED:
+                since.append(now - (int(entry["time_since_delivered"]) - visibility_ms) / 1000)
+                break
+        return min(since) if since else None
+
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         keys = as_strs(await self._redis.zrevrange(self._dead_by_time, 0, limit - 1))
-        return [DeadLetter.model_validate_json(b) for b in await hash_values(self._redis, self._dead, keys)]
+        if not keys:
+            return []
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hmget(self._dead, keys)
+            pipe.hmget(self._parked, keys)
+            letters, bodies = await pipe.execute()
+        return [
+            read_dead_letter(key, _text(letter), None if body is None else _text(body))
+            for key, letter, body in zip(keys, letters, bodies, strict=True)
+            if letter is not None
+        ]
 
     async def requeue_dead_letter(self, message_key: str) -> bool:
+        body = await self._redis.hget(self._parked, message_key)
+        if body is not None and await self._redis.hexists(self._dead, message_key):
+            try:
+                load_message(body)
+            except UnloadableMessage as exc:
+                raise DeadLetterUnloadable(f"the stored message {message_key} cannot be loaded") from exc
         return int(await self._requeue(keys=self._keys, args=[message_key])) == 1
 
     async def get_message(self, message_key: str) -> InboundMessage | None:
         body = await self._redis.get(f"{self._ns}:msg:{message_key}")
-        return None if body is None else InboundMessage.model_validate_json(body)
+        return None if body is None else load_message(body)
 
 
 def _claim_args(claims: Sequence[Claim]) -> list[Arg]:
@@ -120,6 +178,10 @@ def _claim_args(claims: Sequence[Claim]) -> list[Arg]:
     for claim in claims:
         args += [claim.message.key, claim.delivery_id.split("#", 1)[0], claim.delivery_id]
     return args
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def as_strs(values: Iterable[Any]) -> list[str]:

@@ -22,10 +22,11 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- The DeadLetter JSON is assembled around the stored body so the message is never
--- re-encoded by cjson (which would round large integers in `raw`).
+-- The dead letter holds only its metadata; the body stays verbatim in `parked_h`, so the
+-- message is never re-encoded by cjson (which would round large integers in `raw`) and a
+-- body that cannot be loaded never makes the letter itself unreadable.
 local function dead_letter(key, body, attempts, err, now)
-  local letter = '{"message":' .. body .. ',"attempts":' .. attempts .. ',"error":'
+  local letter = '{"key":' .. cjson.encode(key) .. ',"attempts":' .. attempts .. ',"error":'
     .. cjson.encode(err) .. ',"failed_at":' .. string.format('%.3f', now / 1000) .. '}'
   redis.call('HSET', parked_h, key, body)
   redis.call('HSET', dead_h, key, letter)
@@ -54,7 +55,7 @@ return out
 """
 
 # ARGV: group, consumer, count, visibility_ms, max_attempts, dead-letter error.
-# Returns {delivery_id, body, attempts} per claim. Attempts live in `attempts_h`, not in the
+# Returns {delivery_id, body, attempts, key} per claim. Attempts live in `attempts_h`, not in the
 # stream's delivery counter, so that release can give one back and a retry re-added to the
 # stream keeps its count.
 CLAIM = (
@@ -112,7 +113,7 @@ for _, e in ipairs(entries) do
     local token = id .. '#' .. seq
     redis.call('HSET', attempts_h, key, n + 1)
     redis.call('HSET', tokens_h, key, token)
-    table.insert(out, {token, body, n + 1})
+    table.insert(out, {token, body, n + 1, key})
   end
 end
 return out
@@ -198,11 +199,21 @@ return 1
 )
 
 # KEYS: reservation. ARGV: now, until (caller's clock, epoch seconds), expiry_ms (wall clock,
-# garbage collection only: the comparison with the caller's `now` decides).
+# garbage collection only: the comparison with the caller's `now` decides), owner ('' = none).
+# The value is "until" or "until|owner"; a reservation held by the same owner counts as free.
 RESERVE = """
 local held = redis.call('GET', KEYS[1])
-if held and tonumber(held) > tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+if held then
+  local bar = string.find(held, '|', 1, true)
+  local held_until = tonumber(bar and string.sub(held, 1, bar - 1) or held)
+  local held_by = bar and string.sub(held, bar + 1) or ''
+  if held_until and held_until > tonumber(ARGV[1]) and (ARGV[4] == '' or held_by ~= ARGV[4]) then
+    return 0
+  end
+end
+local value = ARGV[2]
+if ARGV[4] ~= '' then value = value .. '|' .. ARGV[4] end
+redis.call('SET', KEYS[1], value, 'PX', ARGV[3])
 return 1
 """
 

@@ -32,7 +32,8 @@ from bot.core.models import (
     Record,
     utc_now,
 )
-from bot.store.base import StoreSettings, StoreUnavailable
+from bot.store.base import DeadLetterUnloadable, StoreSettings, StoreUnavailable
+from bot.store.letters import UnloadableMessage, load_message, read_dead_letter, unloadable_letter
 from bot.store.sqlite_runner import GroupCommitRunner
 
 T = TypeVar("T")
@@ -53,7 +54,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   key TEXT PRIMARY KEY, status TEXT NOT NULL, next_attempt_at REAL NOT NULL,
   created_at REAL NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
-CREATE TABLE IF NOT EXISTS reservations (key TEXT PRIMARY KEY, until REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS reservations (key TEXT PRIMARY KEY, until REAL NOT NULL, owner TEXT);
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS flags (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
@@ -100,6 +101,9 @@ class SqliteStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=5000")
             conn.executescript(SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(reservations)")}
+            if "owner" not in columns:  # a file from before reservations had owners
+                conn.execute("ALTER TABLE reservations ADD COLUMN owner TEXT")
             return conn
 
         try:
@@ -168,7 +172,13 @@ class SqliteStore:
                 rows += c.execute(_CLAIM_DUE, (now, consumer, count - len(rows))).fetchall()
             claims: list[Claim] = []
             for seq, key, attempts, body in rows:
-                message = InboundMessage.model_validate_json(body)
+                try:
+                    message = load_message(body)
+                except UnloadableMessage as exc:
+                    # Caught here, inside the transaction, so the attempt is counted and kept
+                    # (raising would roll it back and leave the row blocking the queue for good).
+                    _unloadable(c, seq, key, body, attempts + 1, exc.reason, now, self.settings)
+                    continue
                 if attempts >= max_attempts:
                     _dead_letter(c, key, message, attempts, "not acknowledged within the visibility timeout")
                     continue
@@ -218,28 +228,48 @@ class SqliteStore:
     async def queue_depth(self) -> int:
         return await self._read(lambda c: int(c.execute("SELECT COUNT(*) FROM queue").fetchone()[0]))
 
+    async def oldest_waiting(self) -> float | None:
+        # available_at is the enqueue time, the retry time, or the claim's expiry; 0 marks a
+        # released claim, taken at once, which says nothing about a stall.
+        now = time.time()
+        row = await self._read(
+            lambda c: c.execute(
+                "SELECT MIN(available_at) FROM queue WHERE available_at > 0 AND available_at <= ?", (now,)
+            ).fetchone()
+        )
+        return None if row is None or row[0] is None else float(row[0])
+
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         rows = await self._read(
             lambda c: c.execute(
-                "SELECT body FROM dead_letters ORDER BY failed_at DESC LIMIT ?", (limit,)
+                "SELECT key, body FROM dead_letters ORDER BY failed_at DESC LIMIT ?", (limit,)
             ).fetchall()
         )
-        return [DeadLetter.model_validate_json(body) for (body,) in rows]
+        return [read_dead_letter(key, body) for key, body in rows]
 
     async def requeue_dead_letter(self, message_key: str) -> bool:
-        def move(c: sqlite3.Connection) -> bool:
-            if c.execute("DELETE FROM dead_letters WHERE key=?", (message_key,)).rowcount == 0:
+        def move(c: sqlite3.Connection) -> bool | None:
+            if c.execute("SELECT 1 FROM dead_letters WHERE key=?", (message_key,)).fetchone() is None:
                 return False
+            row = c.execute("SELECT body FROM messages WHERE key=?", (message_key,)).fetchone()
+            try:
+                load_message(row[0] if row else "")
+            except UnloadableMessage:
+                return None  # it would only fail again: refused, the dead letter stays
+            c.execute("DELETE FROM dead_letters WHERE key=?", (message_key,))
             c.execute("INSERT OR IGNORE INTO queue (key, available_at) VALUES (?, 0)", (message_key,))
             return True
 
-        return await self._run(move)
+        moved = await self._run(move)
+        if moved is None:
+            raise DeadLetterUnloadable(f"the stored message {message_key} cannot be loaded")
+        return moved
 
     async def get_message(self, message_key: str) -> InboundMessage | None:
         row = await self._read(
             lambda c: c.execute("SELECT body FROM messages WHERE key=?", (message_key,)).fetchone()
         )
-        return None if row is None else InboundMessage.model_validate_json(row[0])
+        return None if row is None else load_message(row[0])
 
     # --- decisions ----------------------------------------------------------------------
     async def save_decisions(self, decisions: Sequence[Decision]) -> None:
@@ -319,12 +349,15 @@ class SqliteStore:
         return counts
 
     # --- reservations, counters and flags -----------------------------------------------
-    async def reserve(self, key: str, *, now: datetime, until: datetime) -> bool:
+    async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         def take(c: sqlite3.Connection) -> bool:
-            row = c.execute("SELECT until FROM reservations WHERE key=?", (key,)).fetchone()
-            if row is not None and row[0] > now.timestamp():
+            row = c.execute("SELECT until, owner FROM reservations WHERE key=?", (key,)).fetchone()
+            if row is not None and row[0] > now.timestamp() and (owner is None or row[1] != owner):
                 return False
-            c.execute("INSERT OR REPLACE INTO reservations VALUES (?, ?)", (key, until.timestamp()))
+            c.execute(
+                "INSERT OR REPLACE INTO reservations (key, until, owner) VALUES (?, ?, ?)",
+                (key, until.timestamp(), owner),
+            )
             return True
 
         return await self._run(take)
@@ -432,7 +465,32 @@ class SqliteStore:
 
 
 def _dead_letter(c: sqlite3.Connection, key: str, message: InboundMessage, attempts: int, error: str) -> None:
-    letter = DeadLetter(message=message, attempts=attempts, error=error[:2000])
+    _store_letter(c, DeadLetter(key=key, message=message, attempts=attempts, error=error[:2000]))
+
+
+def _unloadable(
+    c: sqlite3.Connection,
+    seq: int,
+    key: str,
+    body: str,
+    attempts: int,
+    reason: str,
+    now: float,
+    settings: StoreSettings,
+) -> None:
+    """Count a failed load as an attempt: retried after the backoff, dead after the last."""
+    if attempts >= settings.max_attempts:
+        _store_letter(c, unloadable_letter(key, body, attempts, reason))
+        return
+    retry_at = now + settings.retry_backoff_s * 2 ** (attempts - 1)
+    c.execute(
+        "UPDATE queue SET consumer=NULL, token=NULL, attempts=?, available_at=? WHERE seq=?",
+        (attempts, retry_at, seq),
+    )
+
+
+def _store_letter(c: sqlite3.Connection, letter: DeadLetter) -> None:
+    key = letter.key
     c.execute("DELETE FROM queue WHERE key=?", (key,))
     c.execute(
         "INSERT OR REPLACE INTO dead_letters VALUES (?,?,?)", (key, letter.model_dump_json(), time.time())

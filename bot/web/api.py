@@ -8,15 +8,18 @@ without Slack. Every change is audited with the token's holder as actor.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from bot.core.input_safety import BadInput, loads_bounded
 from bot.engine.kb_reload import ReloadableKb, kb_reload_handler
 from bot.pipeline.guards import KILL_SWITCH, set_kill_switch
-from bot.store.base import Store
+from bot.store.base import DeadLetterUnloadable, Store
+from bot.store.letters import UnloadableMessage
 from bot.warroom.approval import ApprovalResult, ApprovalService
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -53,7 +56,10 @@ def bearer_auth(token: str) -> Middleware:
 async def get_message(request: web.Request) -> web.Response:
     store = request.app[STORE_KEY]
     key = request.match_info["key"]
-    message = await store.get_message(key)
+    try:
+        message = await store.get_message(key)
+    except UnloadableMessage as exc:
+        return web.json_response({"error": f"message {key} cannot be loaded: {exc.reason}"}, status=409)
     if message is None:
         return web.json_response({"error": f"no message {key}"}, status=404)
     decision = await store.get_decision(key)
@@ -88,7 +94,11 @@ async def list_dead_letters(request: web.Request) -> web.Response:
 async def requeue_dead_letter(request: web.Request) -> web.Response:
     store = request.app[STORE_KEY]
     key = request.match_info["key"]
-    if not await store.requeue_dead_letter(key):
+    try:
+        requeued = await store.requeue_dead_letter(key)
+    except DeadLetterUnloadable as exc:
+        return web.json_response({"error": f"{exc}; re-queueing it would only fail again"}, status=409)
+    if not requeued:
         return web.json_response({"error": f"no dead letter {key}"}, status=404)
     return web.json_response({"requeued": key})
 
@@ -104,11 +114,18 @@ async def get_kill_switch(request: web.Request) -> web.Response:
     return web.json_response({"on": value is not None, "detail": value})
 
 
+def _bad_input(exc: BadInput) -> web.Response:
+    body: dict[str, Any] = {"error": exc.message}
+    if exc.field is not None:
+        body["field"] = exc.field
+    return web.json_response(body, status=400)
+
+
 async def put_kill_switch(request: web.Request) -> web.Response:
     try:
-        body = await request.json()
-    except ValueError:
-        return web.json_response({"error": 'body must be JSON like {"on": true}'}, status=400)
+        body = loads_bounded(await request.read())
+    except BadInput as exc:
+        return _bad_input(exc)
     if not isinstance(body, dict) or not isinstance(body.get("on"), bool):
         return web.json_response({"error": "'on' must be true or false", "field": "on"}, status=400)
     actor = str(body.get("actor") or "api")
@@ -129,10 +146,11 @@ async def _body(request: web.Request) -> dict[str, Any]:
     if not request.can_read_body:
         return {}
     try:
-        body = await request.json()
-    except ValueError as exc:
+        body = loads_bounded(await request.read())
+    except BadInput as exc:
         raise web.HTTPBadRequest(
-            text='{"error": "body must be a JSON object"}', content_type="application/json"
+            text=json.dumps({"error": f"body must be a JSON object: {exc.message}", "field": exc.field}),
+            content_type="application/json",
         ) from exc
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(

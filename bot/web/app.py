@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
 from bot.config import Settings
+from bot.core.intake_limits import IntakeGate, IntakeSettings
 from bot.core.models import InboundMessage
 from bot.engine.adapters import adapter_configs, build_adapters, by_channel
 from bot.engine.kb_reload import kb_analyser, kb_poll_ctx
@@ -23,7 +25,9 @@ from bot.engine.runtime import Extensions, Runtime, build_pipeline
 from bot.store.base import Store
 from bot.store.factory import build_store
 from bot.warroom.wiring import WarRoom
+from bot.web.admission import admitted, counted
 from bot.web.api import api_app
+from bot.web.errors import json_errors
 from bot.web.metrics import Metrics
 from bot.web.secrets import local_secrets, secrets_path
 
@@ -41,9 +45,22 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    if await request.app[STORE].ping():
-        return web.json_response({"status": "ready"})
-    return web.json_response({"status": "store unreachable"}, status=503)
+    """Ready when the store answers and, while the workers run, the queue moves.
+
+    A queue whose oldest claimable message waited longer than `readyz_stall_s` means the
+    workers are stuck (a poison message once did this with every backend healthy).
+    """
+    store = request.app[STORE]
+    if not await store.ping():
+        return web.json_response({"status": "store unreachable"}, status=503)
+    since = await store.oldest_waiting()
+    if since is not None and RUNTIME in request.app:
+        waited = time.time() - since
+        if waited > request.app[SETTINGS].readyz_stall_s:
+            return web.json_response(
+                {"status": "queue stalled", "oldest_waiting_s": round(waited, 1)}, status=503
+            )
+    return web.json_response({"status": "ready"})
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -55,7 +72,7 @@ def create_app(
     settings: Settings, *, store: Store | None = None, extensions: Extensions | None = None
 ) -> web.Application:
     """The whole service; `store` may be injected (tests), else it is built from the settings."""
-    app = web.Application(client_max_size=settings.webhook_max_bytes)
+    app = web.Application(client_max_size=settings.webhook_max_bytes, middlewares=[json_errors()])
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     api_token, webhook_secret = local_secrets(settings)
@@ -119,9 +136,20 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    gate = IntakeGate(
+        IntakeSettings(
+            read_timeout_s=settings.webhook_read_timeout_s,
+            max_concurrent=settings.max_concurrent_intake,
+            max_queue_depth=settings.max_queue_depth,
+            retry_after_s=settings.intake_retry_after_s,
+        ),
+        chosen_store.queue_depth,
+    )
+    intake = counted(ingest, gate)
     for adapter in edge:
-        for route in adapter.routes(ingest):
-            app.router.add_route(route.method, route.path, route.handler)
+        for route in adapter.routes(intake):
+            handler = admitted(route.handler, gate) if route.method == "POST" else route.handler
+            app.router.add_route(route.method, route.path, handler)
     warroom.mount(app)
     app.add_subapp("/api/v1", api_app(chosen_store, api_token, approvals=warroom.approvals, kb=kb))
     return app

@@ -91,7 +91,7 @@ async def test_failed_message_is_retried_then_dead_lettered_and_requeueable(stor
     assert dead
     assert await store.queue_depth() == 0
     letters = await store.dead_letters()
-    assert [(d.message.id, d.attempts, d.error) for d in letters] == [("bad", 3, "boom 3")]
+    assert [(d.message and d.message.id, d.attempts, d.error) for d in letters] == [("bad", 3, "boom 3")]
 
     assert await store.requeue_dead_letter("twitter:bad")
     assert not await store.requeue_dead_letter("twitter:bad")

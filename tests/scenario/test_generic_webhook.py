@@ -93,7 +93,7 @@ async def test_unknown_fields_are_ignored_not_errors(client: TestClient[Any, Any
     ("headers", "why"),
     [
         ({"Content-Type": "application/json"}, "missing"),
-        ({"X-Centinela-Timestamp": "1", "X-Centinela-Signature": "sha256=00"}, "timestamp"),
+        ({"X-Centinela-Timestamp": "1", "X-Centinela-Signature": "sha256=00"}, "Signature"),
     ],
 )
 async def test_unsigned_or_stale_requests_are_refused(

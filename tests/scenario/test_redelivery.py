@@ -92,7 +92,11 @@ async def test_message_that_always_fails_is_dead_lettered_not_lost(tmp_path: Pat
         await store.enqueue([make_message("boom")])
         worker = Worker("w1", store, pipeline, EffectApplier(store, ReplyGuard(store, settings.guards)))
         letters = await eventually(lambda: _run_then_letters(worker, store), timeout=5)
-        assert letters[0].message.id == "boom" and "analyser bug" in letters[0].error
+        assert (
+            letters[0].message is not None
+            and letters[0].message.id == "boom"
+            and "analyser bug" in letters[0].error
+        )
         assert await store.queue_depth() == 0
     finally:
         await store.close()

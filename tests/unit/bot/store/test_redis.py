@@ -230,7 +230,11 @@ async def test_dead_letter_keeps_the_message_byte_exact(store: RedisStore) -> No
         dead = await store.fail(claims[0], 'error with "quotes" and ñ')
     assert dead
     letter = (await store.dead_letters())[0]
-    assert letter.message.raw == raw and letter.error == 'error with "quotes" and ñ'
+    assert (
+        letter.message is not None
+        and letter.message.raw == raw
+        and letter.error == 'error with "quotes" and ñ'
+    )
     assert await store.requeue_dead_letter("twitter:big")
     claim = (await store.claim("w", 1))[0]
     assert claim.message.raw == raw and claim.attempts == 1
