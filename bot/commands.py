@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import signal
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -15,8 +16,9 @@ from aiohttp import web
 from bot.config import Settings
 from bot.extensions import build_extensions, default_kb_dir
 from bot.guards import KILL_SWITCH, set_kill_switch
+from bot.listen import listening_url
 from bot.store.factory import build_store
-from bot.traffic import read_messages
+from bot.traffic import describe, read_messages
 
 
 def _print_json(data: object) -> None:
@@ -24,24 +26,33 @@ def _print_json(data: object) -> None:
 
 
 def serve(settings: Settings, *, host: str | None, port: int | None, demo: bool, kb_dir: Path | None) -> int:
-    """Serve until SIGINT/SIGTERM; with `--demo`, first push the bundled traffic through the webhook."""
+    """Serve until SIGINT/SIGTERM; with `--demo`, first push the bundled traffic through the webhook.
+
+    The port is taken before anything slow happens: a busy port must be reported at once, not
+    after the models have loaded for ten seconds.
+    """
+    from bot.listen import bind_listening_socket
     from bot.service import create_app
 
-    extensions = build_extensions(settings, kb_dir or default_kb_dir())
-    app = create_app(settings, extensions=extensions)
-    return asyncio.run(
-        _serve(app, settings, host or settings.host, port if port is not None else settings.port, demo)
-    )
+    sock = bind_listening_socket(host or settings.host, port if port is not None else settings.port)
+    try:
+        extensions = build_extensions(settings, kb_dir or default_kb_dir())
+        app = create_app(settings, extensions=extensions)
+        return asyncio.run(_serve(app, settings, sock, demo))
+    finally:
+        sock.close()
 
 
-async def _serve(app: web.Application, settings: Settings, host: str, port: int, demo: bool) -> int:
+async def _serve(app: web.Application, settings: Settings, sock: socket.socket, demo: bool) -> int:
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.SockSite(runner, sock)
     await site.start()
+    base_url = listening_url(sock)
     print(
-        f"centinela listening on http://{host}:{port} "
-        f"(API token and webhook secret in {settings.data_dir / 'secrets.json'})",
+        f"centinela listening on {base_url} "
+        f"(API token and webhook secret in {settings.data_dir / 'secrets.json'}; "
+        f"API documentation at {base_url}/api/v1/docs)",
         file=sys.stderr,
     )
     stop = asyncio.Event()
@@ -52,7 +63,7 @@ async def _serve(app: web.Application, settings: Settings, host: str, port: int,
         if demo:
             from bot.demo import run_demo
 
-            await run_demo(settings, f"http://{host}:{port}")
+            await run_demo(settings, base_url)
         await stop.wait()
     finally:
         print("centinela: shutting down (finishing in-flight messages)", file=sys.stderr)
@@ -67,7 +78,7 @@ async def replay(
 
     items, bad = read_messages(path)
     for line in bad:
-        print(f"centinela: {path}:{line.line}: skipped invalid message: {line.error}", file=sys.stderr)
+        print(f"centinela: skipped invalid message at {describe(path, line)}", file=sys.stderr)
     messages = sorted((item.message for item in items), key=lambda m: m.created_at)
     extensions = build_extensions(settings, kb_dir or default_kb_dir())
     report = await run_replay(settings, messages, speed=speed, extensions=extensions, keep=keep)
@@ -90,9 +101,7 @@ async def evaluate(
 
     items, bad = read_messages(messages_path)
     for line in bad:
-        print(
-            f"centinela: {messages_path}:{line.line}: skipped invalid message: {line.error}", file=sys.stderr
-        )
+        print(f"centinela: skipped invalid message at {describe(messages_path, line)}", file=sys.stderr)
     extensions = build_extensions(settings, kb_dir)
     with tempfile.TemporaryDirectory(prefix="centinela-eval-") as scratch:
         store = SqliteStore(Path(scratch) / "eval.sqlite3")

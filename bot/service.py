@@ -21,7 +21,7 @@ from bot.kb_reload import kb_analyser, kb_poll_ctx
 from bot.metrics import Metrics
 from bot.models import InboundMessage
 from bot.runtime import Extensions, Runtime, build_pipeline, default_adapters
-from bot.secrets import local_secrets, secrets_path
+from bot.secrets import accepted_secrets, secrets_path
 from bot.store.base import Store
 from bot.store.factory import build_store
 from bot.warroom.wiring import WarRoom
@@ -58,7 +58,7 @@ def create_app(
     app = web.Application(client_max_size=settings.webhook_max_bytes)
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
-    api_token, webhook_secret = local_secrets(settings)
+    api_token, webhook_secret = accepted_secrets(settings)
     if settings.api_token is None or settings.webhook_secret is None:
         log.info(
             "API token / webhook secret not configured: using generated ones in %s", secrets_path(settings)

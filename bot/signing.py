@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 
 
 class SignatureError(ValueError):
@@ -20,9 +21,20 @@ def sign(secret: str, timestamp: int | str, body: bytes) -> str:
 
 
 def verify(
-    secret: str, timestamp: str | None, signature: str | None, body: bytes, *, now: float, max_skew_s: int
+    secret: str | Sequence[str],
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    *,
+    now: float,
+    max_skew_s: int,
 ) -> None:
-    """Raise `SignatureError` unless the signature is valid and the timestamp is fresh."""
+    """Raise `SignatureError` unless the signature is valid and the timestamp is fresh.
+
+    `secret` may be several secrets (the new and the old one while a rotation is under way):
+    a signature made with any of them verifies, and every one is compared, so the time taken
+    does not tell which one matched.
+    """
     if not timestamp or not signature:
         raise SignatureError("missing X-Centinela-Timestamp or X-Centinela-Signature header")
     try:
@@ -31,7 +43,10 @@ def verify(
         raise SignatureError("X-Centinela-Timestamp must be Unix seconds") from exc
     if abs(now - signed_at) > max_skew_s:
         raise SignatureError(f"timestamp is more than {max_skew_s} s away from the server clock")
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip()):
+    given = signature.strip()
+    candidates = [secret] if isinstance(secret, str) else list(secret)
+    matches = [hmac.compare_digest(sign(s, timestamp, body), given) for s in candidates]
+    if not any(matches):
         raise SignatureError("signature does not match")
 
 

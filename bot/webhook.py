@@ -64,7 +64,7 @@ def parse_messages(body: bytes) -> list[InboundMessage]:
 
 
 def generic_webhook_handler(
-    secret: str, ingest: Ingest, *, max_bytes: int, max_skew_s: int
+    secret: str | Sequence[str], ingest: Ingest, *, max_bytes: int, max_skew_s: int
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > max_bytes:

@@ -6,6 +6,7 @@ compare-and-set: of two approvers clicking together, one write wins and one repl
 
 from __future__ import annotations
 
+import typing
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -17,6 +18,7 @@ from responders.templates import mention, render
 DRAFT_KIND = "draft"
 
 DraftStatus = Literal["pending", "approved", "rejected", "published", "failed", "needs_review"]
+DRAFT_STATUSES: tuple[str, ...] = typing.get_args(DraftStatus)
 FINAL_STATUSES: frozenset[str] = frozenset({"rejected", "published", "failed", "needs_review"})
 
 
