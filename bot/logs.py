@@ -66,14 +66,35 @@ def log_format_from_env() -> LogFormat:
     raise ValueError(f"CENTINELA_LOG_FORMAT must be one of {', '.join(FORMATS)}, got {value!r}")
 
 
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time of the record (as `logging.lastResort`)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 def configure_logging(level: str, log_format: LogFormat = "text", stream: TextIO | None = None) -> None:
-    """Install one handler on the root logger (replacing any earlier one) and quiet the libraries."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    """Install our handler on the root logger (replacing the one an earlier call installed, and
+    leaving other handlers alone) and quiet the libraries that are chatty at INFO."""
+    handler = logging.StreamHandler(stream) if stream is not None else _CurrentStderrHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    setattr(handler, _MARK, True)
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if getattr(old, _MARK, False):
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
     for name, quiet in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(max(quiet, root.level))
+
+
+_MARK = "_centinela_handler"
