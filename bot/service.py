@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.api import api_app
 from bot.config import Settings
+from bot.http_errors import json_errors
 from bot.kb_reload import kb_analyser, kb_poll_ctx
 from bot.metrics import Metrics
 from bot.models import InboundMessage
@@ -43,7 +44,9 @@ async def healthz(_request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     if await request.app[STORE].ping():
         return web.json_response({"status": "ready"})
-    return web.json_response({"status": "store unreachable"}, status=503)
+    return web.json_response(
+        {"error": "store unreachable", "field": None, "status": "store unreachable"}, status=503
+    )
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -55,7 +58,7 @@ def create_app(
     settings: Settings, *, store: Store | None = None, extensions: Extensions | None = None
 ) -> web.Application:
     """The whole service; `store` may be injected (tests), else it is built from the settings."""
-    app = web.Application(client_max_size=settings.webhook_max_bytes)
+    app = web.Application(client_max_size=settings.webhook_max_bytes, middlewares=[json_errors])
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     api_token, webhook_secret = accepted_secrets(settings)

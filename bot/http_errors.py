@@ -1,0 +1,81 @@
+"""One error shape for every HTTP error of the service: `{"error": "...", "field": ...}`.
+
+Handlers already answered JSON errors, but aiohttp's own answers were plain text
+(`404: Not Found`, `405: Method Not Allowed`, `413` from the body cap, a `500` from a bug),
+some JSON errors had no `field` and `/readyz` answered 503 with `{"status": ...}`. One
+middleware on the root application (aiohttp applies it to the `/api/v1` sub-application too)
+turns every error into the same object, so a client needs one parser: `field` names the
+request part at fault (a body field, a query parameter) or is null.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def error_body(message: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": message, "field": field}
+
+
+def error_response(
+    status: int, message: str, field: str | None = None, *, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.json_response(error_body(message, field), status=status, headers=headers)
+
+
+def _from_text(text: str | None, fallback: str) -> dict[str, Any]:
+    """An error object from a body that may already be one (JSON) or plain text."""
+    if text:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            return _normalised(data, fallback)
+        return error_body(text.strip() or fallback)
+    return error_body(fallback)
+
+
+def _normalised(data: dict[str, Any], fallback: str) -> dict[str, Any]:
+    message = data.get("error")
+    if not isinstance(message, str) or not message:
+        message = str(data.get("status") or data.get("message") or fallback)
+    field = data.get("field")
+    return {**data, "error": message, "field": field if isinstance(field, str) else None}
+
+
+def _extra_headers(headers: Any) -> dict[str, str]:
+    skip = {"content-type", "content-length"}
+    return {k: v for k, v in headers.items() if k.lower() not in skip}
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every 4xx/5xx answer becomes `{"error", "field"}` (other keys of a JSON error are kept)."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        body = _from_text(exc.text, exc.reason)
+        return web.json_response(body, status=exc.status, headers=_extra_headers(exc.headers))
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal error: the service logged the details")
+    if response.status < 400 or not isinstance(response, web.Response) or response.body is None:
+        return response
+    raw = response.body
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes | bytearray) else None
+    if text is None:
+        return response
+    body = _from_text(text, response.reason)
+    return web.json_response(body, status=response.status, headers=_extra_headers(response.headers))
