@@ -137,6 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     reject.add_argument("id", help="draft id (as `drafts list` shows it)")
     reject.add_argument("--reason", required=True, help="why it is rejected (audited)")
     reject.add_argument("--actor", default="cli", help="who rejects (audited; default cli)")
+
+    openapi = sub.add_parser("openapi", help="print or write the OpenAPI 3.1 document of the HTTP API")
+    openapi.add_argument("--output", type=Path, metavar="FILE", help="write here (default: print to stdout)")
     return parser
 
 
@@ -186,6 +189,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(commands.kill_switch(settings, args.state, actor=args.actor, reason=args.reason))
     if args.command == "drafts":
         return asyncio.run(commands.drafts(settings, args))
+    if args.command == "openapi":
+        return commands.openapi(args.output)
     raise AssertionError(args.command)
 
 

@@ -226,3 +226,16 @@ async def drafts(settings: Settings, args: argparse.Namespace) -> int:
         return 0 if result.ok else 1
     finally:
         await store.close()
+
+
+def openapi(output: Path | None) -> int:
+    """Print or write the OpenAPI document (`docs/openapi.json` is this command's output)."""
+    from bot.openapi import openapi_json
+
+    text = openapi_json()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)
+    return 0

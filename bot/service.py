@@ -21,6 +21,7 @@ from bot.http_errors import json_errors
 from bot.kb_reload import kb_analyser, kb_poll_ctx
 from bot.metrics import Metrics
 from bot.models import InboundMessage
+from bot.openapi import mount_documentation
 from bot.runtime import Extensions, Runtime, build_pipeline, default_adapters
 from bot.secrets import accepted_secrets, secrets_path
 from bot.store.base import Store
@@ -130,6 +131,7 @@ def create_app(
             max_skew_s=settings.webhook_max_skew_s,
         ),
     )
+    mount_documentation(app)
     warroom.mount(app)
     app.add_subapp("/api/v1", api_app(chosen_store, api_token, approvals=warroom.approvals, kb=kb))
     return app
