@@ -12,6 +12,7 @@ from typing import Any
 from bot.cli_args import (
     CliError,
     CliParser,
+    existing_dir,
     existing_file,
     kb_folder,
     log_level,
@@ -100,10 +101,10 @@ def _parser() -> argparse.ArgumentParser:
     kb = sub.add_parser("kb", help="knowledge base: build the index, search it")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True, metavar="SUBCOMMAND")
     kb_build = kb_sub.add_parser("build", help="load and embed a folder into the cache, listing rejects")
-    kb_build.add_argument("dir", type=Path, help="knowledge-base folder of *.md articles")
+    kb_build.add_argument("dir", type=existing_dir, help="knowledge-base folder of *.md articles")
     kb_search = kb_sub.add_parser("search", help="the articles nearest to a text")
     kb_search.add_argument("text", help="the question, in any supported language")
-    kb_search.add_argument("--kb", type=Path, metavar="DIR", help=kb_help)
+    kb_search.add_argument("--kb", type=existing_dir, metavar="DIR", help=kb_help)
     kb_search.add_argument("-k", type=positive_int, default=5, help="how many articles (default 5)")
 
     dead = sub.add_parser("dead-letters", help="messages that failed processing too often")

@@ -66,6 +66,13 @@ def existing_file(value: str) -> Path:
     return path
 
 
+def existing_dir(value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"no such folder: {value}")
+    return path
+
+
 def kb_folder(value: str) -> Path:
     """A folder holding at least one `*.md` article (FORMATS.md "Knowledge base")."""
     path = Path(value)

@@ -67,6 +67,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if exc.status < 400:
             raise
         body = _from_text(exc.text, exc.reason)
+        if isinstance(exc, web.HTTPNotFound) and body["error"] == "404: Not Found":
+            body["error"] = f"no such path: {request.path}"
+        elif isinstance(exc, web.HTTPMethodNotAllowed):
+            allowed = ", ".join(sorted(exc.allowed_methods))
+            body["error"] = f"{request.method} is not allowed on {request.path} (allowed: {allowed})"
         return web.json_response(body, status=exc.status, headers=_extra_headers(exc.headers))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)

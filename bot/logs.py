@@ -22,8 +22,9 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FORMATS: tuple[LogFormat, ...] = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
-# Loggers whose INFO lines describe normal operation of a library, not of Centinela.
-QUIET_LOGGERS = {"faiss.loader": logging.WARNING, "faiss": logging.WARNING}
+# Loggers whose INFO lines describe normal operation of a library, not of Centinela: faiss's
+# loader, and aiohttp's access log (one line per request; `--log-level DEBUG` shows them all).
+QUIET_LOGGERS = {"faiss.loader": logging.WARNING, "faiss": logging.WARNING, "aiohttp.access": logging.WARNING}
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
@@ -94,7 +95,7 @@ def configure_logging(level: str, log_format: LogFormat = "text", stream: TextIO
     root.addHandler(handler)
     root.setLevel(level.upper())
     for name, quiet in QUIET_LOGGERS.items():
-        logging.getLogger(name).setLevel(max(quiet, root.level))
+        logging.getLogger(name).setLevel(quiet if root.level >= logging.INFO else logging.NOTSET)
 
 
 _MARK = "_centinela_handler"

@@ -51,8 +51,14 @@ async def test_routing_and_auth_errors(
 
 async def test_405_keeps_the_allow_header(client: TestClient[Any, Any]) -> None:
     async with client.get("/webhooks/generic") as response:
-        await _error(response, 405)
+        body = await _error(response, 405)
         assert "POST" in response.headers["Allow"]
+        assert body["error"] == "GET is not allowed on /webhooks/generic (allowed: POST)"
+
+
+async def test_404_names_the_path(client: TestClient[Any, Any]) -> None:
+    async with client.get("/no/such/path") as response:
+        assert (await _error(response, 404))["error"] == "no such path: /no/such/path"
 
 
 async def test_bad_input_names_the_field(client: TestClient[Any, Any]) -> None:

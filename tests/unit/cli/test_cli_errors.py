@@ -74,6 +74,8 @@ CASES: list[tuple[str, list[str], dict[str, str], str]] = [
     ("empty kb", ["serve", "--kb", "{empty}"], {}, "holds no *.md article"),
     ("bogus draft status", ["drafts", "list", "--status", "bogus"], {}, "'pending', 'approved'"),
     ("k zero", ["kb", "search", "router", "-k", "0"], {}, "at least 1"),
+    ("kb build missing folder", ["kb", "build", "/no/kb"], {}, "no such folder: /no/kb"),
+    ("kb search missing folder", ["kb", "search", "router", "--kb", "/no/kb"], {}, "no such folder"),
     ("bad dead-letter key", ["dead-letters", "requeue", "nokey"], {}, "CHANNEL:ID"),
     ("unknown command", ["frobnicate"], {}, "invalid choice"),
     ("rules file missing", ["kill-switch", "status"], {"CENTINELA_RULES_FILE": "/no/rules.yaml"}, "rules"),

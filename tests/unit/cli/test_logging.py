@@ -58,7 +58,10 @@ def test_faiss_loader_is_quiet_at_info() -> None:
     configure_logging("INFO")
     try:
         assert not logging.getLogger("faiss.loader").isEnabledFor(logging.INFO)
+        assert not logging.getLogger("aiohttp.access").isEnabledFor(logging.INFO)
         assert logging.getLogger("bot").isEnabledFor(logging.INFO)
+        configure_logging("DEBUG")  # asked for everything: the libraries speak again
+        assert logging.getLogger("aiohttp.access").isEnabledFor(logging.INFO)
     finally:
         configure_logging("WARNING")
 
