@@ -11,13 +11,14 @@ import itertools
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from bot.reading.cpus import default_reading_helpers
+from bot.settings_sources import CommaListEnvSource
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_RULES = PACKAGE_DIR / "pipeline" / "rules.yaml"
@@ -97,8 +98,12 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
-    api_token: SecretStr | None = None
-    webhook_secret: SecretStr | None = None
+    api_token: SecretStr | None = Field(
+        None, description="bearer token(s) of /api/v1; during a rotation 'new,old': both are accepted"
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="HMAC secret(s) of /webhooks/generic; during a rotation 'new,old': both verify"
+    )
     webhook_max_bytes: int = Field(1024 * 1024, gt=0)
     webhook_max_skew_s: int = Field(300, gt=0)
     webhook_read_timeout_s: float = Field(
@@ -148,6 +153,9 @@ class Settings(BaseSettings):
     kb_poll_s: float = Field(30.0, gt=0, description="how often the KB folder is checked for changes")
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text: one readable line per event; json: one JSON object per line"
+    )
 
     @field_validator("languages")
     @classmethod
@@ -156,6 +164,13 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"languages must be ISO 639-1 codes, got {bad}")
         return [code.lower() for code in value]
+
+    @field_validator("rules_file")
+    @classmethod
+    def _rules_exist(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError(f"no such rules file: {value}")
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -166,7 +181,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, env_settings, _YamlFileSource(settings_cls)
+        return init_settings, CommaListEnvSource(settings_cls), _YamlFileSource(settings_cls)
 
     @property
     def sqlite_path(self) -> Path:
@@ -200,6 +215,9 @@ def load_settings(**overrides: Any) -> Settings:
     """Build and validate the settings, turning pydantic's errors into one readable message."""
     try:
         settings = Settings(**overrides)
+    except SettingsError as exc:  # an environment value that cannot be decoded at all
+        cause = f": {exc.__cause__}" if exc.__cause__ else ""
+        raise ConfigError(f"invalid configuration: {exc}{cause}") from exc
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"invalid configuration: {problems}") from exc

@@ -6,6 +6,7 @@ compare-and-set: of two approvers clicking together, one write wins and one repl
 
 from __future__ import annotations
 
+import typing
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -15,6 +16,7 @@ from bot.core.models import Record
 from responders.templates import mention, render
 
 DraftStatus = Literal["pending", "approved", "rejected", "published", "failed", "needs_review"]
+DRAFT_STATUSES: tuple[str, ...] = typing.get_args(DraftStatus)
 FINAL_STATUSES: frozenset[str] = frozenset({"rejected", "published", "failed", "needs_review"})
 
 

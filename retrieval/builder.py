@@ -154,7 +154,10 @@ def build_knowledge_base(
         index_reused=stored_index is not None,
         seconds=time.perf_counter() - started,
     )
-    log.info("kb built from %s", folder, extra={"kb_stats": stats})
+    if to_embed or not unchanged:
+        log.info("kb built from %s", folder, extra={"kb_stats": stats})
+    else:  # everything came from the cache: normal, so not worth a line at INFO
+        log.debug("kb loaded from cache for %s", folder, extra={"kb_stats": stats})
     return BuiltKnowledgeBase(loaded.articles, loaded.errors, chunks, spans, vectors, index, stats)
 
 

@@ -152,8 +152,11 @@ START_UP_MAY_BLOCK: list[tuple[str, set[str]]] = [
     ("redis/utils.py", {"get_lib_version"}),
     ("bot/reading/lexicons/__init__.py", {"available_languages", "_read"}),
     ("bot/pipeline/rules.py", {"load_rules"}),
-    ("bot/web/secrets.py", {"local_secrets"}),
+    ("bot/web/secrets.py", {"local_secrets", "accepted_secrets"}),
     ("bot/engine/extensions.py", {"build_extensions"}),
+    ("bot/config.py", {"load_settings"}),
+    # `serve --demo` is a client sharing the service's loop; its progress bar writes to the terminal.
+    ("bot/cli/demo.py", {"run_demo"}),
 ]
 
 

@@ -20,7 +20,9 @@ from adapters.webhook.inbound import generic_webhook_handler, parse_messages
 class WebhookConfig(BaseModel):
     """The shared HMAC secret and the limits of `POST /webhooks/generic`."""
 
-    secret: SecretStr
+    secrets: list[SecretStr] = Field(
+        min_length=1, description="the current secret, and the old one during a rotation"
+    )
     max_bytes: int = Field(1_048_576, gt=0)
     max_skew_s: int = Field(300, gt=0)
     read_timeout_s: float = Field(10.0, gt=0, description="how long a request body may take to arrive")
@@ -48,7 +50,7 @@ class GenericWebhookAdapter(ListenOnly):
             return fresh
 
         handler = generic_webhook_handler(
-            self._config.secret.get_secret_value(),
+            [secret.get_secret_value() for secret in self._config.secrets],
             counted,
             max_bytes=self._config.max_bytes,
             max_skew_s=self._config.max_skew_s,

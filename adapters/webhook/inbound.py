@@ -82,7 +82,12 @@ def _loadable(message: InboundMessage, prefix: str, index: int) -> InboundMessag
 
 
 def generic_webhook_handler(
-    secret: str, ingest: Ingest, *, max_bytes: int, max_skew_s: int, read_timeout_s: float = 10.0
+    secret: str | Sequence[str],
+    ingest: Ingest,
+    *,
+    max_bytes: int,
+    max_skew_s: int,
+    read_timeout_s: float = 10.0,
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     """The route's handler. Admission (concurrency cap, queue backpressure) wraps every intake
     route in the web app (`bot/web/admission.py`); what is this route's own is here: the size cap,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 
 # Unix seconds: up to 12 digits is beyond the year 33,000 and far inside float's range.
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -29,9 +30,20 @@ def sign(secret: str, timestamp: int | str, body: bytes) -> str:
 
 
 def verify(
-    secret: str, timestamp: str | None, signature: str | None, body: bytes, *, now: float, max_skew_s: int
+    secret: str | Sequence[str],
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    *,
+    now: float,
+    max_skew_s: int,
 ) -> None:
-    """Raise `SignatureError` unless the signature is valid and the timestamp is fresh."""
+    """Raise `SignatureError` unless the signature is valid and the timestamp is fresh.
+
+    `secret` may be several secrets (the new and the old one while a rotation is under way):
+    a signature made with any of them verifies, and every one is compared, so the time taken
+    does not tell which one matched.
+    """
     if not timestamp or not signature:
         raise SignatureError("missing X-Centinela-Timestamp or X-Centinela-Signature header")
     if _TIMESTAMP.fullmatch(timestamp) is None:
@@ -39,7 +51,10 @@ def verify(
     given = signature.strip()
     if _SIGNATURE.fullmatch(given) is None:
         raise SignatureError("X-Centinela-Signature must be sha256= and 64 hex digits")
-    if not hmac.compare_digest(sign(secret, timestamp, body).encode(), given.lower().encode()):
+    candidates = [secret] if isinstance(secret, str) else list(secret)
+    expected = given.lower().encode()
+    matches = [hmac.compare_digest(sign(s, timestamp, body).encode(), expected) for s in candidates]
+    if not any(matches):
         raise SignatureError("signature does not match")
     if abs(now - int(timestamp)) > max_skew_s:
         raise SignatureError(f"timestamp is more than {max_skew_s} s away from the server clock")

@@ -6,18 +6,20 @@ import argparse
 import asyncio
 import json
 import signal
+import socket
 import sys
 import tempfile
 from pathlib import Path
 
 from aiohttp import web
 
-from bot.cli.traffic import read_messages
+from bot.cli.traffic import describe, read_messages
 from bot.config import Settings
 from bot.engine.extensions import build_extensions, default_kb_dir
 from bot.pipeline.guards import KILL_SWITCH, set_kill_switch
 from bot.store.base import DeadLetterUnloadable
 from bot.store.factory import build_store
+from bot.web.listen import listening_url
 
 
 def _print_json(data: object) -> None:
@@ -33,24 +35,33 @@ def serve(
     kb_dir: Path | None,
     no_kb: bool = False,
 ) -> int:
-    """Serve until SIGINT/SIGTERM; with `--demo`, first push the bundled traffic through the webhook."""
+    """Serve until SIGINT/SIGTERM; with `--demo`, first push the bundled traffic through the webhook.
+
+    The port is taken before anything slow happens: a busy port must be reported at once, not
+    after the models have loaded for ten seconds.
+    """
     from bot.web.app import create_app
+    from bot.web.listen import bind_listening_socket
 
-    extensions = build_extensions(settings, None if no_kb else (kb_dir or default_kb_dir()))
-    app = create_app(settings, extensions=extensions)
-    return asyncio.run(
-        _serve(app, settings, host or settings.host, port if port is not None else settings.port, demo)
-    )
+    sock = bind_listening_socket(host or settings.host, port if port is not None else settings.port)
+    try:
+        extensions = build_extensions(settings, None if no_kb else (kb_dir or default_kb_dir()))
+        app = create_app(settings, extensions=extensions)
+        return asyncio.run(_serve(app, settings, sock, demo))
+    finally:
+        sock.close()
 
 
-async def _serve(app: web.Application, settings: Settings, host: str, port: int, demo: bool) -> int:
+async def _serve(app: web.Application, settings: Settings, sock: socket.socket, demo: bool) -> int:
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.SockSite(runner, sock)
     await site.start()
+    base_url = listening_url(sock)
     print(
-        f"centinela listening on http://{host}:{port} "
-        f"(API token and webhook secret in {settings.data_dir / 'secrets.json'})",
+        f"centinela listening on {base_url} "
+        f"(API token and webhook secret in {settings.data_dir / 'secrets.json'}; "
+        f"API documentation at {base_url}/api/v1/docs)",
         file=sys.stderr,
     )
     stop = asyncio.Event()
@@ -61,7 +72,7 @@ async def _serve(app: web.Application, settings: Settings, host: str, port: int,
         if demo:
             from bot.cli.demo import run_demo
 
-            await run_demo(settings, f"http://{host}:{port}")
+            await run_demo(settings, base_url)
         await stop.wait()
     finally:
         print("centinela: shutting down (finishing in-flight messages)", file=sys.stderr)
@@ -76,7 +87,7 @@ async def replay(
 
     items, bad = read_messages(path)
     for line in bad:
-        print(f"centinela: {path}:{line.line}: skipped invalid message: {line.error}", file=sys.stderr)
+        print(f"centinela: skipped invalid message at {describe(path, line)}", file=sys.stderr)
     messages = sorted((item.message for item in items), key=lambda m: m.created_at)
     extensions = build_extensions(settings, kb_dir or default_kb_dir())
     report = await run_replay(settings, messages, speed=speed, extensions=extensions, keep=keep)
@@ -99,9 +110,7 @@ async def evaluate(
 
     items, bad = read_messages(messages_path)
     for line in bad:
-        print(
-            f"centinela: {messages_path}:{line.line}: skipped invalid message: {line.error}", file=sys.stderr
-        )
+        print(f"centinela: skipped invalid message at {describe(messages_path, line)}", file=sys.stderr)
     extensions = build_extensions(settings, kb_dir)
     with tempfile.TemporaryDirectory(prefix="centinela-eval-") as scratch:
         store = SqliteStore(Path(scratch) / "eval.sqlite3")
@@ -241,3 +250,16 @@ async def drafts(settings: Settings, args: argparse.Namespace) -> int:
         return 0 if result.ok else 1
     finally:
         await store.close()
+
+
+def openapi(output: Path | None) -> int:
+    """Print or write the OpenAPI document (`docs/openapi.json` is this command's output)."""
+    from bot.web.openapi import openapi_json
+
+    text = openapi_json()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)
+    return 0

@@ -6,104 +6,164 @@ import argparse
 import asyncio
 import json
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli.args import (
+    CliError,
+    CliParser,
+    existing_dir,
+    existing_file,
+    kb_folder,
+    log_level,
+    message_key,
+    port,
+    positive_int,
+    report_error,
+    speed,
+)
+from bot.cli.logs import configure_logging, log_format_from_env
 from bot.config import SAMPLES_DIR, ConfigError, Settings, load_settings
 from bot.pipeline.rules import RulesError
 from bot.store.base import StoreUnavailable
+from responders.drafts import DRAFT_STATUSES
 
 log = logging.getLogger("centinela")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="centinela", description="Social media command center for customer care."
+    parser = CliParser(
+        prog="centinela",
+        description="Social media command center for customer care.",
+        epilog="Settings come from CENTINELA_* environment variables and the YAML file named by "
+        "CENTINELA_CONFIG (see the README); bad arguments and settings exit with status 2.",
     )
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        type=log_level,
+        metavar="LEVEL",
+        help="DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO); "
+        "CENTINELA_LOG_FORMAT=json logs one JSON object per line",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    kb_help = "knowledge-base folder of *.md articles (default: the bundled sample KB)"
 
     serve = sub.add_parser("serve", help="run the HTTP service (webhooks, API, metrics, workers)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--host", help="address to listen on (default CENTINELA_HOST, 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=port, help="TCP port, 0 for any free one (default CENTINELA_PORT, 8080)"
+    )
     serve.add_argument(
         "--demo", action="store_true", help="replay the bundled sample traffic through the webhook"
     )
-    serve.add_argument("--kb", type=Path, help="knowledge-base folder (default: bundled sample KB)")
+    serve.add_argument("--kb", type=kb_folder, metavar="DIR", help=kb_help)
     serve.add_argument(
         "--no-kb", action="store_true", help="no knowledge base (no model to load; questions go to agents)"
     )
 
     replay = sub.add_parser("replay", help="recorded traffic through the whole service path")
-    replay.add_argument("file", type=Path)
-    replay.add_argument("--speed", default="max", help="N times real time, or max (default)")
-    replay.add_argument("--json", action="store_true", help="print one JSON object")
-    replay.add_argument("--kb", type=Path, help="knowledge-base folder (default: bundled sample KB)")
-    replay.add_argument("--keep", action="store_true", help="keep the replay's store for inspection")
+    replay.add_argument("file", type=existing_file, help="messages, one JSON object per line (FORMATS.md)")
+    replay.add_argument(
+        "--speed",
+        default=None,
+        type=speed,
+        metavar="N|max",
+        help="N times real time (e.g. 10), or max: as fast as possible on simulated time (default)",
+    )
+    replay.add_argument("--json", action="store_true", help="print one JSON object (FORMATS.md)")
+    replay.add_argument("--kb", type=kb_folder, metavar="DIR", help=kb_help)
+    replay.add_argument(
+        "--keep", action="store_true", help="keep the replay's store and recording under var/replays/"
+    )
 
     evaluate = sub.add_parser("eval", help="score the decision pipeline on a labelled message file")
-    evaluate.add_argument("--kb", type=Path, required=True)
-    evaluate.add_argument("--messages", type=Path, required=True)
-    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument(
+        "--kb", type=kb_folder, required=True, metavar="DIR", help="knowledge-base folder to answer from"
+    )
+    evaluate.add_argument(
+        "--messages",
+        type=existing_file,
+        required=True,
+        metavar="FILE",
+        help="labelled messages, one JSON object per line with `expect`",
+    )
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object (FORMATS.md)")
     evaluate.add_argument("--errors", action="store_true", help="include the misclassified messages")
 
     bench = sub.add_parser("bench", help="run the benchmarks the README quotes")
-    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument(
-        "--messages", type=Path, help="traffic file (default: shared sample traffic if present)"
+        "--messages",
+        type=existing_file,
+        metavar="FILE",
+        help="traffic file (default: shared sample traffic if present)",
     )
-    bench.add_argument("--only", help="comma-separated benchmark names")
+    bench.add_argument("--only", metavar="NAMES", help="comma-separated benchmark names")
 
     kb = sub.add_parser("kb", help="knowledge base: build the index, search it")
-    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
-    kb_build = kb_sub.add_parser("build")
-    kb_build.add_argument("dir", type=Path)
-    kb_search = kb_sub.add_parser("search")
-    kb_search.add_argument("text")
-    kb_search.add_argument("--kb", type=Path, help="knowledge-base folder (default: bundled sample KB)")
-    kb_search.add_argument("-k", type=int, default=5)
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True, metavar="SUBCOMMAND")
+    kb_build = kb_sub.add_parser("build", help="load and embed a folder into the cache, listing rejects")
+    kb_build.add_argument("dir", type=existing_dir, help="knowledge-base folder of *.md articles")
+    kb_search = kb_sub.add_parser("search", help="the articles nearest to a text")
+    kb_search.add_argument("text", help="the question, in any supported language")
+    kb_search.add_argument("--kb", type=existing_dir, metavar="DIR", help=kb_help)
+    kb_search.add_argument("-k", type=positive_int, default=5, help="how many articles (default 5)")
 
     dead = sub.add_parser("dead-letters", help="messages that failed processing too often")
-    dead_sub = dead.add_subparsers(dest="dead_command", required=True)
-    dead_sub.add_parser("list")
-    requeue = dead_sub.add_parser("requeue")
-    requeue.add_argument("key", help="message key, channel:id")
+    dead_sub = dead.add_subparsers(dest="dead_command", required=True, metavar="SUBCOMMAND")
+    dead_sub.add_parser("list", help="every dead letter: key, attempts, when, last error")
+    requeue = dead_sub.add_parser("requeue", help="put a dead letter back in the queue")
+    requeue.add_argument("key", type=message_key, help="message key, CHANNEL:ID")
 
     kill = sub.add_parser("kill-switch", help="pause or resume all automatic publishing")
-    kill.add_argument("state", choices=["on", "off", "status"])
-    kill.add_argument("--reason", default="")
-    kill.add_argument("--actor", default="cli")
+    kill.add_argument(
+        "state", choices=["on", "off", "status"], help="on: hold automatic replies; off: resume; status"
+    )
+    kill.add_argument("--reason", default="", help="why (audited, shown in the status)")
+    kill.add_argument("--actor", default="cli", help="who is doing it (audited; default cli)")
 
     drafts = sub.add_parser("drafts", help="war-room drafts: list, approve (optionally edited), reject")
-    drafts_sub = drafts.add_subparsers(dest="drafts_command", required=True)
-    drafts_list = drafts_sub.add_parser("list")
-    drafts_list.add_argument("--status", help="pending, approved, rejected, published, failed, needs_review")
-    drafts_list.add_argument("--json", action="store_true")
+    drafts_sub = drafts.add_subparsers(dest="drafts_command", required=True, metavar="SUBCOMMAND")
+    drafts_list = drafts_sub.add_parser("list", help="drafts, newest first")
+    drafts_list.add_argument(
+        "--status",
+        choices=DRAFT_STATUSES,
+        metavar="STATUS",
+        help=f"only drafts in this status: {', '.join(DRAFT_STATUSES)}",
+    )
+    drafts_list.add_argument("--json", action="store_true", help="print a JSON list")
     approve = drafts_sub.add_parser("approve", help="publish as the official account")
-    approve.add_argument("id", help="draft id (the message key, channel:id)")
+    approve.add_argument("id", help="draft id (as `drafts list` shows it)")
     approve.add_argument("--text", help="publish this edited text instead of the draft")
-    approve.add_argument("--actor", default="cli")
+    approve.add_argument("--actor", default="cli", help="who approves (audited; default cli)")
     reject = drafts_sub.add_parser("reject", help="publish nothing")
-    reject.add_argument("id")
-    reject.add_argument("--reason", required=True)
-    reject.add_argument("--actor", default="cli")
+    reject.add_argument("id", help="draft id (as `drafts list` shows it)")
+    reject.add_argument("--reason", required=True, help="why it is rejected (audited)")
+    reject.add_argument("--actor", default="cli", help="who rejects (audited; default cli)")
+
+    openapi = sub.add_parser("openapi", help="print or write the OpenAPI 3.1 document of the HTTP API")
+    openapi.add_argument("--output", type=Path, metavar="FILE", help="write here (default: print to stdout)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    as_json = bool(getattr(args, "json", False))
+    try:
+        configure_logging(args.log_level, log_format_from_env())
+    except ValueError as exc:
+        return report_error(str(exc), "CENTINELA_LOG_FORMAT", as_json=as_json)
     try:
         settings = load_settings()
         return _dispatch(args, settings)
+    except CliError as exc:
+        return report_error(str(exc), exc.field, as_json=as_json)
     except (ConfigError, RulesError, StoreUnavailable) as exc:
-        print(f"centinela: {exc}", file=sys.stderr)
-        return 2
+        return report_error(str(exc), None, as_json=as_json)
+    except OSError as exc:  # a file that vanished or cannot be read after the arguments were checked
+        where = f"{exc.filename}: " if exc.filename else ""
+        return report_error(f"{where}{exc.strerror or exc}", None, as_json=as_json)
     except KeyboardInterrupt:
         return 130
 
@@ -116,10 +176,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             settings, host=args.host, port=args.port, demo=args.demo, kb_dir=args.kb, no_kb=args.no_kb
         )
     if args.command == "replay":
-        speed = None if args.speed == "max" else float(args.speed)
         return asyncio.run(
             commands.replay(
-                settings, args.file, speed=speed, as_json=args.json, kb_dir=args.kb, keep=args.keep
+                settings, args.file, speed=args.speed, as_json=args.json, kb_dir=args.kb, keep=args.keep
             )
         )
     if args.command == "eval":
@@ -137,6 +196,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "drafts":
         result: int = asyncio.run(commands.drafts(settings, args))
         return result
+    if args.command == "openapi":
+        return commands.openapi(args.output)
     raise AssertionError(args.command)
 
 

@@ -9,6 +9,7 @@ real time, and alerts report `at` / `first_message_at` on that clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import resource
 import time
 import uuid
@@ -22,6 +23,7 @@ from adapters.recording.adapter import RecordingAdapter, RecordingConfig
 from bot.config import Settings
 from bot.core.models import Decision, InboundMessage
 from bot.core.records import RecordKind
+from bot.engine.kb_reload import kb_analyser
 from bot.engine.runtime import Extensions, Runtime, build_pipeline
 from bot.pipeline.pipeline import event_clock
 from bot.store.factory import build_store
@@ -65,6 +67,7 @@ async def run_replay(
     store = build_store(settings, namespace=f"replay-{run_id}", sqlite_path=folder / f"{run_id}.sqlite3")
     recording = RecordingAdapter(RecordingConfig(path=folder / f"{run_id}-published.jsonl"))
     tally = ReplayTally()
+    warm_started = time.perf_counter()
     await store.open()
     runtime = Runtime(
         settings,
@@ -73,8 +76,17 @@ async def run_replay(
         {"*": recording},
         on_decision=tally.decided,
     )
-    await runtime.start()  # helper processes come up before the clock starts, as in a service
+    try:
+        # As `serve` does before it listens: the KB model, its index and classifier load now,
+        # and the helper processes come up, so the timed part below is decisions only.
+        await warm_up(extensions)
+        await runtime.start()
+    except BaseException:
+        await store.close()
+        _remove_run(folder, run_id, keep=False)
+        raise
     started = time.perf_counter()
+    warmup_s = started - warm_started
     try:
         await _feed(runtime, messages, speed, progress)
         while await store.queue_depth() > 0:  # acked or dead-lettered: nothing in flight
@@ -82,14 +94,32 @@ async def run_replay(
         await _drain_outbox(runtime)
         elapsed = time.perf_counter() - started
         report = await _report(runtime, recording, tally, len(messages), elapsed)
+        report["warmup_s"] = round(warmup_s, 3)
     finally:
         await runtime.stop()
         if not keep:
             await store.clear()
         await store.close()
-        if not keep:
-            _remove(folder / f"{run_id}.sqlite3")
+        _remove_run(folder, run_id, keep=keep)
     return report
+
+
+async def warm_up(extensions: Extensions | None) -> None:
+    """Load the knowledge base and train its classifier now (no-op without a KB)."""
+    kb = kb_analyser(extensions)
+    if kb is not None:
+        await kb.knowledge_base()
+        await kb.wait_until_trained()
+
+
+def _remove_run(folder: Path, run_id: str, *, keep: bool) -> None:
+    """Without `--keep` a replay leaves nothing behind: its store, its recording, the empty folder."""
+    if keep:
+        return
+    _remove(folder / f"{run_id}.sqlite3")
+    (folder / f"{run_id}-published.jsonl").unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # not empty: a kept replay, or one running beside us
+        folder.rmdir()
 
 
 async def _feed(

@@ -23,8 +23,11 @@ class LabelledMessage:
 
 @dataclass(frozen=True, slots=True)
 class BadLine:
+    """A line that is not a valid message: its number, the first failing field, and why."""
+
     line: int
     error: str
+    field: str | None = None
 
 
 def read_messages(path: Path) -> tuple[list[LabelledMessage], list[BadLine]]:
@@ -34,14 +37,28 @@ def read_messages(path: Path) -> tuple[list[LabelledMessage], list[BadLine]]:
     for number, line in _lines(path):
         try:
             data = json.loads(line)
-            if not isinstance(data, dict):
-                raise ValueError("not a JSON object")
-            expect = data.get("expect") or {}
-            fields = {k: v for k, v in data.items() if k not in ("expect", "raw")}
+        except ValueError as exc:
+            bad.append(BadLine(number, f"not valid JSON: {exc}"[:300]))
+            continue
+        if not isinstance(data, dict):
+            bad.append(BadLine(number, "not a JSON object"))
+            continue
+        expect = data.get("expect") or {}
+        fields = {k: v for k, v in data.items() if k not in ("expect", "raw")}
+        try:
             good.append(LabelledMessage(InboundMessage.model_validate(fields), expect))
-        except (ValueError, ValidationError) as exc:
-            bad.append(BadLine(number, str(exc).splitlines()[0][:300]))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or None
+            more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+            bad.append(BadLine(number, f"{first['msg']}{more}"[:300], where))
     return good, bad
+
+
+def describe(path: Path, line: BadLine) -> str:
+    """`file:line: field created_at: Input should be ...`: where to look, what to fix."""
+    field = f"field {line.field}: " if line.field else ""
+    return f"{path}:{line.line}: {field}{line.error}"
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -20,11 +20,13 @@ from bot.store.base import Store
 CURSOR_PREFIX = "cursor:"
 
 
-def adapter_configs(settings: Settings, *, webhook_secret: str) -> dict[str, BaseModel | dict[str, Any]]:
+def adapter_configs(
+    settings: Settings, *, webhook_secrets: list[str]
+) -> dict[str, BaseModel | dict[str, Any]]:
     """Config per enabled adapter: the built-in edges always, a platform when its section is set."""
     configs: dict[str, BaseModel | dict[str, Any]] = {
         "webhook": {
-            "secret": webhook_secret,
+            "secrets": webhook_secrets,
             "max_bytes": settings.webhook_max_bytes,
             "max_skew_s": settings.webhook_max_skew_s,
             "read_timeout_s": settings.webhook_read_timeout_s,

@@ -22,6 +22,8 @@ def build_extensions(settings: Settings, kb_dir: Path | None) -> Extensions:
     analysers = []
     if kb_dir is not None and not kb_dir.is_dir():
         raise ConfigError(f"knowledge-base folder {kb_dir} does not exist")
+    if kb_dir is not None and next(kb_dir.rglob("*.md"), None) is None:
+        raise ConfigError(f"knowledge-base folder {kb_dir} holds no *.md article")
     if kb_dir is not None:
         analysers.append(KbAnalyser(kb_dir, cache_dir=settings.data_dir / "kb-cache" / _slug(kb_dir)))
     detector = SpikeDetector()

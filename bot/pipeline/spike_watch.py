@@ -52,9 +52,21 @@ class SpikeWatcher:
         effects: list[Effect] = []
         for alert in alerts:
             data = self._record(alert)
-            effects.append(
-                SaveRecord(kind=RecordKind.ALERT, record_id=alert.alert_id, data=data, only_if_absent=False)
-            )
+            if alert.is_update:
+                # A growing spike updates its figures but keeps what the war-room set
+                # (acknowledged stays acknowledged, and who did it); only its end changes the status.
+                figures = {k: v for k, v in data.items() if k != "status" or alert.ended_at}
+                effects.append(
+                    MergeIntoRecord(
+                        kind=RecordKind.ALERT, record_id=alert.alert_id, fields=figures, only_missing=False
+                    )
+                )
+            else:
+                effects.append(
+                    SaveRecord(
+                        kind=RecordKind.ALERT, record_id=alert.alert_id, data=data, only_if_absent=False
+                    )
+                )
             if alert.kind == "spike" and not alert.is_update:
                 incident = {
                     "status": "open",

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from bot.core.models import OutboxItem, Record, utc_now
 from bot.core.records import RecordKind
 from bot.store.base import Store
+from bot.warroom.alert_ack import mark_alert_acknowledged
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,12 @@ class WarRoomLog:
                 state.acknowledged_at = now
             return True
 
-        return await self.update(alert_id, change)
+        state = await self.update(alert_id, change)
+        if state is not None and state.status == "acknowledged" and state.acknowledged_by:
+            await mark_alert_acknowledged(
+                self._store, alert_id, by=state.acknowledged_by, at=state.acknowledged_at or now
+            )
+        return state
 
     async def posted(self, alert_id: str, channel: str, ts: str, rendered_version: int) -> None:
         """Remember where the alert lives in Slack; refresh it if it changed while being posted."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -42,11 +42,16 @@ def _dump(items: list[Any]) -> list[Any]:
     return [item.model_dump(mode="json") for item in items]
 
 
-def bearer_auth(token: str) -> Middleware:
+def bearer_auth(token: str | Sequence[str]) -> Middleware:
+    """Any of the tokens opens the API (two are valid at once while one is rotated)."""
+    tokens = [token.encode()] if isinstance(token, str) else [t.encode() for t in token]
+
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         given = request.headers.get("Authorization", "")
-        if not (given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), token.encode())):
+        offered = given[7:].encode() if given.startswith("Bearer ") else b""
+        matches = [hmac.compare_digest(offered, t) for t in tokens]  # all compared: no timing hint
+        if not (offered and any(matches)):
             return web.json_response({"error": "missing or wrong bearer token"}, status=401)
         return await handler(request)
 
@@ -205,7 +210,11 @@ async def acknowledge_alert(request: web.Request) -> web.Response:
 
 
 def api_app(
-    store: Store, token: str, *, approvals: ApprovalService | None = None, kb: ReloadableKb | None = None
+    store: Store,
+    token: str | Sequence[str],
+    *,
+    approvals: ApprovalService | None = None,
+    kb: ReloadableKb | None = None,
 ) -> web.Application:
     """The `/api/v1` sub-application."""
     app = web.Application(middlewares=[bearer_auth(token)])

@@ -29,7 +29,8 @@ from bot.web.admission import admitted, counted
 from bot.web.api import api_app
 from bot.web.errors import json_errors
 from bot.web.metrics import Metrics
-from bot.web.secrets import local_secrets, secrets_path
+from bot.web.openapi import mount_documentation
+from bot.web.secrets import accepted_secrets, secrets_path
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +53,18 @@ async def readyz(request: web.Request) -> web.Response:
     """
     store = request.app[STORE]
     if not await store.ping():
-        return web.json_response({"status": "store unreachable"}, status=503)
+        return _not_ready("store unreachable")
     since = await store.oldest_waiting()
     if since is not None and RUNTIME in request.app:
         waited = time.time() - since
         if waited > request.app[SETTINGS].readyz_stall_s:
-            return web.json_response(
-                {"status": "queue stalled", "oldest_waiting_s": round(waited, 1)}, status=503
-            )
+            return _not_ready("queue stalled", oldest_waiting_s=round(waited, 1))
     return web.json_response({"status": "ready"})
+
+
+def _not_ready(status: str, **detail: object) -> web.Response:
+    """503 in the service's one error shape, with the status word kept for probes."""
+    return web.json_response({"error": status, "field": None, "status": status, **detail}, status=503)
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -75,13 +79,13 @@ def create_app(
     app = web.Application(client_max_size=settings.webhook_max_bytes, middlewares=[json_errors()])
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
-    api_token, webhook_secret = local_secrets(settings)
+    api_token, webhook_secret = accepted_secrets(settings)
     if settings.api_token is None or settings.webhook_secret is None:
         log.info(
             "API token / webhook secret not configured: using generated ones in %s", secrets_path(settings)
         )
     chosen_store = store or build_store(settings)
-    edge = build_adapters(adapter_configs(settings, webhook_secret=webhook_secret))
+    edge = build_adapters(adapter_configs(settings, webhook_secrets=webhook_secret))
     app[STORE] = chosen_store
 
     def wake_publisher() -> None:
@@ -150,6 +154,7 @@ def create_app(
         for route in adapter.routes(intake):
             handler = admitted(route.handler, gate) if route.method == "POST" else route.handler
             app.router.add_route(route.method, route.path, handler)
+    mount_documentation(app)
     warroom.mount(app)
     app.add_subapp("/api/v1", api_app(chosen_store, api_token, approvals=warroom.approvals, kb=kb))
     return app

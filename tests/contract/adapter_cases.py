@@ -44,7 +44,7 @@ _MESSAGE = {
 CASES: dict[str, AdapterCase] = {
     "webhook": AdapterCase(
         name="webhook",
-        config={"secret": WEBHOOK_TEST_SECRET},
+        config={"secrets": [WEBHOOK_TEST_SECRET]},
         messages=[
             (_MESSAGE, {}),
             ({"messages": [_MESSAGE, {**_MESSAGE, "id": "c2", "channel": "forum"}]}, {}),

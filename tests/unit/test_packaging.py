@@ -6,7 +6,8 @@ import fnmatch
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
+
 PACKAGES = ("bot", "responders", "retrieval", "scheduler", "adapters", "bench")
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -199,3 +200,17 @@ def test_bad_articles_are_listed_and_the_rest_is_searchable(
     assert len(kb) == 8
     assert [error.path.name for error in kb.errors] == ["broken.md"]
     assert kb.search("Ways to pay your bill", k=1)[0].article_id == "kb-payment-methods-en"
+
+
+def test_a_build_from_the_cache_is_not_announced_at_info(
+    kb_copy: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = tmp_path / "cache"
+    caplog.set_level(logging.INFO, logger="retrieval.builder")
+    KnowledgeBase.build(kb_copy, CountingEmbedder(), cache_dir=cache)
+    assert any("kb built from" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    embedder = CountingEmbedder()
+    KnowledgeBase.build(kb_copy, embedder, cache_dir=cache)
+    assert embedder.texts == []  # really reused
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == []

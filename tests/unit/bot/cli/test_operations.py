@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from bot.config import load_settings
 from bot.store.base import StoreSettings
 from bot.store.sqlite import SqliteStore
 from tests.conftest import make_message
+from tests.paths import KB_SMALL
 
 
 async def _dead_letter(path: Path) -> None:
@@ -85,5 +87,42 @@ def test_missing_kb_folder_fails_at_start(
     traffic = tmp_path / "t.jsonl"
     traffic.write_text(make_message("a").model_dump_json() + "\n")
     monkeypatch.setenv("CENTINELA_DATA_DIR", str(tmp_path / "var"))
-    assert main(["replay", str(traffic), "--kb", str(tmp_path / "no-kb")]) == 2
-    assert "no-kb does not exist" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        main(["replay", str(traffic), "--kb", str(tmp_path / "no-kb")])
+    assert stopped.value.code == 2
+    assert "no such knowledge-base folder" in capsys.readouterr().err
+
+
+def test_an_invalid_replay_line_names_its_number_and_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    traffic = tmp_path / "t.jsonl"
+    good = make_message("a").model_dump(mode="json")
+    bad = {**make_message("b").model_dump(mode="json"), "created_at": "yesterday"}
+    traffic.write_text("\n".join(json.dumps(line) for line in (good, bad, good | {"id": "c"})) + "\n{oops\n")
+    monkeypatch.setenv("CENTINELA_DATA_DIR", str(tmp_path / "var"))
+    assert main(["replay", str(traffic), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert f"{traffic}:2: field created_at: Input should be a valid datetime" in captured.err
+    assert f"{traffic}:4: not valid JSON" in captured.err
+    report = json.loads(captured.out)
+    assert report["messages"] == 2 and report["invalid_lines"] == 2
+    # The KB model loads before the clock starts: the decisions' figures do not include it.
+    assert report["warmup_s"] > 0
+    assert report["latency_ms"]["p99"] < 1000 * report["warmup_s"]
+    assert report["seconds"] < report["warmup_s"]
+    assert report["peak_rss_mb"] > 0
+    replays = tmp_path / "var" / "replays"
+    assert not replays.exists() or list(replays.iterdir()) == []  # nothing left without --keep
+
+
+def test_replay_keep_leaves_its_store_and_recording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    traffic = tmp_path / "t.jsonl"
+    traffic.write_text(make_message("a").model_dump_json() + "\n")
+    monkeypatch.setenv("CENTINELA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("CENTINELA_READING_PROCESSES", "0")
+    assert main(["replay", str(traffic), "--json", "--keep", "--kb", str(KB_SMALL)]) == 0
+    kept = sorted(p.suffix for p in (tmp_path / "var" / "replays").iterdir())
+    assert ".sqlite3" in kept and ".jsonl" in kept

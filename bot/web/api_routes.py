@@ -1,0 +1,230 @@
+"""The route table of the HTTP API: every path, its parameters, body and answers, by model.
+
+`bot/openapi.py` builds the OpenAPI document from this table; a test checks that the table
+and the application's router list the same routes, and schemathesis checks the answers of the
+running service against the models named here. Adding a route without a row fails that test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from bot.core.models import ACTIONS, AuditEvent, DeadLetter, Decision, InboundMessage, Record
+from bot.web import api_models as m
+from responders.drafts import DRAFT_STATUSES
+
+Answer = type[BaseModel] | Literal["text", "html", "json"] | None
+Auth = Literal["bearer", "signature", "none"]
+RECORD_KINDS = ("agent-queue", "cases", "alerts", "drafts", "incidents")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    where: Literal["path", "query", "header"]
+    description: str
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: Literal["get", "post", "put"]
+    path: str
+    summary: str
+    tag: str
+    responses: Mapping[int, Answer]
+    body: tuple[type[BaseModel], ...] = ()
+    params: tuple[Param, ...] = ()
+    auth: Auth = "bearer"
+    body_required: bool = False
+    description: str = ""
+
+
+LIMIT = Param(
+    "limit", "query", "page size, 1 to 1000 (default 100)", {"type": "integer", "minimum": 1, "maximum": 1000}
+)
+CURSOR = Param("cursor", "query", "the `next` of the previous page")
+PAGE = (LIMIT, CURSOR)
+KEY = Param("key", "path", "message key, CHANNEL:ID", required=True)
+ID = Param("id", "path", "record id (as the list shows it)", required=True)
+SIGNATURE = (
+    Param("X-Centinela-Timestamp", "header", "Unix seconds when the request was signed", required=True),
+    Param(
+        "X-Centinela-Signature",
+        "header",
+        'sha256= + hex HMAC-SHA256 over "{timestamp}.{raw body}" with the webhook secret',
+        required=True,
+    ),
+)
+E = m.ErrorBody
+
+
+def _records(kind: str) -> Route:
+    statuses = list(DRAFT_STATUSES) if kind == "drafts" else None
+    status = Param(
+        "status",
+        "query",
+        "only records in this status" + (f" ({', '.join(DRAFT_STATUSES)})" if statuses else ""),
+        {"type": "string", "enum": statuses} if statuses else {"type": "string"},
+    )
+    return Route(
+        "get",
+        f"/api/v1/{kind}",
+        f"List {kind.replace('-', ' ')}",
+        "records",
+        {200: m.Page[Record]},
+        params=(status, *PAGE),
+    )
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("get", "/healthz", "Liveness: the process answers", "service", {200: m.Health}, auth="none"),
+    Route("get", "/readyz", "Readiness: the store answers", "service", {200: m.Health, 503: E}, auth="none"),
+    Route(
+        "get",
+        "/metrics",
+        "Prometheus metrics (docs/operating.md explains each)",
+        "service",
+        {200: "text"},
+        auth="none",
+    ),
+    Route(
+        "post",
+        "/webhooks/generic",
+        "Signed messages in; acknowledged once durably stored",
+        "webhooks",
+        {202: m.WebhookAnswer, 200: m.WebhookAnswer, 400: E, 401: E, 413: E},
+        body=(InboundMessage, m.WebhookBatch),
+        params=SIGNATURE,
+        auth="signature",
+        body_required=True,
+        description='One message object, or {"messages": [...]} with up to 500. During a secret '
+        "rotation, signatures made with either configured secret verify.",
+    ),
+    Route("get", "/api/v1/openapi.json", "This document", "documentation", {200: "json"}, auth="none"),
+    Route("get", "/api/v1/docs", "This document as a web page", "documentation", {200: "html"}, auth="none"),
+    Route(
+        "get",
+        "/api/v1/messages/{key}",
+        "A message and its decision",
+        "messages",
+        {200: m.MessageWithDecision, 404: E},
+        params=(KEY,),
+    ),
+    Route(
+        "get",
+        "/api/v1/decisions",
+        "Decisions, newest first",
+        "messages",
+        {200: m.Page[Decision], 400: E},
+        params=(
+            Param("action", "query", "only this action", {"type": "string", "enum": list(ACTIONS)}),
+            *PAGE,
+        ),
+    ),
+    *(_records(kind) for kind in RECORD_KINDS),
+    Route(
+        "get",
+        "/api/v1/drafts/{id}",
+        "One war-room draft",
+        "war-room",
+        {200: m.DraftAnswer, 404: E},
+        params=(ID,),
+    ),
+    Route(
+        "post",
+        "/api/v1/drafts/{id}/approve",
+        "Publish the draft (or an edited text) as the official account, once",
+        "war-room",
+        {200: m.ActionAnswer, 400: E, 404: m.ActionAnswer, 409: m.ActionAnswer},
+        body=(m.ApproveBody,),
+        params=(ID,),
+    ),
+    Route(
+        "post",
+        "/api/v1/drafts/{id}/reject",
+        "Reject the draft; nothing is published",
+        "war-room",
+        {200: m.ActionAnswer, 400: E, 404: m.ActionAnswer, 409: m.ActionAnswer},
+        body=(m.RejectBody,),
+        params=(ID,),
+        body_required=True,
+    ),
+    Route(
+        "post",
+        "/api/v1/alerts/{id}/ack",
+        "Acknowledge an alert: someone is on it, the escalation stops",
+        "war-room",
+        {200: m.ActionAnswer, 400: E, 404: m.ActionAnswer, 409: m.ActionAnswer},
+        body=(m.AckBody,),
+        params=(ID,),
+    ),
+    Route(
+        "get",
+        "/api/v1/dead-letters",
+        "Messages that failed too often",
+        "operations",
+        {200: m.Page[DeadLetter], 400: E},
+        params=PAGE,
+    ),
+    Route(
+        "post",
+        "/api/v1/dead-letters/{key}/requeue",
+        "Put a dead letter back in the queue",
+        "operations",
+        {200: m.Requeued, 404: E},
+        params=(KEY,),
+    ),
+    Route(
+        "get",
+        "/api/v1/outbox",
+        "What is being, or was, published",
+        "operations",
+        {200: m.OutboxPage, 400: E},
+        params=(
+            Param(
+                "status",
+                "query",
+                "only this status",
+                {"type": "string", "enum": ["pending", "published", "failed", "needs_review", "cancelled"]},
+            ),
+            *PAGE,
+        ),
+    ),
+    Route(
+        "get",
+        "/api/v1/kill-switch",
+        "Whether automatic publishing is paused",
+        "operations",
+        {200: m.KillSwitchState},
+    ),
+    Route(
+        "put",
+        "/api/v1/kill-switch",
+        "Pause or resume automatic publishing (audited)",
+        "operations",
+        {200: m.KillSwitchState, 400: E, 413: E},
+        body=(m.KillSwitchChange,),
+        body_required=True,
+    ),
+    Route(
+        "get",
+        "/api/v1/audit",
+        "Who did what, newest first",
+        "operations",
+        {200: m.Page[AuditEvent], 400: E},
+        params=(Param("kind", "query", "only this kind of event"), *PAGE),
+    ),
+    Route(
+        "post",
+        "/api/v1/kb/reload",
+        "Reload the knowledge base now (only when the service runs with one)",
+        "operations",
+        {200: m.KbReloaded, 404: E, 500: E},
+    ),
+)
