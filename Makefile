@@ -32,4 +32,4 @@ bench: $(STAMP)
 	$(BIN)/centinela bench
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .hypothesis
