@@ -42,4 +42,4 @@ chaos: $(STAMP)
 	$(BIN)/python -m bench.chaos $(CHAOS_ARGS) --report var/chaos/report.json
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .hypothesis

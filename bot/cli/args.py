@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextvars import ContextVar
 from pathlib import Path
 from typing import NoReturn
 
@@ -42,6 +43,11 @@ def report_error(message: str, field: str | None, *, as_json: bool) -> int:
     return 2
 
 
+# Whether the command line being parsed asked for `--json` (set by `bot.cli.main` from the
+# arguments it parses, so in-process callers with their own argv get the right shape too).
+JSON_ERRORS: ContextVar[bool] = ContextVar("centinela_json_errors", default=False)
+
+
 class CliParser(argparse.ArgumentParser):
     """An `ArgumentParser` whose errors are one line (plus the JSON object with `--json`)."""
 
@@ -50,7 +56,7 @@ class CliParser(argparse.ArgumentParser):
         if message.startswith("argument "):
             field = message[len("argument ") :].split(":", 1)[0].split("/")[0].strip()
         text = f"{self.prog}: {message} (see '{self.prog} --help')"
-        as_json = "--json" in sys.argv[1:]
+        as_json = JSON_ERRORS.get()
         print(text, file=sys.stderr)
         if as_json:
             print(json.dumps(error_object(text, field), ensure_ascii=False))

@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
 from bot.cli.args import (
+    JSON_ERRORS,
     CliError,
     CliParser,
     existing_dir,
@@ -148,6 +150,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    JSON_ERRORS.set("--json" in (sys.argv[1:] if argv is None else argv))
     args = _parser().parse_args(argv)
     as_json = bool(getattr(args, "json", False))
     try:

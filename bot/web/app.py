@@ -31,6 +31,7 @@ from bot.web.errors import json_errors
 from bot.web.metrics import Metrics
 from bot.web.openapi import mount_documentation
 from bot.web.secrets import accepted_secrets, secrets_path
+from retrieval.knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,18 @@ def _not_ready(status: str, **detail: object) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     body = await request.app[METRICS].render(request.app[STORE])
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+
+def warn_if_unusable(kb: KnowledgeBase) -> None:
+    """Say it loudly when the KB folder gave nothing to answer from (every article rejected)."""
+    for error in kb.errors:
+        log.warning("kb article rejected: %s", error)
+    if not len(kb):
+        log.warning(
+            "knowledge base: no article could be loaded (%d rejected): nothing will be answered "
+            "automatically; fix the files and POST /api/v1/kb/reload",
+            len(kb.errors),
+        )
 
 
 def create_app(
@@ -123,8 +136,9 @@ def create_app(
         The runtime then freezes what start-up built (`Runtime.start`).
         """
         if kb is not None:
-            await kb.knowledge_base()
+            loaded = (await kb.knowledge_base()).kb
             await kb.wait_until_trained()
+            warn_if_unusable(loaded)
         yield
 
     app.cleanup_ctx.append(warm_up)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.main import _parser
+from bot.cli.main import _parser, main
 from tests.paths import KB_SMALL
 
 GOOD_LINE = json.dumps(
@@ -141,3 +141,13 @@ def _actions(parser: argparse.ArgumentParser, path: str) -> Iterator[tuple[str, 
 def test_every_command_and_option_has_help_text() -> None:
     missing = [where for where, action in _actions(_parser(), "centinela") if not (action.help or "").strip()]
     assert missing == []
+
+
+def test_in_process_callers_get_the_json_error_too(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["replay", "/no/such.jsonl", "--json"])
+    assert stopped.value.code == 2
+    assert json.loads(capsys.readouterr().out)["field"] == "file"
+    with pytest.raises(SystemExit):
+        main(["replay", "/no/such.jsonl"])
+    assert capsys.readouterr().out == ""  # no --json: the one line on stderr only
