@@ -75,7 +75,7 @@ class Run:
             "CENTINELA_WEBHOOK_SECRET": SECRET,
             "CENTINELA_API_TOKEN": TOKEN,
             "CENTINELA_READING_PROCESSES": "1",
-            "CENTINELA_VISIBILITY_TIMEOUT_S": "3",
+            "CENTINELA_VISIBILITY_TIMEOUT_S": "30",
             "CENTINELA_MAX_ATTEMPTS": "3",
             "CENTINELA_PUBLISHER_LEASE_S": "3",
             "CENTINELA_REDIS_URL": self.redis.url if self.redis is not None else "",
