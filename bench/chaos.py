@@ -75,7 +75,7 @@ class Run:
             "CENTINELA_WEBHOOK_SECRET": SECRET,
             "CENTINELA_API_TOKEN": TOKEN,
             "CENTINELA_READING_PROCESSES": "1",
-            "CENTINELA_VISIBILITY_TIMEOUT_S": "3",
+            "CENTINELA_VISIBILITY_TIMEOUT_S": "30",
             "CENTINELA_MAX_ATTEMPTS": "3",
             "CENTINELA_PUBLISHER_LEASE_S": "3",
             "CENTINELA_REDIS_URL": self.redis.url if self.redis is not None else "",
@@ -293,19 +293,22 @@ async def killer(run: Run, rng: random.Random, sending: asyncio.Task[None]) -> N
             ):
                 await asyncio.sleep(0.002)  # watching a file another process appends to
             kill_service(run, "recording grew (between send and mark)")
-        elif n == 2 and run.redis is not None:
+        elif n == 0 and run.redis is not None:
             # A backend fault instead: Redis dies under traffic, intake answers 503 meanwhile,
-            # and the service recovers by itself once Redis is back (from its AOF).
-            await asyncio.sleep(rng.uniform(0.3, 2.0))
+            # and the service recovers by itself once Redis is back (from its AOF). It comes
+            # once a tenth of the traffic is acknowledged, so the outage falls inside the sending.
+            deadline = time.monotonic() + 60
+            while len(run.acknowledged) < run.messages // 10 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)  # watching the sender's own progress
             run.redis.kill()
             run.kill_log.append({"at": round(time.time(), 3), "why": "redis-server killed"})
-            await asyncio.sleep(rng.uniform(0.5, 2.0))
+            await asyncio.sleep(rng.uniform(1.0, 3.0))
             run.redis.start()
             continue
         else:
             await asyncio.sleep(rng.uniform(0.3, 2.0))
             kill_service(run, "random moment")
-        if n == 0 and run.poison:
+        if run.poison and not run.poison_keys:  # at the first kill of the service
             inject_poison(run)
         await start_service(run)
 
