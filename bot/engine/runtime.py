@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -84,6 +86,17 @@ def build_pipeline(
     )
 
 
+def replica_name() -> str:
+    """This process among the replicas sharing a store: host and pid.
+
+    Consumer names must differ between processes: with `worker-0` in every replica, each one
+    re-claimed the other's in-flight batch as its own, acks were ignored as stale and messages
+    reached the dead letters after five hand-outs. A restarted process gets a new name; what its
+    previous life left claimed comes back through the visibility timeout.
+    """
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
 class Runtime:
     """Workers and publisher over one store; `start()` then `stop()` (graceful)."""
 
@@ -107,9 +120,10 @@ class Runtime:
             send_lease=timedelta(seconds=settings.publisher_lease_s),
         )
         applier = EffectApplier(store, ReplyGuard(store, settings.guards))
+        replica = replica_name()
         self.workers = [
             Worker(
-                f"worker-{i}",
+                f"{replica}-worker-{i}",
                 store,
                 pipeline,
                 applier,
