@@ -14,8 +14,13 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from adapters.base import Adapter
+from adapters.meta.adapter import MetaAdapter
+from adapters.meta.config import MetaConfig
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
+from adapters.social_replay import meta_for_replay, x_for_replay
 from adapters.webhook.adapter import GenericWebhookAdapter, WebhookConfig
+from adapters.x.adapter import XAdapter
+from adapters.x.config import XConfig
 
 C = TypeVar("C", bound=BaseModel)
 
@@ -27,6 +32,9 @@ class AdapterSpec(Generic[C]):
     name: str
     config_model: type[C]
     build: Callable[[C], Adapter]
+    for_replay: Callable[[Any], Adapter] | None = None
+    """Builds it from the whole settings object for `replay --adapter` (translation only), even
+    when its section is not configured; None means it needs its section."""
 
     def from_config(self, raw: BaseModel | dict[str, Any]) -> Adapter:
         """Validate `raw` against the config model (a readable error if wrong), then build."""
@@ -37,4 +45,11 @@ class AdapterSpec(Generic[C]):
 ADAPTERS: dict[str, AdapterSpec[Any]] = {
     "webhook": AdapterSpec("webhook", WebhookConfig, GenericWebhookAdapter),
     "recording": AdapterSpec("recording", RecordingConfig, RecordingAdapter),
+    "x": AdapterSpec("x", XConfig, XAdapter, x_for_replay),
+    "meta": AdapterSpec("meta", MetaConfig, MetaAdapter, meta_for_replay("meta")),
+    # Replay views of the one Meta adapter, narrowed to one product (no settings section of
+    # their own: the service enables Meta through `meta:`).
+    "facebook": AdapterSpec("facebook", MetaConfig, MetaAdapter, meta_for_replay("facebook")),
+    "instagram": AdapterSpec("instagram", MetaConfig, MetaAdapter, meta_for_replay("instagram")),
+    "whatsapp": AdapterSpec("whatsapp", MetaConfig, MetaAdapter, meta_for_replay("whatsapp")),
 }

@@ -17,6 +17,8 @@ import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from adapters.meta.config import MetaConfig
+from adapters.x.config import XConfig
 from bot.reading.cpus import default_reading_helpers
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -132,6 +134,8 @@ class Settings(BaseSettings):
     kb_poll_s: float = Field(30.0, gt=0, description="how often the KB folder is checked for changes")
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    x: XConfig | None = Field(None, description="X (API v2) adapter: CENTINELA_X__BEARER_TOKEN, ...")
+    meta: MetaConfig | None = Field(None, description="Meta adapter: CENTINELA_META__APP_SECRET, ...")
 
     @field_validator("languages")
     @classmethod
