@@ -4,8 +4,9 @@ The poller keeps one `since_id` per account in the durable cursors, and moves it
 every page newer than it was handed to the durable intake: a restart in the middle of a poll
 reads those pages again (the intake drops what it already has) and never skips one. The
 first poll of an account, with no cursor yet, reads only the newest page: Centinela starts
-from "now", not from the account's history. A 429 (or a window used up) pauses that account's
-polling until `x-rate-limit-reset`; `status()` says until when.
+from "now", not from the account's history. The mentions limit belongs to the app's bearer token, so a 429 (or
+a window used up) pauses polling of every account until `x-rate-limit-reset`; `status()` says
+until when.
 """
 
 from __future__ import annotations
@@ -77,11 +78,11 @@ class XAdapter:
             for account in self._config.accounts():
                 if self._stop.is_set():
                     return
-                await self._wait_for_window(f"mentions:{account.user_id}")
+                await self._wait_for_window("mentions")
                 try:
                     await self.poll_account(account, context)
                 except XRateLimited as exc:
-                    self._limit(f"mentions:{account.user_id}", exc.reset_at)
+                    self._limit("mentions", exc.reset_at)
                 except DeliveryError as exc:
                     self.stats.count("poll_failed")
                     log.warning("X: polling the mentions of %s failed: %s", account.handle, exc)
@@ -102,7 +103,7 @@ class XAdapter:
             page = await self._client.mentions(account.user_id, token, params)
             until = exhausted_until(self._client.last_headers)
             if until is not None:
-                self._limit(f"mentions:{account.user_id}", until)
+                self._limit("mentions", until)
             translation = self.translate(page, {})
             if translation.messages:
                 fresh = await context.sink(translation.messages)
@@ -116,7 +117,7 @@ class XAdapter:
             if not since or not next_token:
                 break
             if until is not None:
-                await self._wait_for_window(f"mentions:{account.user_id}")
+                await self._wait_for_window("mentions")
             params = {**params, "pagination_token": str(next_token)}
         if newest and (not since or int(newest) > int(since)):
             await context.cursors.set(cursor_key, str(newest))

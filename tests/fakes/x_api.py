@@ -91,6 +91,7 @@ class FakeX:
         self.mentions[account_id].sort(key=lambda t: int(t["id"]), reverse=True)
 
     def fail_next(self, endpoint: str, fault: Fault, times: int = 1) -> None:
+        """`endpoint`: "tweets", "mentions" (any account) or "mentions:<user id>"."""
         self._faults[endpoint].extend([fault] * times)
 
     def calls_to(self, path_part: str) -> list[XCall]:
@@ -146,7 +147,9 @@ class FakeX:
 
     async def _mentions(self, request: web.Request) -> web.StreamResponse:
         call = await self._record(request)
-        faulted = await self._fault("mentions", request)
+        faulted = await self._fault(f"mentions:{request.match_info['id']}", request)
+        if faulted is None:
+            faulted = await self._fault("mentions", request)
         if faulted is not None:
             return faulted
         token = (call.auth or "").removeprefix("Bearer ")
