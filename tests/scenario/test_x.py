@@ -87,9 +87,7 @@ async def test_mention_gets_one_robot_reply_in_its_thread(
         tweet = fake.posted[0]
         assert tweet["reply"] == {"in_reply_to_tweet_id": "1800000000000000001"}
         assert tweet["author_id"] == ROBOT_ID  # posted with the robot's user token
-        assert "@ana " in tweet["text"] and any(
-            label in tweet["text"] for label in ROBOT_LABEL.values()
-        )
+        assert "@ana " in tweet["text"] and any(label in tweet["text"] for label in ROBOT_LABEL.values())
         stored = await svc.store.get_message("twitter:1800000000000000001")
         assert stored.author.followers == 120 and stored.author.name == "Ana"
         first = fake.calls_to("/mentions")[0]
