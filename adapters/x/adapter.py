@@ -110,7 +110,8 @@ class XAdapter:
                 fresh_total += sum(fresh)
                 self.stats.count("received", sum(fresh))
             for reason, count in translation.skipped.items():
-                self.stats.count(f"skipped_{reason}", count)
+                if reason != "empty_page":
+                    self.stats.count(f"skipped_{reason}", count)
             meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
             newest = newest or (meta or {}).get("newest_id")
             next_token = (meta or {}).get("next_token")

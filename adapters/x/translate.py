@@ -36,8 +36,11 @@ def translate_mentions(page: Any, *, own_ids: Collection[str], own_handles: Coll
         result.skip("not_a_mentions_page")
         return result
     tweets = page.get("data") or []
-    if not isinstance(tweets, list):
+    if not isinstance(tweets, list) or not (tweets or "meta" in page or "errors" in page):
         result.skip("not_a_mentions_page")
+        return result
+    if not tweets:
+        result.skip("api_error" if page.get("errors") else "empty_page")
         return result
     includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
     users = {
