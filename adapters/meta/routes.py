@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -18,6 +19,8 @@ from aiohttp import web
 from adapters.base import IntakeSink, Translation
 from adapters.meta.signature import valid
 from bot.core.models import InboundMessage
+
+log = logging.getLogger(__name__)
 
 Translate = Callable[[Any], Translation]
 Counted = Callable[[Sequence[InboundMessage], list[bool], Translation], None]
@@ -57,7 +60,12 @@ def delivery_handler(
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             return _error(400, f"body is not valid JSON: {exc}")
         translation = translate(payload)
-        fresh = await sink(translation.messages) if translation.messages else []
+        try:
+            fresh = await sink(translation.messages) if translation.messages else []
+        except Exception:
+            # Not acknowledged, so Meta delivers it again; the dedupe makes that harmless.
+            log.exception("Meta webhook: the intake refused a delivery")
+            return _error(503, "intake unavailable; deliver again later")
         counted(translation.messages, fresh, translation)
         return web.json_response(
             {

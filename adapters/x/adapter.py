@@ -86,6 +86,9 @@ class XAdapter:
                 except DeliveryError as exc:
                     self.stats.count("poll_failed")
                     log.warning("X: polling the mentions of %s failed: %s", account.handle, exc)
+                except Exception:  # the intake or the cursors failed: keep the poller alive
+                    self.stats.count("poll_failed")
+                    log.exception("X: polling the mentions of %s failed", account.handle)
             self.polls += 1
             await self._pause(self._config.poll_interval_s)
 

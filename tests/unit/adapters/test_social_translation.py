@@ -180,3 +180,27 @@ def test_graph_rate_limit_waits_for_the_regain_time_meta_gives() -> None:
     assert isinstance(found, RateLimited) and found.retry_after == 7 * 60
     plain = graph._error(HttpAnswer(400, {}, {"error": {"code": 613}}))
     assert isinstance(plain, RateLimited) and plain.retry_after == 60
+
+
+async def test_meta_webhook_answers_503_when_the_intake_fails() -> None:
+    from collections.abc import Sequence
+
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from adapters.meta.adapter import MetaAdapter
+    from adapters.meta.config import MetaConfig
+    from bot.core.models import InboundMessage
+    from tests.fakes.meta_graph import APP_SECRET, signed, whatsapp_text
+
+    async def broken(messages: Sequence[InboundMessage]) -> list[bool]:
+        raise ConnectionError("store down")
+
+    adapter = MetaAdapter(MetaConfig.model_validate({"app_secret": APP_SECRET, "verify_token": "v"}))
+    app = web.Application()
+    for route in adapter.routes(broken):
+        app.router.add_route(route.method, route.path, route.handler)
+    async with TestClient(TestServer(app)) as client:
+        raw, headers = signed(whatsapp_text("wamid.X", "hola"))
+        async with client.post("/webhooks/meta", data=raw, headers=headers) as response:
+            assert response.status == 503 and "again" in (await response.json())["error"]
