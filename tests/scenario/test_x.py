@@ -127,12 +127,12 @@ async def test_our_own_tweets_are_skipped(fake_x: tuple[FakeX, str], tmp_path: P
 async def test_poll_429_waits_until_the_reset(fake_x: tuple[FakeX, str], tmp_path: Path) -> None:
     fake, url = fake_x
     fake.mention(BRAND_ID, "1800000000000000004", ANA, "@AuroraTel hola")
-    fake.fail_next("mentions", Fault(status=429, reset_in_s=2))
+    fake.fail_next("mentions", Fault(status=429, reset_in_s=3))
     async with Service(settings_for(tmp_path, x=x_section(url)), None) as svc:
         limited = await eventually(lambda: _async(fake.calls_to("/mentions")))
         async with svc.client.get("/readyz") as response:
             assert (await response.json())["adapters"]["x"].startswith("X: rate limited until ")
-        reset = int(limited[0].at + 2)
+        reset = int(limited[0].at + 3)
         await eventually(lambda: svc.store.get_message("twitter:1800000000000000004"), timeout=10)
         retried = fake.calls_to("/mentions")[1:]
         assert retried and all(call.at >= reset for call in retried)
@@ -168,7 +168,7 @@ async def test_restart_in_the_middle_of_polling_neither_loses_nor_repeats(
     for n, tweet_id in enumerate(ids):
         fake.mention(BRAND_ID, tweet_id, ANA if n % 2 else LUIS, f"@AuroraTel mensaje {n}")
     fake.fail_next(f"mentions:{BRAND_ID}", Fault(status=0, delay_s=0.0))  # page 1 answers at once
-    fake.fail_next(f"mentions:{BRAND_ID}", Fault(status=0, delay_s=8.0))  # page 2 hangs past the restart
+    fake.fail_next(f"mentions:{BRAND_ID}", Fault(status=0, delay_s=20.0))  # page 2 hangs past the restart
     async with Service(settings, None) as second:
         await eventually(lambda: second.store.get_message(f"twitter:{ids[-1]}"))  # page 1 is in
         await eventually(lambda: _async([c for c in fake.calls if "pagination_token" in c.query]))
