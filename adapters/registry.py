@@ -14,10 +14,9 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from adapters.base import Adapter
-from adapters.meta.adapter import MetaAdapter
+from adapters.meta.adapter import MetaAdapter, narrowed_to
 from adapters.meta.config import MetaConfig
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
-from adapters.social_replay import meta_for_replay, x_for_replay
 from adapters.webhook.adapter import GenericWebhookAdapter, WebhookConfig
 from adapters.x.adapter import XAdapter
 from adapters.x.config import XConfig
@@ -32,9 +31,6 @@ class AdapterSpec(Generic[C]):
     name: str
     config_model: type[C]
     build: Callable[[C], Adapter]
-    for_replay: Callable[[Any], Adapter] | None = None
-    """Builds it from the whole settings object for `replay --adapter` (translation only), even
-    when its section is not configured; None means it needs its section."""
 
     def from_config(self, raw: BaseModel | dict[str, Any]) -> Adapter:
         """Validate `raw` against the config model (a readable error if wrong), then build."""
@@ -45,11 +41,11 @@ class AdapterSpec(Generic[C]):
 ADAPTERS: dict[str, AdapterSpec[Any]] = {
     "webhook": AdapterSpec("webhook", WebhookConfig, GenericWebhookAdapter),
     "recording": AdapterSpec("recording", RecordingConfig, RecordingAdapter),
-    "x": AdapterSpec("x", XConfig, XAdapter, x_for_replay),
-    "meta": AdapterSpec("meta", MetaConfig, MetaAdapter, meta_for_replay("meta")),
-    # Replay views of the one Meta adapter, narrowed to one product (no settings section of
-    # their own: the service enables Meta through `meta:`).
-    "facebook": AdapterSpec("facebook", MetaConfig, MetaAdapter, meta_for_replay("facebook")),
-    "instagram": AdapterSpec("instagram", MetaConfig, MetaAdapter, meta_for_replay("instagram")),
-    "whatsapp": AdapterSpec("whatsapp", MetaConfig, MetaAdapter, meta_for_replay("whatsapp")),
+    "x": AdapterSpec("x", XConfig, XAdapter),
+    "meta": AdapterSpec("meta", MetaConfig, MetaAdapter),
+    # Views of the one Meta adapter narrowed to one product, for `replay --adapter`: they have no
+    # settings section of their own (the service enables Meta, all three, through `meta:`).
+    "facebook": AdapterSpec("facebook", MetaConfig, narrowed_to("facebook")),
+    "instagram": AdapterSpec("instagram", MetaConfig, narrowed_to("instagram")),
+    "whatsapp": AdapterSpec("whatsapp", MetaConfig, narrowed_to("whatsapp")),
 }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -189,6 +189,15 @@ class MetaAdapter:
 
     async def close(self) -> None:
         await self._graph.close()
+
+
+def narrowed_to(platform: str) -> Callable[[MetaConfig], MetaAdapter]:
+    """A builder of the Meta adapter that translates and answers one product only."""
+
+    def build(config: MetaConfig) -> MetaAdapter:
+        return MetaAdapter(config, (platform,), platform)
+
+    return build
 
 
 def _receipt_id(answer: Mapping[str, Any]) -> str:

@@ -74,11 +74,10 @@ async def replay(
 
     skipped = None
     if adapter is not None:
-        from bot.cli.replay_adapter import adapter_for_replay, translate_lines
+        from bot.cli.replay_adapter import adapter_for_replay, read_lines, translate_lines
 
         platform = adapter_for_replay(settings, adapter)
-        with path.open(encoding="utf-8") as handle:
-            found, skipped = translate_lines(platform, handle)
+        found, skipped = translate_lines(platform, read_lines(path))
         await platform.close()
         bad: list[BadLine] = []
     else:

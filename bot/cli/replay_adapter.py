@@ -1,10 +1,11 @@
-"""`centinela replay FILE --adapter NAME`: what a platform delivered, through its own translation.
+"""`centinela replay FILE --adapter NAME`: recorded platform payloads through an adapter's translation.
 
-Each line of FILE is one JSON value as the platform sent it (FORMATS.md "Recorded platform
-payloads"): a webhook body, `{"headers": {...}, "body": {...}}` when the adapter needs headers,
-or a page of a polled API. Each goes through the adapter's `translate`, the same code its routes
-and poller use; what is not a customer message is counted in `skipped` by reason. Signatures
-are not checked: they were checked when the payload was received.
+FORMATS.md "Recorded platform payloads": each line is what the platform delivered (a webhook
+body, `{"headers": {...}, "body": {...}}` when the adapter needs headers, or a polled page such
+as X's mentions). Each goes through the adapter's own `translate` (signatures were checked on
+receipt), and what is not a customer message is counted by reason in `skipped`; a message id
+seen earlier in the file (Meta's retries, recorded twice) counts as `duplicate`. Generic over
+the registry: a new adapter needs at most a placeholder config here.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel
 
 from adapters.base import Adapter
 from adapters.registry import ADAPTERS
@@ -22,21 +22,8 @@ from bot.config import ConfigError, Settings
 from bot.core.models import InboundMessage
 
 
-def adapter_for_replay(settings: Settings, name: str) -> Adapter:
-    """The registry's adapter `name`, from its settings section or its replay-only builder."""
-    spec = ADAPTERS.get(name)
-    if spec is None:
-        raise ConfigError(f"unknown adapter {name!r}; known: {', '.join(sorted(ADAPTERS))}")
-    if spec.for_replay is not None:
-        return spec.for_replay(settings)
-    section = getattr(settings, name, None)
-    if isinstance(section, BaseModel):
-        return spec.from_config(section)
-    raise ConfigError(f"adapter {name!r} needs its `{name}:` settings section to replay")
-
-
 def translate_lines(adapter: Adapter, lines: Iterable[str]) -> tuple[list[InboundMessage], Counter[str]]:
-    """Every line's messages (each (channel, id) once), and what was skipped, by reason."""
+    """Every line through `adapter.translate`; bad lines, repeats and non-messages in `skipped`."""
     messages: list[InboundMessage] = []
     skipped: Counter[str] = Counter()
     seen: set[str] = set()
@@ -48,11 +35,11 @@ def translate_lines(adapter: Adapter, lines: Iterable[str]) -> tuple[list[Inboun
         except json.JSONDecodeError:
             skipped["invalid_json"] += 1
             continue
-        payload, headers = _unwrap(value)
+        payload, headers = _split(value)
         try:
             translation = adapter.translate(payload, headers)
-        except (ValueError, TypeError, KeyError) as exc:
-            skipped[f"untranslatable: {str(exc.args[0] if exc.args else exc)[:60]}"] += 1
+        except (ValueError, TypeError) as exc:
+            skipped[f"invalid_payload: {str(exc.args[0] if exc.args else exc)[:80]}"] += 1
             continue
         skipped.update(translation.skipped)
         for message in translation.messages:
@@ -64,8 +51,40 @@ def translate_lines(adapter: Adapter, lines: Iterable[str]) -> tuple[list[Inboun
     return messages, skipped
 
 
-def _unwrap(value: Any) -> tuple[Any, dict[str, str]]:
-    """`{"headers": {...}, "body": ...}` carries headers beside the body; anything else is the body."""
+def _split(value: Any) -> tuple[Any, dict[str, str]]:
     if isinstance(value, dict) and set(value) == {"headers", "body"} and isinstance(value["headers"], dict):
         return value["body"], {str(k): str(v) for k, v in value["headers"].items()}
     return value, {}
+
+
+def adapter_for_replay(settings: Settings, name: str) -> Adapter:
+    """The named adapter, from its settings section when set, else from placeholder credentials.
+
+    Replay never sends (it publishes to a recording), so credentials are not needed; only the
+    settings that change translation (our own accounts' ids) matter.
+    """
+    spec = ADAPTERS.get(name)
+    if spec is None:
+        raise ConfigError(f"unknown adapter {name!r}; known: {', '.join(sorted(ADAPTERS))}")
+    section = getattr(settings, name, None)
+    if section is not None:
+        return spec.from_config(section)
+    placeholder = REPLAY_PLACEHOLDERS.get(name)
+    if placeholder is None:
+        raise ConfigError(f"adapter {name!r} needs its settings section to replay")
+    return spec.from_config(placeholder)
+
+
+_META_PLACEHOLDER: dict[str, Any] = {"app_secret": "replay", "verify_token": "replay"}
+REPLAY_PLACEHOLDERS: dict[str, dict[str, Any]] = {
+    "x": {"bearer_token": "replay", "robot": {"user_id": "0", "handle": "@_replay_"}},
+    "meta": _META_PLACEHOLDER,
+    "facebook": _META_PLACEHOLDER,
+    "instagram": _META_PLACEHOLDER,
+    "whatsapp": _META_PLACEHOLDER,
+}
+"""Config an adapter is replayed with when its section is not set (nothing is ever sent)."""
+
+
+def read_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
