@@ -131,7 +131,7 @@ def _item(channel: str, **fields: Any) -> OutboxItem:
     return OutboxItem(
         idempotency_key=f"answer:{channel}:t1:robot",
         account="robot",
-        channel=channel,  # type: ignore[arg-type]
+        channel=channel,
         target=fields.pop("target", "777_1001"),
         recipient=fields.pop("recipient", "34600111222"),
         text="[Respuesta automática] Reinicia el router.",
@@ -161,9 +161,7 @@ async def _x(server: TestServer, fake: x_api.FakeX) -> tuple[Adapter, OutboxItem
     return XAdapter(config), _item("twitter", target="1800000000000000001"), fail
 
 
-def _meta(
-    channel: str,
-) -> Callable[[TestServer], Awaitable[tuple[Adapter, OutboxItem, Callable[[str], None]]]]:
+def _meta(channel: str) -> Any:
     async def build(
         server: TestServer, fake: meta.FakeGraph
     ) -> tuple[Adapter, OutboxItem, Callable[[str], None]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import time_machine
@@ -14,6 +15,7 @@ from tests.conftest import API_TOKEN, eventually
 from tests.fakes.meta_graph import PHONE_ID, signed, whatsapp_status, whatsapp_text
 from tests.scenario.meta_rig import ClientFactory, MetaRig, ServerFactory, meta_rig
 
+T = TypeVar("T")
 QUESTION = "¿cómo reinicio el router?"
 SENDER = "34600111222"
 
@@ -147,8 +149,9 @@ async def test_readyz_names_the_adapter(bare: MetaRig) -> None:
 
 
 async def _queue_empty(rig: MetaRig) -> bool:
-    return await rig.client.app[STORE].queue_depth() == 0
+    depth: int = await rig.client.app[STORE].queue_depth()
+    return depth == 0
 
 
-async def _async(value: list[object]) -> list[object]:
+async def _async(value: T) -> T:
     return value

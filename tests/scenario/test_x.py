@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Settings
+from bot.store.base import Store
 from bot.web.app import EDGE, STORE, create_app
 from responders.templates import ROBOT_LABEL
 from tests.conftest import eventually, settings_for
@@ -58,7 +60,7 @@ class Service:
         await self.client.close()
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
         return self.client.app[STORE]
 
     def adapter(self) -> Any:
@@ -89,7 +91,7 @@ async def test_mention_gets_one_robot_reply_in_its_thread(
         assert tweet["author_id"] == ROBOT_ID  # posted with the robot's user token
         assert "@ana " in tweet["text"] and any(label in tweet["text"] for label in ROBOT_LABEL.values())
         stored = await svc.store.get_message("twitter:1800000000000000001")
-        assert stored.author.followers == 120 and stored.author.name == "Ana"
+        assert stored is not None and stored.author.followers == 120 and stored.author.name == "Ana"
         first = fake.calls_to("/mentions")[0]
         assert first.auth == f"Bearer {APP_BEARER}" and "since_id" not in first.query
         assert first.query["expansions"] == "author_id" and "public_metrics" in first.query["user.fields"]
@@ -110,7 +112,7 @@ async def test_same_tweet_delivered_four_times_is_one_decision(
             before = len(fake.calls_to("/mentions"))
             for account in (BRAND_ID, ROBOT_ID):
                 await svc.store.set_flag(f"cursor:x:since_id:{account}", "1")
-            await eventually(lambda b=before: _async(len(fake.calls_to("/mentions")) >= b + 2))
+            await eventually(partial(_polled_since, fake, before + 2))
         await eventually(lambda: _async(svc.adapter().polls >= 4))
         assert svc.adapter().stats.counts["received"] == 1
         assert len(await svc.store.list_decisions()) == 1
@@ -176,7 +178,7 @@ async def test_restart_in_the_middle_of_polling_neither_loses_nor_repeats(
     before = len(fake.calls)
     async with Service(settings, None) as third:
         for tweet_id in ids:
-            await eventually(lambda t=tweet_id: third.store.get_decision(f"twitter:{t}"))
+            await eventually(partial(third.store.get_decision, f"twitter:{tweet_id}"))
         await eventually(lambda: _cursor_is(third, ids[-1]))
         assert len(await third.store.list_decisions()) == 13
         assert third.adapter().stats.counts["received"] == 7  # pages 2 and 3; page 1 was kept
@@ -187,6 +189,10 @@ async def test_restart_in_the_middle_of_polling_neither_loses_nor_repeats(
 
 async def _cursor_is(svc: Service, value: str) -> bool:
     return await svc.store.get_flag(f"cursor:x:since_id:{BRAND_ID}") == value
+
+
+async def _polled_since(fake: FakeX, calls: int) -> bool:
+    return len(fake.calls_to("/mentions")) >= calls
 
 
 async def _calls_with_since(fake: FakeX, since: str) -> list[Any]:
