@@ -56,7 +56,7 @@ async def meta_rig(
     aiohttp_client: ClientFactory,
     aiohttp_server: ServerFactory,
     tmp_path: Path,
-    kb: tuple[Path, Path] | None,
+    kb: Path | None,
     **overrides: Any,
 ) -> MetaRig:
     """`kb`: the shared KB (`shared_kb` fixture), or None when the test needs no answers."""

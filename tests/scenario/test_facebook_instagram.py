@@ -24,7 +24,7 @@ QUESTION = "¿Cómo reinicio el router?"
 
 @pytest.fixture
 async def rig(
-    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, tmp_path: Path, shared_kb: tuple[Path, Path]
+    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, tmp_path: Path, shared_kb: Path
 ) -> MetaRig:
     return await meta_rig(aiohttp_client, aiohttp_server, tmp_path, shared_kb)
 
@@ -100,7 +100,7 @@ async def test_bad_signature_is_refused_with_nothing_stored(bare: MetaRig) -> No
 
 
 async def test_closed_messenger_window_reported_by_meta_is_window_expired(
-    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, tmp_path: Path, shared_kb: tuple[Path, Path]
+    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, tmp_path: Path, shared_kb: Path
 ) -> None:
     """Meta's own verdict counts too: code 10 / 2018278 marks the item like our own check."""
     rig = await meta_rig(aiohttp_client, aiohttp_server, tmp_path, shared_kb)

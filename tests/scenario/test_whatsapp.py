@@ -22,7 +22,7 @@ SENDER = "34600111222"
 
 @pytest.fixture
 async def rig(
-    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, tmp_path: Path, shared_kb: tuple[Path, Path]
+    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, tmp_path: Path, shared_kb: Path
 ) -> MetaRig:
     return await meta_rig(aiohttp_client, aiohttp_server, tmp_path, shared_kb)
 
@@ -118,7 +118,7 @@ async def test_retry_seven_days_later_of_a_known_wamid_is_a_duplicate(bare: Meta
 
 
 async def test_reply_outside_the_24_hour_window_is_not_sent_and_says_why(
-    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, tmp_path: Path, shared_kb: tuple[Path, Path]
+    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, tmp_path: Path, shared_kb: Path
 ) -> None:
     # Automatic replies to old messages are normally held by the age guard; lift it so the
     # reply reaches the outbox and the adapter's window check is what stops it.

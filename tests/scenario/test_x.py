@@ -49,7 +49,7 @@ async def fake_x(aiohttp_server: ServerFactory) -> tuple[FakeX, str]:
 class Service:
     """One service process; `stop()` is a restart's first half (same data dir for the next)."""
 
-    def __init__(self, settings: Settings, kb: tuple[Path, Path] | None) -> None:
+    def __init__(self, settings: Settings, kb: Path | None) -> None:
         self.client = TestClient(TestServer(create_app(settings, extensions=kb_extensions(settings, kb))))
 
     async def __aenter__(self) -> Service:
@@ -69,7 +69,7 @@ class Service:
 
 @pytest.fixture
 async def service(
-    fake_x: tuple[FakeX, str], tmp_path: Path, shared_kb: tuple[Path, Path]
+    fake_x: tuple[FakeX, str], tmp_path: Path, shared_kb: Path
 ) -> AsyncIterator[tuple[Service, FakeX]]:
     fake, url = fake_x
     async with Service(settings_for(tmp_path, x=x_section(url)), shared_kb) as svc:
@@ -77,7 +77,7 @@ async def service(
 
 
 async def test_mention_gets_one_robot_reply_in_its_thread(
-    fake_x: tuple[FakeX, str], tmp_path: Path, shared_kb: tuple[Path, Path]
+    fake_x: tuple[FakeX, str], tmp_path: Path, shared_kb: Path
 ) -> None:
     fake, url = fake_x
     fake.mention(BRAND_ID, "1800000000000000001", ANA, QUESTION)
@@ -144,7 +144,7 @@ async def test_poll_429_waits_until_the_reset(fake_x: tuple[FakeX, str], tmp_pat
 
 
 async def test_reply_429_waits_until_the_reset_then_posts_once(
-    fake_x: tuple[FakeX, str], tmp_path: Path, shared_kb: tuple[Path, Path]
+    fake_x: tuple[FakeX, str], tmp_path: Path, shared_kb: Path
 ) -> None:
     fake, url = fake_x
     fake.mention(BRAND_ID, "1800000000000000005", ANA, QUESTION)
