@@ -14,8 +14,12 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from adapters.base import Adapter
+from adapters.meta.adapter import MetaAdapter, narrowed_to
+from adapters.meta.config import MetaConfig
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
 from adapters.webhook.adapter import GenericWebhookAdapter, WebhookConfig
+from adapters.x.adapter import XAdapter
+from adapters.x.config import XConfig
 
 C = TypeVar("C", bound=BaseModel)
 
@@ -37,4 +41,11 @@ class AdapterSpec(Generic[C]):
 ADAPTERS: dict[str, AdapterSpec[Any]] = {
     "webhook": AdapterSpec("webhook", WebhookConfig, GenericWebhookAdapter),
     "recording": AdapterSpec("recording", RecordingConfig, RecordingAdapter),
+    "x": AdapterSpec("x", XConfig, XAdapter),
+    "meta": AdapterSpec("meta", MetaConfig, MetaAdapter),
+    # Views of the one Meta adapter narrowed to one product, for `replay --adapter`: they have no
+    # settings section of their own (the service enables Meta, all three, through `meta:`).
+    "facebook": AdapterSpec("facebook", MetaConfig, narrowed_to("facebook")),
+    "instagram": AdapterSpec("instagram", MetaConfig, narrowed_to("instagram")),
+    "whatsapp": AdapterSpec("whatsapp", MetaConfig, narrowed_to("whatsapp")),
 }

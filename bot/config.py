@@ -17,6 +17,8 @@ import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from adapters.meta.config import MetaConfig
+from adapters.x.config import XConfig
 from bot.reading.cpus import default_reading_helpers
 from bot.settings_sources import CommaListEnvSource
 
@@ -156,6 +158,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per event; json: one JSON object per line"
     )
+    x: XConfig | None = Field(None, description="X (API v2) adapter: CENTINELA_X__BEARER_TOKEN, ...")
+    meta: MetaConfig | None = Field(None, description="Meta adapter: CENTINELA_META__APP_SECRET, ...")
 
     @field_validator("languages")
     @classmethod

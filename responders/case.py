@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
+from bot.core.channels import capabilities
 from bot.core.context import MessageContext
 from bot.core.effects import Effect, Reply, SaveRecord
 from bot.core.models import Action, Decision
@@ -50,5 +51,6 @@ class CaseResponder:
         if ctx.incident_id is not None:
             text = render("incident_ack", ctx.language, handle=handle, incident_id=ctx.incident_id)
         else:
-            text = render("case_ack", ctx.language, handle=handle, case_id=case_id)
+            template = "case_ack_public" if capabilities(msg.channel).public else "case_ack"
+            text = render(template, ctx.language, handle=handle, case_id=case_id)
         return [record, Reply(account="robot", text=text, purpose="case_ack")]

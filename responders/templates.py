@@ -35,6 +35,15 @@ TEMPLATES: Final[dict[str, dict[str, str]]] = {
         "en": "{handle}We opened case {case_id} and an agent will look into it. We'll follow up here.",
         "pt": "{handle}Abrimos o caso {case_id} e um atendente vai analisar. Retornaremos por aqui.",
     },
+    # On a public channel the details of a customer's own service do not belong in the thread.
+    "case_ack_public": {
+        "es": "{handle}Hemos abierto el caso {case_id} y un agente lo revisará. "
+        "Escríbenos por mensaje privado para seguirlo sin compartir tus datos en público.",
+        "en": "{handle}We opened case {case_id} and an agent will look into it. "
+        "Send us a private message to follow up without sharing your details in public.",
+        "pt": "{handle}Abrimos o caso {case_id} e um atendente vai analisar. "
+        "Envie-nos uma mensagem privada para continuar sem expor seus dados em público.",
+    },
     "incident_ack": {
         "es": "{handle}Sabemos que hay una incidencia que afecta a tu zona ({incident_id}) "
         "y ya trabajamos en ella. Te avisaremos cuando esté resuelta.",

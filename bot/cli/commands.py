@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.cli.traffic import describe, read_messages
+from bot.cli.traffic import BadLine, describe, read_messages
 from bot.config import Settings
 from bot.engine.extensions import build_extensions, default_kb_dir
 from bot.pipeline.guards import KILL_SWITCH, set_kill_switch
@@ -81,17 +81,36 @@ async def _serve(app: web.Application, settings: Settings, sock: socket.socket, 
 
 
 async def replay(
-    settings: Settings, path: Path, *, speed: float | None, as_json: bool, kb_dir: Path | None, keep: bool
+    settings: Settings,
+    path: Path,
+    *,
+    speed: float | None,
+    as_json: bool,
+    kb_dir: Path | None,
+    keep: bool,
+    adapter: str | None = None,
 ) -> int:
     from bot.cli.replay import run_replay
 
-    items, bad = read_messages(path)
+    skipped = None
+    if adapter is not None:
+        from bot.cli.replay_adapter import adapter_for_replay, read_lines, translate_lines
+
+        platform = adapter_for_replay(settings, adapter)
+        found, skipped = translate_lines(platform, read_lines(path))
+        await platform.close()
+        bad: list[BadLine] = []
+    else:
+        items, bad = read_messages(path)
+        found = [item.message for item in items]
     for line in bad:
         print(f"centinela: skipped invalid message at {describe(path, line)}", file=sys.stderr)
-    messages = sorted((item.message for item in items), key=lambda m: m.created_at)
+    messages = sorted(found, key=lambda m: m.created_at)
     extensions = build_extensions(settings, kb_dir or default_kb_dir())
     report = await run_replay(settings, messages, speed=speed, extensions=extensions, keep=keep)
     report["invalid_lines"] = len(bad)
+    if skipped is not None:
+        report["skipped"] = dict(sorted(skipped.items()))
     if as_json:
         _print_json(report)
     else:

@@ -78,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--keep", action="store_true", help="keep the replay's store and recording under var/replays/"
     )
+    replay.add_argument(
+        "--adapter",
+        metavar="NAME",
+        help="FILE holds what this platform delivered (x, facebook, instagram, whatsapp, discourse, email)",
+    )
 
     evaluate = sub.add_parser("eval", help="score the decision pipeline on a labelled message file")
     evaluate.add_argument(
@@ -181,7 +186,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "replay":
         return asyncio.run(
             commands.replay(
-                settings, args.file, speed=args.speed, as_json=args.json, kb_dir=args.kb, keep=args.keep
+                settings,
+                args.file,
+                speed=args.speed,
+                as_json=args.json,
+                kb_dir=args.kb,
+                keep=args.keep,
+                adapter=args.adapter,
             )
         )
     if args.command == "eval":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final, Literal
 
 MentionStyle = Literal["at_handle", "none"]
@@ -64,12 +65,33 @@ CAPABILITIES: Final[dict[str, ChannelCapabilities]] = {
     "facebook": ChannelCapabilities(max_length=1000, public=True),
     "instagram": ChannelCapabilities(max_length=1000, public=True, mention="at_handle"),
     "whatsapp": ChannelCapabilities(max_length=1000, public=False, messaging_window_s=DAY_S),
+    # Direct messages of a Facebook Page (Messenger) and of an Instagram professional account:
+    # channels of their own because they are private and windowed, unlike the comments of the
+    # same platforms, and because a reply to one goes through a different Graph call.
+    "messenger": ChannelCapabilities(max_length=2000, public=False, messaging_window_s=DAY_S),
+    "instagram_dm": ChannelCapabilities(max_length=1000, public=False, messaging_window_s=DAY_S),
     "forum": ChannelCapabilities(max_length=2000, public=True),
     "email": ChannelCapabilities(max_length=2000, public=False),
     "webhook": ChannelCapabilities(max_length=2000, public=True),
     # A Slack channel is shared with everyone in it: treated as public, as it always was.
     "slack": ChannelCapabilities(max_length=2000, public=True),
 }
+
+
+CUSTOMER_MESSAGE_AT: Final = "customer_message_at"
+"""Outbox payload key: when the customer wrote the message replied to (ISO 8601, UTC).
+
+Adapters of windowed channels read it at send time: a reply later than `messaging_window_s`
+after it is not sent (`WindowExpired`). The replied-to message is the customer's latest one
+that we know of when the reply is queued, so the check errs on the side of not sending.
+"""
+
+
+def window_payload(channel: str, customer_message_at: datetime) -> dict[str, str] | None:
+    """What an outbox item on a windowed channel must carry for its adapter to check the window."""
+    if capabilities(channel).messaging_window_s is None:
+        return None
+    return {CUSTOMER_MESSAGE_AT: customer_message_at.isoformat()}
 
 
 def capabilities(channel: str) -> ChannelCapabilities:

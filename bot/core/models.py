@@ -13,7 +13,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.core.channels import capabilities
 
-Channel = Literal["twitter", "facebook", "instagram", "whatsapp", "forum", "email", "webhook", "slack"]
+Channel = Literal[
+    "twitter",
+    "facebook",
+    "instagram",
+    "whatsapp",
+    "forum",
+    "email",
+    "webhook",
+    "slack",
+    "messenger",
+    "instagram_dm",
+]
 CHANNELS: tuple[Channel, ...] = (
     "twitter",
     "facebook",
@@ -23,6 +34,8 @@ CHANNELS: tuple[Channel, ...] = (
     "email",
     "webhook",
     "slack",
+    "messenger",
+    "instagram_dm",
 )
 
 Action = Literal["answer", "case", "crisis", "agent", "monitor"]

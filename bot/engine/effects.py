@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.core.channels import window_payload
 from bot.core.effects import AppendToRecord, MergeIntoRecord, Notify, Reply, SaveRecord
 from bot.core.models import AuditEvent, Decision, OutboxItem
 from bot.core.records import RecordKind
@@ -100,6 +101,7 @@ class EffectApplier:
             target=msg.id,
             recipient=msg.author.handle or None,
             text=reply.text,
+            payload=window_payload(msg.channel, msg.created_at),
             message_key=msg.key,
             created_at=ctx.now,
             next_attempt_at=ctx.now,

@@ -19,7 +19,14 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from adapters.base import Adapter, OutcomeUnknown, PermanentFailure, RateLimited, TemporaryFailure
+from adapters.base import (
+    Adapter,
+    OutcomeUnknown,
+    PermanentFailure,
+    RateLimited,
+    TemporaryFailure,
+    WindowExpired,
+)
 from bot.core.models import AuditEvent, OutboxItem, utc_now
 from bot.pipeline.guards import kill_switch_on
 from bot.store.base import Store
@@ -27,6 +34,8 @@ from bot.store.base import Store
 log = logging.getLogger(__name__)
 
 SEND_LEASE = timedelta(seconds=60)
+WINDOW_EXPIRED = "window expired"
+"""How `last_error` of an item refused by a closed messaging window begins (API and CLI show it)."""
 
 
 class Publisher:
@@ -123,6 +132,12 @@ class Publisher:
                 )
             delay = self._base_backoff_s * 2 ** (attempts - 1)
             return await self._retry(item, attempts, now + timedelta(seconds=delay), str(exc))
+        except WindowExpired as exc:
+            # Not a fault of ours nor of the platform: only a person (with a template or a tag)
+            # can still reach the customer, so the item says so and the audit names it apart.
+            return await self._finish(
+                item, "failed", attempts, f"{WINDOW_EXPIRED}: {exc}", audit_kind="outbox_window_expired"
+            )
         except PermanentFailure as exc:
             return await self._finish(item, "failed", attempts, str(exc))
         except OutcomeUnknown as exc:
@@ -147,13 +162,15 @@ class Publisher:
         await self._store.update_outbox(item.model_copy(update={**update, "updated_at": utc_now()}))
         return 0
 
-    async def _finish(self, item: OutboxItem, status: str, attempts: int, error: str) -> int:
+    async def _finish(
+        self, item: OutboxItem, status: str, attempts: int, error: str, *, audit_kind: str | None = None
+    ) -> int:
         outcome = {"status": status, "attempts": attempts, "last_error": error}
         final = item.model_copy(update={**outcome, "attempt_started_at": None, "updated_at": utc_now()})
         await self._store.update_outbox(final)
         detail = {"status": status, "error": error, "channel": item.channel}
         await self._store.append_audit(
-            [AuditEvent(kind="outbox_" + status, subject=item.idempotency_key, detail=detail)]
+            [AuditEvent(kind=audit_kind or "outbox_" + status, subject=item.idempotency_key, detail=detail)]
         )
         log.warning("outbox item %s is %s: %s", item.idempotency_key, status, error)
         return 1

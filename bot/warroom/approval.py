@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from bot.core.channels import window_payload
 from bot.core.models import AuditEvent, OutboxItem, utc_now
 from bot.core.records import RecordKind
 from bot.engine.effects import reply_key
@@ -192,6 +193,7 @@ async def queue_reply(store: Store, draft: Draft) -> bool:
     The result watcher calls it too, which repairs a crash between approving and queueing.
     """
     assert draft.outbox_key is not None and draft.final_text is not None
+    original = await store.get_message(draft.message_key) if draft.message_key else None
     item = OutboxItem.model_validate(
         {
             "idempotency_key": draft.outbox_key,
@@ -200,6 +202,7 @@ async def queue_reply(store: Store, draft: Draft) -> bool:
             "target": draft.message_id,
             "recipient": draft.author or None,
             "text": draft.final_text,
+            "payload": window_payload(draft.channel, original.created_at) if original else None,
             "message_key": draft.message_key,
         }
     )

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
+from adapters.base import Adapter
 from bot.config import Settings
 from bot.core.intake_limits import IntakeGate, IntakeSettings
 from bot.core.models import InboundMessage
@@ -40,6 +41,7 @@ STORE: web.AppKey[Store] = web.AppKey("store", Store)
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 WARROOM: web.AppKey[WarRoom] = web.AppKey("warroom", WarRoom)
+EDGE: web.AppKey[list[Adapter]] = web.AppKey("edge_adapters", list)
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -50,17 +52,19 @@ async def readyz(request: web.Request) -> web.Response:
     """Ready when the store answers and, while the workers run, the queue moves.
 
     A queue whose oldest claimable message waited longer than `readyz_stall_s` means the
-    workers are stuck (a poison message once did this with every backend healthy).
+    workers are stuck (a poison message once did this with every backend healthy). Each
+    adapter's state is reported beside it ("X: rate limited until 10:42Z").
     """
     store = request.app[STORE]
+    adapters = {a.name: a.status() for a in request.app[EDGE]}
     if not await store.ping():
-        return _not_ready("store unreachable")
+        return _not_ready("store unreachable", adapters=adapters)
     since = await store.oldest_waiting()
     if since is not None and RUNTIME in request.app:
         waited = time.time() - since
         if waited > request.app[SETTINGS].readyz_stall_s:
-            return _not_ready("queue stalled", oldest_waiting_s=round(waited, 1))
-    return web.json_response({"status": "ready"})
+            return _not_ready("queue stalled", oldest_waiting_s=round(waited, 1), adapters=adapters)
+    return web.json_response({"status": "ready", "adapters": adapters})
 
 
 def _not_ready(status: str, **detail: object) -> web.Response:
@@ -69,6 +73,8 @@ def _not_ready(status: str, **detail: object) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    edge: list[Adapter] = request.app[EDGE]
+    request.app[METRICS].adapters(edge)
     body = await request.app[METRICS].render(request.app[STORE])
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
@@ -100,6 +106,7 @@ def create_app(
     chosen_store = store or build_store(settings)
     edge = build_adapters(adapter_configs(settings, webhook_secrets=webhook_secret))
     app[STORE] = chosen_store
+    app[EDGE] = edge
 
     def wake_publisher() -> None:
         if RUNTIME in app:

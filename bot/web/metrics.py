@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from adapters.base import Adapter
 from bot.core.models import Decision, InboundMessage
 from bot.store.base import Store
 
@@ -40,6 +43,18 @@ class Metrics:
         self.outbox = Gauge(
             "centinela_outbox_items", "Outbox items by status", ["status"], registry=self.registry
         )
+
+        self.adapter_events = Gauge(
+            "centinela_adapter_events",
+            "Per-adapter counts since start (received, sent, rate_limited, failed, window_expired...)",
+            ["adapter", "event"],
+            registry=self.registry,
+        )
+
+    def adapters(self, adapters: Iterable[Adapter]) -> None:
+        for adapter in adapters:
+            for event, count in adapter.stats.counts.items():
+                self.adapter_events.labels(adapter=adapter.name, event=event).set(count)
 
     def decided(self, decision: Decision) -> None:
         channel = decision.message_key.split(":", 1)[0]

@@ -16,6 +16,7 @@ from adapters.base import (
     Receipt,
     TemporaryFailure,
     Translation,
+    WindowExpired,
 )
 from bot.core.models import AccountKind, OutboxItem
 from bot.engine.outbox import Publisher
@@ -175,3 +176,15 @@ async def test_a_pass_started_during_another_waits_for_it(store: Store) -> None:
     assert (await store.outbox_counts())["published"] == 3, "returned before the sends ended"
     assert await background == 3
     assert sorted(adapter.attempts) == [f"reply:twitter:m{i}:robot" for i in range(3)]
+
+
+async def test_window_expired_is_failed_distinctly_and_audited(store: Store) -> None:
+    adapter = ScriptedAdapter(WindowExpired("the customer wrote 25.0 h ago"))
+    publisher = Publisher(store, {"twitter": adapter}, clock=Clock())
+    await store.add_outbox([item()])
+    await publisher.run_once()
+    await publisher.run_once()
+    final = await store.get_outbox("reply:twitter:m1:robot")
+    assert final is not None and final.status == "failed" and len(adapter.attempts) == 1
+    assert final.last_error == "window expired: the customer wrote 25.0 h ago"
+    assert [e.kind for e in await store.list_audit()] == ["outbox_window_expired"]

@@ -1,0 +1,105 @@
+"""A page of `GET /2/users/:id/mentions` into canonical messages.
+
+The page is what X answers with `expansions=author_id`: tweets under `data`, their authors under
+`includes.users`, paging under `meta`. Tweets by our own accounts are skipped (counted), and so
+is anything that is not a tweet. When a page was fetched without `tweet.fields=created_at` (the
+recorded pages in `../shared` were), the time comes from the tweet id itself: X ids are
+snowflakes whose top bits are milliseconds since X's epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from adapters.base import Translation
+from bot.core.models import Author, InboundMessage
+
+TWEPOCH_MS = 1_288_834_974_657
+_NO_LANGUAGE = {"und", "zxx", "qme", "qht", "qam", "art"}
+
+
+def snowflake_time(tweet_id: str) -> datetime | None:
+    """When a tweet id was minted, or None for ids older than snowflakes (before late 2010)."""
+    if not tweet_id.isdigit() or int(tweet_id) < 1 << 22:
+        return None
+    return datetime.fromtimestamp(((int(tweet_id) >> 22) + TWEPOCH_MS) / 1000, tz=UTC)
+
+
+def translate_mentions(page: Any, *, own_ids: Collection[str], own_handles: Collection[str]) -> Translation:
+    """Every tweet of the page as a message, except ours; never raises on odd content."""
+    result = Translation()
+    if not isinstance(page, dict):
+        result.skip("not_a_mentions_page")
+        return result
+    tweets = page.get("data") or []
+    if not isinstance(tweets, list) or not (tweets or "meta" in page or "errors" in page):
+        result.skip("not_a_mentions_page")
+        return result
+    if not tweets:
+        result.skip("api_error" if page.get("errors") else "empty_page")
+        return result
+    includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
+    users = {
+        str(u.get("id")): u
+        for u in (includes or {}).get("users") or []
+        if isinstance(u, dict) and u.get("id")
+    }
+    handles = {h.lower() for h in own_handles}
+    for tweet in tweets:
+        if not isinstance(tweet, dict) or not tweet.get("id"):
+            result.skip("not_a_tweet")
+            continue
+        author_id = str(tweet.get("author_id") or "")
+        user = users.get(author_id, {})
+        handle = f"@{user['username']}" if user.get("username") else ""
+        if author_id in own_ids or (handle and handle.lower() in handles):
+            result.skip("own_account")
+            continue
+        message = _message(tweet, user, handle)
+        if message is None:
+            result.skip("malformed_tweet")
+        else:
+            result.messages.append(message)
+    return result
+
+
+def _message(tweet: Mapping[str, Any], user: Mapping[str, Any], handle: str) -> InboundMessage | None:
+    tweet_id = str(tweet["id"])
+    created = tweet.get("created_at") or snowflake_time(tweet_id)
+    if created is None:
+        return None
+    metrics = user.get("public_metrics") if isinstance(user.get("public_metrics"), dict) else {}
+    lang = tweet.get("lang")
+    try:
+        return InboundMessage(
+            id=tweet_id,
+            channel="twitter",
+            created_at=created,
+            author=Author(
+                handle=handle,
+                name=user.get("name"),
+                followers=(metrics or {}).get("followers_count"),
+                verified=bool(user.get("verified")),
+                customer_id=str(tweet.get("author_id")) if tweet.get("author_id") else None,
+            ),
+            text=str(tweet.get("text") or ""),
+            in_reply_to=_replied_to(tweet),
+            language=lang if isinstance(lang, str) and lang not in _NO_LANGUAGE else None,
+            raw={"tweet": dict(tweet), "author": dict(user)} if user else {"tweet": dict(tweet)},
+        )
+    except ValidationError:
+        return None
+
+
+def _replied_to(tweet: Mapping[str, Any]) -> str | None:
+    """The tweet this one answers (or quotes): the thread it belongs to."""
+    refs = [r for r in tweet.get("referenced_tweets") or [] if isinstance(r, dict)]
+    for kind in ("replied_to", "quoted"):
+        for ref in refs:
+            if ref.get("type") == kind and ref.get("id"):
+                return str(ref["id"])
+    return None

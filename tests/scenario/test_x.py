@@ -1,0 +1,203 @@
+"""X through the service: mentions polled from a fake X API v2, replies posted in the thread."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.config import Settings
+from bot.store.base import Store
+from bot.web.app import EDGE, STORE, create_app
+from responders.templates import ROBOT_LABEL
+from tests.conftest import eventually, settings_for
+from tests.fakes.x_api import APP_BEARER, BRAND_ID, OFFICIAL_TOKEN, ROBOT_ID, ROBOT_TOKEN, FakeX, Fault
+from tests.scenario.conftest import kb_extensions
+from tests.scenario.meta_rig import ServerFactory
+
+ANA, LUIS = "2000000000000000001", "2000000000000000002"
+QUESTION = "@AuroraTel ¿cómo reinicio el router?"
+
+
+def x_section(url: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "bearer_token": APP_BEARER,
+        "robot": {"user_id": ROBOT_ID, "handle": "@AuroraTel_Ayuda", "token": ROBOT_TOKEN},
+        "official": {"user_id": BRAND_ID, "handle": "@AuroraTel", "token": OFFICIAL_TOKEN},
+        "base_url": url,
+        "poll_interval_s": 0.1,
+        "max_results": 5,
+        "timeout_s": 2.0,
+        **overrides,
+    }
+
+
+@pytest.fixture
+async def fake_x(aiohttp_server: ServerFactory) -> tuple[FakeX, str]:
+    fake = FakeX()
+    fake.add_user(ANA, "ana", name="Ana", followers=120)
+    fake.add_user(LUIS, "luis", name="Luis", followers=80)
+    fake.add_user(ROBOT_ID, "AuroraTel_Ayuda", name="Aurora Ayuda", followers=9000)
+    server = await aiohttp_server(fake.app())
+    return fake, str(server.make_url(""))
+
+
+class Service:
+    """One service process; `stop()` is a restart's first half (same data dir for the next)."""
+
+    def __init__(self, settings: Settings, kb: Path | None) -> None:
+        self.client = TestClient(TestServer(create_app(settings, extensions=kb_extensions(settings, kb))))
+
+    async def __aenter__(self) -> Service:
+        await self.client.start_server()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.client.close()
+
+    @property
+    def store(self) -> Store:
+        return self.client.app[STORE]
+
+    def adapter(self) -> Any:
+        return next(a for a in self.client.app[EDGE] if a.name == "x")
+
+
+@pytest.fixture
+async def service(
+    fake_x: tuple[FakeX, str], tmp_path: Path, shared_kb: Path
+) -> AsyncIterator[tuple[Service, FakeX]]:
+    fake, url = fake_x
+    async with Service(settings_for(tmp_path, x=x_section(url)), shared_kb) as svc:
+        yield svc, fake
+
+
+async def test_mention_gets_one_robot_reply_in_its_thread(
+    fake_x: tuple[FakeX, str], tmp_path: Path, shared_kb: Path
+) -> None:
+    fake, url = fake_x
+    fake.mention(BRAND_ID, "1800000000000000001", ANA, QUESTION)
+    async with Service(settings_for(tmp_path, x=x_section(url)), shared_kb) as svc:
+        decision = await eventually(lambda: svc.store.get_decision("twitter:1800000000000000001"), timeout=30)
+        assert decision.action == "answer"
+        await eventually(lambda: svc.store.list_outbox(status="published"), timeout=10)
+        assert len(fake.posted) == 1
+        tweet = fake.posted[0]
+        assert tweet["reply"] == {"in_reply_to_tweet_id": "1800000000000000001"}
+        assert tweet["author_id"] == ROBOT_ID  # posted with the robot's user token
+        assert "@ana " in tweet["text"] and any(label in tweet["text"] for label in ROBOT_LABEL.values())
+        stored = await svc.store.get_message("twitter:1800000000000000001")
+        assert stored is not None and stored.author.followers == 120 and stored.author.name == "Ana"
+        first = fake.calls_to("/mentions")[0]
+        assert first.auth == f"Bearer {APP_BEARER}" and "since_id" not in first.query
+        assert first.query["expansions"] == "author_id" and "public_metrics" in first.query["user.fields"]
+        later = await eventually(lambda: _calls_with_since(fake, "1800000000000000001"))
+        assert later  # the cursor moved to the newest mention
+
+
+async def test_same_tweet_delivered_four_times_is_one_decision(
+    fake_x: tuple[FakeX, str], tmp_path: Path
+) -> None:
+    fake, url = fake_x
+    tweet_id = "1800000000000000002"
+    fake.mention(BRAND_ID, tweet_id, ANA, "@AuroraTel @AuroraTel_Ayuda hola, una duda")
+    fake.mention(ROBOT_ID, tweet_id, ANA, "@AuroraTel @AuroraTel_Ayuda hola, una duda")
+    async with Service(settings_for(tmp_path, x=x_section(url)), None) as svc:
+        await eventually(lambda: svc.store.get_decision(f"twitter:{tweet_id}"))
+        for _ in range(2):  # the cursors lost twice: both timelines read again from the start
+            before = len(fake.calls_to("/mentions"))
+            for account in (BRAND_ID, ROBOT_ID):
+                await svc.store.set_flag(f"cursor:x:since_id:{account}", "1")
+            await eventually(partial(_polled_since, fake, before + 2))
+        await eventually(lambda: _async(svc.adapter().polls >= 4))
+        assert svc.adapter().stats.counts["received"] == 1
+        assert len(await svc.store.list_decisions()) == 1
+
+
+async def test_our_own_tweets_are_skipped(fake_x: tuple[FakeX, str], tmp_path: Path) -> None:
+    fake, url = fake_x
+    fake.mention(BRAND_ID, "1800000000000000003", ROBOT_ID, "@AuroraTel te respondemos por DM")
+    async with Service(settings_for(tmp_path, x=x_section(url)), None) as svc:
+        await eventually(lambda: _async(svc.adapter().stats.counts["skipped_own_account"] >= 1))
+        assert await svc.store.get_message("twitter:1800000000000000003") is None
+
+
+async def test_poll_429_waits_until_the_reset(fake_x: tuple[FakeX, str], tmp_path: Path) -> None:
+    fake, url = fake_x
+    fake.mention(BRAND_ID, "1800000000000000004", ANA, "@AuroraTel hola")
+    fake.fail_next("mentions", Fault(status=429, reset_in_s=3))
+    async with Service(settings_for(tmp_path, x=x_section(url)), None) as svc:
+        limited = await eventually(lambda: _async(fake.calls_to("/mentions")))
+        async with svc.client.get("/readyz") as response:
+            assert (await response.json())["adapters"]["x"].startswith("X: rate limited until ")
+        reset = int(limited[0].at + 3)
+        await eventually(lambda: svc.store.get_message("twitter:1800000000000000004"), timeout=10)
+        retried = fake.calls_to("/mentions")[1:]
+        assert retried and all(call.at >= reset for call in retried)
+        assert svc.adapter().stats.counts["rate_limited"] == 1
+        async with svc.client.get("/readyz") as response:
+            assert (await response.json())["adapters"]["x"] == "X: ok"
+
+
+async def test_reply_429_waits_until_the_reset_then_posts_once(
+    fake_x: tuple[FakeX, str], tmp_path: Path, shared_kb: Path
+) -> None:
+    fake, url = fake_x
+    fake.mention(BRAND_ID, "1800000000000000005", ANA, QUESTION)
+    fake.fail_next("tweets", Fault(status=429, reset_in_s=2))
+    async with Service(settings_for(tmp_path, x=x_section(url)), shared_kb) as svc:
+        await eventually(lambda: svc.store.list_outbox(status="published"), timeout=30)
+        posts = fake.calls_to("/2/tweets")
+        assert len(posts) == 2 and len(fake.posted) == 1
+        assert posts[1].at >= int(posts[0].at + 2)  # not before x-rate-limit-reset
+        assert svc.adapter().stats.counts["rate_limited"] == 1 and svc.adapter().stats.counts["sent"] == 1
+
+
+async def test_restart_in_the_middle_of_polling_neither_loses_nor_repeats(
+    fake_x: tuple[FakeX, str], tmp_path: Path
+) -> None:
+    fake, url = fake_x
+    settings = settings_for(tmp_path, x=x_section(url, timeout_s=30.0))
+    fake.mention(BRAND_ID, "1800000000000000100", ANA, "@AuroraTel primera")
+    async with Service(settings, None) as first:
+        await eventually(lambda: first.store.get_decision("twitter:1800000000000000100"))
+        await eventually(lambda: _calls_with_since(fake, "1800000000000000100"))
+    ids = [str(1800000000000000101 + n) for n in range(12)]  # three pages of five
+    for n, tweet_id in enumerate(ids):
+        fake.mention(BRAND_ID, tweet_id, ANA if n % 2 else LUIS, f"@AuroraTel mensaje {n}")
+    fake.fail_next(f"mentions:{BRAND_ID}", Fault(status=0, delay_s=0.0))  # page 1 answers at once
+    fake.fail_next(f"mentions:{BRAND_ID}", Fault(status=0, delay_s=20.0))  # page 2 hangs past the restart
+    async with Service(settings, None) as second:
+        await eventually(lambda: second.store.get_message(f"twitter:{ids[-1]}"))  # page 1 is in
+        await eventually(lambda: _async([c for c in fake.calls if "pagination_token" in c.query]))
+        assert await second.store.get_flag(f"cursor:x:since_id:{BRAND_ID}") == "1800000000000000100"
+    before = len(fake.calls)
+    async with Service(settings, None) as third:
+        for tweet_id in ids:
+            await eventually(partial(third.store.get_decision, f"twitter:{tweet_id}"))
+        await eventually(lambda: _cursor_is(third, ids[-1]))
+        assert len(await third.store.list_decisions()) == 13
+        assert third.adapter().stats.counts["received"] == 7  # pages 2 and 3; page 1 was kept
+        resumed = [c for c in fake.calls[before:] if BRAND_ID in c.path]
+        assert resumed[0].query.get("since_id") == "1800000000000000100"
+        assert "pagination_token" not in resumed[0].query
+
+
+async def _cursor_is(svc: Service, value: str) -> bool:
+    return await svc.store.get_flag(f"cursor:x:since_id:{BRAND_ID}") == value
+
+
+async def _polled_since(fake: FakeX, calls: int) -> bool:
+    return len(fake.calls_to("/mentions")) >= calls
+
+
+async def _calls_with_since(fake: FakeX, since: str) -> list[Any]:
+    return [c for c in fake.calls_to("/mentions") if c.query.get("since_id") == since]
+
+
+async def _async(value: Any) -> Any:
+    return value
