@@ -130,6 +130,8 @@ class Settings(BaseSettings):
     guards: GuardSettings = Field(default_factory=GuardSettings)
     publisher_max_attempts: int = Field(6, ge=1)
     kb_poll_s: float = Field(30.0, gt=0, description="how often the KB folder is checked for changes")
+    learned_models: bool = Field(True, description="use the learned sentiment/complaint/action models")
+    learned_dir: Path | None = Field(None, description="folder with manifest.json; unset: the shipped models")
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
     slack: SlackSettings = Field(default_factory=SlackSettings)
 

@@ -27,10 +27,12 @@ from pydantic import BaseModel, Field
 
 from bot.context import MessageContext
 from bot.models import ArticleCandidate
-from responders.kb_classifier import Examples, TopicClassifier
+from responders.kb_classifier import NONE, Examples, TopicClassifier
 from responders.kb_confidence import Assessment, assess
 from retrieval.embedders import Embedder, UsemEmbedder
 from retrieval.knowledge_base import ArticleHit, KnowledgeBase
+from retrieval.learned import LearnedModels, Prediction
+from retrieval.learned.apply import apply_prediction
 from retrieval.service import AsyncKnowledgeBase
 from retrieval.summary import article_summary
 
@@ -64,6 +66,12 @@ class AnswerPolicy(BaseModel):
     retrieval_temperature: float = Field(30.0, gt=0, description="softmax sharpness over topic rank scores")
     search_k: int = Field(10, ge=1, description="articles retrieved per message")
     primary_language: str = Field("es", description="article language used when the customer's is missing")
+    min_margin: float = Field(
+        0.02, ge=0.0, description="rank-score lead of the chosen topic over the nearest other topic"
+    )
+    max_complaint: float = Field(
+        0.5, ge=0.0, le=1.0, description="learned P(complaint) at or above which no automatic answer"
+    )
 
 
 class KbAnalyser:
@@ -83,12 +91,25 @@ class KbAnalyser:
         embedder: Embedder | None = None,
         policy: AnswerPolicy | None = None,
         examples: Examples | None = None,
+        learned: LearnedModels | None = None,
     ) -> None:
         self._folder = folder
         self._cache_dir = cache_dir
         self._embedder = embedder or UsemEmbedder()
         self.policy = policy or AnswerPolicy()
         self._examples = examples
+        self._learned = learned
+        if learned is not None and (
+            learned.embedder != self._embedder.name or learned.dim != self._embedder.dim
+        ):
+            log.warning(
+                "learned models are for %s (%d), the KB embeds with %s (%d): lexicon signals only",
+                learned.embedder,
+                learned.dim,
+                self._embedder.name,
+                self._embedder.dim,
+            )
+            self._learned = None
         self._kb: AsyncKnowledgeBase | None = None
         self._model: tuple[KnowledgeBase, TopicClassifier] | None = None
         self._training: asyncio.Task[None] | None = None
@@ -141,26 +162,33 @@ class KbAnalyser:
         if len(text.strip()) < 3:
             return
         kb, classifier = await self.current_model()
-        hits, probabilities = await asyncio.to_thread(self._lookup, kb, classifier, text)
+        hits, probabilities, prediction = await asyncio.to_thread(self._lookup, kb, classifier, text)
+        if prediction is not None and self._learned is not None:
+            apply_prediction(ctx, prediction, self._learned.thresholds.get("complaint", 0.5))
         ctx.kb_candidates = [hit.to_candidate() for hit in hits[:5]]
         found = assess(hits, probabilities, temperature=self.policy.retrieval_temperature)
         ctx.kb_confidence = found.confidence
-        ctx.facts["kb_assessment"] = found.as_facts()
+        ctx.facts["kb_assessment"] = found.as_facts() | {"agree": _views_agree(hits, probabilities, found)}
         if not self._answerable(ctx, found) or found.hit is None:
             return
         ctx.kb_answer = self._article_for(kb, found.hit, ctx.language, found.confidence)
 
     def _lookup(
         self, kb: KnowledgeBase, classifier: TopicClassifier, text: str
-    ) -> tuple[list[ArticleHit], dict[str, float]]:
+    ) -> tuple[list[ArticleHit], dict[str, float], Prediction | None]:
         vector = kb.embedder.embed([text])[0]
-        return kb.search_vector(vector, self.policy.search_k), classifier.probabilities(vector)
+        prediction = self._learned.predict(vector) if self._learned is not None else None
+        return kb.search_vector(vector, self.policy.search_k), classifier.probabilities(vector), prediction
 
     def _answerable(self, ctx: MessageContext, found: Assessment) -> bool:
         policy = self.policy
         if found.topic is None or found.confidence < policy.min_confidence or found.score < policy.min_score:
             return False
         if ctx.intents & VETO_INTENTS or ctx.risks:
+            return False
+        if found.margin < policy.min_margin or not ctx.facts["kb_assessment"]["agree"]:
+            return False
+        if ctx.model_p.get("complaint", 0.0) >= policy.max_complaint:
             return False
         return "question" in ctx.intents
 
@@ -186,3 +214,13 @@ class KbAnalyser:
             "summary": article_summary(article),
         }
         return candidate.model_copy(update=update)
+
+
+def _views_agree(hits: list[ArticleHit], classifier: dict[str, float], found: Assessment) -> bool:
+    """Retrieval's top article and the classifier's top topic are both the chosen topic."""
+    if found.topic is None or not hits:
+        return False
+    top_retrieved = max(hits, key=lambda h: h.rank_score).topic
+    topics = {t: p for t, p in classifier.items() if t != NONE}
+    top_classified = max(topics, key=lambda t: topics[t]) if topics else None
+    return top_retrieved == found.topic == top_classified

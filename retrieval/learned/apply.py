@@ -1,0 +1,31 @@
+"""What the learned models change on a message: sentiment, the complaint intent, `model_p`.
+
+Why the learned sentiment replaces the lexicon's outright: the lexicon reads words, and the
+messages it misses are the ones that describe what happened instead of naming a feeling
+(two of three negative airline tweets read as neutral). The lexicon's complaint intent is kept
+beside the model's (either one is a complaint): the lexicon's phrases are precise, the model
+catches the complaints told as a story. The risk lexicons are not touched: a word such as
+"lawyer" or "smoke" must reach the war-room whatever a model thinks.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from bot.context import MessageContext
+from bot.models import Sentiment
+from retrieval.learned.models import Prediction
+
+COMPLAINT = "complaint"
+
+
+def apply_prediction(ctx: MessageContext, prediction: Prediction, complaint_min: float) -> None:
+    """Copy the models' reading onto the context (the rules read it from there)."""
+    ctx.model_p = prediction.flat()
+    ctx.sentiment = cast(Sentiment, prediction.sentiment_label)
+    ctx.sentiment_score = prediction.sentiment.get("positive", 0.0) - prediction.sentiment.get(
+        "negative", 0.0
+    )
+    if prediction.complaint >= complaint_min:
+        ctx.intents = ctx.intents | {COMPLAINT}
+    ctx.facts["learned"] = {k: round(v, 4) for k, v in ctx.model_p.items()}
