@@ -15,6 +15,13 @@ it is compared with `AnswerPolicy.min_confidence`. Complaints, "I already tried 
 for a person, sales leads and risk topics veto an automatic answer whatever the confidence, and
 so does a message that asks nothing; the candidates stay attached to the decision for the human
 who picks it up.
+
+Safety before coverage (issue 10: on messages written by others, close topics were confused):
+an automatic answer also needs both views to pick the same topic on their own (retrieval's top
+article and the classifier's top topic are the chosen topic: `agree`), a lead of `min_lead` in
+confidence over the nearest other topic, and the learned P(complaint) below `max_complaint`
+(`retrieval/learned`). The classifier also learns from the embedded answer and agent messages
+of `train.jsonl` that the learned models ship, so informal phrasings find their topic.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from pydantic import BaseModel, Field
 from bot.context import MessageContext
 from bot.models import ArticleCandidate
 from responders.kb_classifier import NONE, Examples, TopicClassifier
-from responders.kb_confidence import Assessment, assess
+from responders.kb_confidence import Assessment, assess, topic_probabilities
 from retrieval.embedders import Embedder, UsemEmbedder
 from retrieval.knowledge_base import ArticleHit, KnowledgeBase
 from retrieval.learned import LearnedModels, Prediction
@@ -66,8 +73,8 @@ class AnswerPolicy(BaseModel):
     retrieval_temperature: float = Field(30.0, gt=0, description="softmax sharpness over topic rank scores")
     search_k: int = Field(10, ge=1, description="articles retrieved per message")
     primary_language: str = Field("es", description="article language used when the customer's is missing")
-    min_margin: float = Field(
-        0.02, ge=0.0, description="rank-score lead of the chosen topic over the nearest other topic"
+    min_lead: float = Field(
+        0.2, ge=0.0, le=1.0, description="confidence of the chosen topic minus the nearest other topic's"
     )
     max_complaint: float = Field(
         0.5, ge=0.0, le=1.0, description="learned P(complaint) at or above which no automatic answer"
@@ -155,6 +162,8 @@ class KbAnalyser:
 
     def _train(self, snapshot: KnowledgeBase) -> TopicClassifier:
         examples = self._examples if self._examples is not None else Examples.load()
+        if self._learned is not None and self._learned.topic_examples:
+            examples = examples.with_embedded(self._learned.topic_examples)
         return TopicClassifier.train(snapshot, examples)
 
     async def analyse(self, ctx: MessageContext) -> None:
@@ -162,23 +171,32 @@ class KbAnalyser:
         if len(text.strip()) < 3:
             return
         kb, classifier = await self.current_model()
-        hits, probabilities, prediction = await asyncio.to_thread(self._lookup, kb, classifier, text)
+        hits, probabilities, prediction, nearest = await asyncio.to_thread(self._lookup, kb, classifier, text)
         if prediction is not None and self._learned is not None:
             apply_prediction(ctx, prediction, self._learned.thresholds.get("complaint", 0.5))
         ctx.kb_candidates = [hit.to_candidate() for hit in hits[:5]]
         found = assess(hits, probabilities, temperature=self.policy.retrieval_temperature)
         ctx.kb_confidence = found.confidence
-        ctx.facts["kb_assessment"] = found.as_facts() | {"agree": _views_agree(hits, probabilities, found)}
+        views = _views(hits, probabilities, found, nearest)
+        ctx.facts["kb_assessment"] = found.as_facts() | views
         if not self._answerable(ctx, found) or found.hit is None:
             return
         ctx.kb_answer = self._article_for(kb, found.hit, ctx.language, found.confidence)
 
     def _lookup(
         self, kb: KnowledgeBase, classifier: TopicClassifier, text: str
-    ) -> tuple[list[ArticleHit], dict[str, float], Prediction | None]:
+    ) -> tuple[list[ArticleHit], dict[str, float], Prediction | None, tuple[str, float] | None]:
         vector = kb.embedder.embed([text])[0]
-        prediction = self._learned.predict(vector) if self._learned is not None else None
-        return kb.search_vector(vector, self.policy.search_k), classifier.probabilities(vector), prediction
+        hits = kb.search_vector(vector, self.policy.search_k)
+        if self._learned is None:
+            return hits, classifier.probabilities(vector), None, None
+        learned = self._learned
+        return (
+            hits,
+            classifier.probabilities(vector),
+            learned.predict(vector),
+            learned.nearest_example(vector),
+        )
 
     def _answerable(self, ctx: MessageContext, found: Assessment) -> bool:
         policy = self.policy
@@ -186,7 +204,8 @@ class KbAnalyser:
             return False
         if ctx.intents & VETO_INTENTS or ctx.risks:
             return False
-        if found.margin < policy.min_margin or not ctx.facts["kb_assessment"]["agree"]:
+        views = ctx.facts["kb_assessment"]
+        if not views["agree"] or views["lead"] < policy.min_lead:
             return False
         if ctx.model_p.get("complaint", 0.0) >= policy.max_complaint:
             return False
@@ -216,11 +235,33 @@ class KbAnalyser:
         return candidate.model_copy(update=update)
 
 
-def _views_agree(hits: list[ArticleHit], classifier: dict[str, float], found: Assessment) -> bool:
-    """Retrieval's top article and the classifier's top topic are both the chosen topic."""
-    if found.topic is None or not hits:
-        return False
-    top_retrieved = max(hits, key=lambda h: h.rank_score).topic
+def _views(
+    hits: list[ArticleHit],
+    classifier: dict[str, float],
+    found: Assessment,
+    nearest: tuple[str, float] | None,
+) -> dict[str, object]:
+    """Each view's own top topic, and whether both are the chosen topic (`agree`).
+
+    Retrieval's top is the topic of the most similar text among the KB's chunks and the shipped
+    example questions (`nearest`, which may be `none`: a phrasing of a question the KB does not
+    answer), so an article that merely shares words loses to a real customer's phrasing.
+    """
+    top_retrieved = max(hits, key=lambda h: h.rank_score).topic if hits else None
+    best_chunk = max((h.score for h in hits), default=-1.0)
+    if nearest is not None and nearest[1] > best_chunk:
+        top_retrieved = nearest[0]
     topics = {t: p for t, p in classifier.items() if t != NONE}
     top_classified = max(topics, key=lambda t: topics[t]) if topics else None
-    return top_retrieved == found.topic == top_classified
+    agree = found.topic is not None and top_retrieved == found.topic == top_classified
+    # The lead over the nearest other topic, in the same units as the confidence.
+    retrieval = topic_probabilities(hits, 30.0)
+    in_kb = 1.0 - classifier.get(NONE, 0.0)
+    others = [(p * in_kb + classifier.get(t, 0.0)) / 2 for t, p in retrieval.items() if t != found.topic]
+    lead = found.confidence - max(others, default=0.0)
+    return {
+        "retrieval_top": top_retrieved,
+        "classifier_top": top_classified,
+        "agree": agree,
+        "lead": round(lead, 4),
+    }

@@ -35,7 +35,7 @@ from bot.runtime import build_pipeline  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
 from bot.traffic import LabelledMessage  # noqa: E402
 from scripts.learned_data import build_dataset  # noqa: E402
-from scripts.train_models import OUT, SEED, SHARED, export  # noqa: E402
+from scripts.train_models import OUT, SEED, SHARED, export, export_topic_examples  # noqa: E402
 
 
 def labelled(raw: dict[str, Any]) -> LabelledMessage:
@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 for task, entry in shipped["models"].items()
             }
             manifest = {**shipped, "models": models}
+            manifest["topic_examples"] = export_topic_examples(data, folder, held_ids)
             (folder / "manifest.json").write_text(json.dumps(manifest))
             fold_items = [labelled(messages[i]) for i in held]
             items.extend(fold_items)

@@ -37,6 +37,7 @@ from sklearn.model_selection import StratifiedKFold
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from retrieval.articles import topic_of  # noqa: E402
 from scripts.learned_data import Dataset, build_dataset  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
@@ -162,20 +163,53 @@ def export(
     }
 
 
+def export_topic_examples(data: Dataset, out: Path, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Answer messages with their article's topic and agent messages as `none`, embedded.
+
+    They teach the KB step's topic classifier how customers really phrase the KB's questions
+    (informal, indirect, cross-lingual) and what it does not answer. Dev is never included.
+    """
+    labels: list[str] = []
+    vectors: list[NDArray[np.float64]] = []
+    for row, vector in zip(data.rows, data.vectors, strict=True):
+        if row.origin in ("dev", "extra") or str(row.raw.get("id")) in exclude:
+            continue
+        expect = row.raw["expect"]
+        if expect["action"] == "answer" and expect.get("article"):
+            labels.append(topic_of(expect["article"]))
+        elif expect["action"] == "agent":
+            labels.append("none")
+        else:
+            continue
+        vectors.append(vector)
+    path = out / "topic_examples.npz"
+    np.savez(path, vectors=np.asarray(vectors, dtype=np.float32), labels=np.asarray(labels))
+    return {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "n": len(labels)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=SHARED)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--refit", action="store_true", help="keep C, temperature and figures of the manifest; only refit"
+    )
     args = parser.parse_args(argv)
     data = build_dataset(args.eval_dir)
-    report = {task: evaluate(data, task) for task in ("sentiment", "complaint", "action")}
+    manifest_path = args.out / "manifest.json"
+    previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    if args.refit:
+        report = {
+            task: {"C": entry["C"], "temperature": entry["temperature"], **previous["figures"][task]}
+            for task, entry in previous["models"].items()
+        }
+    else:
+        report = {task: evaluate(data, task) for task in ("sentiment", "complaint", "action")}
     print(json.dumps(report, indent=2))
     if args.report_only:
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    manifest_path = args.out / "manifest.json"
-    previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     models = {task: export(data, task, args.out, r["C"], r["temperature"]) for task, r in report.items()}
     manifest = {
         "format": 1,
@@ -191,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         "data": data.describe(),
         "thresholds": previous.get("thresholds", {"complaint": 0.5}),
         "models": models,
+        "topic_examples": export_topic_examples(data, args.out),
         "figures": {
             task: {k: v for k, v in r.items() if k in ("dev", "cv5_train_dev")} for task, r in report.items()
         },

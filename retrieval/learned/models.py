@@ -103,6 +103,8 @@ class LearnedModels:
         self.thresholds: dict[str, float] = {
             str(k): float(v) for k, v in (manifest.get("thresholds") or {}).items()
         }
+        self.topic_examples: list[tuple[str, NDArray[Any]]] = []
+        self._example_matrix: FloatArray | None = None
 
     @classmethod
     def load(cls, folder: Path = DEFAULT_DIR) -> LearnedModels:
@@ -115,7 +117,24 @@ class LearnedModels:
         if not isinstance(entries, dict):
             raise ModelsError(f"{folder / MANIFEST}: no 'models' mapping")
         models = {name: _load_model(folder, str(name), entry) for name, entry in entries.items()}
-        return cls(models, manifest)
+        loaded = cls(models, manifest)
+        if manifest.get("topic_examples"):
+            loaded.topic_examples = _load_topic_examples(folder, manifest["topic_examples"], loaded.dim)
+        return loaded
+
+    def nearest_example(self, vector: NDArray[Any]) -> tuple[str, float] | None:
+        """The label (topic or `none`) and cosine of the most similar shipped example question.
+
+        A nearest-neighbour view over real customer phrasings, beside the KB's own chunks: the
+        KB step's retrieval counts it when it says which topic is nearest.
+        """
+        if not self.topic_examples:
+            return None
+        if self._example_matrix is None:
+            self._example_matrix = np.stack([v for _label, v in self.topic_examples])
+        sims = self._example_matrix @ np.asarray(vector, dtype=np.float64).reshape(-1)
+        best = int(np.argmax(sims))
+        return self.topic_examples[best][0], float(sims[best])
 
     def predict(self, vector: NDArray[Any]) -> Prediction:
         complaint = self.models["complaint"].probabilities(vector)
@@ -126,17 +145,36 @@ class LearnedModels:
         )
 
 
+def _checked_bytes(path: Path, entry: dict[str, Any], what: str) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ModelsError(f"{what}: cannot read {path}: {exc}") from exc
+    digest = hashlib.sha256(raw).hexdigest()
+    if entry.get("sha256") != digest:
+        raise ModelsError(f"{what}: {path.name} has sha256 {digest[:12]}…, the manifest says otherwise")
+    return raw
+
+
+def _load_topic_examples(folder: Path, entry: Any, dim: int) -> list[tuple[str, NDArray[Any]]]:
+    """Embedded labelled questions (topic or `none`) for the KB step's topic classifier."""
+    if not isinstance(entry, dict):
+        raise ModelsError("manifest: topic_examples needs 'file' and 'sha256'")
+    path = folder / str(entry.get("file", "topic_examples.npz"))
+    _checked_bytes(path, entry, "topic examples")
+    with np.load(path, allow_pickle=False) as arrays:
+        vectors = np.asarray(arrays["vectors"], dtype=np.float64)
+        labels = [str(label) for label in arrays["labels"]]
+    if vectors.ndim != 2 or vectors.shape != (len(labels), dim):
+        raise ModelsError(f"topic examples: vectors {vectors.shape} for {len(labels)} labels of dim {dim}")
+    return list(zip(labels, vectors, strict=True))
+
+
 def _load_model(folder: Path, name: str, entry: Any) -> LinearModel:
     if not isinstance(entry, dict) or not isinstance(entry.get("classes"), list):
         raise ModelsError(f"manifest: model {name}: needs 'classes', 'dim', 'file', 'sha256'")
     path = folder / str(entry.get("file", f"{name}.npz"))
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ModelsError(f"model {name}: cannot read {path}: {exc}") from exc
-    digest = hashlib.sha256(raw).hexdigest()
-    if entry.get("sha256") != digest:
-        raise ModelsError(f"model {name}: {path.name} has sha256 {digest[:12]}…, the manifest says otherwise")
+    _checked_bytes(path, entry, f"model {name}")
     with np.load(path, allow_pickle=False) as arrays:
         try:
             coef = np.asarray(arrays["coef"], dtype=np.float64)
