@@ -20,7 +20,9 @@ Safety before coverage (issue 10: on messages written by others, close topics we
 an automatic answer also needs both views to pick the same topic on their own (retrieval's top
 article and the classifier's top topic are the chosen topic: `agree`), a lead of `min_lead` in
 confidence over the nearest other topic, and the learned P(complaint) below `max_complaint`
-(`retrieval/learned`). The classifier also learns from the embedded answer and agent messages
+(`retrieval/learned`), and the learned action model's P(answer) at least `min_p_answer`: on
+train+dev (5-fold) a third of the wrong automatic answers were messages that model rated more
+likely case, monitor or agent. The classifier also learns from the embedded answer and agent messages
 of `train.jsonl` that the learned models ship, so informal phrasings find their topic.
 """
 
@@ -45,6 +47,7 @@ from retrieval.summary import article_summary
 
 log = logging.getLogger(__name__)
 
+VOTERS = 7
 VETO_INTENTS = frozenset({"complaint", "already_tried", "human_request", "sales", "spam", "retweet", "vague"})
 
 
@@ -75,6 +78,15 @@ class AnswerPolicy(BaseModel):
     primary_language: str = Field("es", description="article language used when the customer's is missing")
     min_lead: float = Field(
         0.2, ge=0.0, le=1.0, description="confidence of the chosen topic minus the nearest other topic's"
+    )
+    tried_complaint: float = Field(
+        0.2, ge=0.0, le=1.0, description="'already tried' vetoes an answer only from this P(complaint)"
+    )
+    model_question: float = Field(
+        0.8, ge=0.0, le=1.0, description="P(answer) that counts as a question without a question mark"
+    )
+    min_p_answer: float = Field(
+        0.5, ge=0.0, le=1.0, description="the learned action model must also rate 'answer' this likely"
     )
     max_complaint: float = Field(
         0.5, ge=0.0, le=1.0, description="learned P(complaint) at or above which no automatic answer"
@@ -185,31 +197,36 @@ class KbAnalyser:
 
     def _lookup(
         self, kb: KnowledgeBase, classifier: TopicClassifier, text: str
-    ) -> tuple[list[ArticleHit], dict[str, float], Prediction | None, tuple[str, float] | None]:
+    ) -> tuple[list[ArticleHit], dict[str, float], Prediction | None, list[tuple[str, float]]]:
         vector = kb.embedder.embed([text])[0]
         hits = kb.search_vector(vector, self.policy.search_k)
         if self._learned is None:
-            return hits, classifier.probabilities(vector), None, None
+            return hits, classifier.probabilities(vector), None, []
         learned = self._learned
         return (
             hits,
             classifier.probabilities(vector),
             learned.predict(vector),
-            learned.nearest_example(vector),
+            learned.nearest_examples(vector),
         )
 
     def _answerable(self, ctx: MessageContext, found: Assessment) -> bool:
         policy = self.policy
         if found.topic is None or found.confidence < policy.min_confidence or found.score < policy.min_score:
             return False
-        if ctx.intents & VETO_INTENTS or ctx.risks:
+        vetoes = ctx.intents & VETO_INTENTS
+        if ctx.model_p and vetoes == {"already_tried"} and ctx.model_p["complaint"] < policy.tried_complaint:
+            vetoes = frozenset()  # "again", "already": the model reads no complaint in it, only a question
+        if vetoes or ctx.risks:
             return False
         views = ctx.facts["kb_assessment"]
         if not views["agree"] or views["lead"] < policy.min_lead:
             return False
-        if ctx.model_p.get("complaint", 0.0) >= policy.max_complaint:
+        if ctx.model_p and (
+            ctx.model_p["complaint"] >= policy.max_complaint or ctx.model_p["answer"] < policy.min_p_answer
+        ):
             return False
-        return "question" in ctx.intents
+        return "question" in ctx.intents or ctx.model_p.get("answer", 0.0) >= policy.model_question
 
     def _article_for(
         self, kb: KnowledgeBase, hit: ArticleHit, language: str, confidence: float
@@ -239,18 +256,22 @@ def _views(
     hits: list[ArticleHit],
     classifier: dict[str, float],
     found: Assessment,
-    nearest: tuple[str, float] | None,
+    nearest: list[tuple[str, float]],
 ) -> dict[str, object]:
     """Each view's own top topic, and whether both are the chosen topic (`agree`).
 
-    Retrieval's top is the topic of the most similar text among the KB's chunks and the shipped
-    example questions (`nearest`, which may be `none`: a phrasing of a question the KB does not
-    answer), so an article that merely shares words loses to a real customer's phrasing.
+    Retrieval's top is a vote of the `VOTERS` most similar texts among the KB's articles (best
+    chunk each) and the shipped example questions (`nearest`; a label may be `none`, a phrasing
+    of a question the KB does not answer), each weighing its cosine: one article that merely
+    shares words with the message loses to several real customers' phrasings of another topic.
     """
     top_retrieved = max(hits, key=lambda h: h.rank_score).topic if hits else None
-    best_chunk = max((h.score for h in hits), default=-1.0)
-    if nearest is not None and nearest[1] > best_chunk:
-        top_retrieved = nearest[0]
+    if nearest:
+        voters = sorted([*nearest, *((h.topic, h.score) for h in hits)], key=lambda v: -v[1])[:VOTERS]
+        votes: dict[str, float] = {}
+        for label, similarity in voters:
+            votes[label] = votes.get(label, 0.0) + similarity
+        top_retrieved = max(votes, key=lambda t: votes[t])
     topics = {t: p for t, p in classifier.items() if t != NONE}
     top_classified = max(topics, key=lambda t: topics[t]) if topics else None
     agree = found.topic is not None and top_retrieved == found.topic == top_classified

@@ -34,6 +34,10 @@ EXAMPLES = ROOT / "retrieval" / "learned" / "examples"
 CACHE = ROOT / "var" / "learned-embeddings.npz"
 PUBLIC = {"twitter", "facebook", "instagram", "forum"}
 EXAMPLE_WEIGHT = 2.0
+# Tasks whose classes are weighted to equal total weight: sentiment is judged by macro-F1, and
+# neutral (answers, calm case reports) would otherwise swamp positive. Chosen on dev and CV:
+# macro-F1 0.691 -> 0.786 on dev (trained on train), 0.738 -> 0.763 5-fold on train+dev.
+BALANCED = frozenset({"sentiment"})
 KB_WEIGHT = 0.5
 
 
@@ -59,6 +63,11 @@ class Dataset:
         y = np.array([self.rows[i].labels[task] for i in idx])
         w = np.array([self.rows[i].weight for i in idx], dtype=np.float64)
         origin = np.array([self.rows[i].origin for i in idx])
+        if task in BALANCED:
+            fit = origin != "dev"
+            totals = {label: w[fit & (y == label)].sum() for label in np.unique(y[fit])}
+            for label, total in totals.items():
+                w[y == label] *= sum(totals.values()) / (len(totals) * total)
         return self.vectors[idx], y, w, origin
 
     def task_ids(self, task: str) -> NDArray[Any]:
@@ -69,7 +78,12 @@ class Dataset:
         counts: dict[str, int] = {}
         for row in self.rows:
             counts[row.source] = counts.get(row.source, 0) + 1
-        return {"rows_by_source": counts, "example_weight": EXAMPLE_WEIGHT, "kb_question_weight": KB_WEIGHT}
+        return {
+            "rows_by_source": counts,
+            "example_weight": EXAMPLE_WEIGHT,
+            "kb_question_weight": KB_WEIGHT,
+            "class_balanced": sorted(BALANCED),
+        }
 
 
 def reach_only_crisis(message: dict[str, Any]) -> bool:

@@ -122,19 +122,19 @@ class LearnedModels:
             loaded.topic_examples = _load_topic_examples(folder, manifest["topic_examples"], loaded.dim)
         return loaded
 
-    def nearest_example(self, vector: NDArray[Any]) -> tuple[str, float] | None:
-        """The label (topic or `none`) and cosine of the most similar shipped example question.
+    def nearest_examples(self, vector: NDArray[Any], k: int = 7) -> list[tuple[str, float]]:
+        """(label, cosine) of the `k` most similar shipped example questions, best first.
 
-        A nearest-neighbour view over real customer phrasings, beside the KB's own chunks: the
-        KB step's retrieval counts it when it says which topic is nearest.
+        A nearest-neighbour view over real customer phrasings (label: a topic or `none`), beside
+        the KB's own chunks: the KB step's retrieval votes with both.
         """
         if not self.topic_examples:
-            return None
+            return []
         if self._example_matrix is None:
             self._example_matrix = np.stack([v for _label, v in self.topic_examples])
         sims = self._example_matrix @ np.asarray(vector, dtype=np.float64).reshape(-1)
-        best = int(np.argmax(sims))
-        return self.topic_examples[best][0], float(sims[best])
+        best = np.argsort(-sims)[:k]
+        return [(self.topic_examples[i][0], float(sims[i])) for i in best]
 
     def predict(self, vector: NDArray[Any]) -> Prediction:
         complaint = self.models["complaint"].probabilities(vector)
