@@ -5,7 +5,10 @@ messages it misses are the ones that describe what happened instead of naming a 
 (two of three negative airline tweets read as neutral). The model's complaint intent replaces the
 lexicon's too: on train.jsonl the lexicon called 31 answerable questions complaints ("¿hay
 avería en Valencia?", "la esim es gratis o me la cobráis?") while missing complaints told as a
-story. The risk lexicons are not touched: a word such as
+story. The lexicon's phrases are not thrown away: they become `complaint_words`, which the rules
+send to `case` after the KB had its chance to answer (and which keeps a message out of
+`monitor`): short outage reports such as "sin fibra en Usera" read to the model like the
+pile-on chatter train.jsonl labels monitor. The risk lexicons are not touched: a word such as
 "lawyer" or "smoke" must reach the war-room whatever a model thinks.
 """
 
@@ -18,6 +21,8 @@ from bot.models import Sentiment
 from retrieval.learned.models import Prediction
 
 COMPLAINT = "complaint"
+# The lexicon's complaint phrases, kept under their own name once the model owns `complaint`.
+COMPLAINT_WORDS = "complaint_words"
 
 
 def apply_prediction(ctx: MessageContext, prediction: Prediction, complaint_min: float) -> None:
@@ -28,5 +33,7 @@ def apply_prediction(ctx: MessageContext, prediction: Prediction, complaint_min:
         "negative", 0.0
     )
     intents = ctx.intents - {COMPLAINT}
+    if COMPLAINT in ctx.intents:
+        intents |= {COMPLAINT_WORDS}
     ctx.intents = intents | {COMPLAINT} if prediction.complaint >= complaint_min else intents
     ctx.facts["learned"] = {k: round(v, 4) for k, v in ctx.model_p.items()}

@@ -80,3 +80,9 @@ def test_shipped_rules_use_the_models_and_never_monitor_an_unsure_message() -> N
     # A complaint from the model is a case even with a question mark.
     complaint = ctx_with(model(complaint=0.9), intents=frozenset({"complaint", "question"}))
     assert rules.decide(complaint)[:2] == ("case", "own-service-problem")
+
+
+def test_lexicon_complaint_words_still_open_a_case_when_the_kb_does_not_answer() -> None:
+    rules = load_rules(DEFAULT_RULES)
+    worded = ctx_with(model(monitor=0.9, complaint=0.05, case=0.05), intents=frozenset({"complaint_words"}))
+    assert rules.decide(worded)[:2] == ("case", "complaint-words")
