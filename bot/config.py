@@ -153,6 +153,8 @@ class Settings(BaseSettings):
         60.0, gt=0, description="a send's lease; an attempt unrecorded when it lapses goes to review"
     )
     kb_poll_s: float = Field(30.0, gt=0, description="how often the KB folder is checked for changes")
+    learned_models: bool = Field(True, description="use the learned sentiment/complaint/action models")
+    learned_dir: Path | None = Field(None, description="folder with manifest.json; unset: the shipped models")
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
     slack: SlackSettings = Field(default_factory=SlackSettings)
     log_format: Literal["text", "json"] = Field(

@@ -39,6 +39,12 @@ class Examples:
 
     answerable: dict[str, list[str]] = field(default_factory=dict)
     out_of_kb: list[str] = field(default_factory=list)
+    # Already embedded (with the KB's embedder) labelled messages: (topic or `none`, unit vector).
+    # The learned models ship these (`retrieval/learned`), so start-up embeds nothing more.
+    embedded: list[tuple[str, NDArray[Any]]] = field(default_factory=list)
+
+    def with_embedded(self, embedded: list[tuple[str, NDArray[Any]]]) -> Examples:
+        return Examples(self.answerable, self.out_of_kb, [*self.embedded, *embedded])
 
     @classmethod
     def load(cls, path: Path = EXAMPLES_FILE) -> Examples:
@@ -96,6 +102,11 @@ class TopicClassifier:
         parts = [np.asarray(kb.vectors, dtype=np.float64)]
         if texts:
             parts.append(np.asarray(kb.embedder.embed(texts), dtype=np.float64))
+        known = [(index[label], vector) for label, vector in examples.embedded if label in index]
+        if known and kb.embedder.dim == len(known[0][1]):
+            y.extend(label for label, _v in known)
+            weights.extend([config.example_weight] * len(known))
+            parts.append(np.asarray([v for _l, v in known], dtype=np.float64))
         x = np.vstack(parts) if parts[0].size else np.zeros((0, kb.embedder.dim))
         w, b = _fit(x, np.asarray(y, dtype=np.int64), np.asarray(weights), len(labels), config)
         return cls(labels, w, b, config.temperature)

@@ -139,12 +139,18 @@ async def evaluate(
             result = score(items, await decide_all(pipeline, items))
         finally:
             await store.close()
-    if not errors:
-        result.pop("errors")
+    found = result.pop("errors")
+    if errors:
+        result["errors"] = found
     if as_json:
         _print_json(result)
     else:
+        from bot.cli.eval_report import print_errors, print_sentiment
+
         _print_eval_table(result)
+        print_sentiment(result["sentiment_by_lang"])
+        if errors:
+            print_errors(found)
     return 0
 
 

@@ -11,6 +11,7 @@ import time
 from collections import Counter, defaultdict
 from typing import Any
 
+from bot.cli.eval_report import error_entry, sentiment_by_lang, sentiment_counts
 from bot.cli.replay import percentile
 from bot.cli.traffic import LabelledMessage
 from bot.core.models import ACTIONS, Decision
@@ -24,24 +25,33 @@ def _topic(article: str | None) -> str | None:
     return head if len(tail) == 2 and head else article
 
 
-async def decide_all(pipeline: Pipeline, items: list[LabelledMessage]) -> list[tuple[Decision, float]]:
-    """(decision, latency ms) per message, in order."""
-    results: list[tuple[Decision, float]] = []
+Decided = tuple[Decision, float, dict[str, Any]]
+
+
+async def decide_all(pipeline: Pipeline, items: list[LabelledMessage]) -> list[Decided]:
+    """(decision, latency ms, evidence for the error report) per message, in order."""
+    results: list[Decided] = []
     for item in items:
         started = time.perf_counter()
         ctx = await pipeline.analyse(item.message)
         decision = pipeline.route(ctx, started)
-        results.append((decision, (time.perf_counter() - started) * 1000))
+        details = {"model_p": dict(ctx.model_p), "kb_assessment": ctx.facts.get("kb_assessment")}
+        results.append((decision, (time.perf_counter() - started) * 1000, details))
     return results
 
 
-def score(items: list[LabelledMessage], results: list[tuple[Decision, float]]) -> dict[str, Any]:
-    """The `eval --json` object of FORMATS.md (plus a lenient topic-level answer figure)."""
+def score(items: list[LabelledMessage], results: list[Decided]) -> dict[str, Any]:
+    """The `eval --json` object of FORMATS.md (plus a lenient topic-level answer figure).
+
+    Lines without an `action` (sets labelled with sentiment only) count for the language and
+    sentiment figures alone.
+    """
     confusion: dict[str, Counter[str]] = defaultdict(Counter)
     lang_ok = sentiment_ok = labelled_lang = labelled_sentiment = 0
     auto = correct = correct_topic = expected_answers = 0
     errors: list[dict[str, Any]] = []
-    for item, (decision, _latency) in zip(items, results, strict=True):
+    sentiments: list[tuple[str, str, str]] = []
+    for item, (decision, _latency, details) in zip(items, results, strict=True):
         expect = item.expect
         want = expect.get("action")
         if want:
@@ -52,6 +62,9 @@ def score(items: list[LabelledMessage], results: list[tuple[Decision, float]]) -
         if expect.get("sentiment"):
             labelled_sentiment += 1
             sentiment_ok += decision.sentiment == expect["sentiment"]
+            sentiments.append(
+                (expect.get("lang") or decision.language, expect["sentiment"], decision.sentiment)
+            )
         expected_answers += want == "answer"
         if decision.action == "answer":
             auto += 1
@@ -61,16 +74,7 @@ def score(items: list[LabelledMessage], results: list[tuple[Decision, float]]) -
         if want and (
             want != decision.action or (want == "answer" and decision.article != expect.get("article"))
         ):
-            errors.append(
-                {
-                    "id": item.message.id,
-                    "expected": want,
-                    "got": decision.action,
-                    "rule": decision.rule,
-                    "article": decision.article,
-                    "expected_article": expect.get("article"),
-                }
-            )
+            errors.append(error_entry(item, decision, details))
     total = sum(sum(row.values()) for row in confusion.values())
     hits = sum(confusion[a][a] for a in confusion)
     per_action = {}
@@ -82,7 +86,7 @@ def score(items: list[LabelledMessage], results: list[tuple[Decision, float]]) -
             "recall": round(confusion[action][action] / support, 3) if support else 0.0,
             "support": support,
         }
-    latencies = [latency for _d, latency in results]
+    latencies = [latency for _d, latency, _x in results]
     return {
         "messages": len(items),
         "action_accuracy": round(hits / total, 3) if total else 0.0,
@@ -97,6 +101,8 @@ def score(items: list[LabelledMessage], results: list[tuple[Decision, float]]) -
         "unsafe_auto_replies": auto - correct,
         "lang_accuracy": round(lang_ok / labelled_lang, 3) if labelled_lang else 0.0,
         "sentiment_accuracy": round(sentiment_ok / labelled_sentiment, 3) if labelled_sentiment else 0.0,
+        "sentiment_by_lang": sentiment_by_lang(sentiments),
+        "sentiment_confusion": sentiment_counts(sentiments),
         "confusion": {
             want: {got: confusion[want][got] for got in ACTIONS} for want in ACTIONS if want in confusion
         },

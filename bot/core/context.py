@@ -45,6 +45,9 @@ class MessageContext:
     kb_answer: ArticleCandidate | None = None
     topic_keys: list[str] = field(default_factory=list)
     incident_id: str | None = None
+    # Learned models' probabilities (`retrieval/learned`): action classes, sentiments and
+    # `complaint`; empty when they did not run (no KB, text too short).
+    model_p: dict[str, float] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
 
     @property

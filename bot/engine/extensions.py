@@ -11,6 +11,7 @@ from bot.pipeline.spike_watch import SpikeAnalyser, SpikeWatcher
 from bot.pipeline.spikes import SpikeDetector
 from bot.warroom.thread_context import CrisisThreadWatcher
 from retrieval.kb_decision import KbAnalyser
+from retrieval.learned import DEFAULT_DIR, LearnedModels, ModelsError
 
 
 def default_kb_dir() -> Path:
@@ -25,13 +26,30 @@ def build_extensions(settings: Settings, kb_dir: Path | None) -> Extensions:
     if kb_dir is not None and next(kb_dir.rglob("*.md"), None) is None:
         raise ConfigError(f"knowledge-base folder {kb_dir} holds no *.md article")
     if kb_dir is not None:
-        analysers.append(KbAnalyser(kb_dir, cache_dir=settings.data_dir / "kb-cache" / _slug(kb_dir)))
+        analysers.append(
+            KbAnalyser(
+                kb_dir,
+                cache_dir=settings.data_dir / "kb-cache" / _slug(kb_dir),
+                learned=load_learned(settings),
+            )
+        )
     detector = SpikeDetector()
     return Extensions(
         analysers=[*analysers, SpikeAnalyser(detector)],
         watchers=[SpikeWatcher(), CrisisThreadWatcher()],
         brands=sorted(kb_brands(kb_dir)) if kb_dir is not None else [],
     )
+
+
+def load_learned(settings: Settings) -> LearnedModels | None:
+    """The learned models, or None when switched off; a broken model folder stops start-up."""
+    if not settings.learned_models:
+        return None
+    folder = settings.learned_dir or DEFAULT_DIR
+    try:
+        return LearnedModels.load(folder)
+    except ModelsError as exc:
+        raise ConfigError(f"learned models in {folder}: {exc}") from exc
 
 
 URL_HOST = re.compile(r"^url:\s*[\"']?https?://([^/\s\"']+)", re.MULTILINE)

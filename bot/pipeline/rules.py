@@ -10,13 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from bot.core.context import MessageContext
 from bot.core.models import Action, Channel, Sentiment
+
+# What the learned models (`retrieval/learned`) put in `MessageContext.model_p`.
+ModelOutput = Literal[
+    "answer", "case", "crisis", "agent", "monitor", "negative", "neutral", "positive", "complaint"
+]
 
 
 class RulesError(ValueError):
@@ -51,6 +56,9 @@ class Conditions(BaseModel):
     kb_confidence_max: float | None = None
     kb_answerable: bool | None = Field(None, description="the KB step found an article it is sure of")
     incident: bool | None = Field(None, description="the message belongs to an open incident")
+    learned: bool | None = Field(None, description="the learned models read the message")
+    p_min: dict[ModelOutput, float] | None = Field(None, description="learned probability >= value, each")
+    p_max: dict[ModelOutput, float] | None = Field(None, description="learned probability <= value, each")
     _checks: tuple[Callable[[MessageContext], bool], ...] = PrivateAttr(default=())
 
     @field_validator("regex")
@@ -114,6 +122,7 @@ class Conditions(BaseModel):
         if self.kb_confidence_max is not None:
             ceiling = self.kb_confidence_max
             checks.append(lambda ctx: _confidence(ctx) <= ceiling)
+        checks.extend(_probability_checks(self.p_min, self.p_max))
         return tuple(checks)
 
 
@@ -131,6 +140,7 @@ _FLAGS: dict[str, Callable[[MessageContext], bool]] = {
     "kb_answerable": lambda ctx: ctx.kb_answer is not None,
     "incident": lambda ctx: ctx.incident_id is not None,
     "risk": lambda ctx: bool(ctx.risks),
+    "learned": lambda ctx: bool(ctx.model_p),
 }
 # One-of conditions: the message's value must be among those listed.
 _MEMBERSHIP: dict[str, Callable[[MessageContext], str]] = {
@@ -146,6 +156,24 @@ def _equals(read: Callable[[MessageContext], bool], want: bool) -> Check:
 
 def _one_of(read: Callable[[MessageContext], str], allowed: frozenset[str]) -> Check:
     return lambda ctx: read(ctx) in allowed
+
+
+def _probability_checks(
+    p_min: dict[ModelOutput, float] | None, p_max: dict[ModelOutput, float] | None
+) -> list[Check]:
+    """`p_min`/`p_max` on the learned models' outputs. Without the models they never hold:
+    a rule written for a probability must not fire on a message the models did not read."""
+    checks: list[Check] = [_at_least(name, floor) for name, floor in (p_min or {}).items()]
+    checks.extend(_at_most(name, ceiling) for name, ceiling in (p_max or {}).items())
+    return checks
+
+
+def _at_least(name: str, floor: float) -> Check:
+    return lambda ctx: name in ctx.model_p and ctx.model_p[name] >= floor
+
+
+def _at_most(name: str, ceiling: float) -> Check:
+    return lambda ctx: name in ctx.model_p and ctx.model_p[name] <= ceiling
 
 
 def _has_any(text: str, casefolded_words: tuple[str, ...]) -> bool:

@@ -40,7 +40,7 @@ def test_first_matching_rule_decides() -> None:
     risky = ctx_for(risks=frozenset({"safety"}), intents=frozenset({"complaint"}))
     assert rules.decide(risky)[:2] == ("crisis", "risk-topic")
     assert rules.decide(ctx_for(intents=frozenset({"complaint"})))[0] == "case"
-    assert rules.decide(ctx_for())[:2] == ("monitor", "default")
+    assert rules.decide(ctx_for())[:2] == ("monitor", "lexicon-only-chatter")
 
 
 def test_influential_negative_is_crisis_only_in_public() -> None:

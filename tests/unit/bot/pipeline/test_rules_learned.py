@@ -1,0 +1,88 @@
+"""Rule conditions on the learned models: `learned`, `p_min`, `p_max`, and the shipped fallbacks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_RULES
+from bot.core.context import MessageContext
+from bot.pipeline.rules import RulesError, load_rules
+from tests.conftest import make_message
+
+NOW = datetime(2026, 5, 20, 10, tzinfo=UTC)
+ACTIONS = ("answer", "case", "crisis", "agent", "monitor")
+
+
+def ctx_with(p: dict[str, float] | None = None, **fields: object) -> MessageContext:
+    ctx = MessageContext(message=make_message(text="x"), now=NOW, text="x", language="es")
+    ctx.model_p = dict(p or {})
+    for name, value in fields.items():
+        setattr(ctx, name, value)
+    return ctx
+
+
+def model(case: float = 0.0, monitor: float = 0.0, complaint: float = 0.0, **rest: float) -> dict[str, float]:
+    p = {a: 0.0 for a in ACTIONS} | {"case": case, "monitor": monitor}
+    p |= {"negative": 0.2, "neutral": 0.7, "positive": 0.1, "complaint": complaint}
+    return p | rest
+
+
+def test_p_min_and_p_max_compare_each_named_probability(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        """
+rules:
+  - {name: sure-case, when: {p_min: {case: 0.6, complaint: 0.5}}, action: case}
+  - {name: calm, when: {p_max: {complaint: 0.1}}, action: monitor}
+default: agent
+""",
+        encoding="utf-8",
+    )
+    rules = load_rules(path)
+    assert rules.decide(ctx_with(model(case=0.6, complaint=0.5)))[1] == "sure-case"
+    assert rules.decide(ctx_with(model(case=0.59, complaint=0.9)))[1] == "default"
+    assert rules.decide(ctx_with(model(case=0.9, complaint=0.05)))[1] == "calm"
+    # Without the models neither a floor nor a ceiling holds.
+    assert rules.decide(ctx_with())[1] == "default"
+
+
+def test_unknown_probability_names_fail_at_load_with_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "rules:\n  - name: x\n    when: {p_min: {anger: 0.5}}\n    action: case\n", encoding="utf-8"
+    )
+    with pytest.raises(RulesError, match=r"rules.yaml:2: rule #1: when.p_min.anger"):
+        load_rules(path)
+
+
+def test_learned_condition_tells_whether_the_models_ran(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules:\n  - {name: read, when: {learned: true}, action: agent}\n", encoding="utf-8")
+    rules = load_rules(path)
+    assert rules.decide(ctx_with(model()))[1] == "read"
+    assert rules.decide(ctx_with())[1] == "default"
+
+
+def test_shipped_rules_use_the_models_and_never_monitor_an_unsure_message() -> None:
+    rules = load_rules(DEFAULT_RULES)
+    assert rules.decide(ctx_with(model(case=0.7)))[:2] == ("case", "model-says-case")
+    assert rules.decide(ctx_with(model(monitor=0.8, complaint=0.05, case=0.1)))[:2] == (
+        "monitor",
+        "model-says-monitor",
+    )
+    # Torn between case and monitor: a person decides, not a silent monitor.
+    assert rules.decide(ctx_with(model(monitor=0.55, case=0.4, complaint=0.3)))[:2] == ("agent", "default")
+    # The lexicon-only reading (no KB, so no models) keeps its old fallback.
+    assert rules.decide(ctx_with())[:2] == ("monitor", "lexicon-only-chatter")
+    # A complaint from the model is a case even with a question mark.
+    complaint = ctx_with(model(complaint=0.9), intents=frozenset({"complaint", "question"}))
+    assert rules.decide(complaint)[:2] == ("case", "own-service-problem")
+
+
+def test_lexicon_complaint_words_still_open_a_case_when_the_kb_does_not_answer() -> None:
+    rules = load_rules(DEFAULT_RULES)
+    worded = ctx_with(model(monitor=0.9, complaint=0.05, case=0.05), intents=frozenset({"complaint_words"}))
+    assert rules.decide(worded)[:2] == ("case", "complaint-words")
