@@ -14,6 +14,8 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from adapters.base import Adapter
+from adapters.discourse.adapter import DiscourseAdapter
+from adapters.discourse.config import DiscourseConfig
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
 from adapters.webhook.adapter import GenericWebhookAdapter, WebhookConfig
 
@@ -37,4 +39,5 @@ class AdapterSpec(Generic[C]):
 ADAPTERS: dict[str, AdapterSpec[Any]] = {
     "webhook": AdapterSpec("webhook", WebhookConfig, GenericWebhookAdapter),
     "recording": AdapterSpec("recording", RecordingConfig, RecordingAdapter),
+    "discourse": AdapterSpec("discourse", DiscourseConfig, DiscourseAdapter),
 }

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from adapters.discourse.config import DiscourseConfig
 from bot.reading.cpus import default_reading_helpers
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -132,6 +133,7 @@ class Settings(BaseSettings):
     kb_poll_s: float = Field(30.0, gt=0, description="how often the KB folder is checked for changes")
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    discourse: DiscourseConfig | None = None
 
     @field_validator("languages")
     @classmethod

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.cli.traffic import read_messages
+from bot.cli.traffic import BadLine, read_messages
 from bot.config import Settings
 from bot.engine.extensions import build_extensions, default_kb_dir
 from bot.pipeline.guards import KILL_SWITCH, set_kill_switch
@@ -61,17 +61,34 @@ async def _serve(app: web.Application, settings: Settings, host: str, port: int,
 
 
 async def replay(
-    settings: Settings, path: Path, *, speed: float | None, as_json: bool, kb_dir: Path | None, keep: bool
+    settings: Settings,
+    path: Path,
+    *,
+    speed: float | None,
+    as_json: bool,
+    kb_dir: Path | None,
+    keep: bool,
+    adapter: str | None = None,
 ) -> int:
     from bot.cli.replay import run_replay
 
-    items, bad = read_messages(path)
-    for line in bad:
-        print(f"centinela: {path}:{line.line}: skipped invalid message: {line.error}", file=sys.stderr)
-    messages = sorted((item.message for item in items), key=lambda m: m.created_at)
+    skipped: dict[str, int] | None = None
+    if adapter is not None:
+        from bot.cli.replay_adapter import adapter_for_replay, read_lines, translate_lines
+
+        translated, counted = translate_lines(adapter_for_replay(settings, adapter), read_lines(path))
+        messages, skipped = sorted(translated, key=lambda m: m.created_at), dict(counted)
+        bad: list[BadLine] = []
+    else:
+        items, bad = read_messages(path)
+        for line in bad:
+            print(f"centinela: {path}:{line.line}: skipped invalid message: {line.error}", file=sys.stderr)
+        messages = sorted((item.message for item in items), key=lambda m: m.created_at)
     extensions = build_extensions(settings, kb_dir or default_kb_dir())
     report = await run_replay(settings, messages, speed=speed, extensions=extensions, keep=keep)
     report["invalid_lines"] = len(bad)
+    if skipped is not None:
+        report["skipped"] = skipped
     if as_json:
         _print_json(report)
     else:

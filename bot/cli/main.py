@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--json", action="store_true", help="print one JSON object")
     replay.add_argument("--kb", type=Path, help="knowledge-base folder (default: bundled sample KB)")
     replay.add_argument("--keep", action="store_true", help="keep the replay's store for inspection")
+    replay.add_argument(
+        "--adapter", help="FILE holds recorded platform payloads for this adapter (discourse, email, ...)"
+    )
 
     evaluate = sub.add_parser("eval", help="score the decision pipeline on a labelled message file")
     evaluate.add_argument("--kb", type=Path, required=True)
@@ -114,7 +117,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         speed = None if args.speed == "max" else float(args.speed)
         return asyncio.run(
             commands.replay(
-                settings, args.file, speed=speed, as_json=args.json, kb_dir=args.kb, keep=args.keep
+                settings,
+                args.file,
+                speed=speed,
+                as_json=args.json,
+                kb_dir=args.kb,
+                keep=args.keep,
+                adapter=args.adapter,
             )
         )
     if args.command == "eval":
