@@ -26,6 +26,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	scripts/ensure-redis.sh "$$CENTINELA_TEST_REDIS_URL"
+	scripts/ensure-dovecot.sh
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(STAMP)

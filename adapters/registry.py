@@ -16,6 +16,8 @@ from pydantic import BaseModel
 from adapters.base import Adapter
 from adapters.discourse.adapter import DiscourseAdapter
 from adapters.discourse.config import DiscourseConfig
+from adapters.email.adapter import EmailAdapter
+from adapters.email.config import EmailConfig
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
 from adapters.webhook.adapter import GenericWebhookAdapter, WebhookConfig
 
@@ -40,4 +42,5 @@ ADAPTERS: dict[str, AdapterSpec[Any]] = {
     "webhook": AdapterSpec("webhook", WebhookConfig, GenericWebhookAdapter),
     "recording": AdapterSpec("recording", RecordingConfig, RecordingAdapter),
     "discourse": AdapterSpec("discourse", DiscourseConfig, DiscourseAdapter),
+    "email": AdapterSpec("email", EmailConfig, EmailAdapter),
 }

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapters.discourse.config import DiscourseConfig
+from adapters.email.config import EmailConfig
 from bot.reading.cpus import default_reading_helpers
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -134,6 +135,7 @@ class Settings(BaseSettings):
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discourse: DiscourseConfig | None = None
+    email: EmailConfig | None = None
 
     @field_validator("languages")
     @classmethod

@@ -76,6 +76,13 @@ REPLAY_PLACEHOLDERS: dict[str, dict[str, Any]] = {
         "robot_username": "centinela-bot",
         "official_username": "centinela",
     },
+    "email": {
+        "address": "replay@centinela.invalid",
+        "imap_host": "imap.invalid",
+        "imap_user": "replay",
+        "imap_password": "replay",
+        "smtp_host": "smtp.invalid",
+    },
 }
 """Config an adapter is replayed with when its section is not set (nothing is ever sent)."""
 
