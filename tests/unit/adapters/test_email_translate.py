@@ -184,3 +184,11 @@ def test_every_fixture_mail_translates_without_error() -> None:
     for path in sorted(Path(MAILS).glob("*.eml")):
         reading = read_mail(path.read_bytes(), OWN)
         assert len(reading.translation.messages) + sum(reading.translation.skipped.values()) == 1, path.name
+
+
+def test_replay_string_form_keeps_8bit_charsets_exact() -> None:
+    raw = read("cp1252.eml")
+    as_line = {"raw": raw.decode("utf-8", "surrogateescape")}  # what a recorder writes to JSON
+    (from_line,) = read_mail(as_line, OWN).translation.messages
+    (from_bytes,) = read_mail(raw, OWN).translation.messages
+    assert from_line.text == from_bytes.text and "30€" in from_line.text
