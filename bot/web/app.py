@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
+from adapters.base import Adapter
 from bot.config import Settings
 from bot.core.models import InboundMessage
 from bot.engine.adapters import adapter_configs, build_adapters, by_channel
@@ -34,6 +35,7 @@ STORE: web.AppKey[Store] = web.AppKey("store", Store)
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 WARROOM: web.AppKey[WarRoom] = web.AppKey("warroom", WarRoom)
+EDGE: web.AppKey[list[Adapter]] = web.AppKey("edge_adapters", list)
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -41,12 +43,17 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    # Each platform adapter's own line ("ok (idle)", "rate limited", "reconnecting: ...") is shown
+    # beside the store; a platform in trouble does not make the service unready.
+    states = {a.name: a.status() for a in request.app[EDGE]}
     if await request.app[STORE].ping():
-        return web.json_response({"status": "ready"})
-    return web.json_response({"status": "store unreachable"}, status=503)
+        return web.json_response({"status": "ready", "adapters": states})
+    return web.json_response({"status": "store unreachable", "adapters": states}, status=503)
 
 
 async def metrics(request: web.Request) -> web.Response:
+    edge: list[Adapter] = request.app[EDGE]
+    request.app[METRICS].adapters(edge)
     body = await request.app[METRICS].render(request.app[STORE])
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
@@ -66,6 +73,7 @@ def create_app(
     chosen_store = store or build_store(settings)
     edge = build_adapters(adapter_configs(settings, webhook_secret=webhook_secret))
     app[STORE] = chosen_store
+    app[EDGE] = edge
 
     def wake_publisher() -> None:
         if RUNTIME in app:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from adapters.base import Adapter
 from bot.core.models import Decision, InboundMessage
 from bot.store.base import Store
 
@@ -40,6 +43,12 @@ class Metrics:
         self.outbox = Gauge(
             "centinela_outbox_items", "Outbox items by status", ["status"], registry=self.registry
         )
+        self.adapter_events = Gauge(
+            "centinela_adapter_events",
+            "Per-adapter counters since start (received, sent, rate_limited, failed, skipped_*...)",
+            ["adapter", "event"],
+            registry=self.registry,
+        )
 
     def decided(self, decision: Decision) -> None:
         channel = decision.message_key.split(":", 1)[0]
@@ -49,6 +58,11 @@ class Metrics:
     def intake(self, messages: list[InboundMessage], fresh: list[bool]) -> None:
         for message, new in zip(messages, fresh, strict=True):
             self.received.labels(channel=message.channel, outcome="accepted" if new else "duplicate").inc()
+
+    def adapters(self, adapters: Iterable[Adapter]) -> None:
+        for adapter in adapters:
+            for event, count in adapter.stats.counts.items():
+                self.adapter_events.labels(adapter=adapter.name, event=event).set(count)
 
     async def render(self, store: Store) -> bytes:
         self.queue_depth.set(await store.queue_depth())

@@ -106,6 +106,12 @@ async def test_forum_question_gets_one_robot_answer_in_the_topic(
     status, answer = await deliver(client, "post_created", own)
     assert (status, answer) == (200, {"accepted": [], "duplicates": [], "skipped": {"own_post": 1}})
     assert len(await store.list_decisions()) == 1
+    async with client.get("/readyz") as ready:
+        assert (await ready.json())["adapters"]["discourse"] == "ok"
+    async with client.get("/metrics") as scraped:
+        text = await scraped.text()
+    assert 'centinela_adapter_events{adapter="discourse",event="sent"} 1.0' in text
+    assert 'centinela_adapter_events{adapter="discourse",event="skipped_own_post"} 1.0' in text
 
 
 async def _posted(discourse: FakeDiscourse) -> bool:

@@ -96,6 +96,8 @@ async def test_email_question_gets_one_threaded_automatic_answer(
     assert "ana.garcia" not in decision.model_dump_json()
     (item,) = await store.list_outbox(status="published")
     assert "ana.garcia" not in item.model_dump_json(exclude={"receipt"})
+    async with service.get("/readyz") as ready:
+        assert (await ready.json())["adapters"]["email"] == "ok (idle)"
 
 
 async def test_auto_reply_and_bounce_get_no_answer(
