@@ -6,6 +6,7 @@ bundled sample KB answers "¿cómo reinicio el router?".
 
 from __future__ import annotations
 
+import io
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -185,3 +186,22 @@ async def test_staff_reply_in_the_topic_holds_the_robot_back(
     failed = await eventually(lambda: store.list_outbox(status="failed"), timeout=20)
     assert "already answered" in (failed[0].last_error or "")
     assert discourse.posts_created() == []
+
+
+async def test_a_chunked_body_is_read_whole_and_an_oversized_one_is_413(
+    forum: tuple[TestClient[Any, Any], FakeDiscourse],
+) -> None:
+    client, _ = forum
+    body, headers = delivery("post_created", question())
+
+    async def chunks() -> Any:
+        for start in range(0, len(body), 100):
+            yield body[start : start + 100]
+
+    async with client.post("/webhooks/discourse", data=chunks(), headers=headers) as response:
+        assert response.status == 200 and (await response.json())["accepted"] == ["t41-p1"]
+    huge = question()
+    huge["post"]["raw"] = "x" * 1_100_000
+    body, headers = delivery("post_created", huge)
+    async with client.post("/webhooks/discourse", data=io.BytesIO(body), headers=headers) as response:
+        assert response.status == 413 and "larger" in (await response.json())["error"]
