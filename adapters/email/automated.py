@@ -38,10 +38,10 @@ def sender(msg: EmailMessage) -> str:
     return pairs[0][1].strip().lower() if pairs and pairs[0][1] else ""
 
 
-def skip_reason(msg: EmailMessage, own: set[str]) -> str | None:
+def skip_reason(msg: EmailMessage, own: set[str], address: str) -> str | None:
+    """`address` is `sender(msg)`, read once by the caller (header parsing is the costly part)."""
     if msg.get_content_type() == "multipart/report":
         return "delivery_report"  # DSN bounces and read receipts (RFC 3464 / 8098)
-    address = sender(msg)
     if address in own:
         return "own_message"
     local = address.split("@", 1)[0]
@@ -62,12 +62,12 @@ def skip_reason(msg: EmailMessage, own: set[str]) -> str | None:
     return None
 
 
-def automated_reason(msg: EmailMessage) -> str | None:
+def automated_reason(msg: EmailMessage, address: str) -> str | None:
     precedence = str(msg.get("Precedence", "")).strip().lower()
     if precedence in ("bulk", "list", "junk"):
         return f"precedence_{precedence}"
     if msg.get("List-Id") or msg.get("List-Unsubscribe") or msg.get("List-Post"):
         return "mailing_list"
-    if NOREPLY.match(sender(msg).split("@", 1)[0]):
+    if NOREPLY.match(address.split("@", 1)[0]):
         return "noreply_sender"
     return None

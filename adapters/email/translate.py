@@ -88,11 +88,11 @@ def read_mail(payload: Any, own: set[str], *, max_bytes: int = 10 * 1024 * 1024)
         return MailReading(result)
     msg = _PARSER.parsebytes(raw)
     assert isinstance(msg, EmailMessage)
-    reason = skip_reason(msg, own)
+    address = sender(msg)
+    reason = skip_reason(msg, own, address)
     if reason is not None:
         result.skip(reason)
         return MailReading(result)
-    address = sender(msg)
     if not address:
         result.skip("no_sender")
         return MailReading(result)
@@ -106,7 +106,7 @@ def read_mail(payload: Any, own: set[str], *, max_bytes: int = 10 * 1024 * 1024)
     is_reply = subject.lower().startswith(("re:", "aw:", "fw:", "fwd:", "rv:", "res:"))
     if subject and not is_reply and subject not in text:
         text = f"{subject}\n\n{text}".strip()
-    automated = automated_reason(msg)
+    automated = automated_reason(msg, address)
     name = getaddresses([str(msg.get("From", ""))])[0][0] or None
     message = InboundMessage(
         id=message_id,
