@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from adapters.base import AdapterContext, PermanentFailure, TemporaryFailure
 from adapters.email.adapter import REPLY_KEY, EmailAdapter
 from adapters.email.config import EmailConfig
+from adapters.email.translate import read_mail
 from bot.core.models import InboundMessage, OutboxItem
 from bot.engine.adapters import StoreCursors
 from bot.store.sqlite import SqliteStore
@@ -250,3 +251,25 @@ async def test_unreachable_smtp_and_unknown_mail_fail_typed(store: SqliteStore) 
         await adapter.send(outbox_item())
     with pytest.raises(PermanentFailure, match="no reply address"):
         await adapter.send(outbox_item(target="never-seen@example.com"))
+
+
+async def test_a_new_uidvalidity_rereads_the_box_and_dedupe_absorbs_it(
+    dovecot: Dovecot, store: SqliteStore
+) -> None:
+    await dovecot.deliver((MAILS / "question.eml").read_bytes())
+    await store.enqueue(read_mail_messages("question.eml"))  # already taken in before the rebuild
+    cursors = StoreCursors(store, "email")
+    await cursors.set("uidvalidity", "1")  # the mailbox we knew was another one
+    await cursors.set("last_uid", "99")
+    sink = CrashingSink(store)
+    adapter = await started(EmailAdapter(config(dovecot, None, start_from="new")), store, sink)
+    try:
+        await eventually(lambda: _cursor_is(store, "1"), timeout=15)
+        assert sink.calls == 1 and adapter.stats.counts["duplicates"] == 1
+        assert await cursors.get("uidvalidity") != "1" and await store.queue_depth() == 1
+    finally:
+        await adapter.close()
+
+
+def read_mail_messages(name: str) -> list[InboundMessage]:
+    return read_mail((MAILS / name).read_bytes(), {"soporte@aurora.example"}).translation.messages
