@@ -32,6 +32,7 @@ from adapters.base import (
 from adapters.discourse.client import DiscourseClient
 from adapters.discourse.config import DiscourseConfig
 from adapters.discourse.translate import DiscourseTranslator, parse_target
+from adapters.http_body import read_capped
 from bot.core.models import OutboxItem
 
 WEBHOOK_PATH = "/webhooks/discourse"
@@ -73,7 +74,7 @@ class DiscourseAdapter:
         async def handle(request: web.Request) -> web.Response:
             if request.content_length is not None and request.content_length > cap:
                 return _error(413, f"body larger than {cap} bytes")
-            body = await _read_capped(request, cap)
+            body = await read_capped(request, cap)
             if body is None:
                 return _error(413, f"body larger than {cap} bytes")
             if not signature_ok(secret, body, request.headers.get("X-Discourse-Event-Signature")):
@@ -157,18 +158,6 @@ def already_answered(topic: Mapping[str, Any], question: int, own: set[str]) -> 
         if after and post.get("staff") and str(post.get("username", "")).lower() not in own:
             return f"staff member {post.get('username')} replied in post {post.get('post_number')}"
     return None
-
-
-async def _read_capped(request: web.Request, cap: int) -> bytes | None:
-    """The whole body (it may arrive in many chunks), or None once it exceeds `cap`."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > cap:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _error(status: int, message: str) -> web.Response:

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from adapters.http_body import read_capped
 from adapters.webhook.signing import SignatureError, verify
 from bot.core.models import InboundMessage
 
@@ -69,7 +70,7 @@ def generic_webhook_handler(
     async def handle(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > max_bytes:
             return _error(413, f"body larger than {max_bytes} bytes")
-        body = await _read_capped(request, max_bytes)
+        body = await read_capped(request, max_bytes)
         if body is None:
             return _error(413, f"body larger than {max_bytes} bytes")
         try:
@@ -96,15 +97,3 @@ def generic_webhook_handler(
         )
 
     return handle
-
-
-async def _read_capped(request: web.Request, max_bytes: int) -> bytes | None:
-    """The body, or None as soon as it exceeds `max_bytes` (chunked uploads included)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > max_bytes:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
