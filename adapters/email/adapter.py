@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import ssl
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,6 +51,7 @@ class EmailAdapter(NoRoutes):
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.poller: ImapPoller | None = None
+        self._tls: ssl.SSLContext | None = None
 
     def translate(self, payload: Any, headers: Mapping[str, str]) -> Translation:
         """`{"raw": "<RFC 5322 text>"}`, a string or bytes: the replay form and the poller's."""
@@ -81,6 +83,8 @@ class EmailAdapter(NoRoutes):
         if stored is None:
             raise PermanentFailure(f"no reply address known for mail {item.target!r}")
         message = reply_message(self._config, item, json.loads(stored))
+        if self._config.smtp_security != "none" and self._tls is None:
+            self._tls = await asyncio.to_thread(ssl.create_default_context)  # reads the trust store
         smtp = self._smtp()
         try:
             await smtp.connect()
@@ -124,6 +128,7 @@ class EmailAdapter(NoRoutes):
             port=cfg.smtp_port,
             use_tls=cfg.smtp_security == "tls",
             start_tls=cfg.smtp_security == "starttls",
+            tls_context=self._tls,
             timeout=cfg.timeout_s,
         )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -70,8 +71,14 @@ class ImapPoller:
 
     async def _session(self, stop: asyncio.Event) -> None:
         cfg = self._config
-        client_class = aioimaplib.IMAP4_SSL if cfg.imap_ssl else aioimaplib.IMAP4
-        client = client_class(host=cfg.imap_host, port=cfg.imap_port, timeout=cfg.timeout_s)
+        if cfg.imap_ssl:
+            # Loading the trust store reads files: off the loop, once per connection.
+            context = await asyncio.to_thread(ssl.create_default_context, ssl.Purpose.SERVER_AUTH)
+            client = aioimaplib.IMAP4_SSL(
+                host=cfg.imap_host, port=cfg.imap_port, timeout=cfg.timeout_s, ssl_context=context
+            )
+        else:
+            client = aioimaplib.IMAP4(host=cfg.imap_host, port=cfg.imap_port, timeout=cfg.timeout_s)
         try:
             await client.wait_hello_from_server()
             _ok(await client.login(cfg.imap_user, cfg.imap_password.get_secret_value()), "LOGIN")

@@ -76,7 +76,8 @@ async def replay(
     if adapter is not None:
         from bot.cli.replay_adapter import adapter_for_replay, read_lines, translate_lines
 
-        translated, counted = translate_lines(adapter_for_replay(settings, adapter), read_lines(path))
+        lines = await asyncio.to_thread(read_lines, path)
+        translated, counted = translate_lines(adapter_for_replay(settings, adapter), lines)
         messages, skipped = sorted(translated, key=lambda m: m.created_at), dict(counted)
         bad: list[BadLine] = []
     else:

@@ -273,3 +273,18 @@ async def test_a_new_uidvalidity_rereads_the_box_and_dedupe_absorbs_it(
 
 def read_mail_messages(name: str) -> list[InboundMessage]:
     return read_mail((MAILS / name).read_bytes(), {"soporte@aurora.example"}).translation.messages
+
+
+async def test_tls_against_a_plain_server_fails_typed_and_reports(
+    dovecot: Dovecot, store: SqliteStore, smtp_server: SmtpServer
+) -> None:
+    adapter = await started(EmailAdapter(config(dovecot, None, imap_ssl=True)), store, CrashingSink(store))
+    try:
+        await eventually(lambda: _reconnecting(adapter), timeout=15)  # the TLS handshake fails
+    finally:
+        await adapter.close()
+    sender = await sender_adapter(store, smtp_server)
+    sender._config = sender._config.model_copy(update={"smtp_security": "tls"})
+    with pytest.raises(TemporaryFailure, match="cannot reach"):
+        await sender.send(outbox_item())
+    assert smtp_server.recorder.received == []
