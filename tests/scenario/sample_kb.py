@@ -11,7 +11,8 @@ import dataclasses
 from pathlib import Path
 
 from bot.config import Settings
-from bot.engine.extensions import Extensions, build_extensions
+from bot.engine.extensions import build_extensions
+from bot.engine.runtime import Extensions
 from retrieval.kb_decision import KbAnalyser
 from tests.paths import SAMPLE_KB
 

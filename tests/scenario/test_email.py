@@ -127,8 +127,9 @@ async def test_our_own_reply_landing_in_the_box_is_never_answered(
 
 
 async def _uids_read(service: TestClient[Any, Any], dovecot: Dovecot) -> bool:
-    store = service.app[STORE]
-    return await store.get_flag("cursor:email:last_uid") == str(len(dovecot.uids()))
+    store: Store = service.app[STORE]
+    seen = await store.get_flag("cursor:email:last_uid")
+    return seen == str(len(dovecot.uids()))
 
 
 async def test_complaint_opens_a_case_and_is_acknowledged_by_email(

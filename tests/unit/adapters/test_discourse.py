@@ -118,7 +118,8 @@ def test_recorded_lines_without_headers_are_read_by_shape() -> None:
 
 def test_our_fixture_deliveries_translate_to_one_question_per_post() -> None:
     adapter = DiscourseAdapter(config())
-    ids, skipped = [], {}
+    ids: list[str] = []
+    skipped: dict[str, int] = {}
     for line in (TEST_DATA / "webhooks" / "discourse" / "deliveries.jsonl").read_text().splitlines():
         value = json.loads(line)
         out = adapter.translate(value["body"], value["headers"])
@@ -133,9 +134,15 @@ def test_our_fixture_deliveries_translate_to_one_question_per_post() -> None:
 
 
 def reply(account: str = "robot", target: str = "t41-p1", text: str = ANSWER) -> OutboxItem:
-    return OutboxItem(
-        idempotency_key=f"k-{account}", account=account, channel="forum", target=target, text=text
-    )  # type: ignore[arg-type]
+    return OutboxItem.model_validate(
+        {
+            "idempotency_key": f"k-{account}",
+            "account": account,
+            "channel": "forum",
+            "target": target,
+            "text": text,
+        }
+    )
 
 
 @pytest.fixture
