@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -21,117 +20,65 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.base import Adapter, OutcomeUnknown, RateLimited, TemporaryFailure
 from adapters.registry import ADAPTERS
 from bot.core.models import InboundMessage, OutboxItem
-from tests.fakes.discourse_api import API_KEY, OFFICIAL, ROBOT, WEBHOOK_SECRET, Failure, FakeDiscourse
-from tests.paths import TEST_DATA
+from tests.contract.community_cases import COMMUNITY_CASES
+from tests.fakes.discourse_api import Failure, FakeDiscourse
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 
 
-@dataclass(frozen=True)
-class Recorded:
-    """An adapter's config for tests and what the platform delivered, as (payload, headers)."""
-
-    config: dict[str, Any]
-    payloads: list[tuple[Any, dict[str, str]]]
-    unknown: tuple[Any, dict[str, str]]
-
-
-def _discourse() -> Recorded:
-    lines = [
-        json.loads(line)
-        for line in (TEST_DATA / "webhooks/discourse/deliveries.jsonl").read_text().splitlines()
-    ]
-    return Recorded(
-        config={
-            "base_url": "http://discourse.invalid",
-            "webhook_secret": WEBHOOK_SECRET,
-            "api_key": API_KEY,
-            "robot_username": ROBOT,
-            "official_username": OFFICIAL,
-        },
-        payloads=[(line["body"], line["headers"]) for line in lines],
-        unknown=({"badge": {"id": 1}}, {"X-Discourse-Event": "user_badge_granted"}),
-    )
-
-
-def _email() -> Recorded:
-    return Recorded(
-        config={
-            "address": "soporte@aurora.example",
-            "imap_host": "127.0.0.1",
-            "imap_user": "u",
-            "imap_password": "p",
-            "smtp_host": "127.0.0.1",
-        },
-        # The replay form: the raw mail as a string (undecodable bytes as surrogate escapes).
-        payloads=[
-            ({"raw": p.read_bytes().decode("utf-8", "surrogateescape")}, {})
-            for p in sorted((TEST_DATA / "email").glob("*.eml"))
-        ],
-        unknown=({"something": "else"}, {}),
-    )
-
-
-RECORDED: dict[str, Callable[[], Recorded]] = {"discourse": _discourse, "email": _email}
-NAMES = [name for name in ADAPTERS if name in RECORDED]
+NAMES = [name for name in ADAPTERS if name in COMMUNITY_CASES]
 
 
 def build(name: str, **overrides: Any) -> Adapter:
-    return ADAPTERS[name].from_config({**RECORDED[name]().config, **overrides})
+    return ADAPTERS[name].from_config({**COMMUNITY_CASES[name]["config"], **overrides})
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_recorded_payloads_become_messages_or_counted_skips(name: str) -> None:
+def test_recorded_messages_become_canonical_messages(name: str) -> None:
     adapter = build(name)
-    recorded = RECORDED[name]()
-    messages = skipped = 0
-    for payload, headers in recorded.payloads:
+    for payload, headers in COMMUNITY_CASES[name]["messages"]:
         out = adapter.translate(payload, headers)
-        assert all(isinstance(m, InboundMessage) and m.channel in adapter.channels for m in out.messages)
-        assert out.messages or out.skipped, f"{payload!r:.80} was neither a message nor a skip"
-        messages += len(out.messages)
-        skipped += sum(out.skipped.values())
-    assert messages > 0 and skipped > 0  # the recordings hold both kinds
+        assert out.messages, f"{payload!r:.80} gave no message"
+        for message in out.messages:
+            assert isinstance(message, InboundMessage) and message.channel in adapter.channels
+            assert InboundMessage.model_validate_json(message.model_dump_json()) == message
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_unknown_events_are_skipped(name: str) -> None:
-    payload, headers = RECORDED[name]().unknown
-    out = build(name).translate(payload, headers)
-    assert out.messages == [] and sum(out.skipped.values()) == 1
+def test_non_messages_and_unknown_events_are_counted_skips(name: str) -> None:
+    adapter = build(name)
+    for payload, headers in COMMUNITY_CASES[name]["skipped"]:
+        out = adapter.translate(payload, headers)
+        assert out.messages == [] and sum(out.skipped.values()) == 1, f"{payload!r:.80}"
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if COMMUNITY_CASES[n].get("route")])
 async def test_routes_refuse_a_bad_signature_before_the_intake(
     name: str, aiohttp_client: ClientFactory
 ) -> None:
+    case = COMMUNITY_CASES[name]
     adapter = build(name)
-    reached: list[Sequence[InboundMessage]] = []
+    reached: list[InboundMessage] = []
 
     async def sink(messages: Sequence[InboundMessage]) -> list[bool]:
-        reached.append(messages)
+        reached.extend(messages)
         return [True] * len(messages)
 
-    routes = adapter.routes(sink)
-    if not routes:
-        return  # a polling adapter: nothing is mounted, nothing to forge
     app = web.Application()
-    for route in routes:
+    for route in adapter.routes(sink):
         app.router.add_route(route.method, route.path, route.handler)
     client = await aiohttp_client(app)
-    payload, headers = RECORDED[name]().payloads[0]
-    forged = {
-        **headers,
-        "X-Discourse-Event-Signature": "sha256=" + "0" * 64,
-        "X-Hub-Signature-256": "sha256=00",
-    }
-    for route in routes:
-        if route.method != "POST":
-            continue
-        async with client.post(route.path, data=json.dumps(payload).encode(), headers=forged) as response:
-            assert 400 <= response.status < 500 and "error" in await response.json()
+    payload, _ = case["messages"][1]
+    body = json.dumps(payload).encode()
+    good: dict[str, str] = case["sign"](body)
+    forged = {**good, **{k: "sha256=" + "0" * 64 for k in good if "signature" in k.lower()}}
+    async with client.post(case["route"], data=body, headers=forged) as response:
+        assert response.status in (401, 403) and "error" in await response.json()
     assert reached == []
+    async with client.post(case["route"], data=body, headers=good) as response:
+        assert response.status < 300
+    assert reached, "the correctly signed request reached the intake"
 
 
 HTTP_FAKES = {"discourse"}  # adapters whose platform speaks HTTP with a fake in tests/fakes
