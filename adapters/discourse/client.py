@@ -8,7 +8,6 @@ error text; a connection lost after a POST went out is `OutcomeUnknown`, since t
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -48,10 +47,8 @@ class DiscourseClient:
         self, method: str, path: str, username: str, body: dict[str, Any] | None
     ) -> dict[str, Any]:
         headers = {"Api-Key": self._key, "Api-Username": username, "Accept": "application/json"}
-        sent = False
         try:
             async with self._client().request(method, self._base + path, json=body, headers=headers) as resp:
-                sent = True
                 text = await resp.text()
                 return _outcome(resp.status, resp.headers.get("Retry-After"), text)
         except aiohttp.ClientConnectorError as exc:
@@ -62,10 +59,8 @@ class DiscourseClient:
             raise TemporaryFailure(f"connection lost during {method} {path}: {exc}") from exc
         except TimeoutError as exc:
             if method == "POST":
-                raise OutcomeUnknown(f"no answer to {method} {path} in time (sent={sent})") from exc
+                raise OutcomeUnknown(f"no answer to {method} {path} in time; it may be posted") from exc
             raise TemporaryFailure(f"no answer to {method} {path} in time") from exc
-        except asyncio.CancelledError:
-            raise
 
     async def close(self) -> None:
         if self._session is not None:
