@@ -29,6 +29,7 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/deptry .
 	scripts/ensure-redis.sh "$$CENTINELA_TEST_REDIS_URL"
+	scripts/ensure-dovecot.sh
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(STAMP)

@@ -14,6 +14,10 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from adapters.base import Adapter
+from adapters.discourse.adapter import DiscourseAdapter
+from adapters.discourse.config import DiscourseConfig
+from adapters.email.adapter import EmailAdapter
+from adapters.email.config import EmailConfig
 from adapters.meta.adapter import MetaAdapter, narrowed_to
 from adapters.meta.config import MetaConfig
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
@@ -48,4 +52,6 @@ ADAPTERS: dict[str, AdapterSpec[Any]] = {
     "facebook": AdapterSpec("facebook", MetaConfig, narrowed_to("facebook")),
     "instagram": AdapterSpec("instagram", MetaConfig, narrowed_to("instagram")),
     "whatsapp": AdapterSpec("whatsapp", MetaConfig, narrowed_to("whatsapp")),
+    "discourse": AdapterSpec("discourse", DiscourseConfig, DiscourseAdapter),
+    "email": AdapterSpec("email", EmailConfig, EmailAdapter),
 }

@@ -17,6 +17,8 @@ import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from adapters.discourse.config import DiscourseConfig
+from adapters.email.config import EmailConfig
 from adapters.meta.config import MetaConfig
 from adapters.x.config import XConfig
 from bot.reading.cpus import default_reading_helpers
@@ -162,6 +164,10 @@ class Settings(BaseSettings):
     )
     x: XConfig | None = Field(None, description="X (API v2) adapter: CENTINELA_X__BEARER_TOKEN, ...")
     meta: MetaConfig | None = Field(None, description="Meta adapter: CENTINELA_META__APP_SECRET, ...")
+    discourse: DiscourseConfig | None = Field(
+        None, description="Discourse adapter: CENTINELA_DISCOURSE__API_KEY, ..."
+    )
+    email: EmailConfig | None = Field(None, description="E-mail adapter: CENTINELA_EMAIL__IMAP_HOST, ...")
 
     @field_validator("languages")
     @classmethod

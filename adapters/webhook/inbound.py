@@ -23,6 +23,7 @@ from aiohttp import web
 from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
 
+from adapters.http_body import read_capped
 from adapters.webhook.signing import SignatureError, verify
 from bot.core.input_safety import BadInput, loads_bounded
 from bot.core.models import InboundMessage
@@ -98,7 +99,7 @@ def generic_webhook_handler(
             return _error(413, f"body larger than {max_bytes} bytes")
         try:
             async with asyncio.timeout(read_timeout_s):
-                body = await _read_capped(request, max_bytes)
+                body = await read_capped(request, max_bytes)
         except TimeoutError:
             return _error(408, f"body did not arrive within {read_timeout_s:g} s")
         if body is None:
@@ -127,15 +128,3 @@ def generic_webhook_handler(
         )
 
     return handle
-
-
-async def _read_capped(request: web.Request, max_bytes: int) -> bytes | None:
-    """The body, or None as soon as it exceeds `max_bytes` (chunked uploads included)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > max_bytes:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

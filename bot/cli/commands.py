@@ -92,20 +92,21 @@ async def replay(
 ) -> int:
     from bot.cli.replay import run_replay
 
-    skipped = None
+    skipped: dict[str, int] | None = None
     if adapter is not None:
         from bot.cli.replay_adapter import adapter_for_replay, read_lines, translate_lines
 
+        lines = await asyncio.to_thread(read_lines, path)
         platform = adapter_for_replay(settings, adapter)
-        found, skipped = translate_lines(platform, read_lines(path))
+        translated, counted = translate_lines(platform, lines)
         await platform.close()
+        messages, skipped = sorted(translated, key=lambda m: m.created_at), dict(counted)
         bad: list[BadLine] = []
     else:
         items, bad = read_messages(path)
-        found = [item.message for item in items]
-    for line in bad:
-        print(f"centinela: skipped invalid message at {describe(path, line)}", file=sys.stderr)
-    messages = sorted(found, key=lambda m: m.created_at)
+        for line in bad:
+            print(f"centinela: skipped invalid message at {describe(path, line)}", file=sys.stderr)
+        messages = sorted((item.message for item in items), key=lambda m: m.created_at)
     extensions = build_extensions(settings, kb_dir or default_kb_dir())
     report = await run_replay(settings, messages, speed=speed, extensions=extensions, keep=keep)
     report["invalid_lines"] = len(bad)

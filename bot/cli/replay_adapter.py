@@ -1,11 +1,11 @@
 """`centinela replay FILE --adapter NAME`: recorded platform payloads through an adapter's translation.
 
 FORMATS.md "Recorded platform payloads": each line is what the platform delivered (a webhook
-body, `{"headers": {...}, "body": {...}}` when the adapter needs headers, or a polled page such
-as X's mentions). Each goes through the adapter's own `translate` (signatures were checked on
-receipt), and what is not a customer message is counted by reason in `skipped`; a message id
-seen earlier in the file (Meta's retries, recorded twice) counts as `duplicate`. Generic over
-the registry: a new adapter needs at most a placeholder config here.
+body, `{"headers": {...}, "body": {...}}` when the adapter needs headers, a polled page such as
+X's mentions, or `{"raw": "..."}` for e-mail). Each goes through the adapter's own `translate`
+(signatures were checked on receipt), and what is not a customer message is counted by reason in
+`skipped`; a message id seen earlier in the file (Meta's retries, recorded twice) counts as
+`duplicate`. Generic over the registry: a new adapter needs at most a placeholder config here.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ def adapter_for_replay(settings: Settings, name: str) -> Adapter:
     """The named adapter, from its settings section when set, else from placeholder credentials.
 
     Replay never sends (it publishes to a recording), so credentials are not needed; only the
-    settings that change translation (our own accounts' ids) matter.
+    settings that change translation (our own accounts' ids, own addresses, category allow-list)
+    matter.
     """
     spec = ADAPTERS.get(name)
     if spec is None:
@@ -82,6 +83,20 @@ REPLAY_PLACEHOLDERS: dict[str, dict[str, Any]] = {
     "facebook": _META_PLACEHOLDER,
     "instagram": _META_PLACEHOLDER,
     "whatsapp": _META_PLACEHOLDER,
+    "discourse": {
+        "base_url": "http://discourse.invalid",
+        "webhook_secret": "replay",
+        "api_key": "replay",
+        "robot_username": "centinela-bot",
+        "official_username": "centinela",
+    },
+    "email": {
+        "address": "replay@centinela.invalid",
+        "imap_host": "imap.invalid",
+        "imap_user": "replay",
+        "imap_password": "replay",
+        "smtp_host": "smtp.invalid",
+    },
 }
 """Config an adapter is replayed with when its section is not set (nothing is ever sent)."""
 

@@ -53,7 +53,8 @@ async def readyz(request: web.Request) -> web.Response:
 
     A queue whose oldest claimable message waited longer than `readyz_stall_s` means the
     workers are stuck (a poison message once did this with every backend healthy). Each
-    adapter's state is reported beside it ("X: rate limited until 10:42Z").
+    adapter's state is reported beside it ("X: rate limited until 10:42Z"); a platform in
+    trouble does not make the service unready.
     """
     store = request.app[STORE]
     adapters = {a.name: a.status() for a in request.app[EDGE]}

@@ -43,10 +43,9 @@ class Metrics:
         self.outbox = Gauge(
             "centinela_outbox_items", "Outbox items by status", ["status"], registry=self.registry
         )
-
         self.adapter_events = Gauge(
             "centinela_adapter_events",
-            "Per-adapter counts since start (received, sent, rate_limited, failed, window_expired...)",
+            "Per-adapter counters since start (received, sent, rate_limited, failed, window_expired, ...)",
             ["adapter", "event"],
             registry=self.registry,
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.webhook.signing import signed_headers
+from tests.contract.community_cases import COMMUNITY_CASES
 
 SignFn = Callable[[bytes], dict[str, str]]
 
@@ -53,3 +54,6 @@ CASES: dict[str, AdapterCase] = {
         sign=lambda body: signed_headers(WEBHOOK_TEST_SECRET, body),
     ),
 }
+
+# The Discourse and e-mail adapters' cases, kept beside their fixtures.
+CASES.update({n: AdapterCase(name=n, **spec) for n, spec in COMMUNITY_CASES.items()})

@@ -1,0 +1,174 @@
+"""Discourse webhook bodies to canonical messages: a dispatch on the event name, pure.
+
+Identity. A post's message id is `t{topic_id}-p{post_number}`: a post's stable address in its
+topic, so a retry of the same delivery (Discourse sends a new `X-Discourse-Event-Id` each time)
+is a duplicate at intake, and a new topic's `topic_created` and its first post's `post_created`
+(Discourse fires both) are one message, not two questions. The address is also all a reply needs
+(`topic_id` + `reply_to_post_number`), so `send` never looks a post up. Edits (`post_edited`,
+same post, later `updated_at`) are skipped: the question was already decided.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.base import Translation
+from adapters.discourse.config import DiscourseConfig
+from adapters.html_text import html_to_text
+from bot.core.models import Author, InboundMessage
+
+_TARGET = re.compile(r"^t(\d+)-p(\d+)$")
+REGULAR_POST = 1
+
+
+def message_id(topic_id: int, post_number: int) -> str:
+    return f"t{topic_id}-p{post_number}"
+
+
+def parse_target(target: str | None) -> tuple[int, int] | None:
+    """(topic_id, post_number) of a message id made by `message_id`, else None."""
+    match = _TARGET.match(target or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def lower_keys(headers: Mapping[str, str]) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in headers.items()}
+
+
+def event_name(payload: Mapping[str, Any], headers: Mapping[str, str]) -> str:
+    """The `X-Discourse-Event` header; recorded bodies without headers are read by their shape."""
+    event = lower_keys(headers).get("x-discourse-event")
+    if event:
+        return event.strip()
+    if "ping" in payload:
+        return "ping"
+    post = payload.get("post")
+    if isinstance(post, dict):
+        edited = post.get("version", 1) not in (1, None) or post.get("updated_at") != post.get("created_at")
+        return "post_edited" if edited else "post_created"
+    if isinstance(payload.get("topic"), dict):
+        return "topic_created"
+    for kind in ("user", "category", "tag", "group", "flag", "queued_post", "like", "notification"):
+        if kind in payload:
+            return f"{kind}_event"
+    return "unknown"
+
+
+class DiscourseTranslator:
+    """Webhook body + headers -> `Translation`; never raises on an unknown or odd event."""
+
+    def __init__(self, config: DiscourseConfig) -> None:
+        self._config = config
+        self._own = {config.robot_username.lower(), config.official_username.lower()}
+        self._events: dict[str, Callable[[dict[str, Any], Translation], None]] = {
+            "post_created": self._post,
+            "topic_created": self._topic,
+        }
+
+    def translate(self, payload: Any, headers: Mapping[str, str]) -> Translation:
+        result = Translation()
+        if not isinstance(payload, dict):
+            result.skip("not_an_object")
+            return result
+        event = event_name(payload, headers)
+        handler = self._events.get(event)
+        if handler is None:
+            known = event in ("ping", "post_edited", "topic_edited")
+            result.skip(event if known else f"unsupported_event:{event[:40]}")
+            return result
+        try:
+            handler(payload, result)
+        except (KeyError, TypeError, ValueError):
+            result.skip("malformed")
+        return result
+
+    def _post(self, payload: dict[str, Any], result: Translation) -> None:
+        post = payload["post"]
+        reason = self._not_a_question(post, post.get("topic_archetype"), post.get("category_id"))
+        if reason is not None:
+            result.skip(reason)
+            return
+        if post.get("post_type", REGULAR_POST) != REGULAR_POST:
+            result.skip("not_a_regular_post")  # small actions, whispers, moderator notes
+            return
+        topic_id, number = int(post["topic_id"]), int(post["post_number"])
+        body = post.get("raw") or html_to_text(post.get("cooked") or "")
+        title = post.get("topic_title") or ""
+        text = f"{title}\n\n{body}".strip() if number == 1 and title else body
+        reply_to = post.get("reply_to_post_number") or 1
+        result.messages.append(
+            self._message(
+                topic_id,
+                number,
+                created_at=post.get("created_at"),
+                author=Author(handle=post["username"], name=post.get("name") or post.get("display_username")),
+                text=text,
+                in_reply_to=None if number == 1 else message_id(topic_id, int(reply_to)),
+                raw={"event": "post_created", "post_id": post.get("id"), **_audit_fields(post)},
+            )
+        )
+
+    def _topic(self, payload: dict[str, Any], result: Translation) -> None:
+        topic = payload["topic"]
+        creator = topic.get("created_by") or {}
+        post_like = {"username": creator.get("username", ""), **topic}
+        reason = self._not_a_question(post_like, topic.get("archetype"), topic.get("category_id"))
+        if reason is not None:
+            result.skip(reason)
+            return
+        # The title is all a topic event carries; its first post (same id) brings the body.
+        result.messages.append(
+            self._message(
+                int(topic["id"]),
+                1,
+                created_at=topic.get("created_at"),
+                author=Author(handle=creator.get("username", ""), name=creator.get("name")),
+                text=topic.get("title") or "",
+                in_reply_to=None,
+                raw={"event": "topic_created", "topic_id": topic.get("id"), "title": topic.get("title")},
+            )
+        )
+
+    def _not_a_question(self, post: Mapping[str, Any], archetype: Any, category: Any) -> str | None:
+        username = str(post.get("username") or "").lower()
+        if username in self._own:
+            return "own_post"
+        if archetype == "private_message":
+            return "private_message"
+        if post.get("deleted_at") or post.get("hidden") or post.get("user_deleted"):
+            return "deleted_or_hidden"
+        staff = post.get("staff") or post.get("admin") or post.get("moderator")
+        if self._config.skip_staff_posts and staff:
+            return "staff_post"
+        if self._config.categories and category not in self._config.categories:
+            return "category_not_allowed"
+        return None
+
+    @staticmethod
+    def _message(
+        topic_id: int,
+        number: int,
+        *,
+        created_at: Any,
+        author: Author,
+        text: str,
+        in_reply_to: str | None,
+        raw: dict[str, Any],
+    ) -> InboundMessage:
+        return InboundMessage(
+            id=message_id(topic_id, number),
+            channel="forum",
+            created_at=created_at or datetime.now(UTC),
+            author=author,
+            text=text,
+            in_reply_to=in_reply_to,
+            raw=raw,
+        )
+
+
+def _audit_fields(post: Mapping[str, Any]) -> dict[str, Any]:
+    keys = ("topic_id", "post_number", "topic_slug", "category_id", "updated_at", "username")
+    return {k: post.get(k) for k in keys if k in post}

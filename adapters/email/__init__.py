@@ -1,0 +1,1 @@
+"""E-mail adapter: an IMAP mailbox polled (IDLE where offered) in, threaded SMTP replies out."""

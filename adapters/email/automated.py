@@ -1,0 +1,73 @@
+"""Which mail a robot must never answer, and why: the half of loop prevention that listens.
+
+Two auto-responders answering each other forever is the classic e-mail disaster. RFC 3834 says
+how automatic mail identifies itself (`Auto-Submitted`), and real systems add their own marks
+(`Precedence`, `X-Autoreply`, Microsoft's `X-Auto-Response-Suppress` on out-of-office notes,
+null return paths on bounces). Two outcomes:
+
+- `skip_reason`: not a customer message at all (delivery reports, auto-replies, machine
+  notifications, our own mail): counted and dropped at translation.
+- `automated_reason`: written for many or by a machine, but possibly worth seeing (a mailing
+  list, a newsletter, a no-reply notification from a complaint portal): kept, with the author
+  flagged as a bot so the pipeline only monitors it and the guards refuse any automatic reply.
+
+The other half is ours: every automatic reply says `Auto-Submitted: auto-replied`.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+from email.utils import getaddresses
+
+NOREPLY = re.compile(
+    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|notifications?|bounces?)([+\-.].*)?$"
+)
+DAEMON = re.compile(r"^(mailer[-_]?daemon|postmaster|mail[-_]?daemon)$")
+AUTO_SUBJECT = re.compile(
+    r"^\s*(auto(matic)?[ -]?(reply|response)|out of (the )?office|respuesta autom[aá]tica|"
+    r"fuera de la oficina|resposta autom[aá]tica|fora do escrit[oó]rio|abwesenheitsnotiz|"
+    r"r[ée]ponse automatique|absence)\b",
+    re.IGNORECASE,
+)
+
+
+def sender(msg: EmailMessage) -> str:
+    """The From address, lower case ('' when missing or unreadable)."""
+    pairs = getaddresses([str(msg.get("From", ""))])
+    return pairs[0][1].strip().lower() if pairs and pairs[0][1] else ""
+
+
+def skip_reason(msg: EmailMessage, own: set[str], address: str) -> str | None:
+    """`address` is `sender(msg)`, read once by the caller (header parsing is the costly part)."""
+    if msg.get_content_type() == "multipart/report":
+        return "delivery_report"  # DSN bounces and read receipts (RFC 3464 / 8098)
+    if address in own:
+        return "own_message"
+    local = address.split("@", 1)[0]
+    if DAEMON.match(local):
+        return "auto_generated"
+    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+    if auto and auto != "no":
+        return "auto_reply" if auto.startswith("auto-replied") else "auto_generated"
+    if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Autoresponder"):
+        return "auto_reply"
+    if str(msg.get("Precedence", "")).strip().lower() == "auto_reply":
+        return "auto_reply"
+    suppress = str(msg.get("X-Auto-Response-Suppress", "")).lower()
+    if AUTO_SUBJECT.match(str(msg.get("Subject", ""))) or ("oof" in suppress and "all" in suppress):
+        return "auto_reply"
+    if str(msg.get("Return-Path", "")).strip() == "<>":
+        return "auto_generated"  # the null sender: a bounce or another machine's notice
+    return None
+
+
+def automated_reason(msg: EmailMessage, address: str) -> str | None:
+    precedence = str(msg.get("Precedence", "")).strip().lower()
+    if precedence in ("bulk", "list", "junk"):
+        return f"precedence_{precedence}"
+    if msg.get("List-Id") or msg.get("List-Unsubscribe") or msg.get("List-Post"):
+        return "mailing_list"
+    if NOREPLY.match(address.split("@", 1)[0]):
+        return "noreply_sender"
+    return None

@@ -1,0 +1,145 @@
+"""Raw RFC 5322 mail to a canonical message, pure: used by the poller and `replay --adapter email`.
+
+Privacy: e-mail is a private channel, and the customer's address is personal data. It never
+enters the pipeline: the author's handle is a masked pseudonym (`a***@example.com#1f2e3d4c`,
+stable per address so per-author limits still work), the war-room, cases, decisions and the
+audit log only ever see that. The real address travels beside the message, in a `ReplyTo`
+the poller keeps in the adapter's own cursor store for `send`.
+
+Identity is the Message-ID (without angle brackets); the thread is the first id in
+`References` (else `In-Reply-To`), the conversation's root, so a reply to our reply stays in
+the same thread for the one-automatic-reply-per-thread guard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
+
+from adapters.base import Translation
+from adapters.email.automated import automated_reason, sender, skip_reason
+from adapters.email.body import attachments, body_text
+from bot.core.models import Author, InboundMessage
+
+MAX_ID = 256
+_PARSER = BytesParser(policy=policy.default)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTo:
+    """What a threaded reply needs, kept out of the pipeline (the address is private)."""
+
+    address: str
+    subject: str
+    message_id: str
+    references: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "subject": self.subject,
+            "message_id": self.message_id,
+            "references": self.references,
+        }
+
+
+@dataclass(slots=True)
+class MailReading:
+    translation: Translation
+    reply_to: ReplyTo | None = None
+
+
+def mask_address(address: str) -> str:
+    """A readable pseudonym: first letter, the domain, and a short hash of the whole address."""
+    local, _, domain = address.lower().partition("@")
+    digest = hashlib.sha256(address.lower().encode()).hexdigest()[:8]
+    return f"{local[:1]}***@{domain}#{digest}"
+
+
+def raw_bytes(payload: Any) -> bytes | None:
+    if isinstance(payload, dict):
+        payload = payload.get("raw")
+    if isinstance(payload, bytes):
+        return payload
+    if isinstance(payload, str):
+        return payload.encode("utf-8", errors="surrogateescape")
+    return None
+
+
+def _ids(value: object) -> list[str]:
+    return [part.strip("<>") for part in str(value or "").split() if part.strip("<>")]
+
+
+def read_mail(payload: Any, own: set[str], *, max_bytes: int = 10 * 1024 * 1024) -> MailReading:
+    """Translate one mail; what is not a customer message is a counted skip, never an exception."""
+    result = Translation()
+    raw = raw_bytes(payload)
+    if raw is None:
+        result.skip("not_a_mail")
+        return MailReading(result)
+    if len(raw) > max_bytes:
+        result.skip("too_large")
+        return MailReading(result)
+    msg = _PARSER.parsebytes(raw)
+    assert isinstance(msg, EmailMessage)
+    address = sender(msg)
+    reason = skip_reason(msg, own, address)
+    if reason is not None:
+        result.skip(reason)
+        return MailReading(result)
+    if not address:
+        result.skip("no_sender")
+        return MailReading(result)
+    message_id = (_ids(msg.get("Message-ID")) or [""])[0]
+    if not message_id or len(message_id) > MAX_ID:
+        message_id = "sha256-" + hashlib.sha256(raw).hexdigest()  # stable across re-fetches
+    references = _ids(msg.get("References"))
+    parent = _ids(msg.get("In-Reply-To"))
+    subject = str(msg.get("Subject", "")).strip()
+    text, source = body_text(msg)
+    is_reply = subject.lower().startswith(("re:", "aw:", "fw:", "fwd:", "rv:", "res:"))
+    if subject and not is_reply and subject not in text:
+        text = f"{subject}\n\n{text}".strip()
+    automated = automated_reason(msg, address)
+    name = getaddresses([str(msg.get("From", ""))])[0][0] or None
+    message = InboundMessage(
+        id=message_id,
+        channel="email",
+        created_at=_date(msg),
+        author=Author(handle=mask_address(address), name=name, is_bot=automated is not None),
+        text=text[:40_000],
+        in_reply_to=(references or parent)[0] if references or parent else None,
+        language=_language(msg),
+        raw={
+            "message_id": message_id,
+            "subject": subject,
+            "in_reply_to": parent[0] if parent else None,
+            "references": references,
+            "body_from": source,
+            "attachments": attachments(msg),
+            "automated": automated,
+        },
+    )
+    result.messages.append(message)
+    reply_address = getaddresses([str(msg.get("Reply-To", ""))])
+    to = reply_address[0][1] if reply_address and reply_address[0][1] else address
+    return MailReading(result, ReplyTo(to, subject, message_id, [*references, message_id][-20:]))
+
+
+def _date(msg: EmailMessage) -> datetime:
+    try:
+        value = parsedate_to_datetime(str(msg.get("Date", "")))
+    except (TypeError, ValueError, IndexError):
+        return datetime.now(UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _language(msg: EmailMessage) -> str | None:
+    value = str(msg.get("Content-Language", "")).strip().lower()[:2]
+    return value if len(value) == 2 and value.isalpha() else None

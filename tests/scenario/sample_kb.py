@@ -1,0 +1,28 @@
+"""The bundled sample KB, loaded once per test module and shared by each test's fresh service.
+
+Embedding the KB and training its classifier takes tens of seconds on a busy machine; the
+analyser holds no per-service state besides that model, so the adapter scenarios share one
+(every other extension - spike detector, watchers - is new for each test).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from bot.config import Settings
+from bot.engine.extensions import build_extensions
+from bot.engine.runtime import Extensions
+from retrieval.kb_decision import KbAnalyser
+from tests.paths import SAMPLE_KB
+
+
+def sample_kb_analyser(cache_dir: Path) -> KbAnalyser:
+    return KbAnalyser(SAMPLE_KB, cache_dir=cache_dir)
+
+
+def extensions_with(settings: Settings, analyser: KbAnalyser) -> Extensions:
+    """Fresh extensions for `settings`, answering from the shared sample-KB analyser."""
+    fresh = build_extensions(settings, SAMPLE_KB)
+    others = [a for a in fresh.analysers if not isinstance(a, KbAnalyser)]
+    return dataclasses.replace(fresh, analysers=[analyser, *others])
