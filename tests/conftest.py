@@ -155,6 +155,7 @@ START_UP_MAY_BLOCK: list[tuple[str, set[str]]] = [
     ("bot/web/secrets.py", {"local_secrets", "accepted_secrets"}),
     ("bot/engine/extensions.py", {"build_extensions"}),
     ("bot/config.py", {"load_settings"}),
+    ("bot/web/openapi.py", {"mount_documentation"}),
     # `serve --demo` is a client sharing the service's loop; its progress bar writes to the terminal.
     ("bot/cli/demo.py", {"run_demo"}),
 ]

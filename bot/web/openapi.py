@@ -144,16 +144,20 @@ def openapi_json() -> str:
     return json.dumps(openapi_document(), ensure_ascii=False, indent=2) + "\n"
 
 
-async def openapi_handler(_request: web.Request) -> web.Response:
-    return web.Response(text=openapi_json(), content_type="application/json")
-
-
-async def docs_handler(_request: web.Request) -> web.Response:
-    page = resources.files("bot.web").joinpath("static/api-docs.html").read_text(encoding="utf-8")
-    return web.Response(text=page, content_type="text/html")
-
-
 def mount_documentation(app: web.Application) -> None:
-    """Serve the document and its page on the root app (no token: it holds no secrets)."""
+    """Serve the document and its page on the root app (no token: it holds no secrets).
+
+    Both are built once, when the app is made: a handler that read the page file on every
+    request blocked the event loop.
+    """
+    document = openapi_json()
+    page = resources.files("bot.web").joinpath("static/api-docs.html").read_text(encoding="utf-8")
+
+    async def openapi_handler(_request: web.Request) -> web.Response:
+        return web.Response(text=document, content_type="application/json")
+
+    async def docs_handler(_request: web.Request) -> web.Response:
+        return web.Response(text=page, content_type="text/html")
+
     app.router.add_get("/api/v1/openapi.json", openapi_handler)
     app.router.add_get("/api/v1/docs", docs_handler)
