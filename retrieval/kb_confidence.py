@@ -40,7 +40,7 @@ class Assessment:
     hit: ArticleHit | None
 
     def as_facts(self) -> dict[str, Any]:
-        """For the audit trail and rules (`ctx.facts["kb_assessment"]`)."""
+        """For the audit trail and rules (`ctx.kb_evidence`)."""
         return {
             "topic": self.topic,
             "confidence": round(self.confidence, 4),

@@ -190,7 +190,7 @@ class KbAnalyser:
         found = assess(hits, probabilities, temperature=self.policy.retrieval_temperature)
         ctx.kb_confidence = found.confidence
         views = _views(hits, probabilities, found, nearest)
-        ctx.facts["kb_assessment"] = found.as_facts() | views
+        ctx.kb_evidence = found.as_facts() | views
         if not self._answerable(ctx, found) or found.hit is None:
             return
         ctx.kb_answer = self._article_for(kb, found.hit, ctx.language, found.confidence)
@@ -219,7 +219,7 @@ class KbAnalyser:
             vetoes = frozenset()  # "again", "already": the model reads no complaint in it, only a question
         if vetoes or ctx.risks:
             return False
-        views = ctx.facts["kb_assessment"]
+        views = ctx.kb_evidence
         if not views["agree"] or views["lead"] < policy.min_lead:
             return False
         if ctx.model_p and (

@@ -35,7 +35,7 @@ async def decide_all(pipeline: Pipeline, items: list[LabelledMessage]) -> list[D
         started = time.perf_counter()
         ctx = await pipeline.analyse(item.message)
         decision = pipeline.route(ctx, started)
-        details = {"model_p": dict(ctx.model_p), "kb_assessment": ctx.facts.get("kb_assessment")}
+        details = {"model_p": dict(ctx.model_p), "kb_assessment": ctx.kb_evidence or None}
         results.append((decision, (time.perf_counter() - started) * 1000, details))
     return results
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.core.alerts import SpikeAlert
 from bot.core.models import ArticleCandidate, InboundMessage, Sentiment
 
 
@@ -48,7 +49,11 @@ class MessageContext:
     # Learned models' probabilities (`retrieval/learned`): action classes, sentiments and
     # `complaint`; empty when they did not run (no KB, text too short).
     model_p: dict[str, float] = field(default_factory=dict)
-    facts: dict[str, Any] = field(default_factory=dict)
+    # What the KB step weighed (topic, confidence, the two views, margin...): for the audit trail,
+    # the rules and `eval --errors`.
+    kb_evidence: dict[str, Any] = field(default_factory=dict)
+    # Spike and trend alerts this message raised or updated (the spike analyser).
+    spike_alerts: list[SpikeAlert] = field(default_factory=list)
 
     @property
     def public(self) -> bool:

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.alerts import SpikeAlert
 from bot.core.context import MessageContext
 from bot.core.effects import Effect, MergeIntoRecord, SaveRecord
 from bot.core.models import Decision
 from bot.core.records import RecordKind
-from bot.pipeline.spikes import SpikeAlert, SpikeDetector
+from bot.pipeline.spikes import SpikeDetector
 from bot.reading.topics import topic_keys
 from responders.case import case_id_for
-
-ALERTS_FACT = "spike_alerts"
 
 
 class SpikeAnalyser:
@@ -37,7 +36,7 @@ class SpikeAnalyser:
         alerts = self._detector.observe(
             at=at, message_key=ctx.message.key, keys=keys, negative=ctx.sentiment == "negative"
         )
-        ctx.facts[ALERTS_FACT] = alerts
+        ctx.spike_alerts = alerts
         ctx.incident_id = self._detector.incident_for(keys, at)
 
 
@@ -48,7 +47,7 @@ class SpikeWatcher:
         self._opened_at: dict[str, str] = {}
 
     async def watch(self, ctx: MessageContext, decision: Decision) -> list[Effect]:
-        alerts: list[SpikeAlert] = ctx.facts.get(ALERTS_FACT, [])
+        alerts = ctx.spike_alerts
         effects: list[Effect] = []
         for alert in alerts:
             data = self._record(alert)

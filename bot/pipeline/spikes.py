@@ -23,13 +23,11 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.core.alerts import SpikeAlert, SpikeKind
 from bot.core.models import as_utc
-
-SpikeKind = Literal["spike", "trend"]
 
 
 class SpikeConfig(BaseModel):
@@ -66,24 +64,6 @@ class SpikeConfig(BaseModel):
     max_keys_per_message: int = Field(default=32, ge=1)
     max_events_per_key: int = Field(default=50_000, ge=100, description="hard cap per counter")
     dedupe_messages: int = Field(default=10_000, ge=0, description="recent message keys ignored if seen")
-
-
-class SpikeAlert(BaseModel):
-    """One spike as the war-room sees it; updates repeat the `alert_id` with `is_update=True`."""
-
-    alert_id: str
-    kind: SpikeKind
-    topic: str
-    at: datetime
-    first_message_at: datetime
-    count: int
-    baseline_per_window: float
-    negative_share: float
-    message_keys: list[str] = Field(default_factory=list)
-    curve: list[tuple[datetime, int]] = Field(default_factory=list)
-    is_update: bool = False
-    keys: list[str] = Field(default_factory=list, description="every key folded into this spike")
-    ended_at: datetime | None = Field(default=None, description="set on the closing update only")
 
 
 @dataclass(slots=True)

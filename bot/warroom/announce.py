@@ -13,8 +13,6 @@ from bot.core.context import MessageContext
 from bot.core.effects import Effect, Notify, SaveRecord
 from bot.core.models import Decision
 from bot.core.records import RecordKind
-from bot.pipeline.spike_watch import ALERTS_FACT
-from bot.pipeline.spikes import SpikeAlert
 from bot.warroom.state import SLACK_CHANNEL, new_state
 from responders.crisis import crisis_alert_id
 
@@ -28,7 +26,7 @@ class WarRoomAnnouncer:
             effects += _announce(
                 crisis_alert_id(ctx.message.key), "crisis", ctx, f"Possible crisis: {ctx.message.key}"
             )
-        alerts: list[SpikeAlert] = ctx.facts.get(ALERTS_FACT, [])
+        alerts = ctx.spike_alerts
         for alert in alerts:
             if not alert.is_update:
                 effects += _announce(alert.alert_id, alert.kind, ctx, f"{alert.kind.title()}: {alert.topic}")

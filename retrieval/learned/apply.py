@@ -36,4 +36,3 @@ def apply_prediction(ctx: MessageContext, prediction: Prediction, complaint_min:
     if COMPLAINT in ctx.intents:
         intents |= {COMPLAINT_WORDS}
     ctx.intents = intents | {COMPLAINT} if prediction.complaint >= complaint_min else intents
-    ctx.facts["learned"] = {k: round(v, 4) for k, v in ctx.model_p.items()}

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.core.alerts import SpikeAlert
 from bot.core.models import Decision
 from bot.core.records import RecordKind
 from bot.engine.effects import EffectApplier
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
-from bot.pipeline.spike_watch import ALERTS_FACT, SpikeWatcher
-from bot.pipeline.spikes import SpikeAlert
+from bot.pipeline.spike_watch import SpikeWatcher
 from bot.web.app import RUNTIME, STORE, create_app
 from tests.conftest import API_TOKEN, eventually, make_message, settings_for
 from tests.scenario.warroom_rig import CRISIS_TEXT, ClientFactory
@@ -82,7 +82,7 @@ async def test_a_growing_spike_keeps_its_acknowledgement(client: TestClient[Any,
     t0 = datetime(2026, 5, 20, 10, 1, tzinfo=UTC)
 
     async def emit(alert: SpikeAlert) -> None:
-        ctx.facts[ALERTS_FACT] = [alert]
+        ctx.spike_alerts = [alert]
         await applier.apply(Outcome(ctx, decision, await watcher.watch(ctx, decision)))
 
     await emit(_spike(t0, count=12, is_update=False))

@@ -60,7 +60,7 @@ async def test_out_of_kb_question_is_not_answered_but_keeps_candidates(analyser:
     assert ctx.kb_answer is None
     assert ctx.kb_candidates
     assert ctx.kb_confidence is not None and ctx.kb_confidence < analyser.policy.min_confidence
-    assert ctx.facts["kb_assessment"]["out_of_kb"] > 0.5
+    assert ctx.kb_evidence["out_of_kb"] > 0.5
 
 
 async def test_threshold_is_configurable(analyser: KbAnalyser) -> None:

@@ -28,7 +28,7 @@ def test_model_owns_complaint_and_sentiment_and_keeps_the_lexicon_words_apart() 
     assert c.intents == {"question", "complaint_words"}
     assert c.sentiment == "negative" and c.sentiment_score < 0
     assert c.model_p["case"] == 0.6 and c.model_p["complaint"] == 0.1
-    assert c.facts["learned"]["negative"] == 0.7
+    assert c.model_p["negative"] == 0.7
 
 
 def test_model_complaint_is_an_intent_from_the_threshold_on() -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.pipeline.spikes import SpikeAlert, SpikeConfig, SpikeDetector, onset_index, poisson_tail
+from bot.core.alerts import SpikeAlert
+from bot.pipeline.spikes import SpikeConfig, SpikeDetector, onset_index, poisson_tail
 from bot.reading.topics import topic_keys
 from tests.paths import TEST_DATA
 
