@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CENTINELA_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+export CENTINELA_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: run test lint typecheck unit install bench eval clean
 
@@ -20,12 +21,13 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/centinela serve --demo
 
-## Lint, type checks and the whole test suite (starts a local Redis if none is running).
+## Lint, type checks and the whole test suite (starts a local Redis and PostgreSQL if none is running).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	scripts/ensure-redis.sh "$$CENTINELA_TEST_REDIS_URL"
+	scripts/ensure-postgres.sh "$$CENTINELA_TEST_DATABASE_URL"
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(STAMP)

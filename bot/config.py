@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.cpus import default_reading_helpers
+from bot.store.sql.url import DatabaseTarget, parse_database_url, sqlite_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_RULES = PACKAGE_DIR / "rules.yaml"
@@ -95,6 +97,18 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     redis_url: str | None = None
+    database_url: str | None = Field(
+        None,
+        description="records database: sqlite:///PATH (default: the data directory's centinela.sqlite3, "
+        "shared with the hot path) or postgresql://USER@HOST/DB",
+    )
+    instance: str = Field(
+        default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}",
+        min_length=1,
+        max_length=120,
+        description="this replica's name, prefixing its queue consumers: replicas sharing one Redis "
+        "must differ (default host name and process id, stable for a container's PID 1)",
+    )
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     api_token: SecretStr | None = None
@@ -140,6 +154,19 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"languages must be ISO 639-1 codes, got {bad}")
         return [code.lower() for code in value]
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            parse_database_url(value)  # raises DatabaseUrlError, a ValueError: one readable line
+            return value.strip()
+        return None
+
+    @property
+    def database_target(self) -> DatabaseTarget:
+        """Where records live: the configured URL, else the embedded SQLite file."""
+        return parse_database_url(self.database_url or sqlite_url(self.sqlite_path))
 
     @classmethod
     def settings_customise_sources(

@@ -24,6 +24,8 @@ from bot.models import Decision, InboundMessage
 from bot.pipeline import event_clock
 from bot.runtime import Extensions, Runtime, build_pipeline
 from bot.store.factory import build_store
+from bot.store.records import RecordFilter
+from bot.store.scan import all_records
 from responders.case import CASE_KIND
 from responders.crisis import ALERT_KIND
 
@@ -137,9 +139,9 @@ async def _report(
     duplicates = sum(n - 1 for n in sent_keys.values() if n > 1) + sum(
         n - 1 for n in sent_targets.values() if n > 1
     )
-    alerts = [r.data for r in await store.list_records(ALERT_KIND, limit=10_000)]
+    alerts = [r.data for r in await all_records(store.records, RecordFilter(ALERT_KIND))]
     alerts.sort(key=lambda a: str(a.get("at", "")))
-    cases = [r.data for r in await store.list_records(CASE_KIND, limit=100_000)]
+    cases = [r.data for r in await all_records(store.records, RecordFilter(CASE_KIND))]
     counts = await store.outbox_counts()
     return {
         "messages": fed,

@@ -108,7 +108,7 @@ class Runtime:
         applier = EffectApplier(store, ReplyGuard(store, settings.guards))
         self.workers = [
             Worker(
-                f"worker-{i}",
+                f"{settings.instance}:worker-{i}",
                 store,
                 pipeline,
                 applier,

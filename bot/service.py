@@ -41,9 +41,13 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    if await request.app[STORE].ping():
-        return web.json_response({"status": "ready"})
-    return web.json_response({"status": "store unreachable"}, status=503)
+    """Ready when every backend answers; each is reported, so an operator sees which is down."""
+    backends = await request.app[STORE].backends()
+    body = {
+        "status": "ready" if all(backends.values()) else "unavailable",
+        "backends": {name: "ok" if up else "unreachable" for name, up in backends.items()},
+    }
+    return web.json_response(body, status=200 if all(backends.values()) else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:

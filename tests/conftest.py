@@ -6,7 +6,7 @@ import asyncio
 import os
 import threading
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,7 +17,12 @@ import redis.asyncio as aioredis
 from bot.config import Settings, load_settings
 from bot.models import Author, InboundMessage
 from bot.store.base import Store, StoreSettings
+from bot.store.factory import build_records
+from bot.store.records import RecordStore
+from bot.store.split import SplitStore
+from bot.store.sql.url import parse_database_url
 from bot.store.sqlite import SqliteStore
+from tests.sql_fixtures import RECORD_BACKENDS, SESSION_SCHEMA, drop_schema_now, open_records
 
 T = TypeVar("T")
 
@@ -79,7 +84,11 @@ async def redis_reachable() -> None:
 
 
 async def open_store(kind: str, tmp_path: Path, settings: StoreSettings | None = None) -> Store:
-    """A fresh, empty store of the given kind in its own namespace."""
+    """A fresh, empty store of the given kind in its own namespace.
+
+    `kind` names the hot path: "sqlite" is the embedded default (both halves in one file);
+    "redis" puts the hot path on Redis and the records in an SQLite file of the test's own.
+    """
     store: Store
     if kind == "sqlite":
         store = SqliteStore(tmp_path / "centinela.sqlite3", settings)
@@ -87,9 +96,40 @@ async def open_store(kind: str, tmp_path: Path, settings: StoreSettings | None =
         from bot.store.redis import RedisStore
 
         await redis_reachable()
-        store = RedisStore(TEST_REDIS_URL, namespace=f"test-{uuid.uuid4().hex[:12]}", settings=settings)
+        hot = RedisStore(TEST_REDIS_URL, namespace=f"test-{uuid.uuid4().hex[:12]}", settings=settings)
+        store = SplitStore(
+            hot, build_records(parse_database_url(f"sqlite:///{tmp_path / 'records.sqlite3'}"))
+        )
     await store.open()
     return store
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_schema() -> Iterator[None]:
+    """The session's PostgreSQL schema goes when the session ends (the server is shared)."""
+    yield
+    if _POSTGRES_USED:
+        drop_schema_now(SESSION_SCHEMA)
+
+
+_POSTGRES_USED: list[bool] = []
+
+
+@pytest.fixture(params=RECORD_BACKENDS)
+def records_kind(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql":
+        _POSTGRES_USED.append(True)
+    return str(request.param)
+
+
+@pytest.fixture
+async def records(records_kind: str, tmp_path: Path) -> AsyncIterator[RecordStore]:
+    opened = await open_records(records_kind, tmp_path)
+    try:
+        yield opened
+    finally:
+        await opened.clear()
+        await opened.close()
 
 
 @pytest.fixture(params=["sqlite", "redis"])

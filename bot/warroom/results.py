@@ -15,6 +15,8 @@ import logging
 
 from bot.models import AuditEvent
 from bot.store.base import Store
+from bot.store.records import RecordFilter
+from bot.store.scan import all_records
 from bot.warroom.approval import AUDIT_KIND, queue_reply
 from bot.warroom.drafts import DRAFT_KIND, Draft
 from bot.warroom.state import WarRoomLog
@@ -22,7 +24,6 @@ from bot.warroom.state import WarRoomLog
 log = logging.getLogger(__name__)
 
 FINAL = {"published": "published", "failed": "failed", "needs_review": "needs_review", "cancelled": "failed"}
-SCAN_LIMIT = 500
 
 
 class ResultWatcher:
@@ -35,7 +36,9 @@ class ResultWatcher:
     async def tick(self) -> int:
         """One pass; returns how many drafts reached a final state."""
         done = 0
-        for record in await self._store.list_records(DRAFT_KIND, limit=SCAN_LIMIT):
+        # Only approved drafts, filtered in the database, every page of them.
+        approved = RecordFilter(DRAFT_KIND, status="approved")
+        for record in await all_records(self._store.records, approved):
             draft = Draft.from_record(record)
             if draft.status != "approved" or draft.outbox_key is None:
                 continue
