@@ -65,7 +65,12 @@ async def run_replay(
     settings = settings.model_copy(update={"workers": 1})
     run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     folder = settings.data_dir / "replays"
-    store = build_store(settings, namespace=f"replay-{run_id}", sqlite_path=folder / f"{run_id}.sqlite3")
+    store = build_store(
+        settings,
+        namespace=f"replay-{run_id}",
+        sqlite_path=folder / f"{run_id}.sqlite3",
+        records_schema="replay_" + run_id.replace("-", "_"),  # PostgreSQL: a schema of its own
+    )
     recording = RecordingAdapter(RecordingConfig(path=folder / f"{run_id}-published.jsonl"))
     tally = ReplayTally()
     await store.open()
@@ -88,7 +93,8 @@ async def run_replay(
     finally:
         await runtime.stop()
         if not keep:
-            await store.clear()
+            await store.hot.clear()
+            await store.records.discard()
         await store.close()
         if not keep:
             _remove(folder / f"{run_id}.sqlite3")

@@ -96,6 +96,10 @@ class RecordStore(Protocol):
 
     async def clear(self) -> None: ...
 
+    async def discard(self) -> None:
+        """Throw this store's data away for good: a PostgreSQL store in a schema of its own
+        (a replay's) drops the schema; any other clears its tables. Call before `close`."""
+
     # --- decisions ----------------------------------------------------------------------
     async def save_decisions(self, decisions: Sequence[Decision]) -> None:
         """Upsert by message key (a redelivery overwrites, never duplicates); the per-minute

@@ -23,7 +23,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import Compiled
 
 from bot.store.base import StoreUnavailable
-from bot.store.sql.executor import Op, Params
+from bot.store.sql.group_commit import Op, Params
 from bot.store.sqlite_runner import GroupCommitRunner
 
 T = TypeVar("T")

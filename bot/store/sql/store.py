@@ -56,6 +56,13 @@ class SqlRecordStore:
     async def clear(self) -> None:
         await self.executor.batch([(stmt, [{}]) for stmt in self._sql.clear])
 
+    async def discard(self) -> None:
+        schema = getattr(self.executor, "own_schema", None)
+        if schema:
+            await self.executor.ddl([f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'])
+        else:
+            await self.clear()
+
     # --- decisions ----------------------------------------------------------------------
     async def save_decisions(self, decisions: Sequence[Decision]) -> None:
         if not decisions:

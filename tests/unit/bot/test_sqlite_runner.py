@@ -16,7 +16,7 @@ async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> Non
     store = SqliteStore(tmp_path / "s.sqlite3")
     await store.open()
     try:
-        await store._run(lambda c: c.execute("CREATE TABLE t (k TEXT PRIMARY KEY)"))
+        await store.hot._run(lambda c: c.execute("CREATE TABLE t (k TEXT PRIMARY KEY)"))
 
         def insert(key: str) -> None:
             def write(c: sqlite3.Connection) -> None:
@@ -27,15 +27,15 @@ async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> Non
             return write
 
         async def count() -> list[str]:
-            rows = await store._read(lambda c: c.execute("SELECT k FROM t ORDER BY k").fetchall())
+            rows = await store.hot._read(lambda c: c.execute("SELECT k FROM t ORDER BY k").fetchall())
             return [row[0] for row in rows]
 
         # A slow call holds the store's thread while the next calls queue up behind it, so they
         # run as one group: its optimistic run fails on "bad" and is redone call by call.
-        slow = asyncio.ensure_future(store._run(lambda c: time.sleep(0.3)))
+        slow = asyncio.ensure_future(store.hot._run(lambda c: time.sleep(0.3)))
         await asyncio.sleep(0.05)
         results = await asyncio.gather(
-            *(store._run(insert(k)) for k in ("a", "bad", "b")),
+            *(store.hot._run(insert(k)) for k in ("a", "bad", "b")),
             count(),
             return_exceptions=True,
         )
@@ -46,7 +46,7 @@ async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> Non
         assert await count() == ["a", "b"], "the failing call's own write was rolled back"
         # A duplicate key is an ordinary failure too, and leaves the store usable.
         with pytest.raises(sqlite3.IntegrityError):
-            await store._run(insert("a"))
+            await store.hot._run(insert("a"))
         assert await count() == ["a", "b"]
     finally:
         await store.close()
@@ -64,7 +64,7 @@ async def test_no_cursor_leaves_the_store_thread(tmp_path: Path) -> None:
             made.append(c.execute("SELECT 1 UNION ALL SELECT 2"))
             return made[-1]
 
-        assert await store._run(run) is None
+        assert await store.hot._run(run) is None
         with pytest.raises(sqlite3.ProgrammingError):
             made[0].fetchone()  # closed on the store's thread before the result was handed over
     finally:
