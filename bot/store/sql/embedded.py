@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite import pysqlite
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.compiler import Compiled
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from bot.store.base import StoreUnavailable
 from bot.store.sql.group_commit import Op, Params
@@ -48,7 +50,11 @@ class SqliteFile:
 
         def connect() -> sqlite3.Connection:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # A statement cache big enough for both halves' statements: a miss re-prepares the
+            # statement on the writer thread, holding the GIL the event loop needs.
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, cached_statements=512
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=5000")
@@ -84,6 +90,13 @@ class SqliteFile:
         return await runner.run(fn, durable=durable, read=read)
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    sql: str
+    literals: dict[str, Any]
+    read: bool
+
+
 class EmbeddedExecutor:
     """`SqlExecutor` on a shared `SqliteFile`: Core statements compiled once, run in its groups."""
 
@@ -91,7 +104,7 @@ class EmbeddedExecutor:
 
     def __init__(self, file: SqliteFile) -> None:
         self.file = file
-        self._compiled: dict[int, tuple[Executable, Compiled]] = {}
+        self._prepared: dict[int, _Prepared] = {}
 
     async def open(self) -> None:
         await self.file.open()
@@ -99,21 +112,26 @@ class EmbeddedExecutor:
     async def close(self) -> None:
         await self.file.close()
 
-    def _compile(self, stmt: Executable) -> Compiled:
-        """Statements the store builds once are compiled once; the cache keeps them alive, so
-        an id is never reused while its entry exists."""
-        cached = self._compiled.get(id(stmt))
-        if cached is not None and cached[0] is stmt:
-            return cached[1]
-        compiled: Compiled = stmt.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
-        if len(self._compiled) < 512:
-            self._compiled[id(stmt)] = (stmt, compiled)
-        return compiled
+    def _prepare(self, stmt: Executable) -> _Prepared:
+        """A statement compiled once for as long as it lives (the store's fixed statements
+        live as long as the store): its SQL text and the values bound inside it."""
+        key = id(stmt)
+        cached = self._prepared.get(key)
+        if cached is not None:
+            return cached
+        compiled: SQLCompiler = stmt.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
+        # Every value bound inside the statement (literals, expanded IN lists), once; the
+        # caller's parameters are laid over them per call (no construct_params per call).
+        required = {compiled.bind_names[b]: None for b in compiled.binds.values() if b.required}
+        literals = {k: v for k, v in (compiled.construct_params(required) or {}).items() if k not in required}
+        prepared = _Prepared(compiled.string, literals, bool(getattr(stmt, "is_select", False)))
+        self._prepared[key] = prepared
+        weakref.finalize(stmt, self._prepared.pop, key, None)
+        return prepared
 
     async def fetch(self, stmt: Executable, params: Params | None = None) -> list[Sequence[Any]]:
-        compiled = self._compile(stmt)
-        sql, args = compiled.string, dict(compiled.construct_params(dict(params or {})) or {})
-        read = getattr(stmt, "is_select", False)
+        prepared = self._prepare(stmt)
+        sql, args = prepared.sql, {**prepared.literals, **(params or {})}
 
         def run(c: sqlite3.Connection) -> list[Sequence[Any]]:
             cursor = c.execute(sql, args)
@@ -122,19 +140,19 @@ class EmbeddedExecutor:
             finally:
                 cursor.close()
 
-        return await self.file.run(run, read=bool(read))
+        return await self.file.run(run, read=prepared.read)
 
     async def batch(
         self, ops: Sequence[Op], *, durable: bool = False, rowcounts: bool = True
     ) -> list[list[int]]:
-        prepared: list[tuple[str, list[dict[str, Any]]]] = []
+        planned: list[tuple[str, list[dict[str, Any]]]] = []
         for stmt, rows in ops:
-            compiled = self._compile(stmt)
-            prepared.append((compiled.string, [dict(compiled.construct_params(dict(r)) or {}) for r in rows]))
+            prepared = self._prepare(stmt)
+            planned.append((prepared.sql, [{**prepared.literals, **r} for r in rows]))
 
         def run(c: sqlite3.Connection) -> list[list[int]]:
             counts: list[list[int]] = []
-            for sql, rows in prepared:
+            for sql, rows in planned:
                 per_row: list[int] = []
                 for row in rows:
                     cursor = c.execute(sql, row)

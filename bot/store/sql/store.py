@@ -216,6 +216,10 @@ class SqlRecordStore:
         found: dict[str, Record] = {}
         for start in range(0, len(ids), 500):  # bounded IN lists: one statement per 500 ids
             chunk = ids[start : start + 500]
+            # Padded to a few fixed sizes (repeating the last id), so the database sees four
+            # statement texts whatever the batch, and keeps them prepared.
+            size = next(n for n in (1, 8, 64, 500) if n >= len(chunk))
+            chunk = chunk + [chunk[-1]] * (size - len(chunk))
             stmt = select(*records.c["kind", "id", "version", "created_at", "updated_at", "body"]).where(
                 records.c.kind == kind, records.c.id.in_(chunk)
             )
