@@ -12,7 +12,6 @@ from bot.store.hot_path import HotPathStore
 from bot.store.records import RecordStore
 from bot.store.split import SplitStore
 from bot.store.sql.embedded import EmbeddedExecutor, SqliteFile
-from bot.store.sql.executor import EngineExecutor
 from bot.store.sql.store import SqlRecordStore
 from bot.store.sql.url import DatabaseTarget, parse_database_url
 from bot.store.sqlite import SqliteHotPath
@@ -64,4 +63,6 @@ def build_records(target: DatabaseTarget, *, shared_file: SqliteFile | None = No
         same = shared_file is not None and shared_file.path.resolve() == target.path.resolve()
         file = shared_file if same and shared_file is not None else SqliteFile(target.path)
         return SqlRecordStore(EmbeddedExecutor(file), describe=f"records in the SQLite file {target.path}")
+    from bot.store.sql.executor import EngineExecutor  # SQLAlchemy asyncio, asyncpg: only when used
+
     return SqlRecordStore(EngineExecutor(target), describe=f"records database at {target.safe}")

@@ -16,15 +16,17 @@ import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 Params = Mapping[str, Any]
 # One operation of a batch: a statement and its rows; one rowcount comes back per row.
 Op = tuple[Executable, Sequence[Params]]
-Runner = Callable[[AsyncConnection, Sequence[Op], bool], Awaitable[list[list[int]]]]
+Runner = Callable[["AsyncConnection", Sequence[Op], bool], Awaitable[list[list[int]]]]
 
 
 @dataclass(slots=True)

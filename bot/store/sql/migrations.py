@@ -18,16 +18,19 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bot.store.sql import rows
-from bot.store.sql.executor import SqlExecutor
 from bot.store.sql.schema import RECORD_TABLES, audit, decisions, outbox, records, schema_version
+from bot.store.sql.statements import dialect_insert
+
+if TYPE_CHECKING:
+    from bot.store.sql.executor import SqlExecutor
+
 
 LOCK_ID = 730_309  # pg_advisory_xact_lock key for migrations
 BACKFILL_CHUNK = 500
@@ -43,8 +46,12 @@ class Migration:
 def _dialect(executor: SqlExecutor) -> Dialect:
     """Dialect objects only to compile DDL text (no connection)."""
     if executor.dialect_name == "postgresql":
-        return postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
-    return sqlite.pysqlite.dialect()
+        from sqlalchemy.dialects.postgresql import asyncpg
+
+        return asyncpg.dialect()  # type: ignore[no-untyped-call]
+    from sqlalchemy.dialects.sqlite import pysqlite
+
+    return pysqlite.dialect()
 
 
 async def _ddl(executor: SqlExecutor, statements: list[str]) -> None:
@@ -189,7 +196,7 @@ async def migrate(executor: SqlExecutor) -> list[int]:
         if migration.version in done:
             continue
         await migration.apply(executor)
-        mark = (postgresql.insert if executor.dialect_name == "postgresql" else sqlite.insert)(schema_version)
+        mark = dialect_insert(executor.dialect_name, schema_version)
         mark = mark.values(version=migration.version, applied_at=time.time(), note=migration.note)
         await executor.batch([(mark.on_conflict_do_nothing(), [{}])])
         applied.append(migration.version)

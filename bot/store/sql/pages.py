@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.sql.elements import ColumnClause
 
 from bot.store.records import MAX_PAGE, Filters, Page, RecordFilter, decode_cursor, encode_cursor
-from bot.store.sql.executor import SqlExecutor
 from bot.store.sql.schema import audit, decisions, outbox, records
 from bot.store.sql.statements import RECORD_COLUMNS
+
+if TYPE_CHECKING:
+    from bot.store.sql.executor import SqlExecutor
+
 
 T = TypeVar("T")
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 
 from bot.store.sql.schema import audit, decisions, minute_counts, outbox, records
@@ -49,12 +48,20 @@ class Statements:
     clear: tuple[Executable, ...]
 
 
-def _insert(dialect: str, table: Any) -> Any:
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """The dialect's INSERT with ON CONFLICT (imported when needed: the embedded service never
+    loads the PostgreSQL dialect)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def build_statements(dialect: str) -> Statements:
-    up_decision = _insert(dialect, decisions).values(
+    up_decision = dialect_insert(dialect, decisions).values(
         key=bindparam("key"),
         action=bindparam("action"),
         decided_at=bindparam("decided_at"),
@@ -70,7 +77,7 @@ def build_statements(dialect: str) -> Statements:
             "channel": up_decision.excluded.channel,
         },
     )
-    bump = _insert(dialect, minute_counts).values(
+    bump = dialect_insert(dialect, minute_counts).values(
         minute=bindparam("minute"),
         channel=bindparam("channel"),
         action=bindparam("action"),
@@ -87,7 +94,7 @@ def build_statements(dialect: str) -> Statements:
         set_={"count": minute_counts.c.count + bump.excluded.count},
     )
     add_outbox = (
-        _insert(dialect, outbox)
+        dialect_insert(dialect, outbox)
         .values(
             key=bindparam("key"),
             status=bindparam("status"),
@@ -128,7 +135,7 @@ def build_statements(dialect: str) -> Statements:
         "channel": bindparam("channel"),
         "key": bindparam("rkey"),
     }
-    upsert = _insert(dialect, records).values(**record_values)
+    upsert = dialect_insert(dialect, records).values(**record_values)
     upsert = upsert.on_conflict_do_update(
         index_elements=[records.c.kind, records.c.id],
         set_={
@@ -142,7 +149,7 @@ def build_statements(dialect: str) -> Statements:
         },
     )
     insert_new = (
-        _insert(dialect, records)
+        dialect_insert(dialect, records)
         .values(**record_values)
         .on_conflict_do_nothing(index_elements=[records.c.kind, records.c.id])
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -19,10 +19,12 @@ from bot.models import OUTBOX_STATUSES, AuditEvent, Decision, OutboxItem, Record
 from bot.store.base import StoreUnavailable
 from bot.store.records import Filters, MinuteCount, Page, RecordFilter
 from bot.store.sql import pages, rows
-from bot.store.sql.executor import SqlExecutor
 from bot.store.sql.migrations import migrate
 from bot.store.sql.schema import minute_counts, records
 from bot.store.sql.statements import build_statements
+
+if TYPE_CHECKING:
+    from bot.store.sql.executor import SqlExecutor
 
 
 class SqlRecordStore:
