@@ -90,6 +90,9 @@ class EngineExecutor:
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         if self.target.schema:
             async with engine.begin() as conn:
+                # Serialised like the migrations: two replicas creating the schema at once
+                # would otherwise race on PostgreSQL's catalogue (a duplicate-key error).
+                await conn.execute(text("SELECT pg_advisory_xact_lock(730309)"))
                 await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.target.schema}"'))
 
     async def close(self) -> None:

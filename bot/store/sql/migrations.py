@@ -158,7 +158,8 @@ async def _v1(executor: SqlExecutor) -> None:
         for t in RECORD_TABLES
         for i in t.indexes
     ]
-    await _ddl(executor, indexes)
+    # main's (kind, updated_at) index served only the newest-first scans that queries replaced.
+    await _ddl(executor, ["DROP INDEX IF EXISTS records_updated", *indexes])
     if existed["records"]:
         await _backfill_records(executor)
     if existed["decisions"]:

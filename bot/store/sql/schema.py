@@ -31,12 +31,29 @@ records = Table(
     Column("channel", String(32)),
     Column("key", String(512)),
 )
-Index("records_updated", records.c.kind, records.c.updated_at)
+# Partial indexes: a record without the column (most echoes have none) costs no index write.
+for _name, _column in (
+    ("records_status", records.c.status),
+    ("records_customer", records.c.customer),
+    ("records_channel", records.c.channel),
+):
+    Index(
+        _name,
+        records.c.kind,
+        _column,
+        records.c.created_at,
+        records.c.id,
+        sqlite_where=_column.isnot(None),
+        postgresql_where=_column.isnot(None),
+    )
 Index("records_created", records.c.kind, records.c.created_at, records.c.id)
-Index("records_status", records.c.kind, records.c.status, records.c.created_at, records.c.id)
-Index("records_customer", records.c.kind, records.c.customer, records.c.created_at, records.c.id)
-Index("records_channel", records.c.kind, records.c.channel, records.c.created_at, records.c.id)
-Index("records_key", records.c.kind, records.c.key)
+Index(
+    "records_key",
+    records.c.kind,
+    records.c.key,
+    sqlite_where=records.c.key.isnot(None),
+    postgresql_where=records.c.key.isnot(None),
+)
 
 # One decision per message key (a redelivered message overwrites its decision).
 decisions = Table(
@@ -70,7 +87,6 @@ outbox = Table(
 Index("outbox_due", outbox.c.status, outbox.c.next_attempt_at)
 Index("outbox_created", outbox.c.created_at, outbox.c.key)
 Index("outbox_status", outbox.c.status, outbox.c.created_at, outbox.c.key)
-Index("outbox_channel", outbox.c.channel, outbox.c.created_at, outbox.c.key)
 
 # Append-only audit log; the autoincrement id is its order and its cursor.
 audit = Table(
