@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CENTINELA_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+export CENTINELA_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: run test lint typecheck unit install bench eval clean chaos
 
@@ -21,7 +22,7 @@ run: $(STAMP)
 	$(BIN)/centinela serve --demo
 
 ## Lint, type checks, import contracts, the dependency check and the whole test suite
-## (starts a local Redis if none is running).
+## (starts a local Redis and PostgreSQL if none is running).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -30,6 +31,7 @@ test: $(STAMP)
 	$(BIN)/deptry .
 	scripts/ensure-redis.sh "$$CENTINELA_TEST_REDIS_URL"
 	scripts/ensure-dovecot.sh
+	scripts/ensure-postgres.sh "$$CENTINELA_TEST_DATABASE_URL"
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: $(STAMP)

@@ -1,6 +1,8 @@
 """Pipeline throughput: queue → pipeline → outbox on one store, in a process of its own.
 
-Run as `python -m bench.pipeline --store sqlite|redis --messages FILE`; prints one JSON object.
+Run as `python -m bench.pipeline --store sqlite|postgres+redis --messages FILE`; prints one JSON
+object. `postgres+redis` is the production shape: hot path in Redis, records in PostgreSQL (the
+replay works in a schema of its own, dropped after).
 A separate process keeps the memory figures honest (nothing else loaded) and the stores
 isolated. Memory is reported for the worker process alone (`peak_rss_mb`) and for the whole
 tree with its reading helpers (`bench.memory`).
@@ -20,11 +22,16 @@ from bot.cli.traffic import read_messages
 from bot.config import load_settings
 
 
-async def _run(store: str, messages_path: Path, redis_url: str) -> dict[str, object]:
+async def _run(store: str, messages_path: Path, redis_url: str, database_url: str) -> dict[str, object]:
     items, _bad = read_messages(messages_path)
     messages = sorted((i.message for i in items), key=lambda m: m.created_at)
     with tempfile.TemporaryDirectory(prefix="centinela-bench-") as scratch:
-        settings = load_settings(data_dir=Path(scratch), redis_url=redis_url if store == "redis" else None)
+        served = store == "postgres+redis"  # records in PostgreSQL, hot path in Redis
+        settings = load_settings(
+            data_dir=Path(scratch),
+            redis_url=redis_url if served else None,
+            database_url=database_url if served else None,
+        )
         with PeakTreeMemory() as memory:
             report = await run_replay(settings, messages, speed=None)
     return {
@@ -44,11 +51,12 @@ async def _run(store: str, messages_path: Path, redis_url: str) -> dict[str, obj
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--store", choices=["sqlite", "redis"], required=True)
+    parser.add_argument("--store", choices=["sqlite", "postgres+redis"], required=True)
     parser.add_argument("--messages", type=Path, required=True)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(_run(args.store, args.messages, args.redis_url))))
+    print(json.dumps(asyncio.run(_run(args.store, args.messages, args.redis_url, args.database_url))))
 
 
 if __name__ == "__main__":

@@ -49,8 +49,11 @@ def run_benchmarks(
     if only is None or "pipeline" in only:
         results["calibration"] = _module("bench.calibrate", "--messages", str(traffic))
         redis_url = settings.redis_url or "redis://127.0.0.1:6379/14"
-        args = ("--messages", str(traffic), "--redis-url", redis_url)
-        for store in ("sqlite", "redis"):
+        database_url = settings.database_url or "postgresql://postgres@127.0.0.1:5432/test"
+        if not database_url.startswith("postgres"):
+            database_url = "postgresql://postgres@127.0.0.1:5432/test"
+        args = ("--messages", str(traffic), "--redis-url", redis_url, "--database-url", database_url)
+        for store in ("sqlite", "postgres+redis"):
             runs = [_module("bench.pipeline", "--store", store, *args) for _ in range(PIPELINE_RUNS)]
             results[f"pipeline_{store}"] = median_run(runs)
     if only is None or "answer_e2e" in only:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -23,10 +24,23 @@ from adapters.meta.config import MetaConfig
 from adapters.x.config import XConfig
 from bot.reading.cpus import default_reading_helpers
 from bot.settings_sources import CommaListEnvSource
+from bot.store.sql.url import DatabaseTarget, parse_database_url, sqlite_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_RULES = PACKAGE_DIR / "pipeline" / "rules.yaml"
 SAMPLES_DIR = PACKAGE_DIR / "samples"
+
+
+def replica_name() -> str:
+    """This process among the replicas sharing a store: host and pid.
+
+    Consumer names must differ between processes: with `worker-0` in every replica, each one
+    re-claimed the other's in-flight batch as its own, acks were ignored as stale and messages
+    reached the dead letters after five hand-outs. A restarted process gets a new name; what its
+    previous life left claimed comes back through the visibility timeout. `CENTINELA_INSTANCE`
+    overrides it (a stable name per container).
+    """
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 class ConfigError(ValueError):
@@ -100,6 +114,18 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("var")
     redis_url: str | None = None
+    database_url: str | None = Field(
+        None,
+        description="records database: sqlite:///PATH (default: the data directory's centinela.sqlite3, "
+        "shared with the hot path) or postgresql://USER@HOST/DB",
+    )
+    instance: str = Field(
+        default_factory=replica_name,
+        min_length=1,
+        max_length=120,
+        description="this replica's name, prefixing its queue consumers: replicas sharing one Redis "
+        "must differ (default `replica_name()`: host name and process id)",
+    )
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     api_token: SecretStr | None = Field(
@@ -183,6 +209,19 @@ class Settings(BaseSettings):
         if not value.is_file():
             raise ValueError(f"no such rules file: {value}")
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            parse_database_url(value)  # raises DatabaseUrlError, a ValueError: one readable line
+            return value.strip()
+        return None
+
+    @property
+    def database_target(self) -> DatabaseTarget:
+        """Where records live: the configured URL, else the embedded SQLite file."""
+        return parse_database_url(self.database_url or sqlite_url(self.sqlite_path))
 
     @classmethod
     def settings_customise_sources(

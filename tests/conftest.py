@@ -20,8 +20,13 @@ from blockbuster import blockbuster_ctx
 from bot.config import Settings, load_settings
 from bot.core.models import Author, InboundMessage
 from bot.store.base import Store, StoreSettings
+from bot.store.factory import build_records
+from bot.store.records import RecordStore
+from bot.store.split import SplitStore
+from bot.store.sql.url import parse_database_url
 from bot.store.sqlite import SqliteStore
 from tests.paths import SHARED
+from tests.sql_fixtures import RECORD_BACKENDS, SESSION_SCHEMA, drop_schema_now, open_records
 
 T = TypeVar("T")
 
@@ -113,7 +118,11 @@ def redis_left_clean() -> Iterator[None]:
 
 
 async def open_store(kind: str, tmp_path: Path, settings: StoreSettings | None = None) -> Store:
-    """A fresh, empty store of the given kind in its own namespace."""
+    """A fresh, empty store of the given kind in its own namespace.
+
+    `kind` names the hot path: "sqlite" is the embedded default (both halves in one file);
+    "redis" puts the hot path on Redis and the records in an SQLite file of the test's own.
+    """
     store: Store
     if kind == "sqlite":
         store = SqliteStore(tmp_path / "centinela.sqlite3", settings)
@@ -121,9 +130,40 @@ async def open_store(kind: str, tmp_path: Path, settings: StoreSettings | None =
         from bot.store.redis import RedisStore
 
         await redis_reachable()
-        store = RedisStore(TEST_REDIS_URL, namespace=test_namespace(), settings=settings)
+        hot = RedisStore(TEST_REDIS_URL, namespace=test_namespace(), settings=settings)
+        store = SplitStore(
+            hot, build_records(parse_database_url(f"sqlite:///{tmp_path / 'records.sqlite3'}"))
+        )
     await store.open()
     return store
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_schema() -> Iterator[None]:
+    """The session's PostgreSQL schema goes when the session ends (the server is shared)."""
+    yield
+    if _POSTGRES_USED:
+        drop_schema_now(SESSION_SCHEMA)
+
+
+_POSTGRES_USED: list[bool] = []
+
+
+@pytest.fixture(params=RECORD_BACKENDS)
+def records_kind(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql":
+        _POSTGRES_USED.append(True)
+    return str(request.param)
+
+
+@pytest.fixture
+async def records(records_kind: str, tmp_path: Path) -> AsyncIterator[RecordStore]:
+    opened = await open_records(records_kind, tmp_path)
+    try:
+        yield opened
+    finally:
+        await opened.clear()
+        await opened.close()
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -156,6 +196,12 @@ START_UP_MAY_BLOCK: list[tuple[str, set[str]]] = [
     ("bot/engine/extensions.py", {"build_extensions"}),
     ("bot/config.py", {"load_settings"}),
     ("bot/web/openapi.py", {"mount_documentation"}),
+    # Whether the records file is the hot path's own (paths resolved once, when the store is built).
+    ("bot/store/factory.py", {"build_records"}),
+    # SQLAlchemy resolves the SQLite file's absolute path when the engine is created (open());
+    # asyncpg looks for ~/.pgpass and client certificates when it opens a pool connection.
+    ("sqlalchemy/dialects/sqlite/pysqlite.py", {"create_connect_args"}),
+    ("asyncpg/connect_utils.py", {"_parse_connect_dsn_and_args"}),
     # `serve --demo` is a client sharing the service's loop; its progress bar writes to the terminal.
     ("bot/cli/demo.py", {"run_demo"}),
 ]

@@ -27,6 +27,8 @@ from bot.engine.kb_reload import kb_analyser
 from bot.engine.runtime import Extensions, Runtime, build_pipeline
 from bot.pipeline.pipeline import event_clock
 from bot.store.factory import build_store
+from bot.store.records import RecordFilter
+from bot.store.scan import all_records
 
 FEED_CHUNK = 200
 
@@ -64,7 +66,12 @@ async def run_replay(
     settings = settings.model_copy(update={"workers": 1})
     run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     folder = settings.data_dir / "replays"
-    store = build_store(settings, namespace=f"replay-{run_id}", sqlite_path=folder / f"{run_id}.sqlite3")
+    store = build_store(
+        settings,
+        namespace=f"replay-{run_id}",
+        sqlite_path=folder / f"{run_id}.sqlite3",
+        records_schema="replay_" + run_id.replace("-", "_"),  # PostgreSQL: a schema of its own
+    )
     recording = RecordingAdapter(RecordingConfig(path=folder / f"{run_id}-published.jsonl"))
     tally = ReplayTally()
     warm_started = time.perf_counter()
@@ -98,7 +105,8 @@ async def run_replay(
     finally:
         await runtime.stop()
         if not keep:
-            await store.clear()
+            await store.hot.clear()
+            await store.records.discard()
         await store.close()
         _remove_run(folder, run_id, keep=keep)
     return report
@@ -166,9 +174,9 @@ async def _report(
     duplicates = sum(n - 1 for n in sent_keys.values() if n > 1) + sum(
         n - 1 for n in sent_targets.values() if n > 1
     )
-    alerts = [r.data for r in await store.list_records(RecordKind.ALERT, limit=10_000)]
+    alerts = [r.data for r in await all_records(store.records, RecordFilter(RecordKind.ALERT))]
     alerts.sort(key=lambda a: str(a.get("at", "")))
-    cases = [r.data for r in await store.list_records(RecordKind.CASE, limit=100_000)]
+    cases = [r.data for r in await all_records(store.records, RecordFilter(RecordKind.CASE))]
     counts = await store.outbox_counts()
     return {
         "messages": fed,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
@@ -39,7 +40,8 @@ WINDOW_EXPIRED = "window expired"
 
 
 class Publisher:
-    """Sends due outbox items; safe to run in several processes (a lease guards each send)."""
+    """Sends due outbox items; safe to run in several processes (the records store leases each
+    item to one publisher)."""
 
     def __init__(
         self,
@@ -59,6 +61,7 @@ class Publisher:
         self._parallel_sends = parallel_sends
         self._clock = clock
         self._lease = send_lease
+        self._owner = f"publisher-{uuid.uuid4().hex[:12]}"
         self.wake = asyncio.Event()
         # Passes in one process take turns: a pass started while another is sending would find
         # that pass's items leased and skip them, so "nothing left" could not be trusted.
@@ -72,16 +75,19 @@ class Publisher:
     async def _run_pass(self, limit: int) -> int:
         now = self._clock()
         paused = await kill_switch_on(self._store)
-        due = [i for i in await self._store.due_outbox(now, limit) if not (paused and i.account == "robot")]
-        # Held robot items stay pending (not dropped) until the switch is released.
+        # One lease per item in the records store (FOR UPDATE SKIP LOCKED on PostgreSQL): each
+        # due item goes to one publisher of all replicas; settling it ends the lease.
+        leased = await self._store.lease_outbox(
+            now, limit, owner=self._owner, lease_s=self._lease.total_seconds()
+        )
+        held = [i for i in leased if paused and i.account == "robot"]
+        if held:  # held robot items stay pending (not dropped) until the switch is released
+            await asyncio.gather(*(self._store.update_outbox(i) for i in held))
+        due = [i for i in leased if not (paused and i.account == "robot")]
         limit_sends = asyncio.Semaphore(self._parallel_sends)
 
         async def attempt(item: OutboxItem) -> int:
             async with limit_sends:
-                # One lease per scheduled attempt: a retry after 429 gets its own, not a 60 s wait.
-                lease = f"sending:{item.idempotency_key}@{item.next_attempt_at.timestamp()}"
-                if not await self._store.reserve(lease, now=now, until=now + self._lease):
-                    return 0  # another publisher holds it
                 return await self._deliver(item, now)
 
         return sum(await asyncio.gather(*(attempt(item) for item in due)))

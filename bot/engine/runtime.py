@@ -11,14 +11,12 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
-import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from adapters.base import Adapter, AdapterContext
-from bot.config import Settings
+from bot.config import Settings, replica_name
 from bot.core.models import Action, Decision, InboundMessage
 from bot.engine.adapters import StoreCursors
 from bot.engine.effects import EffectApplier
@@ -40,6 +38,8 @@ from responders.kb_answer import KbAnswerResponder
 from responders.monitor import MonitorResponder
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Extensions", "Runtime", "build_pipeline", "replica_name"]
 
 
 @dataclass(slots=True)
@@ -86,17 +86,6 @@ def build_pipeline(
     )
 
 
-def replica_name() -> str:
-    """This process among the replicas sharing a store: host and pid.
-
-    Consumer names must differ between processes: with `worker-0` in every replica, each one
-    re-claimed the other's in-flight batch as its own, acks were ignored as stale and messages
-    reached the dead letters after five hand-outs. A restarted process gets a new name; what its
-    previous life left claimed comes back through the visibility timeout.
-    """
-    return f"{socket.gethostname()}-{os.getpid()}"
-
-
 class Runtime:
     """Workers and publisher over one store; `start()` then `stop()` (graceful)."""
 
@@ -120,7 +109,7 @@ class Runtime:
             send_lease=timedelta(seconds=settings.publisher_lease_s),
         )
         applier = EffectApplier(store, ReplyGuard(store, settings.guards))
-        replica = replica_name()
+        replica = settings.instance
         self.workers = [
             Worker(
                 f"{replica}-worker-{i}",

@@ -1,7 +1,7 @@
 """The `Store` protocol: every durable thing the service keeps goes through it.
 
-Two implementations honour it (SQLite, the embedded default, and Redis) and one contract test
-suite runs against both, so the pipeline never knows which one it has. Everything that must
+It is made of two halves (issue 9): a hot path on SQLite or Redis and records in SQL (SQLite or
+PostgreSQL), each with its own contract suite, so the pipeline never knows which it has. Everything that must
 survive a crash or be shared between workers lives here: the intake queue, dedupe window,
 decisions, outbox, dead letters, audit log, reservations (idempotency and rate guards), flags
 (the kill switch) and versioned records (cases, incidents, alerts, drafts, campaign steps).
@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
 from bot.core.models import AuditEvent, Claim, DeadLetter, Decision, InboundMessage, OutboxItem, Record
+
+if TYPE_CHECKING:
+    from bot.store.hot_path import HotPathStore
+    from bot.store.records import RecordStore
 
 
 class StoreUnavailable(RuntimeError):
@@ -36,9 +40,24 @@ class StoreSettings(BaseModel):
 
 
 class Store(Protocol):
-    """Durable state behind the pipeline. All methods are coroutine-safe for many workers."""
+    """Durable state behind the pipeline. All methods are coroutine-safe for many workers.
 
-    settings: StoreSettings
+    Since the split (issue 9) it is a composition (`bot/store/split.py`): `hot` is the
+    `HotPathStore` (SQLite or Redis), `records` the `RecordStore` (SQLite or PostgreSQL), whose
+    filtered, paginated queries the API uses directly.
+    """
+
+    @property
+    def settings(self) -> StoreSettings: ...
+
+    @property
+    def hot(self) -> HotPathStore: ...
+
+    @property
+    def records(self) -> RecordStore: ...
+
+    async def backends(self) -> dict[str, bool]:
+        """Each backend's health by name (`hot_path`, `records`), for `/readyz`."""
 
     async def open(self) -> None:
         """Connect and prepare; raise `StoreUnavailable` with a readable reason if impossible."""
@@ -115,6 +134,11 @@ class Store(Protocol):
     async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]:
         """Pending items whose next attempt is due, oldest first."""
 
+    async def lease_outbox(
+        self, now: datetime, limit: int, *, owner: str, lease_s: float
+    ) -> list[OutboxItem]:
+        """Due pending items, each handed to one publisher for `lease_s` (all replicas)."""
+
     async def update_outbox(self, item: OutboxItem) -> None: ...
 
     async def get_outbox(self, idempotency_key: str) -> OutboxItem | None: ...
@@ -137,6 +161,13 @@ class Store(Protocol):
         """Count one event in the fixed window containing `now`; returns the window's count."""
 
     async def get_flag(self, name: str) -> str | None: ...
+
+    async def acquire_lease(self, name: str, owner: str, ttl_s: float) -> bool:
+        """Leader lease (wall clock): take it if free or expired, extend it if already ours."""
+
+    async def renew_lease(self, name: str, owner: str, ttl_s: float) -> bool: ...
+
+    async def release_lease(self, name: str, owner: str) -> bool: ...
 
     async def set_flag(self, name: str, value: str | None) -> None:
         """None deletes the flag."""

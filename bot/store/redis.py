@@ -3,8 +3,8 @@
 Why this shape: every key lives under `{namespace}:`, so tests and replays share a server
 without seeing each other, and `clear()` removes exactly one namespace. The intake queue is
 a Redis Stream (`redis_intake`); everything that must change together runs as one Lua
-script (`redis_scripts`). Indexes are sorted sets next to a hash of JSON bodies, so lists
-are "newest first" range reads and counts are exact.
+script (`redis_scripts`). This is the hot path only (intake, claims, dead letters, guard
+reservations and counters, flags, leader leases): records are not kept in Redis.
 
 Durability: `enqueue` returns once Redis has answered, which is "on disk" only with
 `appendonly yes` + `appendfsync always` (Redis fsyncs the AOF before it replies). With
@@ -15,7 +15,6 @@ acknowledging a write is not what makes a single node durable.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -26,16 +25,9 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from bot.core.models import (
-    ACTIONS,
-    OUTBOX_STATUSES,
-    AuditEvent,
     Claim,
     DeadLetter,
-    Decision,
     InboundMessage,
-    OutboxItem,
-    Record,
-    utc_now,
 )
 from bot.store import redis_scripts as lua
 from bot.store.base import StoreSettings, StoreUnavailable
@@ -49,7 +41,8 @@ Arg = str | int | float
 
 
 class RedisStore:
-    """`Store` on Redis (see the module docstring for layout and durability)."""
+    """`HotPathStore` on Redis (see the module docstring for layout and durability); records
+    live in SQL (`bot/store/sql/`), not here."""
 
     def __init__(
         self,
@@ -100,7 +93,7 @@ class RedisStore:
             await client.aclose()
             raise StoreUnavailable(f"cannot prepare the intake on {redact_url(self.url)}: {exc}") from exc
         self._client, self._intake_queue = client, intake
-        for name in ("RESERVE", "OUTBOX_ADD", "OUTBOX_UPDATE", "RECORD_WRITE"):
+        for name in ("RESERVE", "LEASE_ACQUIRE", "LEASE_RENEW", "LEASE_RELEASE"):
             self._scripts[name] = client.register_script(getattr(lua, name))
         warning = await persistence_warning(client)
         if warning:
@@ -152,65 +145,6 @@ class RedisStore:
     async def get_message(self, message_key: str) -> InboundMessage | None:
         return await self._intake.get_message(message_key)
 
-    # --- decisions ----------------------------------------------------------------------
-    async def save_decisions(self, decisions: Sequence[Decision]) -> None:
-        if not decisions:
-            return
-        async with self._redis.pipeline(transaction=True) as pipe:
-            for d in decisions:
-                pipe.hset(self._k("decisions"), d.message_key, d.model_dump_json())
-                pipe.zadd(self._k("decisions:by_time"), {d.message_key: d.decided_at.timestamp()})
-                for action in ACTIONS:
-                    pipe.zrem(self._k("decisions:action", action), d.message_key)
-                pipe.zadd(self._k("decisions:action", d.action), {d.message_key: d.decided_at.timestamp()})
-            await pipe.execute()
-
-    async def get_decision(self, message_key: str) -> Decision | None:
-        body = await self._redis.hget(self._k("decisions"), message_key)
-        return None if body is None else Decision.model_validate_json(body)
-
-    async def list_decisions(self, *, action: str | None = None, limit: int = 100) -> list[Decision]:
-        index = self._k("decisions:by_time") if action is None else self._k("decisions:action", action)
-        bodies = await self._newest(index, self._k("decisions"), limit)
-        return [Decision.model_validate_json(b) for b in bodies]
-
-    # --- outbox -------------------------------------------------------------------------
-    def _outbox_keys(self) -> list[str]:
-        fixed = [self._k("outbox"), self._k("outbox:created"), self._k("outbox:due")]
-        return fixed + [self._k("outbox:status", status) for status in OUTBOX_STATUSES]
-
-    async def add_outbox(self, items: Sequence[OutboxItem]) -> list[bool]:
-        if not items:
-            return []
-        args: list[Arg] = []
-        for item in items:
-            args += [*_outbox_args(item), item.created_at.timestamp()]
-        return [bool(flag) for flag in await self._run("OUTBOX_ADD", self._outbox_keys(), args)]
-
-    async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]:
-        due = await self._redis.zrangebyscore(self._k("outbox:due"), "-inf", now.timestamp(), 0, limit)
-        bodies = await hash_values(self._redis, self._k("outbox"), as_strs(due))
-        return [OutboxItem.model_validate_json(b) for b in bodies]
-
-    async def update_outbox(self, item: OutboxItem) -> None:
-        await self._run("OUTBOX_UPDATE", self._outbox_keys(), _outbox_args(item))
-
-    async def get_outbox(self, idempotency_key: str) -> OutboxItem | None:
-        body = await self._redis.hget(self._k("outbox"), idempotency_key)
-        return None if body is None else OutboxItem.model_validate_json(body)
-
-    async def list_outbox(self, *, status: str | None = None, limit: int = 100) -> list[OutboxItem]:
-        index = self._k("outbox:created") if status is None else self._k("outbox:status", status)
-        bodies = await self._newest(index, self._k("outbox"), limit)
-        return [OutboxItem.model_validate_json(b) for b in bodies]
-
-    async def outbox_counts(self) -> dict[str, int]:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            for status in OUTBOX_STATUSES:
-                pipe.zcard(self._k("outbox:status", status))
-            counts = await pipe.execute()
-        return {status: int(n) for status, n in zip(OUTBOX_STATUSES, counts, strict=True)}
-
     # --- reservations, counters and flags -----------------------------------------------
     async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         hold_s = max((until - now).total_seconds(), 1.0) + EXPIRY_MARGIN_S
@@ -236,84 +170,20 @@ class RedisStore:
         else:
             await self._redis.hset(self._k("flags"), name, value)
 
-    # --- audit --------------------------------------------------------------------------
-    async def append_audit(self, events: Sequence[AuditEvent]) -> None:
-        if not events:
-            return
-        async with self._redis.pipeline(transaction=True) as pipe:
-            for event in events:
-                body = event.model_dump_json()
-                pipe.lpush(self._k("audit"), body)
-                pipe.lpush(self._k("audit:kind", event.kind), body)
-            await pipe.execute()
+    # --- leader leases (wall clock, Redis's own expiry) ----------------------------------
+    async def acquire_lease(self, name: str, owner: str, ttl_s: float) -> bool:
+        args_: list[Arg] = [owner, max(1, int(ttl_s * 1000))]
+        keys = [self._k("lease", name)]
+        return int(await self._run("LEASE_ACQUIRE", keys, args_)) == 1
 
-    async def list_audit(self, *, kind: str | None = None, limit: int = 100) -> list[AuditEvent]:
-        index = self._k("audit") if kind is None else self._k("audit:kind", kind)
-        bodies = await self._redis.lrange(index, 0, limit - 1)
-        return [AuditEvent.model_validate_json(body) for body in bodies]
+    async def renew_lease(self, name: str, owner: str, ttl_s: float) -> bool:
+        args_: list[Arg] = [owner, max(1, int(ttl_s * 1000))]
+        keys = [self._k("lease", name)]
+        return int(await self._run("LEASE_RENEW", keys, args_)) == 1
 
-    # --- versioned records --------------------------------------------------------------
-    async def put_record(
-        self, kind: str, record_id: str, data: dict[str, Any], *, only_if_absent: bool = False
-    ) -> bool:
-        while True:  # optimistic: retry only when another writer got in between
-            old = await self.get_record(kind, record_id)
-            if old is not None and only_if_absent:
-                return False
-            if await self._write_record(kind, record_id, data, old):
-                return True
+    async def release_lease(self, name: str, owner: str) -> bool:
+        return int(await self._run("LEASE_RELEASE", [self._k("lease", name)], [owner])) == 1
 
-    async def get_record(self, kind: str, record_id: str) -> Record | None:
-        body = await self._redis.hget(self._k("rec", kind), record_id)
-        return None if body is None else Record.model_validate_json(body)
-
-    async def get_records(self, kind: str, record_ids: Sequence[str]) -> dict[str, Record]:
-        ids = list(dict.fromkeys(record_ids))
-        if not ids:
-            return {}
-        bodies = await self._redis.hmget(self._k("rec", kind), ids)
-        pairs = zip(ids, bodies, strict=True)
-        return {rid: Record.model_validate_json(body) for rid, body in pairs if body is not None}
-
-    async def cas_record(
-        self, kind: str, record_id: str, *, expected_version: int, data: dict[str, Any]
-    ) -> bool:
-        old = await self.get_record(kind, record_id)
-        if (old.version if old else 0) != expected_version:
-            return False
-        return await self._write_record(kind, record_id, data, old)
-
-    async def _write_record(
-        self, kind: str, record_id: str, data: dict[str, Any], old: Record | None
-    ) -> bool:
-        now = utc_now()
-        record = Record(
-            kind=kind,
-            id=record_id,
-            version=(old.version + 1) if old else 1,
-            data=json.loads(json.dumps(data, default=str)),
-            created_at=old.created_at if old else now,
-            updated_at=now,
-        )
-        keys = [self._k("rec", kind), self._k("rec-version", kind), self._k("rec-updated", kind)]
-        args: list[Arg] = [record_id, old.version if old else 0, record.model_dump_json(), now.timestamp()]
-        return int(await self._run("RECORD_WRITE", keys, args)) == 1
-
-    async def list_records(self, kind: str, *, limit: int = 100) -> list[Record]:
-        bodies = await self._newest(self._k("rec-updated", kind), self._k("rec", kind), limit)
-        return [Record.model_validate_json(b) for b in bodies]
-
-    async def count_records(self, kind: str) -> int:
-        return int(await self._redis.hlen(self._k("rec", kind)))
-
-
-def _outbox_args(item: OutboxItem) -> list[Arg]:
-    status_index = OUTBOX_STATUSES.index(item.status) + 1
-    pending = int(item.status == "pending")
-    return [
-        item.idempotency_key,
-        item.model_dump_json(),
-        status_index,
-        pending,
-        item.next_attempt_at.timestamp(),
-    ]
+    async def lease_holder(self, name: str) -> str | None:
+        value = await self._redis.get(self._k("lease", name))
+        return None if value is None else str(value)

@@ -217,44 +217,22 @@ redis.call('SET', KEYS[1], value, 'PX', ARGV[3])
 return 1
 """
 
-# KEYS: items hash, created zset, due zset, then one zset per status (OUTBOX_STATUSES order).
-# ARGV per item: key, json, status index (1-based), pending flag, next_attempt_at, created_at.
-OUTBOX_ADD = """
-local out = {}
-for i = 1, #ARGV, 6 do
-  local key = ARGV[i]
-  if redis.call('HSETNX', KEYS[1], key, ARGV[i + 1]) == 1 then
-    redis.call('ZADD', KEYS[2], ARGV[i + 5], key)
-    redis.call('ZADD', KEYS[3 + tonumber(ARGV[i + 2])], ARGV[i + 5], key)
-    if ARGV[i + 3] == '1' then redis.call('ZADD', KEYS[3], ARGV[i + 4], key) end
-    table.insert(out, 1)
-  else
-    table.insert(out, 0)
-  end
-end
-return out
+# KEYS: lease. ARGV: owner, ttl_ms. Free (or expired, which Redis removed) → taken; held by the
+# same owner → extended. 1 when `owner` holds it afterwards.
+LEASE_ACQUIRE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0
 """
 
-# Same KEYS; ARGV: key, json, status index, pending flag, next_attempt_at. Unknown key: no-op.
-# Listing order stays on the original creation time, as in the SQLite store.
-OUTBOX_UPDATE = """
-local key = ARGV[1]
-if redis.call('HEXISTS', KEYS[1], key) == 0 then return 0 end
-local created = redis.call('ZSCORE', KEYS[2], key) or '0'
-redis.call('HSET', KEYS[1], key, ARGV[2])
-for i = 4, #KEYS do redis.call('ZREM', KEYS[i], key) end
-redis.call('ZADD', KEYS[3 + tonumber(ARGV[3])], created, key)
-if ARGV[4] == '1' then redis.call('ZADD', KEYS[3], ARGV[5], key) else redis.call('ZREM', KEYS[3], key) end
-return 1
+# KEYS: lease. ARGV: owner, ttl_ms. Extends only the owner's own lease.
+LEASE_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0
 """
 
-# KEYS: bodies hash, versions hash, updated zset. ARGV: id, expected version, json, updated_at.
-# The version is the compare-and-set token: 0 means "must not exist yet".
-RECORD_WRITE = """
-local current = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-if current ~= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[1], current + 1)
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-return 1
+# KEYS: lease. ARGV: owner. Deletes only the owner's own lease.
+LEASE_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+return 0
 """

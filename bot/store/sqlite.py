@@ -1,4 +1,4 @@
-"""SQLite store: the embedded default, one file under the data directory.
+"""SQLite hot path (and, with `SqliteStore`, the embedded default store), one file.
 
 Why this shape: SQLite connections must stay on one thread, and every call blocks, so all work
 runs on a single dedicated worker thread behind `_run` and the event loop never waits on disk.
@@ -10,31 +10,20 @@ are re-derived from the durable intake by redelivery.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from bot.core.models import (
-    OUTBOX_STATUSES,
-    AuditEvent,
-    Claim,
-    DeadLetter,
-    Decision,
-    InboundMessage,
-    OutboxItem,
-    Record,
-    utc_now,
-)
+from bot.core.models import Claim, DeadLetter, InboundMessage
 from bot.store.base import DeadLetterUnloadable, StoreSettings, StoreUnavailable
 from bot.store.letters import UnloadableMessage, load_message, read_dead_letter, unloadable_letter
-from bot.store.sqlite_runner import GroupCommitRunner
+from bot.store.split import SplitStore
+from bot.store.sql.embedded import EmbeddedExecutor, SqliteFile
+from bot.store.sql.store import SqlRecordStore
 
 T = TypeVar("T")
 
@@ -47,22 +36,10 @@ CREATE INDEX IF NOT EXISTS queue_available ON queue (available_at);
 CREATE INDEX IF NOT EXISTS queue_consumer ON queue (consumer);
 CREATE INDEX IF NOT EXISTS queue_token ON queue (token);
 CREATE TABLE IF NOT EXISTS dead_letters (key TEXT PRIMARY KEY, body TEXT NOT NULL, failed_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS decisions (
-  key TEXT PRIMARY KEY, action TEXT NOT NULL, decided_at REAL NOT NULL, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS decisions_time ON decisions (decided_at);
-CREATE TABLE IF NOT EXISTS outbox (
-  key TEXT PRIMARY KEY, status TEXT NOT NULL, next_attempt_at REAL NOT NULL,
-  created_at REAL NOT NULL, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
 CREATE TABLE IF NOT EXISTS reservations (key TEXT PRIMARY KEY, until REAL NOT NULL, owner TEXT);
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS flags (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS audit (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, at REAL NOT NULL, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS records (
-  kind TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, updated_at REAL NOT NULL,
-  body TEXT NOT NULL, PRIMARY KEY (kind, id));
-CREATE INDEX IF NOT EXISTS records_updated ON records (kind, updated_at);
+CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until REAL NOT NULL);
 """
 
 _CLAIM_COLUMNS = "SELECT q.seq, q.key, q.attempts, m.body FROM queue q JOIN messages m ON m.key = q.key "
@@ -70,55 +47,39 @@ _CLAIM_OWN = _CLAIM_COLUMNS + "WHERE q.consumer = ? ORDER BY q.seq LIMIT ?"
 _CLAIM_DUE = _CLAIM_COLUMNS + "WHERE q.available_at <= ? AND q.consumer IS NOT ? ORDER BY q.seq LIMIT ?"
 
 
-class SqliteStore:
-    """`Store` on one SQLite file; safe for many asyncio workers in one process."""
+class SqliteHotPath:
+    """`HotPathStore` on one SQLite file; safe for many asyncio workers in one process.
 
-    def __init__(self, path: Path, settings: StoreSettings | None = None) -> None:
-        self.path = path
+    It runs on a `SqliteFile`, which the embedded records store may share (one file, one
+    writer thread, shared group commits: `bot/store/sql/embedded.py`).
+    """
+
+    def __init__(self, file: SqliteFile, settings: StoreSettings | None = None) -> None:
+        self.file = file
+        self.path = file.path
         self.settings = settings or StoreSettings()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
-        self._conn: sqlite3.Connection | None = None
-        self._runner: GroupCommitRunner | None = None
 
     # --- plumbing -----------------------------------------------------------------------
     async def _run(
         self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = False, read: bool = False
     ) -> T:
-        runner = self._runner
-        if runner is None:
-            raise StoreUnavailable("SQLite store is not open")
-        return await runner.run(fn, durable=durable, read=read)
+        return await self.file.run(fn, durable=durable, read=read)
 
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """A call that only reads: it joins the next group without a savepoint of its own."""
         return await self._run(fn, read=True)
 
     async def open(self) -> None:
-        def connect() -> sqlite3.Connection:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=5000")
-            conn.executescript(SCHEMA)
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(reservations)")}
-            if "owner" not in columns:  # a file from before reservations had owners
-                conn.execute("ALTER TABLE reservations ADD COLUMN owner TEXT")
-            return conn
-
+        await self.file.open()
         try:
-            loop = asyncio.get_running_loop()
-            self._conn = await loop.run_in_executor(self._executor, connect)
-            self._runner = GroupCommitRunner(self._conn, self._executor)
-        except (sqlite3.Error, OSError) as exc:
+            # One statement at a time: `executescript` would COMMIT the runner's transaction.
+            await self._run(_create_schema)
+        except sqlite3.Error as exc:
+            await self.file.close()
             raise StoreUnavailable(f"cannot open SQLite store at {self.path}: {exc}") from exc
 
     async def close(self) -> None:
-        conn, self._conn, self._runner = self._conn, None, None
-        if conn is not None:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._executor, conn.close)
-        await asyncio.to_thread(self._executor.shutdown, wait=True)
+        await self.file.close()
 
     async def ping(self) -> bool:
         try:
@@ -127,8 +88,7 @@ class SqliteStore:
             return False
 
     async def clear(self) -> None:
-        tables: tuple[str, ...] = ("messages", "queue", "dead_letters", "decisions", "outbox", "reservations")
-        tables += ("counters", "flags", "audit", "records")
+        tables = ("messages", "queue", "dead_letters", "reservations", "counters", "flags", "leases")
 
         def wipe(c: sqlite3.Connection) -> None:
             for table in tables:
@@ -271,83 +231,6 @@ class SqliteStore:
         )
         return None if row is None else load_message(row[0])
 
-    # --- decisions ----------------------------------------------------------------------
-    async def save_decisions(self, decisions: Sequence[Decision]) -> None:
-        rows = [(d.message_key, d.action, d.decided_at.timestamp(), d.model_dump_json()) for d in decisions]
-        await self._run(lambda c: c.executemany("INSERT OR REPLACE INTO decisions VALUES (?,?,?,?)", rows))
-
-    async def get_decision(self, message_key: str) -> Decision | None:
-        row = await self._read(
-            lambda c: c.execute("SELECT body FROM decisions WHERE key=?", (message_key,)).fetchone()
-        )
-        return None if row is None else Decision.model_validate_json(row[0])
-
-    async def list_decisions(self, *, action: str | None = None, limit: int = 100) -> list[Decision]:
-        def select(c: sqlite3.Connection) -> list[Any]:
-            if action is None:
-                sql, args = "SELECT body FROM decisions ORDER BY decided_at DESC LIMIT ?", (limit,)
-                return c.execute(sql, args).fetchall()
-            sql = "SELECT body FROM decisions WHERE action=? ORDER BY decided_at DESC LIMIT ?"
-            return c.execute(sql, (action, limit)).fetchall()
-
-        return [Decision.model_validate_json(body) for (body,) in await self._read(select)]
-
-    # --- outbox -------------------------------------------------------------------------
-    async def add_outbox(self, items: Sequence[OutboxItem]) -> list[bool]:
-        rows = [_outbox_row(item) for item in items]
-
-        def insert(c: sqlite3.Connection) -> list[bool]:
-            return [
-                c.execute("INSERT OR IGNORE INTO outbox VALUES (?,?,?,?,?)", row).rowcount == 1
-                for row in rows
-            ]
-
-        return await self._run(insert)
-
-    async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]:
-        rows = await self._read(
-            lambda c: c.execute(
-                "SELECT body FROM outbox WHERE status='pending' AND next_attempt_at <= ? "
-                "ORDER BY next_attempt_at, created_at LIMIT ?",
-                (now.timestamp(), limit),
-            ).fetchall()
-        )
-        return [OutboxItem.model_validate_json(body) for (body,) in rows]
-
-    async def update_outbox(self, item: OutboxItem) -> None:
-        row = _outbox_row(item)
-        await self._run(
-            lambda c: c.execute(
-                "UPDATE outbox SET status=?, next_attempt_at=?, body=? WHERE key=?",
-                (row[1], row[2], row[4], row[0]),
-            )
-        )
-
-    async def get_outbox(self, idempotency_key: str) -> OutboxItem | None:
-        row = await self._read(
-            lambda c: c.execute("SELECT body FROM outbox WHERE key=?", (idempotency_key,)).fetchone()
-        )
-        return None if row is None else OutboxItem.model_validate_json(row[0])
-
-    async def list_outbox(self, *, status: str | None = None, limit: int = 100) -> list[OutboxItem]:
-        def select(c: sqlite3.Connection) -> list[Any]:
-            if status is None:
-                return c.execute(
-                    "SELECT body FROM outbox ORDER BY created_at DESC LIMIT ?", (limit,)
-                ).fetchall()
-            sql = "SELECT body FROM outbox WHERE status=? ORDER BY created_at DESC LIMIT ?"
-            return c.execute(sql, (status, limit)).fetchall()
-
-        return [OutboxItem.model_validate_json(body) for (body,) in await self._read(select)]
-
-    async def outbox_counts(self) -> dict[str, int]:
-        rows = await self._read(
-            lambda c: c.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()
-        )
-        counts: dict[str, int] = dict.fromkeys(OUTBOX_STATUSES, 0)
-        counts.update({status: int(n) for status, n in rows})
-        return counts
-
     # --- reservations, counters and flags -----------------------------------------------
     async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         def take(c: sqlite3.Connection) -> bool:
@@ -389,79 +272,43 @@ class SqliteStore:
         else:
             await self._run(lambda c: c.execute("INSERT OR REPLACE INTO flags VALUES (?, ?)", (name, value)))
 
-    # --- audit --------------------------------------------------------------------------
-    async def append_audit(self, events: Sequence[AuditEvent]) -> None:
-        rows = [(e.kind, e.at.timestamp(), e.model_dump_json()) for e in events]
-        await self._run(lambda c: c.executemany("INSERT INTO audit (kind, at, body) VALUES (?,?,?)", rows))
+    # --- leader leases (wall clock) -----------------------------------------------------
+    async def acquire_lease(self, name: str, owner: str, ttl_s: float) -> bool:
+        now = time.time()
 
-    async def list_audit(self, *, kind: str | None = None, limit: int = 100) -> list[AuditEvent]:
-        def select(c: sqlite3.Connection) -> list[Any]:
-            if kind is None:
-                return c.execute("SELECT body FROM audit ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-            return c.execute(
-                "SELECT body FROM audit WHERE kind=? ORDER BY id DESC LIMIT ?", (kind, limit)
-            ).fetchall()
-
-        return [AuditEvent.model_validate_json(body) for (body,) in await self._read(select)]
-
-    # --- versioned records --------------------------------------------------------------
-    async def put_record(
-        self, kind: str, record_id: str, data: dict[str, Any], *, only_if_absent: bool = False
-    ) -> bool:
-        def write(c: sqlite3.Connection) -> bool:
-            row = c.execute("SELECT body FROM records WHERE kind=? AND id=?", (kind, record_id)).fetchone()
-            if row is not None and only_if_absent:
+        def take(c: sqlite3.Connection) -> bool:
+            row = c.execute("SELECT owner, until FROM leases WHERE name=?", (name,)).fetchone()
+            if row is not None and row[0] != owner and row[1] > now:
                 return False
-            old = None if row is None else Record.model_validate_json(row[0])
-            _write_record(c, kind, record_id, data, old)
+            c.execute("INSERT OR REPLACE INTO leases VALUES (?, ?, ?)", (name, owner, now + ttl_s))
             return True
 
-        return await self._run(write)
+        return await self._run(take)
 
-    async def get_record(self, kind: str, record_id: str) -> Record | None:
+    async def renew_lease(self, name: str, owner: str, ttl_s: float) -> bool:
+        now = time.time()
+        sql = "UPDATE leases SET until=? WHERE name=? AND owner=? AND until > ?"
+        return await self._run(lambda c: c.execute(sql, (now + ttl_s, name, owner, now)).rowcount == 1)
+
+    async def release_lease(self, name: str, owner: str) -> bool:
+        sql = "DELETE FROM leases WHERE name=? AND owner=?"
+        return await self._run(lambda c: c.execute(sql, (name, owner)).rowcount == 1)
+
+    async def lease_holder(self, name: str) -> str | None:
+        now = time.time()
         row = await self._read(
-            lambda c: c.execute(
-                "SELECT body FROM records WHERE kind=? AND id=?", (kind, record_id)
-            ).fetchone()
+            lambda c: c.execute("SELECT owner FROM leases WHERE name=? AND until > ?", (name, now)).fetchone()
         )
-        return None if row is None else Record.model_validate_json(row[0])
+        return None if row is None else str(row[0])
 
-    async def get_records(self, kind: str, record_ids: Sequence[str]) -> dict[str, Record]:
-        ids = json.dumps(list(dict.fromkeys(record_ids)))
-        # The ids as one JSON array: one SQL text whatever their number, one prepared statement.
-        rows = await self._read(
-            lambda c: c.execute(
-                "SELECT id, body FROM records WHERE kind=? AND id IN (SELECT value FROM json_each(?))",
-                (kind, ids),
-            ).fetchall()
-        )
-        return {rid: Record.model_validate_json(body) for rid, body in rows}
 
-    async def cas_record(
-        self, kind: str, record_id: str, *, expected_version: int, data: dict[str, Any]
-    ) -> bool:
-        def write(c: sqlite3.Connection) -> bool:
-            row = c.execute("SELECT body FROM records WHERE kind=? AND id=?", (kind, record_id)).fetchone()
-            old = None if row is None else Record.model_validate_json(row[0])
-            if (old.version if old else 0) != expected_version:
-                return False
-            _write_record(c, kind, record_id, data, old)
-            return True
-
-        return await self._run(write)
-
-    async def list_records(self, kind: str, *, limit: int = 100) -> list[Record]:
-        rows = await self._read(
-            lambda c: c.execute(
-                "SELECT body FROM records WHERE kind=? ORDER BY updated_at DESC LIMIT ?", (kind, limit)
-            ).fetchall()
-        )
-        return [Record.model_validate_json(body) for (body,) in rows]
-
-    async def count_records(self, kind: str) -> int:
-        return await self._read(
-            lambda c: int(c.execute("SELECT COUNT(*) FROM records WHERE kind=?", (kind,)).fetchone()[0])
-        )
+def _create_schema(c: sqlite3.Connection) -> None:
+    for sql in SCHEMA.split(";"):
+        if sql.strip():
+            c.execute(sql).close()
+    columns = {row[1] for row in c.execute("PRAGMA table_info(reservations)")}
+    if "owner" not in columns:  # a file from before reservations had owners
+        c.execute("ALTER TABLE reservations ADD COLUMN owner TEXT").close()
 
 
 def _dead_letter(c: sqlite3.Connection, key: str, message: InboundMessage, attempts: int, error: str) -> None:
@@ -497,29 +344,15 @@ def _store_letter(c: sqlite3.Connection, letter: DeadLetter) -> None:
     )
 
 
-def _outbox_row(item: OutboxItem) -> tuple[str, str, float, float, str]:
-    return (
-        item.idempotency_key,
-        item.status,
-        item.next_attempt_at.timestamp(),
-        item.created_at.timestamp(),
-        item.model_dump_json(),
-    )
+class SqliteStore(SplitStore):
+    """The embedded default: hot path and records in one SQLite file, on one writer thread."""
 
+    hot: SqliteHotPath
 
-def _write_record(
-    c: sqlite3.Connection, kind: str, record_id: str, data: dict[str, Any], old: Record | None
-) -> None:
-    now = utc_now()
-    record = Record(
-        kind=kind,
-        id=record_id,
-        version=(old.version + 1) if old else 1,
-        data=json.loads(json.dumps(data, default=str)),
-        created_at=old.created_at if old else now,
-        updated_at=now,
-    )
-    c.execute(
-        "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?)",
-        (kind, record_id, record.version, now.timestamp(), record.model_dump_json()),
-    )
+    def __init__(self, path: Path, settings: StoreSettings | None = None) -> None:
+        file = SqliteFile(path)
+        self.path = path
+        super().__init__(
+            SqliteHotPath(file, settings),
+            SqlRecordStore(EmbeddedExecutor(file), describe=f"records in the SQLite file {path}"),
+        )

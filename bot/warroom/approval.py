@@ -23,6 +23,7 @@ from bot.core.models import AuditEvent, OutboxItem, utc_now
 from bot.core.records import RecordKind
 from bot.engine.effects import reply_key
 from bot.store.base import Store
+from bot.store.records import RecordFilter
 from bot.warroom.blocks import actor_label
 from bot.warroom.state import CAS_ATTEMPTS, WarRoomLog
 from responders.drafts import Draft
@@ -66,9 +67,10 @@ class ApprovalService:
         return Draft.from_record(record) if record else None
 
     async def list(self, *, status: str | None = None, limit: int = 100) -> list[Draft]:
-        records = await self._store.list_records(RecordKind.DRAFT, limit=limit)
-        drafts = [Draft.from_record(r) for r in records]
-        return [d for d in drafts if status is None or d.status == status]
+        where = RecordFilter(RecordKind.DRAFT, status=status)
+        return [
+            Draft.from_record(r) for r in (await self._store.records.query_records(where, limit=limit)).items
+        ]
 
     async def approve(
         self, draft_id: str, *, actor: str, via: str, text: str | None = None

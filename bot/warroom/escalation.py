@@ -24,12 +24,13 @@ from bot.core.models import AuditEvent, OutboxItem, utc_now
 from bot.core.records import RecordKind
 from bot.engine.periodic import run_every
 from bot.store.base import Store
+from bot.store.records import RecordFilter
+from bot.store.scan import all_records
 from bot.warroom.approval import AUDIT_KIND
 from bot.warroom.state import SLACK_CHANNEL, WarRoomLog, WarRoomState
 
 log = logging.getLogger(__name__)
 
-SCAN_LIMIT = 1000
 RESERVATION = timedelta(days=30)
 CHANNEL = "<!channel>"
 
@@ -74,7 +75,8 @@ class Escalator:
         """Send every step that is due at `now`; returns how many pages were queued."""
         steps = escalation_steps(self._settings, now)
         sent = 0
-        for record in await self._store.list_records(RecordKind.WARROOM, limit=SCAN_LIMIT):
+        # Open war-room states only, filtered in the database, every page of them.
+        for record in await all_records(self._store.records, RecordFilter(RecordKind.WARROOM, status="open")):
             state = WarRoomState.from_record(record)
             if not state.escalates or not state.opened_at:
                 continue

@@ -16,6 +16,8 @@ from bot.core.models import AuditEvent
 from bot.core.records import RecordKind
 from bot.engine.periodic import run_every
 from bot.store.base import Store
+from bot.store.records import RecordFilter
+from bot.store.scan import all_records
 from bot.warroom.approval import AUDIT_KIND, queue_reply
 from bot.warroom.state import WarRoomLog
 from responders.drafts import Draft
@@ -23,7 +25,6 @@ from responders.drafts import Draft
 log = logging.getLogger(__name__)
 
 FINAL = {"published": "published", "failed": "failed", "needs_review": "needs_review", "cancelled": "failed"}
-SCAN_LIMIT = 500
 
 
 class ResultWatcher:
@@ -36,7 +37,9 @@ class ResultWatcher:
     async def tick(self) -> int:
         """One pass; returns how many drafts reached a final state."""
         done = 0
-        for record in await self._store.list_records(RecordKind.DRAFT, limit=SCAN_LIMIT):
+        # Only approved drafts, filtered in the database, every page of them.
+        approved = RecordFilter(RecordKind.DRAFT, status="approved")
+        for record in await all_records(self._store.records, approved):
             draft = Draft.from_record(record)
             if draft.status != "approved" or draft.outbox_key is None:
                 continue

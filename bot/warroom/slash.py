@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 from bot.core.models import ACTIONS
 from bot.core.records import RecordKind
 from bot.pipeline.guards import KILL_SWITCH
 from bot.store.base import Store
+from bot.store.records import RecordFilter
 
-VOLUME_SCAN = 5000
 LISTED = 8
 
 HELP = (
@@ -23,20 +23,23 @@ async def status_text(store: Store, now: datetime) -> str:
     depth = await store.queue_depth()
     outbox = await store.outbox_counts()
     today = now.date()
-    decided = [d for d in await store.list_decisions(limit=VOLUME_SCAN) if d.decided_at.date() == today]
-    per_action = Counter(d.action for d in decided)
+    midnight = datetime.combine(today, time.min, tzinfo=UTC)
+    per_action: Counter[str] = Counter()
+    for row in await store.records.minute_counts(midnight, midnight + timedelta(days=1)):
+        per_action[row.action] += row.count
     volumes = ", ".join(f"{a} {per_action.get(a, 0)}" for a in ACTIONS)
-    capped = "+" if len(decided) >= VOLUME_SCAN else ""
-    alerts = [
-        r for r in await store.list_records(RecordKind.ALERT, limit=1000) if r.data.get("status") == "open"
-    ]
+    total = sum(per_action.values())
+    open_alerts = await store.records.count_records(RecordKind.ALERT, status="open")
+    alerts = (
+        await store.records.query_records(RecordFilter(RecordKind.ALERT, status="open"), limit=LISTED)
+    ).items
     kill = await store.get_flag(KILL_SWITCH)
     lines = [
         f"*Automatic replies:* {'PAUSED (' + kill + ')' if kill else 'running'}",
         f"*Queue depth:* {depth} · *outbox pending:* {outbox.get('pending', 0)} "
         f"· failed {outbox.get('failed', 0)} · needs review {outbox.get('needs_review', 0)}",
-        f"*Today ({today.isoformat()}):* {len(decided)}{capped} messages: {volumes}",
-        f"*Open alerts:* {len(alerts)}",
+        f"*Today ({today.isoformat()}):* {total} messages: {volumes}",
+        f"*Open alerts:* {open_alerts}",
     ]
     for record in alerts[:LISTED]:
         data = record.data
@@ -46,12 +49,13 @@ async def status_text(store: Store, now: datetime) -> str:
 
 
 async def incidents_text(store: Store) -> str:
-    incidents = [
-        r for r in await store.list_records(RecordKind.INCIDENT, limit=1000) if r.data.get("status") == "open"
-    ]
-    if not incidents:
+    count = await store.records.count_records(RecordKind.INCIDENT, status="open")
+    if not count:
         return "No open incidents."
-    lines = [f"*Open incidents:* {len(incidents)}"]
+    incidents = (
+        await store.records.query_records(RecordFilter(RecordKind.INCIDENT, status="open"), limit=LISTED)
+    ).items
+    lines = [f"*Open incidents:* {count}"]
     for record in incidents[:LISTED]:
         data = record.data
         lines.append(f"• `{record.id}` {data.get('topic', '?')} opened {data.get('opened_at', '?')}")

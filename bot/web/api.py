@@ -21,6 +21,7 @@ from bot.pipeline.guards import KILL_SWITCH, set_kill_switch
 from bot.store.base import DeadLetterUnloadable, Store
 from bot.store.letters import UnloadableMessage
 from bot.warroom.approval import ApprovalResult, ApprovalService
+from bot.web.api_lists import add_list_routes
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -76,21 +77,6 @@ async def get_message(request: web.Request) -> web.Response:
     )
 
 
-async def list_decisions(request: web.Request) -> web.Response:
-    store = request.app[STORE_KEY]
-    decisions = await store.list_decisions(action=request.query.get("action"), limit=_limit(request))
-    return web.json_response({"decisions": _dump(decisions)})
-
-
-async def list_records(request: web.Request) -> web.Response:
-    store = request.app[STORE_KEY]
-    kind = request.match_info["kind"].replace("-", "_").rstrip("s")
-    records = await store.list_records(kind, limit=_limit(request))
-    status = request.query.get("status")
-    chosen = [r for r in records if status is None or r.data.get("status") == status]
-    return web.json_response({"items": _dump(chosen)})
-
-
 async def list_dead_letters(request: web.Request) -> web.Response:
     store = request.app[STORE_KEY]
     return web.json_response({"dead_letters": _dump(await store.dead_letters(limit=_limit(request)))})
@@ -106,12 +92,6 @@ async def requeue_dead_letter(request: web.Request) -> web.Response:
     if not requeued:
         return web.json_response({"error": f"no dead letter {key}"}, status=404)
     return web.json_response({"requeued": key})
-
-
-async def list_outbox(request: web.Request) -> web.Response:
-    store = request.app[STORE_KEY]
-    items = await store.list_outbox(status=request.query.get("status"), limit=_limit(request))
-    return web.json_response({"items": _dump(items), "counts": await store.outbox_counts()})
 
 
 async def get_kill_switch(request: web.Request) -> web.Response:
@@ -138,12 +118,6 @@ async def put_kill_switch(request: web.Request) -> web.Response:
         request.app[STORE_KEY], on=body["on"], actor=actor, reason=str(body.get("reason", ""))
     )
     return await get_kill_switch(request)
-
-
-async def list_audit(request: web.Request) -> web.Response:
-    store = request.app[STORE_KEY]
-    events = await store.list_audit(kind=request.query.get("kind"), limit=_limit(request))
-    return web.json_response({"events": _dump(events)})
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -221,14 +195,11 @@ def api_app(
     app[STORE_KEY] = store
     app[APPROVALS_KEY] = approvals or ApprovalService(store)
     app.router.add_get("/messages/{key}", get_message)
-    app.router.add_get("/decisions", list_decisions)
+    add_list_routes(app, store)  # decisions, outbox, audit, records: filtered, paginated
     app.router.add_get("/dead-letters", list_dead_letters)
     app.router.add_post("/dead-letters/{key}/requeue", requeue_dead_letter)
-    app.router.add_get("/outbox", list_outbox)
     app.router.add_get("/kill-switch", get_kill_switch)
     app.router.add_put("/kill-switch", put_kill_switch)
-    app.router.add_get("/audit", list_audit)
-    app.router.add_get(r"/{kind:agent-queue|cases|alerts|drafts|incidents}", list_records)
     app.router.add_get("/drafts/{id}", get_draft)
     app.router.add_post("/drafts/{id}/approve", approve_draft)
     app.router.add_post("/drafts/{id}/reject", reject_draft)

@@ -49,7 +49,13 @@ LIMIT = Param(
     "limit", "query", "page size, 1 to 1000 (default 100)", {"type": "integer", "minimum": 1, "maximum": 1000}
 )
 CURSOR = Param("cursor", "query", "the `next` of the previous page")
+_TIME = {"type": "string", "format": "date-time"}
+SINCE = Param("since", "query", "only from this time on (ISO 8601)", _TIME)
+UNTIL = Param("until", "query", "only before this time (ISO 8601)", _TIME)
+CHANNEL = Param("channel", "query", "only this channel")
+# Lists filter in the records database (indexed columns), then paginate: never cut.
 PAGE = (LIMIT, CURSOR)
+RECORD_PAGE = (SINCE, UNTIL, *PAGE)
 KEY = Param("key", "path", "message key, CHANNEL:ID", required=True)
 ID = Param("id", "path", "record id (as the list shows it)", required=True)
 SIGNATURE = (
@@ -77,14 +83,27 @@ def _records(kind: str) -> Route:
         f"/api/v1/{kind}",
         f"List {kind.replace('-', ' ')}",
         "records",
-        {200: m.Page[Record]},
-        params=(status, *PAGE),
+        {200: m.Page[Record], 400: E},
+        params=(
+            status,
+            CHANNEL,
+            Param("customer", "query", "only this customer"),
+            Param("key", "query", "only records about this message key"),
+            *RECORD_PAGE,
+        ),
     )
 
 
 ROUTES: tuple[Route, ...] = (
     Route("get", "/healthz", "Liveness: the process answers", "service", {200: m.Health}, auth="none"),
-    Route("get", "/readyz", "Readiness: the store answers", "service", {200: m.Health, 503: E}, auth="none"),
+    Route(
+        "get",
+        "/readyz",
+        "Readiness: every backend (hot path, records) answers and the queue moves",
+        "service",
+        {200: m.Health, 503: E},
+        auth="none",
+    ),
     Route(
         "get",
         "/metrics",
@@ -124,7 +143,8 @@ ROUTES: tuple[Route, ...] = (
         {200: m.Page[Decision], 400: E},
         params=(
             Param("action", "query", "only this action", {"type": "string", "enum": list(ACTIONS)}),
-            *PAGE,
+            CHANNEL,
+            *RECORD_PAGE,
         ),
     ),
     *(_records(kind) for kind in RECORD_KINDS),
@@ -193,7 +213,9 @@ ROUTES: tuple[Route, ...] = (
                 "only this status",
                 {"type": "string", "enum": ["pending", "published", "failed", "needs_review", "cancelled"]},
             ),
-            *PAGE,
+            CHANNEL,
+            Param("message_key", "query", "only items answering this message"),
+            *RECORD_PAGE,
         ),
     ),
     Route(
@@ -218,7 +240,12 @@ ROUTES: tuple[Route, ...] = (
         "Who did what, newest first",
         "operations",
         {200: m.Page[AuditEvent], 400: E},
-        params=(Param("kind", "query", "only this kind of event"), *PAGE),
+        params=(
+            Param("kind", "query", "only this kind of event"),
+            Param("subject", "query", "only events about this subject"),
+            Param("actor", "query", "only events by this actor"),
+            *RECORD_PAGE,
+        ),
     ),
     Route(
         "post",

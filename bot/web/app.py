@@ -49,23 +49,28 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready when the store answers and, while the workers run, the queue moves.
+    """Ready when every backend answers and, while the workers run, the queue moves.
 
-    A queue whose oldest claimable message waited longer than `readyz_stall_s` means the
-    workers are stuck (a poison message once did this with every backend healthy). Each
-    adapter's state is reported beside it ("X: rate limited until 10:42Z"); a platform in
-    trouble does not make the service unready.
+    Each backend (hot path, records) is reported, so an operator sees which is down. A queue
+    whose oldest claimable message waited longer than `readyz_stall_s` means the workers are
+    stuck (a poison message once did this with every backend healthy). Each adapter's state is
+    reported beside it ("X: rate limited until 10:42Z"); a platform in trouble does not make
+    the service unready.
     """
     store = request.app[STORE]
     adapters = {a.name: a.status() for a in request.app[EDGE]}
-    if not await store.ping():
-        return _not_ready("store unreachable", adapters=adapters)
+    health = await store.backends()
+    backends = {name: "ok" if up else "unreachable" for name, up in health.items()}
+    if not all(health.values()):
+        return _not_ready("store unreachable", backends=backends, adapters=adapters)
     since = await store.oldest_waiting()
     if since is not None and RUNTIME in request.app:
         waited = time.time() - since
         if waited > request.app[SETTINGS].readyz_stall_s:
-            return _not_ready("queue stalled", oldest_waiting_s=round(waited, 1), adapters=adapters)
-    return web.json_response({"status": "ready", "adapters": adapters})
+            return _not_ready(
+                "queue stalled", oldest_waiting_s=round(waited, 1), backends=backends, adapters=adapters
+            )
+    return web.json_response({"status": "ready", "backends": backends, "adapters": adapters})
 
 
 def _not_ready(status: str, **detail: object) -> web.Response:

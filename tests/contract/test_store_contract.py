@@ -1,11 +1,14 @@
-"""One contract, two stores: every test here runs against real SQLite and real Redis."""
+"""The hot-path contract: every test here runs against real SQLite and real Redis.
+
+Records (decisions, outbox, audit, versioned records) have their own suite,
+`test_record_store_contract.py`, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.core.models import AuditEvent, DeadLetter, Decision, OutboxItem
+from bot.core.models import DeadLetter
 from bot.store.base import Store
 from tests.conftest import eventually, make_message
 
@@ -114,37 +117,6 @@ async def test_message_never_acked_ends_in_dead_letters(store: Store) -> None:
     assert letters[0].attempts == 3 and "visibility timeout" in letters[0].error
 
 
-async def test_decisions_upsert_and_list_newest_first(store: Store) -> None:
-    older = Decision(message_key="twitter:a", action="agent", reason="r", rule="x", decided_at=T0)
-    newer = Decision(
-        message_key="twitter:b", action="answer", reason="r", rule="y", decided_at=T0 + timedelta(1)
-    )
-    await store.save_decisions([older, newer])
-    await store.save_decisions([older.model_copy(update={"action": "case"})])
-    assert [d.message_key for d in await store.list_decisions()] == ["twitter:b", "twitter:a"]
-    assert [d.message_key for d in await store.list_decisions(action="case")] == ["twitter:a"]
-    saved = await store.get_decision("twitter:a")
-    assert saved is not None and saved.action == "case"
-    assert await store.get_decision("twitter:zzz") is None
-
-
-async def test_outbox_is_insert_if_absent_and_tracks_status(store: Store) -> None:
-    item = OutboxItem(idempotency_key="reply:twitter:a", account="robot", channel="twitter", text="hola")
-    assert await store.add_outbox([item, item.model_copy(update={"text": "again"})]) == [True, False]
-    due = await store.due_outbox(datetime.now(UTC), 10)
-    assert [i.text for i in due] == ["hola"]
-
-    later = item.model_copy(update={"attempts": 1, "next_attempt_at": datetime.now(UTC) + timedelta(hours=1)})
-    await store.update_outbox(later)
-    assert await store.due_outbox(datetime.now(UTC), 10) == []
-    await store.update_outbox(later.model_copy(update={"status": "published"}))
-    counts = await store.outbox_counts()
-    assert counts["published"] == 1 and counts["pending"] == 0 and counts["needs_review"] == 0
-    assert [i.status for i in await store.list_outbox(status="published")] == ["published"]
-    fetched = await store.get_outbox("reply:twitter:a")
-    assert fetched is not None and fetched.attempts == 1
-
-
 async def test_reserve_is_set_if_absent_on_callers_clock(store: Store) -> None:
     hour = timedelta(hours=1)
     assert await store.reserve("thread:x", now=T0, until=T0 + hour)
@@ -175,47 +147,6 @@ async def test_flags_persist_and_delete(store: Store) -> None:
     assert await store.get_flag("kill_switch") is None
 
 
-async def test_audit_is_append_only_newest_first(store: Store) -> None:
-    await store.append_audit(
-        [AuditEvent(kind="kill_switch", subject="on"), AuditEvent(kind="reply", subject="a")]
-    )
-    await store.append_audit([AuditEvent(kind="kill_switch", subject="off")])
-    assert [e.subject for e in await store.list_audit()] == ["off", "a", "on"]
-    assert [e.subject for e in await store.list_audit(kind="kill_switch")] == ["off", "on"]
-
-
-async def test_records_version_and_compare_and_set(store: Store) -> None:
-    assert await store.put_record("draft", "d1", {"text": "hola", "status": "pending"}, only_if_absent=True)
-    assert not await store.put_record("draft", "d1", {"text": "other"}, only_if_absent=True)
-    record = await store.get_record("draft", "d1")
-    assert record is not None and record.version == 1 and record.data["text"] == "hola"
-
-    outcomes = await asyncio.gather(
-        *(
-            store.cas_record("draft", "d1", expected_version=1, data={"status": "approved", "by": f"u{i}"})
-            for i in range(10)
-        )
-    )
-    assert outcomes.count(True) == 1
-    record = await store.get_record("draft", "d1")
-    assert record is not None and record.version == 2 and record.data["status"] == "approved"
-    assert await store.cas_record("draft", "new", expected_version=0, data={"x": 1})
-    assert await store.count_records("draft") == 2
-    assert {r.id for r in await store.list_records("draft")} == {"d1", "new"}
-    assert await store.get_record("case", "d1") is None
-
-
-async def test_records_are_looked_up_in_batches(store: Store) -> None:
-    ids = [f"fp{i:04d}" for i in range(1200)]
-    for record_id in ids[::100]:
-        await store.put_record("echo", record_id, {"outbox": record_id})
-    await store.put_record("case", "fp0001", {"other": "kind"})
-    found = await store.get_records("echo", [*ids, "fp0000", "missing"])
-    assert sorted(found) == ids[::100]
-    assert found["fp0100"].data == {"outbox": "fp0100"} and found["fp0100"].kind == "echo"
-    assert await store.get_records("echo", []) == {}
-
-
 async def test_unicode_survives_round_trip(store: Store) -> None:
     text = "Ñandú 🚀 çãõ — 日本語 \u200d"
     await store.enqueue([make_message("u", text=text)])
@@ -229,3 +160,24 @@ async def test_ping_and_clear(store: Store) -> None:
     await store.clear()
     assert await store.queue_depth() == 0
     assert await store.enqueue([make_message("a")]) == [True]
+
+
+async def test_lease_has_one_holder_until_released(store: Store) -> None:
+    results = await asyncio.gather(*(store.acquire_lease("scheduler", f"r{i}", 30) for i in range(10)))
+    assert results.count(True) == 1
+    winner = f"r{results.index(True)}"
+    assert await store.acquire_lease("scheduler", winner, 30)  # the holder extends its own
+    assert not await store.renew_lease("scheduler", "other", 30)
+    assert await store.renew_lease("scheduler", winner, 30)
+    assert not await store.release_lease("scheduler", "other")
+    assert await store.hot.lease_holder("scheduler") == winner
+    assert await store.release_lease("scheduler", winner)
+    assert await store.hot.lease_holder("scheduler") is None
+    assert await store.acquire_lease("scheduler", "other", 30)
+
+
+async def test_expired_lease_goes_to_the_next_candidate(store: Store) -> None:
+    assert await store.acquire_lease("leader", "old", 0.2)
+    assert not await store.acquire_lease("leader", "new", 30)
+    assert await eventually(lambda: store.acquire_lease("leader", "new", 30), timeout=5)
+    assert not await store.renew_lease("leader", "old", 30)  # the old leader learns it lost

@@ -12,7 +12,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.store.base import Store, StoreSettings
+from bot.store.factory import build_records
 from bot.store.redis import RedisStore
+from bot.store.split import SplitStore
+from bot.store.sql.url import parse_database_url
 from bot.store.sqlite import SqliteStore
 from bot.web.app import create_app
 from tests.conftest import API_TOKEN, TEST_REDIS_URL, eventually, make_message, redis_reachable, settings_for
@@ -31,7 +34,8 @@ async def service_store(store_kind: str, tmp_path: Path) -> AsyncIterator[Store]
         return
     await redis_reachable()
     namespace = f"test-{uuid.uuid4().hex[:12]}"
-    yield RedisStore(TEST_REDIS_URL, namespace=namespace, settings=settings)
+    records = build_records(parse_database_url(f"sqlite:///{tmp_path / 'records.sqlite3'}"))
+    yield SplitStore(RedisStore(TEST_REDIS_URL, namespace=namespace, settings=settings), records)
     leftover = RedisStore(TEST_REDIS_URL, namespace=namespace)
     await leftover.open()
     await leftover.clear()

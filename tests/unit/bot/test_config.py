@@ -47,3 +47,57 @@ def test_unreadable_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("CENTINELA_CONFIG", str(bad))
     with pytest.raises(ConfigError, match=r"bad\.yaml"):
         load_settings()
+
+
+# --- CENTINELA_DATABASE_URL (issue 9) -----------------------------------------------------------
+
+
+def test_database_url_defaults_to_the_one_embedded_sqlite_file(tmp_path: Path) -> None:
+    from bot.config import load_settings
+
+    settings = load_settings(data_dir=tmp_path)
+    target = settings.database_target
+    assert target.backend == "embedded" and target.path == tmp_path / "centinela.sqlite3"
+    assert target.path == settings.sqlite_path  # hot path and records share the one file
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://root@db/x",
+        "not a url at all",
+        "sqlite://",
+        "postgresql:///nohost",
+        "postgresql://h/db?schema=a;b",
+    ],
+)
+def test_a_bad_database_url_is_one_readable_line(url: str) -> None:
+    from bot.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(database_url=url)
+    message = str(caught.value)
+    assert "database_url" in message and "\n" not in message
+
+
+def test_postgres_urls_become_asyncpg_and_hide_the_password() -> None:
+    from bot.store.sql.url import parse_database_url
+
+    target = parse_database_url("postgres://app:s3cret@db.internal:5432/centinela?schema=tenant_1")
+    assert target.backend == "postgresql" and target.schema == "tenant_1"
+    assert target.url.drivername == "postgresql+asyncpg" and "schema" not in target.url.query
+    assert "s3cret" not in target.safe
+
+
+async def test_an_unreachable_database_stops_start_up_with_a_clear_message(tmp_path: Path) -> None:
+    from bot.config import load_settings
+    from bot.store.base import StoreUnavailable
+    from bot.store.factory import build_store
+
+    settings = load_settings(data_dir=tmp_path, database_url="postgresql://app:s3cret@127.0.0.1:1/centinela")
+    store = build_store(settings)
+    with pytest.raises(StoreUnavailable) as caught:
+        await store.open()
+    message = str(caught.value)
+    assert message.startswith("cannot open the records database at postgresql+asyncpg://app:***@127.0.0.1:1")
+    assert "s3cret" not in message and "\n" not in message

@@ -18,7 +18,7 @@ async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> Non
     store = SqliteStore(tmp_path / "s.sqlite3")
     await store.open()
     try:
-        await store._run(lambda c: c.execute("CREATE TABLE t (k TEXT PRIMARY KEY)"))
+        await store.hot._run(lambda c: c.execute("CREATE TABLE t (k TEXT PRIMARY KEY)"))
 
         def insert(key: str) -> Callable[[sqlite3.Connection], None]:
             def write(c: sqlite3.Connection) -> None:
@@ -29,7 +29,7 @@ async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> Non
             return write
 
         async def count() -> list[str]:
-            rows = await store._read(lambda c: c.execute("SELECT k FROM t ORDER BY k").fetchall())
+            rows = await store.hot._read(lambda c: c.execute("SELECT k FROM t ORDER BY k").fetchall())
             return [row[0] for row in rows]
 
         # A slow call holds the store's thread while the next calls queue up behind it, so they
@@ -40,14 +40,14 @@ async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> Non
             started.set()
             release.wait(timeout=10)
 
-        slow = asyncio.ensure_future(store._run(hold))
+        slow = asyncio.ensure_future(store.hot._run(hold))
         await asyncio.to_thread(started.wait, 10)
         calls = asyncio.gather(
-            *(store._run(insert(k)) for k in ("a", "bad", "b")),
+            *(store.hot._run(insert(k)) for k in ("a", "bad", "b")),
             count(),
             return_exceptions=True,
         )
-        runner = store._runner
+        runner = store.hot.file._runner
         assert runner is not None
         await eventually(lambda: _true(len(runner._queue) == 4))
         release.set()
@@ -59,7 +59,7 @@ async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> Non
         assert await count() == ["a", "b"], "the failing call's own write was rolled back"
         # A duplicate key is an ordinary failure too, and leaves the store usable.
         with pytest.raises(sqlite3.IntegrityError):
-            await store._run(insert("a"))
+            await store.hot._run(insert("a"))
         assert await count() == ["a", "b"]
     finally:
         await store.close()
@@ -77,7 +77,7 @@ async def test_no_cursor_leaves_the_store_thread(tmp_path: Path) -> None:
             made.append(c.execute("SELECT 1 UNION ALL SELECT 2"))
             return made[-1]
 
-        assert await store._run(run) is None
+        assert await store.hot._run(run) is None
         with pytest.raises(sqlite3.ProgrammingError):
             made[0].fetchone()  # closed on the store's thread before the result was handed over
     finally:

@@ -1,0 +1,177 @@
+"""The embedded default: hot path and records in ONE SQLite file, on ONE writer thread.
+
+Why not a second connection (or aiosqlite) for the records: SQLite has one writer per file, so
+two connections writing the same file take turns through SQLite's busy handler, which sleeps in
+milliseconds; the pipeline writes both halves for every message and would stall on it. Instead
+`SqliteFile` owns the one connection and the group-commit runner (`bot/store/sqlite_runner.py`),
+the hot-path store runs its calls there as before, and `EmbeddedExecutor` runs the records
+store's SQLAlchemy Core statements there too, compiled once per statement with SQLite's dialect.
+Both halves then share transactions, group commits and fsyncs, as in one store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import weakref
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy.dialects.sqlite import pysqlite
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from bot.store.base import StoreUnavailable
+from bot.store.sql.group_commit import Op, Params
+from bot.store.sqlite_runner import GroupCommitRunner
+
+T = TypeVar("T")
+
+_DIALECT = pysqlite.dialect(paramstyle="named")
+
+
+class SqliteFile:
+    """One SQLite file opened once for everyone who shares it (reference counted)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._executor: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._runner: GroupCommitRunner | None = None
+        self._users = 0
+
+    async def open(self) -> None:
+        self._users += 1
+        if self._runner is not None:
+            return
+
+        def connect() -> sqlite3.Connection:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # A statement cache big enough for both halves' statements: a miss re-prepares the
+            # statement on the writer thread, holding the GIL the event loop needs.
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, cached_statements=512
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=5000")
+            return conn
+
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        try:
+            loop = asyncio.get_running_loop()
+            self._conn = await loop.run_in_executor(self._executor, connect)
+        except (sqlite3.Error, OSError) as exc:
+            self._users -= 1
+            self._executor.shutdown(wait=True)
+            self._executor = None
+            raise StoreUnavailable(f"cannot open SQLite store at {self.path}: {exc}") from exc
+        self._runner = GroupCommitRunner(self._conn, self._executor)
+
+    async def close(self) -> None:
+        self._users = max(0, self._users - 1)
+        if self._users or self._executor is None:
+            return
+        conn, executor = self._conn, self._executor
+        self._conn, self._runner, self._executor = None, None, None
+        if conn is not None:
+            await asyncio.get_running_loop().run_in_executor(executor, conn.close)
+        await asyncio.to_thread(executor.shutdown, wait=True)
+
+    async def run(
+        self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = False, read: bool = False
+    ) -> T:
+        runner = self._runner
+        if runner is None:
+            raise StoreUnavailable("SQLite store is not open")
+        return await runner.run(fn, durable=durable, read=read)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    sql: str
+    literals: dict[str, Any]
+    read: bool
+
+
+class EmbeddedExecutor:
+    """`SqlExecutor` on a shared `SqliteFile`: Core statements compiled once, run in its groups."""
+
+    dialect_name = "sqlite"
+
+    def __init__(self, file: SqliteFile) -> None:
+        self.file = file
+        self._prepared: dict[int, _Prepared] = {}
+
+    async def open(self) -> None:
+        await self.file.open()
+
+    async def close(self) -> None:
+        await self.file.close()
+
+    def _prepare(self, stmt: Executable) -> _Prepared:
+        """A statement compiled once for as long as it lives (the store's fixed statements
+        live as long as the store): its SQL text and the values bound inside it."""
+        key = id(stmt)
+        cached = self._prepared.get(key)
+        if cached is not None:
+            return cached
+        compiled: SQLCompiler = stmt.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
+        # Every value bound inside the statement (literals, expanded IN lists), once; the
+        # caller's parameters are laid over them per call (no construct_params per call).
+        required = {compiled.bind_names[b]: None for b in compiled.binds.values() if b.required}
+        literals = {k: v for k, v in (compiled.construct_params(required) or {}).items() if k not in required}
+        prepared = _Prepared(compiled.string, literals, bool(getattr(stmt, "is_select", False)))
+        self._prepared[key] = prepared
+        weakref.finalize(stmt, self._prepared.pop, key, None)
+        return prepared
+
+    async def fetch(self, stmt: Executable, params: Params | None = None) -> list[Sequence[Any]]:
+        prepared = self._prepare(stmt)
+        sql, args = prepared.sql, {**prepared.literals, **(params or {})}
+
+        def run(c: sqlite3.Connection) -> list[Sequence[Any]]:
+            cursor = c.execute(sql, args)
+            try:
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+
+        return await self.file.run(run, read=prepared.read)
+
+    async def batch(
+        self, ops: Sequence[Op], *, durable: bool = False, rowcounts: bool = True
+    ) -> list[list[int]]:
+        planned: list[tuple[str, list[dict[str, Any]]]] = []
+        for stmt, rows in ops:
+            prepared = self._prepare(stmt)
+            planned.append((prepared.sql, [{**prepared.literals, **r} for r in rows]))
+
+        def run(c: sqlite3.Connection) -> list[list[int]]:
+            counts: list[list[int]] = []
+            for sql, rows in planned:
+                per_row: list[int] = []
+                for row in rows:
+                    cursor = c.execute(sql, row)
+                    per_row.append(cursor.rowcount)
+                    cursor.close()
+                counts.append(per_row)
+            return counts
+
+        return await self.file.run(run, durable=durable)
+
+    async def ddl(self, statements: Sequence[str]) -> None:
+        def run(c: sqlite3.Connection) -> None:
+            for sql in statements:
+                c.execute(sql).close()
+
+        await self.file.run(run)
+
+    async def columns(self, table: str) -> set[str]:
+        def run(c: sqlite3.Connection) -> set[str]:
+            return {str(r[1]) for r in c.execute(f'PRAGMA table_info("{table}")').fetchall()}
+
+        return await self.file.run(run, read=True)

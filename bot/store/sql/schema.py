@@ -1,0 +1,128 @@
+"""The records schema: one SQLAlchemy Core description for SQLite and PostgreSQL.
+
+Why these shapes: each table keeps the whole object as JSON text in `body` (so adding a field
+never needs a migration) beside the columns queries filter and sort on, each of them indexed
+with the sort key last, so a filtered page is an index range scan on both engines. Times are
+epoch seconds as double precision: comparable, exact through JSON cursors, and the same on both
+engines. The table and column names extend the ones today's SQLite store used, which is what lets
+a migration upgrade an existing file in place (`bot/store/sql/migrations.py`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+# The versioned records: cases, incidents, alerts, drafts, agent-queue entries, customers and
+# identities, campaigns and steps, echoes. `body` is the record's `data`; the indexed columns
+# are filled from it on every write (`bot/store/sql/rows.py`).
+records = Table(
+    "records",
+    metadata,
+    Column("kind", String(64), primary_key=True),
+    Column("id", String(256), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", Float),
+    Column("status", String(64)),
+    Column("customer", String(256)),
+    Column("channel", String(32)),
+    Column("key", String(512)),
+)
+# Partial indexes: a record without the column (most echoes have none) costs no index write.
+for _name, _column in (
+    ("records_status", records.c.status),
+    ("records_customer", records.c.customer),
+    ("records_channel", records.c.channel),
+):
+    Index(
+        _name,
+        records.c.kind,
+        _column,
+        records.c.created_at,
+        records.c.id,
+        sqlite_where=_column.isnot(None),
+        postgresql_where=_column.isnot(None),
+    )
+Index("records_created", records.c.kind, records.c.created_at, records.c.id)
+Index(
+    "records_key",
+    records.c.kind,
+    records.c.key,
+    sqlite_where=records.c.key.isnot(None),
+    postgresql_where=records.c.key.isnot(None),
+)
+
+# One decision per message key (a redelivered message overwrites its decision).
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("key", String(512), primary_key=True),
+    Column("action", String(32), nullable=False),
+    Column("decided_at", Float, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("channel", String(32)),
+)
+Index("decisions_time", decisions.c.decided_at)
+Index("decisions_action", decisions.c.action, decisions.c.decided_at, decisions.c.key)
+Index("decisions_channel", decisions.c.channel, decisions.c.decided_at, decisions.c.key)
+
+# The outbox: the idempotency key is the primary key, so an effect is queued once whatever the
+# number of replicas; `lease_until` lets several publishers share it (FOR UPDATE SKIP LOCKED).
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("key", String(512), primary_key=True),
+    Column("status", String(32), nullable=False),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("channel", String(32)),
+    Column("message_key", String(512)),
+    Column("lease_until", Float),
+    Column("lease_owner", String(128)),
+    # Set while a send is in flight (migration 2): still set after the lease means the outcome
+    # was never recorded, and the item goes to a person (`needs_review`), never a blind resend.
+    Column("attempt_started_at", Float),
+)
+Index("outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+Index("outbox_created", outbox.c.created_at, outbox.c.key)
+Index("outbox_status", outbox.c.status, outbox.c.created_at, outbox.c.key)
+
+# Append-only audit log; the autoincrement id is its order and its cursor.
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("subject", String(512)),
+    Column("actor", String(256)),
+)
+Index("audit_kind", audit.c.kind, audit.c.id)
+Index("audit_at", audit.c.at)
+
+# Per-minute decision counts for the dashboard, kept up to date by `save_decisions`.
+minute_counts = Table(
+    "minute_counts",
+    metadata,
+    Column("minute", Integer, primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("action", String(32), primary_key=True),
+    Column("sentiment", String(16), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+# Which migrations have run (`bot/store/sql/migrations.py`).
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", Float, nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+RECORD_TABLES = (records, decisions, outbox, audit, minute_counts)
