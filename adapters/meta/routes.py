@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.base import IntakeSink, Translation
+from adapters.http_body import read_capped
 from adapters.meta.signature import valid
 from bot.core.models import InboundMessage
 
@@ -50,7 +51,7 @@ def delivery_handler(
     async def deliver(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > max_bytes:
             return _error(413, f"body larger than {max_bytes} bytes")
-        body = await _read_capped(request, max_bytes)
+        body = await read_capped(request, max_bytes)
         if body is None:
             return _error(413, f"body larger than {max_bytes} bytes")
         if not valid(app_secret, body, request.headers.get("X-Hub-Signature-256")):
@@ -76,14 +77,3 @@ def delivery_handler(
         )
 
     return deliver
-
-
-async def _read_capped(request: web.Request, max_bytes: int) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > max_bytes:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
