@@ -7,7 +7,7 @@ sees a raw platform dict except the `raw` field kept verbatim for audit.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -25,18 +25,7 @@ Channel = Literal[
     "messenger",
     "instagram_dm",
 ]
-CHANNELS: tuple[Channel, ...] = (
-    "twitter",
-    "facebook",
-    "instagram",
-    "whatsapp",
-    "forum",
-    "email",
-    "webhook",
-    "slack",
-    "messenger",
-    "instagram_dm",
-)
+CHANNELS: tuple[Channel, ...] = get_args(Channel)  # the same names, written once
 
 Action = Literal["answer", "case", "crisis", "agent", "monitor"]
 ACTIONS: tuple[Action, ...] = ("answer", "case", "crisis", "agent", "monitor")
