@@ -20,12 +20,3 @@ class RecordKind(StrEnum):
     AGENT_QUEUE = "agent_queue"
     ECHO = "echo"
     WARROOM = "warroom"
-
-    @classmethod
-    def from_plural(cls, name: str) -> RecordKind | None:
-        """`alerts` -> ALERT, `agent-queue` -> RecordKind.AGENT_QUEUE: the API's collection names."""
-        singular = name.replace("-", "_")
-        for kind in cls:
-            if singular in (kind.value, kind.value + "s"):
-                return kind
-        return None
