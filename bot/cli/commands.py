@@ -211,12 +211,17 @@ async def dead_letters(settings: Settings, command: str, key: str | None) -> int
     await store.open()
     try:
         if command == "list":
-            letters = await store.dead_letters(limit=1000)
-            for letter in letters:
-                print(
-                    f"{letter.key}\tattempts={letter.attempts}\t{letter.failed_at.isoformat()}\t{letter.error}"
-                )
-            print(f"{len(letters)} dead letter(s)", file=sys.stderr)
+            shown, cursor = 0, None
+            while True:  # every page: a long list is printed whole, never cut at a limit
+                page = await store.dead_letter_page(cursor=cursor, limit=500)
+                for letter in page.items:
+                    when = letter.failed_at.isoformat()
+                    print(f"{letter.key}\tattempts={letter.attempts}\t{when}\t{letter.error}")
+                shown += len(page.items)
+                if page.next is None:
+                    break
+                cursor = page.next
+            print(f"{shown} dead letter(s)", file=sys.stderr)
             return 0
         assert key is not None
         try:

@@ -189,7 +189,7 @@ async def _report(
             "grouped_into_incidents": sum(1 for c in cases if c.get("incident_id")),
         },
         "outbox": {"published": counts.get("published", 0), "duplicates": duplicates, "by_status": counts},
-        "dead_letters": len(await store.dead_letters(limit=100_000)),
+        "dead_letters": await store.count_dead_letters(),
         "latency_ms": {
             "p50": round(percentile(tally.latencies_ms, 0.5), 3),
             "p99": round(percentile(tally.latencies_ms, 0.99), 3),

@@ -19,7 +19,7 @@ from bot.core.models import AuditEvent, Claim, DeadLetter, Decision, InboundMess
 
 if TYPE_CHECKING:
     from bot.store.hot_path import HotPathStore
-    from bot.store.records import RecordStore
+    from bot.store.records import Page, RecordStore
 
 
 class StoreUnavailable(RuntimeError):
@@ -108,6 +108,13 @@ class Store(Protocol):
         """
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]: ...
+
+    async def dead_letter_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[DeadLetter]:
+        """Newest first, keyset-paginated on (failed at, key): every dead letter is on exactly one
+        page even when more fail meanwhile. `InvalidCursor` for a cursor not handed out here."""
+
+    async def count_dead_letters(self) -> int:
+        """How many there are, without loading them (`/metrics`, replay reports)."""
 
     async def requeue_dead_letter(self, message_key: str) -> bool:
         """Put a dead letter back on the queue with its attempts reset; False if unknown.

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.core.models import Claim, DeadLetter, InboundMessage
 from bot.store.base import StoreSettings
+from bot.store.records import Page
 
 
 class HotPathStore(Protocol):
@@ -45,6 +46,11 @@ class HotPathStore(Protocol):
         """Since when (Unix seconds) the oldest claimable message has waited (`Store`)."""
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]: ...
+
+    async def dead_letter_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[DeadLetter]:
+        """Newest first, keyset-paginated (`Store`)."""
+
+    async def count_dead_letters(self) -> int: ...
 
     async def requeue_dead_letter(self, message_key: str) -> bool: ...
 

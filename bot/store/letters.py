@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.core.models import DeadLetter, InboundMessage
+from bot.store.records import InvalidCursor, decode_cursor, encode_cursor
 
 UNREADABLE_EXCERPT = 2000
 
@@ -85,3 +86,18 @@ def read_dead_letter(key: str, letter: str, body: str | None = None) -> DeadLett
         return DeadLetter(**fields, failed_at=meta.get("failed_at"), message=message, unreadable=unreadable)
     except ValidationError:  # a bad time stamp: keep the rest
         return DeadLetter(**fields, message=message, unreadable=unreadable)
+
+
+def dead_letter_position(cursor: str | None) -> tuple[float, str] | None:
+    """Where a dead-letter page continues: (failed at, key) of the last letter shown, or None for
+    the first page. Both backends order by that pair, newest first."""
+    if not cursor:
+        return None
+    failed_at, key = decode_cursor(cursor, 2)
+    if not isinstance(failed_at, int | float) or isinstance(failed_at, bool) or not isinstance(key, str):
+        raise InvalidCursor("cursor is not one this API handed out")
+    return float(failed_at), key
+
+
+def dead_letter_cursor(failed_at: float, key: str) -> str:
+    return encode_cursor([failed_at, key])

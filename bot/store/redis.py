@@ -31,6 +31,7 @@ from bot.core.models import (
 )
 from bot.store import redis_scripts as lua
 from bot.store.base import StoreSettings, StoreUnavailable
+from bot.store.records import Page
 from bot.store.redis_connect import connect, persistence_warning, redact_url, unlink_matching
 from bot.store.redis_intake import RedisIntake, as_strs, hash_values
 
@@ -138,6 +139,12 @@ class RedisStore:
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         return await self._intake.dead_letters(limit)
+
+    async def dead_letter_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[DeadLetter]:
+        return await self._intake.dead_letter_page(cursor=cursor, limit=limit)
+
+    async def count_dead_letters(self) -> int:
+        return await self._intake.count_dead_letters()
 
     async def requeue_dead_letter(self, message_key: str) -> bool:
         return await self._intake.requeue_dead_letter(message_key)

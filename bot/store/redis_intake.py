@@ -18,6 +18,7 @@ keeps its place), then new entries. Retries re-enter at the tail once their back
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -28,7 +29,15 @@ from redis.exceptions import ResponseError
 from bot.core.models import Claim, DeadLetter, InboundMessage
 from bot.store import redis_scripts as lua
 from bot.store.base import DeadLetterUnloadable, StoreSettings
-from bot.store.letters import UnloadableMessage, load_message, read_dead_letter, unloadable_error
+from bot.store.letters import (
+    UnloadableMessage,
+    dead_letter_cursor,
+    dead_letter_position,
+    load_message,
+    read_dead_letter,
+    unloadable_error,
+)
+from bot.store.records import Page
 
 GROUP = "workers"
 RELEASED = "~released"  # holder consumer for released claims (see redis_scripts.RELEASE)
@@ -147,6 +156,9 @@ class RedisIntake:
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         keys = as_strs(await self._redis.zrevrange(self._dead_by_time, 0, limit - 1))
+        return await self._letters(keys)
+
+    async def _letters(self, keys: list[str]) -> list[DeadLetter]:
         if not keys:
             return []
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -158,6 +170,33 @@ class RedisIntake:
             for key, letter, body in zip(keys, letters, bodies, strict=True)
             if letter is not None
         ]
+
+    async def dead_letter_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[DeadLetter]:
+        """Keyset over the `dead_by_time` zset: (score, key) both descending, as ZREVRANGE orders
+        ties, so a letter added or re-queued meanwhile never shifts another onto a second page."""
+        after = dead_letter_position(cursor)
+        top = math.inf if after is None else after[0]
+        found: list[tuple[str, float]] = []
+        offset = 0
+        while len(found) <= limit:
+            chunk: list[Any] = await self._redis.zrevrangebyscore(
+                self._dead_by_time, top, "-inf", start=offset, num=limit + 1, withscores=True
+            )
+            if not chunk:
+                break
+            offset += len(chunk)
+            found += [
+                (_text(member), float(score))
+                for member, score in chunk
+                if after is None or score < top or _text(member) < after[1]
+            ]
+        page = found[:limit]
+        letters = await self._letters([key for key, _ in page])
+        more = len(found) > limit
+        return Page(letters, dead_letter_cursor(page[-1][1], page[-1][0]) if more else None)
+
+    async def count_dead_letters(self) -> int:
+        return int(await self._redis.zcard(self._dead_by_time))
 
     async def requeue_dead_letter(self, message_key: str) -> bool:
         body = await self._redis.hget(self._parked, message_key)

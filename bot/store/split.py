@@ -15,7 +15,7 @@ from typing import Any
 from bot.core.models import AuditEvent, Claim, DeadLetter, Decision, InboundMessage, OutboxItem, Record
 from bot.store.base import StoreSettings
 from bot.store.hot_path import HotPathStore
-from bot.store.records import RecordStore
+from bot.store.records import Page, RecordStore
 
 
 class SplitStore:
@@ -87,6 +87,12 @@ class SplitStore:
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         return await self.hot.dead_letters(limit)
+
+    async def dead_letter_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[DeadLetter]:
+        return await self.hot.dead_letter_page(cursor=cursor, limit=limit)
+
+    async def count_dead_letters(self) -> int:
+        return await self.hot.count_dead_letters()
 
     async def requeue_dead_letter(self, message_key: str) -> bool:
         return await self.hot.requeue_dead_letter(message_key)

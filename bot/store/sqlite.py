@@ -20,7 +20,15 @@ from typing import TypeVar
 
 from bot.core.models import Claim, DeadLetter, InboundMessage
 from bot.store.base import DeadLetterUnloadable, StoreSettings, StoreUnavailable
-from bot.store.letters import UnloadableMessage, load_message, read_dead_letter, unloadable_letter
+from bot.store.letters import (
+    UnloadableMessage,
+    dead_letter_cursor,
+    dead_letter_position,
+    load_message,
+    read_dead_letter,
+    unloadable_letter,
+)
+from bot.store.records import Page
 from bot.store.split import SplitStore
 from bot.store.sql.embedded import EmbeddedExecutor, SqliteFile
 from bot.store.sql.store import SqlRecordStore
@@ -36,6 +44,7 @@ CREATE INDEX IF NOT EXISTS queue_available ON queue (available_at);
 CREATE INDEX IF NOT EXISTS queue_consumer ON queue (consumer);
 CREATE INDEX IF NOT EXISTS queue_token ON queue (token);
 CREATE TABLE IF NOT EXISTS dead_letters (key TEXT PRIMARY KEY, body TEXT NOT NULL, failed_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS dead_letters_time ON dead_letters (failed_at, key);
 CREATE TABLE IF NOT EXISTS reservations (key TEXT PRIMARY KEY, until REAL NOT NULL, owner TEXT);
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS flags (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -206,6 +215,33 @@ class SqliteHotPath:
             ).fetchall()
         )
         return [read_dead_letter(key, body) for key, body in rows]
+
+    async def dead_letter_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[DeadLetter]:
+        after = dead_letter_position(cursor)
+
+        def read(c: sqlite3.Connection) -> list[tuple[str, str, float]]:
+            sql: str = ""
+            args: tuple[object, ...] = ()
+            if after is not None:
+                sql, args = (
+                    "WHERE failed_at < ? OR (failed_at = ? AND key < ?) ",
+                    (after[0], after[0], after[1]),
+                )
+            order = "ORDER BY failed_at DESC, key DESC LIMIT ?"
+            query = f"SELECT key, body, failed_at FROM dead_letters {sql}{order}"
+            return list(c.execute(query, (*args, limit + 1)).fetchall())
+
+        rows = await self._read(read)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page(
+            [read_dead_letter(key, body) for key, body, _ in rows],
+            dead_letter_cursor(rows[-1][2], rows[-1][0]) if more else None,
+        )
+
+    async def count_dead_letters(self) -> int:
+        row = await self._read(lambda c: c.execute("SELECT COUNT(*) FROM dead_letters").fetchone())
+        return int(row[0])
 
     async def requeue_dead_letter(self, message_key: str) -> bool:
         def move(c: sqlite3.Connection) -> bool | None:

@@ -30,19 +30,6 @@ APPROVALS_KEY: web.AppKey[ApprovalService] = web.AppKey("api_approvals", Approva
 RESULT_STATUS = {"approved": 200, "rejected": 200, "acknowledged": 200, "already": 409, "not_found": 404}
 
 
-def _limit(request: web.Request) -> int:
-    try:
-        return max(1, min(1000, int(request.query.get("limit", "100"))))
-    except ValueError as exc:
-        raise web.HTTPBadRequest(
-            text='{"error": "limit must be an integer"}', content_type="application/json"
-        ) from exc
-
-
-def _dump(items: list[Any]) -> list[Any]:
-    return [item.model_dump(mode="json") for item in items]
-
-
 def bearer_auth(token: str | Sequence[str]) -> Middleware:
     """Any of the tokens opens the API (two are valid at once while one is rotated)."""
     tokens = [token.encode()] if isinstance(token, str) else [t.encode() for t in token]
@@ -75,11 +62,6 @@ async def get_message(request: web.Request) -> web.Response:
             "decision": decision.model_dump(mode="json") if decision else None,
         }
     )
-
-
-async def list_dead_letters(request: web.Request) -> web.Response:
-    store = request.app[STORE_KEY]
-    return web.json_response({"dead_letters": _dump(await store.dead_letters(limit=_limit(request)))})
 
 
 async def requeue_dead_letter(request: web.Request) -> web.Response:
@@ -196,7 +178,6 @@ def api_app(
     app[APPROVALS_KEY] = approvals or ApprovalService(store)
     app.router.add_get("/messages/{key}", get_message)
     add_list_routes(app, store)  # decisions, outbox, audit, records: filtered, paginated
-    app.router.add_get("/dead-letters", list_dead_letters)
     app.router.add_post("/dead-letters/{key}/requeue", requeue_dead_letter)
     app.router.add_get("/kill-switch", get_kill_switch)
     app.router.add_put("/kill-switch", put_kill_switch)

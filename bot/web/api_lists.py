@@ -4,7 +4,8 @@ Every list answers `{"items": [...], "next": CURSOR|null}`; `?limit=` (1-1000, d
 the page size and `?cursor=` (the `next` of the previous page) continues. Filters are indexed
 columns of the records store (`bot/store/records.py`): `since`/`until` (ISO 8601) on the time,
 and per list `status`, `channel`, `customer`, `key`, `action`, `kind`... Bad input is a 400
-with the failing `field`. The pre-split keys (`decisions`, `events`) stay as aliases of `items`.
+with the failing `field`. The older keys (`decisions`, `events`, `dead_letters`) stay as aliases of
+`items`.
 """
 
 from __future__ import annotations
@@ -118,8 +119,15 @@ async def list_records(request: web.Request) -> web.Response:
     return _envelope(await _page(request, records.query_records(where, cursor=_cursor(request), limit=limit)))
 
 
+async def list_dead_letters(request: web.Request) -> web.Response:
+    store, limit = request.app[STORE_KEY], page_size(request)
+    page = await _page(request, store.dead_letter_page(cursor=_cursor(request), limit=limit))
+    return _envelope(page, "dead_letters")
+
+
 def add_list_routes(app: web.Application, store: Store) -> None:
     app[STORE_KEY] = store
+    app.router.add_get("/dead-letters", list_dead_letters)
     app.router.add_get("/decisions", list_decisions)
     app.router.add_get("/outbox", list_outbox)
     app.router.add_get("/audit", list_audit)

@@ -66,7 +66,7 @@ class Metrics:
 
     async def render(self, store: Store) -> bytes:
         self.queue_depth.set(await store.queue_depth())
-        self.dead_letters.set(len(await store.dead_letters(limit=10_000)))
+        self.dead_letters.set(await store.count_dead_letters())
         for status, count in (await store.outbox_counts()).items():
             self.outbox.labels(status=status).set(count)
         return generate_latest(self.registry)

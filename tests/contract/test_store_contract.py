@@ -8,8 +8,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.core.models import DeadLetter
 from bot.store.base import Store
+from bot.store.records import InvalidCursor, encode_cursor
 from tests.conftest import eventually, make_message
 
 T0 = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)
@@ -101,6 +104,43 @@ async def test_failed_message_is_retried_then_dead_lettered_and_requeueable(stor
     assert await store.dead_letters() == []
     claims = await store.claim("w1", 1)
     assert claims[0].message.id == "bad" and claims[0].attempts == 1
+
+
+async def _dead_letter(store: Store, ids: list[str]) -> None:
+    """Fail each message until the store gives it up (max_attempts=3 in the fixture)."""
+    await store.enqueue([make_message(i) for i in ids])
+    waiting = set(ids)
+    while waiting:
+        claims = await eventually(lambda: store.claim("w1", len(waiting)), timeout=20)
+        for claim in claims:
+            if await store.fail(claim, "boom"):
+                waiting.discard(claim.message.id)
+
+
+async def test_dead_letter_pages_show_each_letter_once_newest_first(store: Store) -> None:
+    for name in ("d0", "d1", "d2", "d3", "d4"):
+        await _dead_letter(store, [name])  # one at a time: distinct failure times
+    assert await store.count_dead_letters() == 5
+
+    first = await store.dead_letter_page(limit=2)
+    await _dead_letter(store, ["late"])  # fails after the first page was read
+    seen = [d.key for d in first.items]
+    cursor = first.next
+    while cursor is not None:
+        page = await store.dead_letter_page(cursor=cursor, limit=2)
+        seen += [d.key for d in page.items]
+        cursor = page.next
+    assert seen == [f"twitter:d{i}" for i in (4, 3, 2, 1, 0)]
+    assert (await store.dead_letter_page(limit=1)).items[0].key == "twitter:late"
+    assert (await store.dead_letter_page(limit=6)).next is None
+    assert await store.count_dead_letters() == 6
+
+
+async def test_dead_letter_page_refuses_a_cursor_it_did_not_hand_out(store: Store) -> None:
+    with pytest.raises(InvalidCursor):
+        await store.dead_letter_page(cursor="bm90LWEtY3Vyc29y")
+    with pytest.raises(InvalidCursor):
+        await store.dead_letter_page(cursor=encode_cursor(["yesterday", "twitter:a"]))
 
 
 async def test_message_never_acked_ends_in_dead_letters(store: Store) -> None:

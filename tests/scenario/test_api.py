@@ -73,7 +73,8 @@ async def test_dead_letters_listed_and_requeued(aiohttp_client: ClientFactory, t
 
     async def listed() -> list[Any]:
         body = await (await client.get("/api/v1/dead-letters", headers=AUTH)).json()
-        return list(body["dead_letters"])
+        assert body["next"] is None and body["dead_letters"] == body["items"]
+        return list(body["items"])
 
     letters = await eventually(listed, timeout=15)
     loaded = [DeadLetter.model_validate(d).message for d in letters]
@@ -85,3 +86,5 @@ async def test_dead_letters_listed_and_requeued(aiohttp_client: ClientFactory, t
     assert (await client.post("/api/v1/dead-letters/twitter:dl/requeue", headers=AUTH)).status == 404
     await eventually(lambda: store.get_decision("twitter:dl"))
     assert await listed() == []
+    bad = await client.get("/api/v1/dead-letters?cursor=not-ours", headers=AUTH)
+    assert bad.status == 400 and (await bad.json())["field"] == "cursor"

@@ -34,12 +34,6 @@ from tests.scenario.service_thread import ServiceThread
 EXAMPLES = int(os.environ.get("CENTINELA_FUZZ_EXAMPLES", "5"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
-# List handlers that still answer with their pre-envelope keys (`dead_letters`, on the hot path,
-# not a records list): their status codes and content types are checked here, their bodies'
-# shape by their own tests. Decisions, outbox, audit and records answer {"items", "next"}.
-LEGACY_LIST_ENVELOPE = {"/api/v1/dead-letters"}
-
-
 # Built at collection time from the same function the service serves it with; the fixture
 # checks that the running service serves exactly this document. (schemathesis's lazy
 # `from_fixture` loader does not run on pytest 9.2: it writes a node attribute pytest removed.)
@@ -67,17 +61,14 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ],
 )
 def test_api_answers_match_the_document(case: schemathesis.Case[Any], service: str) -> None:
-    checks = CHECKS
-    if case.operation.path in LEGACY_LIST_ENVELOPE:
-        checks = [c for c in CHECKS if c is not response_schema_conformance]
     if case.operation.path == "/webhooks/generic":
         body = _raw(case.body)
         headers = signed_headers(WEBHOOK_SECRET, body)
         response = requests.post(f"{service}/webhooks/generic", data=body, headers=headers, timeout=30)
-        case.validate_response(response, checks=checks)
+        case.validate_response(response, checks=CHECKS)
         return
     case.call_and_validate(
-        base_url=service, headers={"Authorization": f"Bearer {API_TOKEN}"}, checks=checks, timeout=30
+        base_url=service, headers={"Authorization": f"Bearer {API_TOKEN}"}, checks=CHECKS, timeout=30
     )
 
 
