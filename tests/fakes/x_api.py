@@ -6,7 +6,8 @@ Built from X's documented shapes (and tweepy's recorded mentions page in `../sha
 asked for; `POST /2/tweets` creates a reply (201). Every answer carries `x-rate-limit-limit`,
 `-remaining` and `-reset`; a 429 carries no Retry-After, as on X. Auth: the app's bearer token
 reads, only a user token posts (an app-only token gets X's 403). Scripted faults: 429 until an
-epoch, 5xx, slow answers, connections dropped after the request arrived. Every call is recorded.
+epoch, 5xx, slow answers, connections dropped after the request arrived (before or after the
+tweet was created). Every call is recorded.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class Fault:
     reset_in_s: float = 2.0
     drop: bool = False
     delay_s: float = 0.0
+    # The post is created, then the connection drops before the answer: the caller cannot know.
+    accept_then_drop: bool = False
 
 
 @dataclass
@@ -106,10 +109,14 @@ class FakeX:
             "x-rate-limit-reset": str(int(self.reset_at)),
         }
 
+    def _next_fault(self, endpoint: str) -> Fault | None:
+        return self._faults[endpoint].popleft() if self._faults[endpoint] else None
+
     async def _fault(self, endpoint: str, request: web.Request) -> web.StreamResponse | None:
-        if not self._faults[endpoint]:
-            return None
-        fault = self._faults[endpoint].popleft()
+        fault = self._next_fault(endpoint)
+        return None if fault is None else await self._apply(fault, request)
+
+    async def _apply(self, fault: Fault, request: web.Request) -> web.StreamResponse | None:
         if fault.delay_s:
             await asyncio.sleep(fault.delay_s)
         if fault.drop:
@@ -195,9 +202,11 @@ class FakeX:
 
     async def _create(self, request: web.Request) -> web.StreamResponse:
         call = await self._record(request)
-        faulted = await self._fault("tweets", request)
-        if faulted is not None:
-            return faulted
+        fault = self._next_fault("tweets")
+        if fault is not None and not fault.accept_then_drop:
+            faulted = await self._apply(fault, request)
+            if faulted is not None:
+                return faulted
         token = (call.auth or "").removeprefix("Bearer ")
         if token == APP_BEARER:
             return _problem(
@@ -211,6 +220,10 @@ class FakeX:
             return _problem(400, "Invalid Request", "text is required")
         tweet_id = str(1_900_000_000_000_000_000 + next(self._ids))
         self.posted.append({"id": tweet_id, "author_id": self.tokens[token], **body})
+        if fault is not None and fault.accept_then_drop:
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()
         headers = self._headers("tweets")
         return web.json_response(
             {"data": {"id": tweet_id, "text": text, "edit_history_tweet_ids": [tweet_id]}},

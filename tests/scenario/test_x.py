@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
@@ -201,3 +203,76 @@ async def _calls_with_since(fake: FakeX, since: str) -> list[Any]:
 
 async def _async(value: Any) -> Any:
     return value
+
+
+AMBIGUOUS_REPLIES = 40
+COMPLAINTS = (
+    "@AuroraTel llevo tres días sin internet y nadie me da una solución, {n}",
+    "@AuroraTel me cobraron dos veces la factura de este mes, pedido {n}",
+    "@AuroraTel my fibre has been down since Monday and support never called back ({n})",
+    "@AuroraTel you charged me twice this month, order {n}, fix it",
+    "@AuroraTel estou sem internet há dois dias e ninguém resolve, pedido {n}",
+    "@AuroraTel cobraram duas vezes a minha fatura, protocolo {n}",
+)
+
+
+def _ambiguous_faults(rng: random.Random, calls: int) -> list[Fault]:
+    """Per call to POST /2/tweets: 10% created-then-dropped, 20% 429, the rest answered."""
+    faults = []
+    for _ in range(calls):
+        roll = rng.random()
+        if roll < 0.1:
+            faults.append(Fault(status=0, accept_then_drop=True))
+        elif roll < 0.3:
+            faults.append(Fault(status=429, reset_in_s=1))
+        else:
+            faults.append(Fault(status=0))  # no fault: the tweet is created and answered
+    return faults
+
+
+async def _settled(store: Store) -> dict[str, int] | None:
+    counts = await store.outbox_counts()
+    decided = len(await store.list_decisions(limit=1000))
+    return counts if decided >= AMBIGUOUS_REPLIES and counts["pending"] == 0 else None
+
+
+@pytest.mark.timeout(300)
+async def test_posts_dropped_after_creation_or_rate_limited_are_sent_once_or_reviewed(
+    fake_x: tuple[FakeX, str], tmp_path: Path
+) -> None:
+    """Issue 11, ambiguous sends: X creates the reply and drops the connection on 10% of posts and
+    answers 429 on 20%. Every reply is posted exactly once, or, where the outcome was lost, posted
+    at most once and flagged `needs_review` for a person; none is posted twice or left pending."""
+    fake, url = fake_x
+    faults = _ambiguous_faults(random.Random(11), AMBIGUOUS_REPLIES * 4)
+    for fault in faults:
+        fake.fail_next("tweets", fault)
+    for n in range(AMBIGUOUS_REPLIES):
+        author = str(2_100_000_000_000_000_000 + n)
+        fake.add_user(author, f"cliente{n}", followers=50)
+        text = COMPLAINTS[n % len(COMPLAINTS)].format(n=1000 + n)
+        fake.mention(BRAND_ID, str(1_810_000_000_000_000_000 + n), author, text)
+    # One page holds them all (the first poll reads only the newest page); polls once a second so
+    # the mentions window (450 per 15 minutes) lasts the whole run.
+    section = x_section(url, max_results=100, poll_interval_s=1.0)
+    async with Service(settings_for(tmp_path, x=section), None) as svc:
+        counts = await eventually(lambda: _settled(svc.store), timeout=240)
+        items = [
+            i for status in ("published", "needs_review") for i in await svc.store.list_outbox(status=status)
+        ]
+    calls = len(fake.calls_to("/2/tweets"))
+    used = faults[:calls]
+    dropped = sum(f.accept_then_drop for f in used)
+    limited = sum(f.status == 429 for f in used)
+    posts = Counter(p["reply"]["in_reply_to_tweet_id"] for p in fake.posted)
+
+    assert dropped > 0 and limited > 0  # the run really met both faults
+    assert counts["failed"] == 0 and counts["cancelled"] == 0
+    assert len(items) == sum(counts.values()) >= AMBIGUOUS_REPLIES
+    assert max(posts.values()) == 1  # no reply posted twice
+    by_status = Counter(item.status for item in items)
+    assert by_status["needs_review"] == dropped  # each lost answer goes to a person, not resent
+    for item in items:
+        tweet_id = (item.message_key or "").removeprefix("twitter:")
+        assert posts[tweet_id] == 1, (item.status, tweet_id)  # X did create each one, exactly once
+    assert calls == len(fake.posted) + limited  # every 429 was retried after the reset, nothing more
