@@ -38,11 +38,16 @@ bench: $(STAMP)
 	$(BIN)/centinela bench
 
 ## Crash-consistency run (minutes, not part of `make test`): 3,000 signed messages through the
-## real service, SIGKILLed 5 times, poison rows and hostile requests mixed in; the report is
-## written to var/chaos/report.json and the command fails if a promise was broken.
+## real service, SIGKILLed 5 times, poison rows and hostile requests mixed in (var/chaos/report.json);
+## then 200 signed req/s for 2 minutes with the workers paused and on (var/chaos/load.json), and
+## the OpenAPI and adapter-translation fuzzers with 12x the budget of `make test`. Fails if a
+## promise was broken.
 CHAOS_ARGS ?= --messages 3000 --kills 5 --poison 3 --bad 200
 chaos: $(STAMP)
 	$(BIN)/python -m bench.chaos $(CHAOS_ARGS) --report var/chaos/report.json
+	$(BIN)/python -m bench.load --rate 200 --seconds 120 --report var/chaos/load.json
+	CENTINELA_FUZZ_EXAMPLES=60 $(BIN)/pytest -q -p no:cacheprovider \
+		tests/scenario/test_openapi_fuzz.py tests/contract/test_adapter_translation_fuzz.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache .hypothesis

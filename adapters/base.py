@@ -11,8 +11,9 @@ or web app leaks into them, and they are listed in one registry (`adapters/regis
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -58,6 +59,11 @@ class WindowExpired(PermanentFailure):
     """
 
 
+# What odd platform content raises inside a translator: a list where the docs promise an object,
+# a missing key, a value the canonical model refuses (pydantic's ValidationError is a ValueError).
+MALFORMED_CONTENT = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
 @dataclass(slots=True)
 class Translation:
     """What one platform delivery became: canonical messages, and what was skipped and why.
@@ -75,6 +81,16 @@ class Translation:
     def extend(self, other: Translation) -> None:
         self.messages.extend(other.messages)
         self.skipped.update(other.skipped)
+
+    @contextlib.contextmanager
+    def item(self) -> Iterator[None]:
+        """Translate one item of a delivery (a change, an event, a tweet): odd content counts it
+        as `malformed` and the next item goes on, so one bad item never loses its neighbours and
+        `translate` never raises, whatever arrives."""
+        try:
+            yield
+        except MALFORMED_CONTENT:
+            self.skip("malformed")
 
 
 @dataclass(frozen=True, slots=True)

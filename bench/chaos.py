@@ -63,6 +63,7 @@ class Run:
     restarts_s: list[float] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
     redis: RedisServer | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. CENTINELA_WORKERS for bench.load
 
     @property
     def data_dir(self) -> Path:
@@ -79,6 +80,7 @@ class Run:
             "CENTINELA_MAX_ATTEMPTS": "3",
             "CENTINELA_PUBLISHER_LEASE_S": "3",
             "CENTINELA_REDIS_URL": self.redis.url if self.redis is not None else "",
+            **self.extra_env,
         }
 
 

@@ -163,7 +163,13 @@ class Settings(BaseSettings):
     )
     bot_accounts: list[str] = Field(default_factory=list, description="known bots, never replied to")
     influencer_followers: int = Field(50_000, ge=1)
-    workers: int = Field(2, ge=1, le=64)
+    workers: int = Field(
+        2,
+        ge=0,
+        le=64,
+        description="consumers deciding messages; 0: an intake-only replica that accepts and stores "
+        "(a web tier in front of worker replicas, or an intake load test)",
+    )
     batch_size: int = Field(64, ge=1, le=1000)
     reading_processes: int = Field(
         default_factory=default_reading_helpers,

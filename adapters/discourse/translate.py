@@ -79,10 +79,8 @@ class DiscourseTranslator:
             known = event in ("ping", "post_edited", "topic_edited")
             result.skip(event if known else f"unsupported_event:{event[:40]}")
             return result
-        try:
+        with result.item():
             handler(payload, result)
-        except (KeyError, TypeError, ValueError):
-            result.skip("malformed")
         return result
 
     def _post(self, payload: dict[str, Any], result: Translation) -> None:

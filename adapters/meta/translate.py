@@ -44,17 +44,24 @@ def translate_body(body: Any, *, platforms: Collection[str], own_ids: Collection
         if not isinstance(entry, dict):
             result.skip("malformed")
             continue
-        for change in entry.get("changes") or []:
-            if isinstance(change, dict):
+        for change in _listed(entry.get("changes"), result):
+            with result.item():
                 _change(platform, entry, change, result, own_ids)
-            else:
-                result.skip("malformed")
-        for event in entry.get("messaging") or []:
-            if isinstance(event, dict):
+        for event in _listed(entry.get("messaging"), result):
+            with result.item():
                 _messaging(platform, entry, event, result)
-            else:
-                result.skip("malformed")
     return result
+
+
+def _listed(value: Any, result: Translation) -> list[dict[str, Any]]:
+    """The objects of a documented list; anything else in it (or instead of it) is malformed."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    objects = [item for item in items if isinstance(item, dict)]
+    if len(objects) != len(items):
+        result.skip("malformed", len(items) - len(objects))
+    return objects
 
 
 def _change(

@@ -59,11 +59,12 @@ def translate_mentions(page: Any, *, own_ids: Collection[str], own_handles: Coll
         if author_id in own_ids or (handle and handle.lower() in handles):
             result.skip("own_account")
             continue
-        message = _message(tweet, user, handle)
-        if message is None:
-            result.skip("malformed_tweet")
-        else:
-            result.messages.append(message)
+        with result.item():
+            message = _message(tweet, user, handle)
+            if message is None:
+                result.skip("malformed_tweet")
+            else:
+                result.messages.append(message)
     return result
 
 

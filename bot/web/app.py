@@ -64,7 +64,7 @@ async def readyz(request: web.Request) -> web.Response:
     if not all(health.values()):
         return _not_ready("store unreachable", backends=backends, adapters=adapters)
     since = await store.oldest_waiting()
-    if since is not None and RUNTIME in request.app:
+    if since is not None and RUNTIME in request.app and request.app[SETTINGS].workers > 0:
         waited = time.time() - since
         if waited > request.app[SETTINGS].readyz_stall_s:
             return _not_ready(

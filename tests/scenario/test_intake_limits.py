@@ -140,6 +140,15 @@ async def test_backpressure_503_when_the_queue_is_deeper_than_the_limit(
     assert await eventually(accepted_again, timeout=5)
 
 
+async def _accepted(client: TestClient[Any, Any], ids: list[str]) -> None:
+    for msg_id in ids:
+        body = message(msg_id)
+        async with client.post(
+            "/webhooks/generic", data=body, headers=signed_headers(WEBHOOK_SECRET, body)
+        ) as r:
+            assert r.status == 202
+
+
 async def _empty(client: TestClient[Any, Any]) -> bool:
     store: Store = client.app[STORE]
     return await store.queue_depth() == 0
@@ -154,12 +163,7 @@ async def test_readyz_is_503_while_the_queue_is_stalled(
     app.on_shutdown.append(lambda _app: blocked.set_free())
     client = await aiohttp_client(app)
     assert (await client.get("/readyz")).status == 200
-    for i in range(4):
-        body = message(f"s{i}")
-        async with client.post(
-            "/webhooks/generic", data=body, headers=signed_headers(WEBHOOK_SECRET, body)
-        ) as r:
-            assert r.status == 202
+    await _accepted(client, [f"s{i}" for i in range(4)])
 
     async def stalled() -> dict[str, Any] | None:
         async with client.get("/readyz") as response:
@@ -171,3 +175,18 @@ async def test_readyz_is_503_while_the_queue_is_stalled(
     blocked.release.set()
     await eventually(lambda: _empty(client), timeout=10)
     assert (await client.get("/readyz")).status == 200
+
+
+async def test_an_intake_only_replica_stores_everything_and_decides_nothing(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    """`workers=0`: a web tier in front of worker replicas. It accepts and stores; the queue is
+    another replica's to drain, so a waiting queue does not make this one unready."""
+    settings = settings_for(tmp_path, workers=0, readyz_stall_s=0.001)  # any wait would be "stalled"
+    client = await aiohttp_client(create_app(settings))
+    store: Store = client.app[STORE]
+    await _accepted(client, [f"io{i}" for i in range(5)])
+    assert await store.queue_depth() == 5
+    assert await store.list_decisions() == []
+    async with client.get("/readyz") as response:
+        assert response.status == 200, await response.text()
