@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,9 +33,10 @@ from typing import Any
 import aiohttp
 
 from adapters.webhook.signing import signed_headers
-from bench import chaos_redis
+from bench import chaos_postgres, chaos_redis
+from bench.chaos_postgres import PostgresServer
 from bench.chaos_redis import RedisServer
-from bench.chaos_report import count_outcome, summarise, verdict
+from bench.chaos_report import StoreContents, sqlite_hot_path, sqlite_records, summarise, verdict
 from bot.core.models import InboundMessage
 
 SECRET = "chaos-webhook-secret"
@@ -47,7 +49,8 @@ class Run:
     """One chaos run's configuration and what it observed."""
 
     workdir: Path
-    store: str = "sqlite"
+    store: str = "sqlite"  # the hot path: sqlite | redis
+    records: str = "sqlite"  # the records database: sqlite | postgres
     messages: int = 3000
     kills: int = 5
     poison: int = 3
@@ -63,6 +66,7 @@ class Run:
     restarts_s: list[float] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
     redis: RedisServer | None = None
+    postgres: PostgresServer | None = None
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. CENTINELA_WORKERS for bench.load
 
     @property
@@ -80,6 +84,7 @@ class Run:
             "CENTINELA_MAX_ATTEMPTS": "3",
             "CENTINELA_PUBLISHER_LEASE_S": "3",
             "CENTINELA_REDIS_URL": self.redis.url if self.redis is not None else "",
+            **({"CENTINELA_DATABASE_URL": self.postgres.url} if self.postgres is not None else {}),
             **self.extra_env,
         }
 
@@ -162,6 +167,15 @@ def kill_service(run: Run, why: str) -> None:
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(30)
     run.kill_log.append({"at": round(time.time(), 3), "why": why})
+
+
+def shut_down(run: Run, why: str) -> None:
+    """Everything the run started: the service, and its private Redis and PostgreSQL if any."""
+    kill_service(run, why)
+    if run.redis is not None:
+        run.redis.kill()
+    if run.postgres is not None:
+        run.postgres.stop()
 
 
 def poison_messages(count: int) -> list[InboundMessage]:
@@ -295,17 +309,21 @@ async def killer(run: Run, rng: random.Random, sending: asyncio.Task[None]) -> N
             ):
                 await asyncio.sleep(0.002)  # watching a file another process appends to
             kill_service(run, "recording grew (between send and mark)")
-        elif n == 0 and run.redis is not None:
-            # A backend fault instead: Redis dies under traffic, intake answers 503 meanwhile,
-            # and the service recovers by itself once Redis is back (from its AOF). It comes
-            # once a tenth of the traffic is acknowledged, so the outage falls inside the sending.
+        elif (fault := backend_fault(run, n)) is not None:
+            # A backend fault instead: a server dies under traffic and comes back 1-3 s later
+            # (Redis from its AOF, PostgreSQL through crash recovery); the service is not
+            # restarted and must recover by itself, answering 503 at intake meanwhile if the
+            # hot path is the one down. It comes once a tenth of the traffic (or, for the
+            # second fault, a third) is acknowledged, so the outage falls inside the sending.
+            name, down, up = fault
             deadline = time.monotonic() + 60
-            while len(run.acknowledged) < run.messages // 10 and time.monotonic() < deadline:
+            share = 10 if n == 0 else 3
+            while len(run.acknowledged) < run.messages // share and time.monotonic() < deadline:
                 await asyncio.sleep(0.01)  # watching the sender's own progress
-            run.redis.kill()
-            run.kill_log.append({"at": round(time.time(), 3), "why": "redis-server killed"})
+            down()
+            run.kill_log.append({"at": round(time.time(), 3), "why": f"{name} killed"})
             await asyncio.sleep(rng.uniform(1.0, 3.0))
-            run.redis.start()
+            up()
             continue
         else:
             await asyncio.sleep(rng.uniform(0.3, 2.0))
@@ -313,6 +331,18 @@ async def killer(run: Run, rng: random.Random, sending: asyncio.Task[None]) -> N
         if run.poison and not run.poison_keys:  # at the first kill of the service
             inject_poison(run)
         await start_service(run)
+
+
+def backend_fault(run: Run, n: int) -> tuple[str, Callable[[], None], Callable[[], None]] | None:
+    """The backend killed at kill `n` instead of the service: Redis first, PostgreSQL next."""
+    faults: list[tuple[str, Callable[[], None], Callable[[], None]]] = []
+    if run.redis is not None:
+        faults.append(("redis-server", run.redis.kill, run.redis.start))
+    if run.postgres is not None:
+        faults.append(("postgresql (immediate shutdown)", run.postgres.crash, run.postgres.start))
+    slots = {0: 0, 2: 1}  # even kills are at random moments: two of them become backend faults
+    index = slots.get(n)
+    return faults[index] if index is not None and index < len(faults) else None
 
 
 def _gauge(metrics: str, name: str) -> float:
@@ -349,6 +379,9 @@ async def chaos(run: Run) -> dict[str, Any]:
     if run.store == "redis":
         run.redis = RedisServer(run.workdir / "redis", chaos_redis.free_port())
         run.redis.start()
+    if run.records == "postgres":
+        run.postgres = PostgresServer(chaos_redis.free_port())
+        run.postgres.start()
     await start_service(run)
     messages = traffic(run.messages, rng)
     sending = asyncio.create_task(send_all(run, messages, rng))
@@ -361,17 +394,20 @@ async def chaos(run: Run) -> dict[str, Any]:
     run.process.send_signal(signal.SIGTERM)
     run.process.wait(60)
     recording = run.data_dir / "published.jsonl"
-    if run.redis is not None:
-        kept = chaos_redis.contents(run.redis.url)
-        counts = summarise(kept, recording, acknowledged=run.acknowledged, poison=run.poison_keys)
-        run.redis.kill()
+    sqlite_path = run.data_dir / "centinela.sqlite3"
+    hot = chaos_redis.hot_path(run.redis.url) if run.redis is not None else sqlite_hot_path(sqlite_path)
+    if run.postgres is not None:
+        records = await chaos_postgres.records(run.postgres.url)
     else:
-        sqlite_path = run.data_dir / "centinela.sqlite3"
-        counts = count_outcome(sqlite_path, recording, acknowledged=run.acknowledged, poison=run.poison_keys)
+        records = sqlite_records(sqlite_path)
+    counts = summarise(
+        StoreContents(hot, records), recording, acknowledged=run.acknowledged, poison=run.poison_keys
+    )
     bad_5xx = sum(n for key, n in run.bad_statuses.items() if int(key.rsplit(":", 1)[1]) >= 500)
     broken = verdict(counts, bad_5xx)
     return {
         "store": run.store,
+        "records": run.records,
         "messages": run.messages,
         "kills": len(run.kill_log),
         "kill_log": run.kill_log,
@@ -395,7 +431,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poison", type=int, default=3)
     parser.add_argument("--bad", type=int, default=200, help="hostile requests mixed in")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--store", choices=["sqlite", "redis"], default="sqlite")
+    parser.add_argument("--store", choices=["sqlite", "redis"], default="sqlite", help="the hot path")
+    parser.add_argument(
+        "--records", choices=["sqlite", "postgres"], default="sqlite", help="postgres: a private server"
+    )
     parser.add_argument("--report", type=Path, default=Path("var/chaos/report.json"))
     parser.add_argument("--workdir", type=Path, help="keep the run's files here (default: a temp dir)")
     args = parser.parse_args(argv)
@@ -409,13 +448,12 @@ def main(argv: list[str] | None = None) -> int:
             bad_requests=args.bad,
             seed=args.seed,
             store=args.store,
+            records=args.records,
         )
         try:
             report = asyncio.run(chaos(run))
         finally:
-            kill_service(run, "end of run")
-            if run.redis is not None:
-                run.redis.kill()
+            shut_down(run, "end of run")
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     summary = {k: report[k] for k in ("messages", "kills", "accepted", "decided", "lost_count", "ok")}

@@ -7,17 +7,15 @@ it once during traffic (intake must answer 503 meanwhile) and starts it again fr
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
 
 import redis
 
-from bench.chaos_report import StoreContents
+from bench.chaos_report import HotPathContents
 
 NAMESPACE = "centinela"
 
@@ -72,15 +70,10 @@ def inject_poison(url: str, keys_and_bodies: list[tuple[str, str]]) -> None:
         client.set(f"{NAMESPACE}:msg:{key}", body)
 
 
-def contents(url: str) -> StoreContents:
+def hot_path(url: str) -> HotPathContents:
     client = redis.Redis.from_url(url, decode_responses=True)
     stored = {key.split(":msg:", 1)[1] for key in client.scan_iter(f"{NAMESPACE}:msg:*", count=1000)}
-    decisions: list[dict[str, Any]] = [json.loads(v) for v in client.hvals(f"{NAMESPACE}:decisions")]
     queue_left = int(client.xlen(f"{NAMESPACE}:intake")) + int(client.zcard(f"{NAMESPACE}:q:delayed"))
-    return StoreContents(
-        stored=stored,
-        decisions=decisions,
-        dead={str(k) for k in client.hkeys(f"{NAMESPACE}:dead")},
-        queue_left=queue_left,
-        outbox=[json.loads(v) for v in client.hvals(f"{NAMESPACE}:outbox")],
+    return HotPathContents(
+        stored=stored, dead={str(k) for k in client.hkeys(f"{NAMESPACE}:dead")}, queue_left=queue_left
     )

@@ -1,8 +1,9 @@
 """What a chaos run left behind, counted from the store file and the recording, not the API.
 
-Why read the files: the API lists at most 1,000 items per call and could itself be wrong; the
-SQLite file and the JSONL the recording adapter appends to are the ground truth of what was
-kept and what was "published". Counted after the service stopped, so nothing moves meanwhile.
+Why read the stores: the API lists at most 1,000 items per call and could itself be wrong; the
+hot path (SQLite file or Redis), the records database (SQLite file or PostgreSQL) and the JSONL
+the recording adapter appends to are the ground truth of what was kept and what was
+"published". Counted after the service stopped, so nothing moves meanwhile.
 """
 
 from __future__ import annotations
@@ -28,33 +29,72 @@ def published_per_key(recording: Path) -> Counter[str]:
     return counts
 
 
-def count_outcome(
-    sqlite_path: Path, recording: Path, *, acknowledged: set[str], poison: set[str]
-) -> dict[str, Any]:
-    """The report's counts from a SQLite store file; `acknowledged`: keys answered 2xx."""
+@dataclass
+class HotPathContents:
+    """What the hot path kept: messages, dead letters, what is still queued."""
+
+    stored: set[str]
+    dead: set[str]
+    queue_left: int
+
+
+@dataclass
+class RecordContents:
+    """What the records database kept: decisions and the outbox, as their JSON bodies."""
+
+    decisions: list[dict[str, Any]]
+    outbox: list[dict[str, Any]]
+
+
+def sqlite_hot_path(sqlite_path: Path) -> HotPathContents:
     conn = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
     try:
-        kept = StoreContents(
+        return HotPathContents(
             stored={key for (key,) in conn.execute("SELECT key FROM messages")},
-            decisions=[json.loads(body) for (body,) in conn.execute("SELECT body FROM decisions")],
             dead={key for (key,) in conn.execute("SELECT key FROM dead_letters")},
             queue_left=int(conn.execute("SELECT COUNT(*) FROM queue").fetchone()[0]),
+        )
+    finally:
+        conn.close()
+
+
+def sqlite_records(sqlite_path: Path) -> RecordContents:
+    conn = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+    try:
+        return RecordContents(
+            decisions=[json.loads(body) for (body,) in conn.execute("SELECT body FROM decisions")],
             outbox=[json.loads(body) for (body,) in conn.execute("SELECT body FROM outbox")],
         )
     finally:
         conn.close()
-    return summarise(kept, recording, acknowledged=acknowledged, poison=poison)
 
 
 @dataclass
 class StoreContents:
-    """What a store kept, whichever store it was."""
+    """What both halves kept, whichever backends they were."""
 
-    stored: set[str]
-    decisions: list[dict[str, Any]]
-    dead: set[str]
-    queue_left: int
-    outbox: list[dict[str, Any]]
+    hot: HotPathContents
+    records: RecordContents
+
+    @property
+    def stored(self) -> set[str]:
+        return self.hot.stored
+
+    @property
+    def dead(self) -> set[str]:
+        return self.hot.dead
+
+    @property
+    def queue_left(self) -> int:
+        return self.hot.queue_left
+
+    @property
+    def decisions(self) -> list[dict[str, Any]]:
+        return self.records.decisions
+
+    @property
+    def outbox(self) -> list[dict[str, Any]]:
+        return self.records.outbox
 
 
 def summarise(

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.core.intake_limits import IntakeGate
 from bot.core.models import InboundMessage
-from bot.web.errors import unavailable
+from bot.web.errors import STORE_DOWN, unavailable
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Ingest = Callable[[Sequence[InboundMessage]], Awaitable[list[bool]]]
@@ -27,7 +27,7 @@ def admitted(handler: Handler, gate: IntakeGate) -> Handler:
         if not gate.enter():
             return unavailable("too many intake requests in flight", gate.settings.retry_after_s)
         try:
-            if await gate.queue_full():
+            if await _queue_full(gate):
                 return unavailable(
                     "queue is full: intake paused until it drains", gate.settings.retry_after_s
                 )
@@ -36,6 +36,15 @@ def admitted(handler: Handler, gate: IntakeGate) -> Handler:
             gate.leave()
 
     return handle
+
+
+async def _queue_full(gate: IntakeGate) -> bool:
+    """The depth check; while the store is down the depth is unknown and the request goes on, so
+    a bad signature or body still gets its 4xx, and a good one its 503 when the enqueue fails."""
+    try:
+        return await gate.queue_full()
+    except STORE_DOWN:
+        return False
 
 
 def counted(ingest: Ingest, gate: IntakeGate) -> Ingest:

@@ -54,6 +54,13 @@ async def test_redis_down_is_503_json_with_retry_after_then_recovers(
     redis_server.kill()
     status, answer, retry_after = await post(client, message("during"))
     assert status == 503 and "error" in answer and retry_after is not None and int(retry_after) > 0
+    # Bad input is still the sender's fault while the store is down: a 4xx, never a 503 to retry.
+    unsigned = message("forged")
+    async with client.post(
+        "/webhooks/generic", data=unsigned, headers={"Content-Type": "application/json"}
+    ) as r:
+        assert r.status == 401
+    assert (await post(client, b"{not json"))[0] == 400
     # The dead letters live on the hot path (Redis); decisions are records, in SQL, and still answer.
     async with client.get("/api/v1/dead-letters", headers=AUTH) as response:
         assert response.status == 503 and response.content_type == "application/json"
