@@ -107,6 +107,17 @@ class SlackSettings(BaseModel):
         return self.bot_token is not None and self.signing_secret is not None
 
 
+class SchedulerSettings(BaseModel):
+    """The scheduler (campaigns): its leader lease, how often it looks, how late a post may be."""
+
+    lease_s: float = Field(15.0, gt=0, description="leader lease; another replica takes over when it lapses")
+    sweep_s: float = Field(15.0, gt=0, description="how often the leader looks for due campaign posts")
+    grace_s: float = Field(
+        3600.0, ge=0, description="a post found due later than this is skipped and reported"
+    )
+    folder_poll_s: float = Field(30.0, gt=0, description="how often the campaigns folder is read")
+
+
 class Settings(BaseSettings):
     """Centinela's configuration. Environment variables are `CENTINELA_<FIELD>` (upper case)."""
 
@@ -185,6 +196,8 @@ class Settings(BaseSettings):
     learned_dir: Path | None = Field(None, description="folder with manifest.json; unset: the shipped models")
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    campaigns_dir: Path | None = Field(None, description="watched folder of campaign YAML files (drafts)")
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per event; json: one JSON object per line"
     )

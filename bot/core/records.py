@@ -20,3 +20,4 @@ class RecordKind(StrEnum):
     AGENT_QUEUE = "agent_queue"
     ECHO = "echo"
     WARROOM = "warroom"
+    CAMPAIGN = "campaign"
