@@ -69,6 +69,10 @@ class CampaignBook:
         self._clock = clock
         self._languages = tuple(languages)
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return self._languages
+
     async def plan(self, record: Record) -> CampaignPlan:
         """The stored definition expanded (it was valid when stored, so it has no errors).
 
