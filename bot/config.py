@@ -116,6 +116,12 @@ class SchedulerSettings(BaseModel):
         3600.0, ge=0, description="a post found due later than this is skipped and reported"
     )
     folder_poll_s: float = Field(30.0, gt=0, description="how often the campaigns folder is read")
+    outage_channels: list[str] = Field(
+        default_factory=lambda: ["twitter", "facebook"], description="where outage notices are posted"
+    )
+    outage_update_minutes: float = Field(
+        30.0, gt=0, description="an update of each open outage every N minutes"
+    )
 
 
 class Settings(BaseSettings):

@@ -96,3 +96,18 @@ class CampaignAnswer(BaseModel):
 
 CampaignBody = CampaignDefinition
 """A campaign as JSON: the YAML file's fields (FORMATS.md)."""
+
+
+class OutageStart(BaseModel):
+    title: str = Field(min_length=1, description='what is down, e.g. "Fibra Madrid"')
+    region: str | None = Field(None, description="complaints naming this region match (Madrid)")
+    topic: str | None = Field(None, description="complaints about this topic match (no-internet)")
+    actor: str | None = Field(None, description="who declares it (audited)")
+
+
+class OutageAnswer(BaseModel):
+    """What declaring or resolving did; `outage` is the incident record afterwards."""
+
+    ok: bool
+    message: str
+    outage: dict[str, Any] | None = None

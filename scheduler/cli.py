@@ -13,9 +13,14 @@ from bot.store.factory import build_store
 from scheduler.campaign_book import CampaignBook
 from scheduler.campaign_plan import CampaignPlan, plan_text
 from scheduler.campaign_view import campaign_detail, campaign_summary
+from scheduler.service import outage_desk
 
 
-def campaigns(settings: Settings, args: argparse.Namespace) -> int:
+def scheduler_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`centinela campaigns ...` and `centinela outage ...`."""
+    if args.command == "outage":
+        code: int = asyncio.run(_outage(settings, args))
+        return code
     if args.campaigns_command == "preview":
         plan = plan_text(args.file.read_text(encoding="utf-8"), settings.languages)
         print_preview(plan, as_json=args.json)
@@ -44,6 +49,28 @@ async def _on_store(settings: Settings, args: argparse.Namespace) -> int:
                         print(line, file=sys.stderr)
         else:
             result = await book.act(args.id, command, actor=f"cli:{args.actor}")
+        print(result.message, file=sys.stdout if result.ok else sys.stderr)
+        return 0 if result.ok else 1
+    finally:
+        await store.close()
+
+
+async def _outage(settings: Settings, args: argparse.Namespace) -> int:
+    """Declared outages on the configured store; the running service posts what is queued."""
+    store = build_store(settings)
+    await store.open()
+    try:
+        desk = outage_desk(settings, store)
+        if args.outage_command == "list":
+            for record in await desk.open_outages():
+                data = record.data
+                print(f"{record.id}\t{data['title']}\t{data.get('region') or '-'}\tsince {data['opened_at']}")
+            return 0
+        actor = f"cli:{args.actor}"
+        if args.outage_command == "start":
+            result = await desk.start(args.title, region=args.region, topic=args.topic, actor=actor)
+        else:
+            result = await desk.resolve(args.id, actor=actor)
         print(result.message, file=sys.stdout if result.ok else sys.stderr)
         return 0 if result.ok else 1
     finally:

@@ -21,6 +21,7 @@ from scheduler.campaign_book import CampaignBook
 from scheduler.campaign_runner import CampaignRunner
 from scheduler.folder_watch import CampaignFolder
 from scheduler.leader import SchedulerLeader
+from scheduler.outages import OutageDesk
 from scheduler.timed_jobs import TimedJob
 
 
@@ -37,11 +38,30 @@ def build_leader(
     runner = CampaignRunner(
         store, book, clock=clock, grace=timedelta(seconds=config.grace_s), on_enqueued=wake
     )
-    jobs = [TimedJob("campaign-sweep", config.sweep_s, runner.sweep)]
+    jobs = [
+        TimedJob("campaign-sweep", config.sweep_s, runner.sweep),
+        TimedJob(
+            "outage-updates",
+            min(60.0, config.sweep_s),
+            outage_desk(settings, store, clock=clock).post_updates,
+        ),
+    ]
     if settings.campaigns_dir is not None:
         folder = CampaignFolder(book, settings.campaigns_dir)
         jobs.insert(0, TimedJob("campaign-folder", config.folder_poll_s, folder.scan))
     return SchedulerLeader(store, f"{settings.instance}-scheduler", jobs, lease_s=config.lease_s)
+
+
+def outage_desk(settings: Settings, store: Store, *, clock: Callable[[], datetime] = utc_now) -> OutageDesk:
+    """Declared outages as the settings configure them (channels, languages, update interval)."""
+    config = settings.scheduler
+    return OutageDesk(
+        store,
+        channels=config.outage_channels,
+        languages=settings.languages,
+        update_every_s=config.outage_update_minutes * 60,
+        clock=clock,
+    )
 
 
 def scheduler_ctx(

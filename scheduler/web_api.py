@@ -19,6 +19,8 @@ from bot.store.records import MAX_PAGE, InvalidCursor
 from scheduler.campaign_book import CAMPAIGN_STATUSES, BookResult, CampaignAction, CampaignBook
 from scheduler.campaign_plan import CampaignPlan, plan_text
 from scheduler.campaign_view import campaign_detail, campaign_summary
+from scheduler.outage_api import add_outage_routes
+from scheduler.outages import OutageDesk
 
 BOOK_KEY: web.AppKey[CampaignBook] = web.AppKey("campaign_book", CampaignBook)
 STORE_KEY: web.AppKey[Store] = web.AppKey("campaign_store", Store)
@@ -125,8 +127,12 @@ def _action(action: CampaignAction) -> Any:
     return handler
 
 
-def add_campaign_routes(app: web.Application, store: Store, languages: tuple[str, ...]) -> None:
-    """Mount the campaign routes on the `/api/v1` sub-application."""
+def add_campaign_routes(
+    app: web.Application, store: Store, languages: tuple[str, ...], outages: OutageDesk | None = None
+) -> None:
+    """Mount the campaign (and, given a desk, the outage) routes on the `/api/v1` sub-application."""
+    if outages is not None:
+        add_outage_routes(app, outages)
     app[STORE_KEY] = store
     app[BOOK_KEY] = CampaignBook(store, languages=languages)
     app.router.add_get("/campaigns", list_campaigns)

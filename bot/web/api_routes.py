@@ -305,6 +305,26 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "post",
+        "/api/v1/outages",
+        "Declare an outage: its notice is posted at once, matching complaints get the incident reply",
+        "campaigns",
+        {201: cm.OutageAnswer, 400: E, 409: cm.OutageAnswer, 413: E},
+        body=(cm.OutageStart,),
+        body_required=True,
+        description="Updates follow every `CENTINELA_SCHEDULER__OUTAGE_UPDATE_MINUTES` until resolved "
+        "(missed ones coalesce into one).",
+    ),
+    Route(
+        "post",
+        "/api/v1/outages/{id}/resolve",
+        "Resolve an outage: the resolution is posted and each complainer told once",
+        "campaigns",
+        {200: cm.OutageAnswer, 400: E, 404: cm.OutageAnswer, 409: cm.OutageAnswer},
+        body=(cm.CampaignActionBody,),
+        params=(ID,),
+    ),
+    Route(
+        "post",
         "/api/v1/kb/reload",
         "Reload the knowledge base now (only when the service runs with one)",
         "operations",

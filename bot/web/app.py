@@ -33,7 +33,7 @@ from bot.web.metrics import Metrics
 from bot.web.openapi import mount_documentation
 from bot.web.secrets import accepted_secrets, secrets_path
 from retrieval.knowledge_base import KnowledgeBase
-from scheduler.service import scheduler_ctx
+from scheduler.service import outage_desk, scheduler_ctx
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +187,13 @@ def create_app(
     warroom.mount(app)
     app.add_subapp(
         "/api/v1",
-        api_app(chosen_store, api_token, approvals=warroom.approvals, kb=kb, languages=settings.languages),
+        api_app(
+            chosen_store,
+            api_token,
+            approvals=warroom.approvals,
+            kb=kb,
+            languages=settings.languages,
+            outages=outage_desk(settings, chosen_store),
+        ),
     )
     return app

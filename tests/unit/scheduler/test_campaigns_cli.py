@@ -60,3 +60,22 @@ def test_define_refuses_a_bad_file_naming_each_problem(
     assert code == 1
     assert "error step 3: step outside the window" in err and "1 problem(s) in the campaign" in err
     assert json.loads(run(capsys, "list", "--json")[1]) == []
+
+
+def test_outage_start_list_resolve(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_outage(capsys, "start", "Fibra Madrid", "--region", "Madrid")
+    assert code == 0 and out.startswith("outage O-") and "notice queued" in out
+    outage = out.split()[1]
+    code, out, _ = run_outage(capsys, "list")
+    assert out.startswith(f"{outage}\tFibra Madrid\tMadrid\tsince ")
+    assert run_outage(capsys, "start", "Fibra Madrid", "--region", "Madrid")[0] == 1  # already declared
+    assert run_outage(capsys, "start", "Sin nada")[0] == 1  # nothing to match complaints with
+    code, out, _ = run_outage(capsys, "resolve", outage)
+    assert code == 0 and "resolution queued, 0 complainer(s) told" in out
+    assert run_outage(capsys, "list")[1] == ""
+
+
+def run_outage(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["outage", *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
