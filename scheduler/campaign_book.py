@@ -64,10 +64,12 @@ class CampaignBook:
         *,
         clock: Callable[[], datetime] = utc_now,
         languages: Sequence[str] = DEFAULT_LANGUAGES,
+        segments: bool = False,
     ) -> None:
         self._store = store
         self._clock = clock
         self._languages = tuple(languages)
+        self._segments = segments
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -111,8 +113,8 @@ class CampaignBook:
                 False, f"{len(plan.errors)} problem(s) in the campaign", plan=plan, status_code=400
             )
         definition = plan.definition
-        if definition.segment is not None:
-            message = "segment campaigns (private messages to chosen customers) are not built yet"
+        if definition.segment is not None and not self._segments:
+            message = "segment campaigns need a source of customers and followers, and none is configured"
             return BookResult(False, message, plan=plan, status_code=400)
         for _ in range(_CAS_ATTEMPTS):
             current = await self.get(definition.id)

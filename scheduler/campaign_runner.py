@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
-from bot.core.models import AuditEvent, OutboxItem, Record, utc_now
+from bot.core.models import AuditEvent, Record, utc_now
 from bot.pipeline.guards import kill_switch_on
 from bot.store.base import Store
 from scheduler.campaign_book import CampaignBook
+from scheduler.campaign_items import campaign_item, segment_items
 from scheduler.campaign_plan import PlannedPost
+from scheduler.segments import SegmentSource
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,9 @@ class CampaignRunner:
         clock: Callable[[], datetime] = utc_now,
         grace: timedelta = DEFAULT_GRACE,
         on_enqueued: Callable[[], None] | None = None,
+        segments: SegmentSource | None = None,
     ) -> None:
+        self._segments = segments
         self._store = store
         self._book = book
         self._clock = clock
@@ -70,8 +74,8 @@ class CampaignRunner:
             return report
         now = self._clock()
         for record in await self._book.active():
-            if record.data["definition"].get("segment") is not None:
-                continue  # segment campaigns are refused at definition until segments are built
+            if record.data["definition"].get("segment") is not None and self._segments is None:
+                continue  # refused at definition without a source; kept due until one is configured
             await self._sweep_campaign(record, now, report)
         if report.enqueued and self._on_enqueued is not None:
             self._on_enqueued()
@@ -87,8 +91,18 @@ class CampaignRunner:
         on_time = [p for p in due if now - p.at.utc <= self._grace]
         late = [p for p in due if now - p.at.utc > self._grace]
         fresh: dict[str, str] = {}
-        if on_time:
-            items = [self._item(record.id, account, post, now) for post in on_time]
+        segment = plan.definition.segment if plan.definition is not None else None
+        if on_time and segment is not None and self._segments is not None:
+            items = []
+            for post in on_time:
+                items += await segment_items(
+                    self._store, self._segments, segment, plan, post, record.id, account, now
+                )
+            added = await self._store.add_outbox(items)
+            report.enqueued += [item.idempotency_key for item, new in zip(items, added, strict=True) if new]
+            fresh.update({post.key(record.id): ENQUEUED for post in on_time})
+        elif on_time:
+            items = [campaign_item(record.id, account, post, now) for post in on_time]
             added = await self._store.add_outbox(items)
             report.enqueued += [item.idempotency_key for item, new in zip(items, added, strict=True) if new]
             fresh.update({item.idempotency_key: ENQUEUED for item in items})
@@ -102,7 +116,7 @@ class CampaignRunner:
         self, campaign_id: str, account: str, late: list[PlannedPost], now: datetime, report: SweepReport
     ) -> None:
         items = [
-            self._item(campaign_id, account, post, now).model_copy(
+            campaign_item(campaign_id, account, post, now).model_copy(
                 update={
                     "status": "cancelled",
                     "last_error": f"skipped: due at {post.at.utc_text}, found at {now:%Y-%m-%dT%H:%M:%SZ}, "
@@ -130,24 +144,3 @@ class CampaignRunner:
         for item in mine:
             log.warning("campaign post %s not posted: %s", item.idempotency_key, item.last_error)
         report.skipped += [item.idempotency_key for item in mine]
-
-    @staticmethod
-    def _item(campaign_id: str, account: str, post: PlannedPost, now: datetime) -> OutboxItem:
-        return OutboxItem.model_validate(
-            {
-                "idempotency_key": post.key(campaign_id),
-                "account": account,
-                "channel": post.channel,
-                "text": post.text,
-                "payload": {
-                    "purpose": "campaign",
-                    "campaign": campaign_id,
-                    "step": post.n,
-                    "lang": post.lang,
-                    "at_utc": post.at.utc_text,
-                },
-                "next_attempt_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )

@@ -21,3 +21,4 @@ class RecordKind(StrEnum):
     ECHO = "echo"
     WARROOM = "warroom"
     CAMPAIGN = "campaign"
+    OPT_OUT = "opt_out"

@@ -78,3 +78,36 @@ async def test_a_due_step_is_posted_once_as_a_tweet_and_a_page_post(
     assert shown["status"] == "running"
     assert sorted(p["state"] for p in shown["posts"]) == ["published"] * 4 + ["scheduled"] * 2
     assert json.dumps(shown).count("needs_review") == 0
+
+
+async def test_an_opt_out_keyword_through_the_pipeline_stops_segment_messages_at_once(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    from bot.core.records import RecordKind
+    from scheduler.campaign_book import CampaignBook
+    from scheduler.campaign_runner import CampaignRunner
+    from scheduler.segments import Recipient, StaticSegmentSource, person_digest
+    from tests.conftest import make_message
+    from tests.unit.scheduler.campaign_rig import Clock
+    from tests.unit.scheduler.test_segments import SEGMENT_CAMPAIGN, STEP
+
+    client = await aiohttp_client(create_app(settings_for(tmp_path)))
+    store = client.app[STORE]
+    await store.enqueue([make_message("w1", "¡BAJA!", channel="whatsapp", handle="+34600000001")])
+    digest = person_digest("whatsapp", "+34600000001")
+    opted = await eventually(lambda: store.get_record(RecordKind.OPT_OUT, digest))
+    assert opted.data["status"] == "opted_out"
+
+    people = [
+        Recipient(
+            "whatsapp", handle, "es", tags=frozenset({"nautico"}), region="Madrid", last_message_at=STEP
+        )
+        for handle in ("+34600000001", "+34600000002")
+    ]
+    clock = Clock(STEP)
+    book = CampaignBook(store, clock=clock, segments=True)
+    assert (await book.define(SEGMENT_CAMPAIGN, actor="marta", source="test")).ok
+    assert (await book.act("nautico", "approve", actor="jefa")).ok
+    report = await CampaignRunner(store, book, clock=clock, segments=StaticSegmentSource(people)).sweep()
+    recipients = [i.recipient for k in report.enqueued if (i := await store.get_outbox(k)) is not None]
+    assert recipients == ["+34600000002"]

@@ -69,7 +69,7 @@ async def test_a_bad_or_segment_campaign_is_refused_at_definition(store: Store) 
         "channels: [twitter]", "channels: [whatsapp]\nsegment: {regions: [Madrid]}"
     )
     refused = await book.define(segment, actor="marta", source="api")
-    assert not refused.ok and "not built yet" in refused.message
+    assert not refused.ok and "none is configured" in refused.message
     assert (await book.query(status=None, cursor=None, limit=10)).items == []
 
 
