@@ -24,6 +24,7 @@ from typing import Any, Final
 from bot.core.channels import capabilities, window_payload
 from bot.core.models import AuditEvent, OutboxItem, Record, utc_now
 from bot.core.records import RecordKind
+from bot.pipeline.guards import kill_switch_on
 from bot.reading.normalise import strip_accents
 from bot.store.base import Store
 from bot.store.records import RecordFilter
@@ -93,7 +94,11 @@ class OutageDesk:
                 False, "an outage needs a region or a topic to match complaints", status_code=400
             )
         now = self._clock()
-        outage_id = f"O-{now:%Y%m%d}-{_slug(title)[:40]}-{hashlib.sha256(title.encode()).hexdigest()[:4]}"
+        # The same title declared twice within a minute (a double click, two on-call people) is
+        # one outage; a new one later the same day is another.
+        outage_id = (
+            f"O-{now:%Y%m%d-%H%M}-{_slug(title)[:40]}-{hashlib.sha256(title.encode()).hexdigest()[:4]}"
+        )
         data: dict[str, Any] = {
             "declared": True,
             "status": OPEN,
@@ -148,8 +153,11 @@ class OutageDesk:
         return OutageResult(False, "the outage changed meanwhile; try again", status_code=409)
 
     async def post_updates(self) -> int:
-        """The leader's job: one update per open outage whose slot came (missed slots coalesce)."""
+        """The leader's job: one update per open outage whose slot came (missed slots coalesce);
+        nothing while the kill switch is on."""
         posted = 0
+        if await kill_switch_on(self._store):
+            return 0  # held: the slot is posted when released (missed ones coalesce)
         now = self._clock()
         for record in await self.open_outages():
             every = float(record.data.get("update_every_s") or self._every)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.records import RecordKind
+from bot.pipeline.guards import set_kill_switch
 from bot.store.base import Store
 from scheduler.outages import OutageDesk
 from tests.unit.scheduler.campaign_rig import Clock, utc
@@ -36,7 +37,13 @@ async def test_notice_updates_and_resolution_each_post_once(store: Store) -> Non
     assert notices == sorted(
         f"outage:{outage}:notice:{c}:{lang}" for c in ("twitter", "facebook") for lang in ("es", "en", "pt")
     )
-    assert not (await outages.start("Fibra Madrid", region="Madrid", actor="other")).ok  # declared once
+    assert not (await outages.start("Fibra Madrid", region="Madrid", actor="other")).ok  # double click
+    clock.now += timedelta(minutes=1)
+    later = await OutageDesk(store, channels=[], languages=["es"], update_every_s=1800, clock=clock).start(
+        "Fibra Madrid", region="Madrid", actor="other"
+    )
+    assert later.ok and later.record is not None and later.record.id != outage  # a new one, later
+    clock.now -= timedelta(minutes=1)
     item = await store.get_outbox(f"outage:{outage}:notice:twitter:pt")
     assert item is not None and "Fibra Madrid (Madrid)" in item.text and item.text.startswith("Ocorrência")
 
@@ -44,7 +51,11 @@ async def test_notice_updates_and_resolution_each_post_once(store: Store) -> Non
     assert await outages.post_updates() == 0
     clock.now += timedelta(minutes=20)  # 30 minutes after the start: the first update
     assert await outages.post_updates() == 6
-    clock.now += timedelta(hours=2, minutes=10)  # slots 2..5 missed while down: one update, slot 5
+    await set_kill_switch(store, on=True, actor="test", reason="storm")
+    clock.now += timedelta(minutes=30)
+    assert await outages.post_updates() == 0  # the kill switch holds scheduled updates
+    await set_kill_switch(store, on=False, actor="test")
+    clock.now += timedelta(hours=1, minutes=40)  # slots 2..5 missed (down, held): one update, slot 5
     assert await outages.post_updates() == 6
     assert await outages.post_updates() == 0
     updates = [k for k in await keys(store) if ":update:" in k]
