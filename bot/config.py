@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -122,6 +122,26 @@ class SchedulerSettings(BaseModel):
     outage_update_minutes: float = Field(
         30.0, gt=0, description="an update of each open outage every N minutes"
     )
+    daily_zones: dict[str, str] = Field(
+        default_factory=lambda: {"Europe/Madrid": "es"},
+        description="incident of the day: time zone -> language of its draft",
+    )
+    daily_at: time = Field(
+        time(18, 0), description="local time after which the incident of the day is drafted"
+    )
+    daily_channel: str = Field("twitter", description="where an approved incident of the day is posted")
+
+    @field_validator("daily_zones")
+    @classmethod
+    def _known_zones(cls, value: dict[str, str]) -> dict[str, str]:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        for zone in value:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {zone!r} (an IANA name such as Europe/Madrid)") from exc
+        return value
 
 
 class Settings(BaseSettings):

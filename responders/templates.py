@@ -102,6 +102,14 @@ TEMPLATES: Final[dict[str, dict[str, str]]] = {
         "pt": "A ocorrência {title} ({region}) foi resolvida. Se ainda tiver problemas, reinicie seu "
         "equipamento e fale com a gente por mensagem privada.",
     },
+    "incident_of_the_day": {
+        "es": "Hoy muchos nos habéis escrito sobre {topic}. Si te pasa, reinicia el equipo y, si sigue "
+        "igual, escríbenos por mensaje privado: te ayudamos en persona.",
+        "en": "Many of you wrote to us today about {topic}. If it happens to you, restart your "
+        "equipment and, if it persists, send us a private message: we'll help you personally.",
+        "pt": "Hoje muitos de vocês nos escreveram sobre {topic}. Se acontecer com você, reinicie o "
+        "equipamento e, se continuar, fale com a gente por mensagem privada: ajudamos pessoalmente.",
+    },
     "outage_told": {
         "es": "{handle}La incidencia que nos comentaste ({title}) ya está resuelta. Si sigue sin "
         "funcionar, reinicia tu equipo y escríbenos.",

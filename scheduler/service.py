@@ -19,6 +19,7 @@ from bot.core.models import utc_now
 from bot.store.base import Store
 from scheduler.campaign_book import CampaignBook
 from scheduler.campaign_runner import CampaignRunner
+from scheduler.daily_incident import DailyIncidentDrafter
 from scheduler.folder_watch import CampaignFolder
 from scheduler.leader import SchedulerLeader
 from scheduler.outages import OutageDesk
@@ -45,6 +46,7 @@ def build_leader(
             min(60.0, config.sweep_s),
             outage_desk(settings, store, clock=clock).post_updates,
         ),
+        TimedJob("incident-of-the-day", 60.0, daily_drafter(settings, store, clock=clock).run),
     ]
     if settings.campaigns_dir is not None:
         folder = CampaignFolder(book, settings.campaigns_dir)
@@ -61,6 +63,15 @@ def outage_desk(settings: Settings, store: Store, *, clock: Callable[[], datetim
         languages=settings.languages,
         update_every_s=config.outage_update_minutes * 60,
         clock=clock,
+    )
+
+
+def daily_drafter(
+    settings: Settings, store: Store, *, clock: Callable[[], datetime] = utc_now
+) -> DailyIncidentDrafter:
+    config = settings.scheduler
+    return DailyIncidentDrafter(
+        store, zones=config.daily_zones, at=config.daily_at, channel=config.daily_channel, clock=clock
     )
 
 
