@@ -12,12 +12,18 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from bot.core.records import RecordKind
 from bot.web.app import STORE, create_app
-from tests.conftest import API_TOKEN, eventually, settings_for
+from scheduler.campaign_book import CampaignBook
+from scheduler.campaign_runner import CampaignRunner
+from scheduler.segments import Recipient, StaticSegmentSource, person_digest
+from tests.conftest import API_TOKEN, eventually, make_message, settings_for
 from tests.fakes.meta_graph import PAGE_ID, FakeGraph
 from tests.fakes.x_api import BRAND_ID, FakeX
 from tests.scenario.meta_rig import ServerFactory, meta_section
 from tests.scenario.test_x import x_section
+from tests.unit.scheduler.campaign_rig import Clock
+from tests.unit.scheduler.test_segments import SEGMENT_CAMPAIGN, STEP
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -83,14 +89,6 @@ async def test_a_due_step_is_posted_once_as_a_tweet_and_a_page_post(
 async def test_an_opt_out_keyword_through_the_pipeline_stops_segment_messages_at_once(
     aiohttp_client: ClientFactory, tmp_path: Path
 ) -> None:
-    from bot.core.records import RecordKind
-    from scheduler.campaign_book import CampaignBook
-    from scheduler.campaign_runner import CampaignRunner
-    from scheduler.segments import Recipient, StaticSegmentSource, person_digest
-    from tests.conftest import make_message
-    from tests.unit.scheduler.campaign_rig import Clock
-    from tests.unit.scheduler.test_segments import SEGMENT_CAMPAIGN, STEP
-
     client = await aiohttp_client(create_app(settings_for(tmp_path)))
     store = client.app[STORE]
     await store.enqueue([make_message("w1", "¡BAJA!", channel="whatsapp", handle="+34600000001")])
