@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -107,6 +107,43 @@ class SlackSettings(BaseModel):
         return self.bot_token is not None and self.signing_secret is not None
 
 
+class SchedulerSettings(BaseModel):
+    """The scheduler (campaigns): its leader lease, how often it looks, how late a post may be."""
+
+    lease_s: float = Field(15.0, gt=0, description="leader lease; another replica takes over when it lapses")
+    sweep_s: float = Field(15.0, gt=0, description="how often the leader looks for due campaign posts")
+    grace_s: float = Field(
+        3600.0, ge=0, description="a post found due later than this is skipped and reported"
+    )
+    folder_poll_s: float = Field(30.0, gt=0, description="how often the campaigns folder is read")
+    outage_channels: list[str] = Field(
+        default_factory=lambda: ["twitter", "facebook"], description="where outage notices are posted"
+    )
+    outage_update_minutes: float = Field(
+        30.0, gt=0, description="an update of each open outage every N minutes"
+    )
+    daily_zones: dict[str, str] = Field(
+        default_factory=lambda: {"Europe/Madrid": "es"},
+        description="incident of the day: time zone -> language of its draft",
+    )
+    daily_at: time = Field(
+        time(18, 0), description="local time after which the incident of the day is drafted"
+    )
+    daily_channel: str = Field("twitter", description="where an approved incident of the day is posted")
+
+    @field_validator("daily_zones")
+    @classmethod
+    def _known_zones(cls, value: dict[str, str]) -> dict[str, str]:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        for zone in value:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {zone!r} (an IANA name such as Europe/Madrid)") from exc
+        return value
+
+
 class Settings(BaseSettings):
     """Centinela's configuration. Environment variables are `CENTINELA_<FIELD>` (upper case)."""
 
@@ -191,6 +228,8 @@ class Settings(BaseSettings):
     learned_dir: Path | None = Field(None, description="folder with manifest.json; unset: the shipped models")
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    campaigns_dir: Path | None = Field(None, description="watched folder of campaign YAML files (drafts)")
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per event; json: one JSON object per line"
     )

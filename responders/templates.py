@@ -77,6 +77,47 @@ TEMPLATES: Final[dict[str, dict[str, str]]] = {
         "pt": "{handle}Olá, lamentamos o ocorrido. Veja como resolver: {title} {url} "
         "Se continuar, fale com a gente por mensagem direta e resolvemos juntos.",
     },
+    # Declared outages (scheduler/outages.py): official posts, then one message to each complainer.
+    "outage_notice": {
+        "es": "Incidencia en curso: {title} ({region}). Ya estamos trabajando para resolverla y "
+        "publicaremos novedades aquí. Disculpa las molestias.",
+        "en": "Ongoing incident: {title} ({region}). We are already working on it and will post "
+        "updates here. We're sorry for the trouble.",
+        "pt": "Ocorrência em andamento: {title} ({region}). Já estamos trabalhando para resolver e "
+        "publicaremos novidades aqui. Desculpe o transtorno.",
+    },
+    "outage_update": {
+        "es": "Novedades sobre la incidencia {title} ({region}): seguimos trabajando para resolverla. "
+        "Gracias por tu paciencia.",
+        "en": "Update on the incident {title} ({region}): we are still working on it. Thank you for "
+        "your patience.",
+        "pt": "Novidades sobre a ocorrência {title} ({region}): continuamos trabalhando para resolver. "
+        "Obrigado pela paciência.",
+    },
+    "outage_resolved": {
+        "es": "Resuelta la incidencia {title} ({region}). Si aún tienes problemas, reinicia tu equipo "
+        "y escríbenos por mensaje privado.",
+        "en": "The incident {title} ({region}) is resolved. If you still have problems, restart your "
+        "equipment and send us a private message.",
+        "pt": "A ocorrência {title} ({region}) foi resolvida. Se ainda tiver problemas, reinicie seu "
+        "equipamento e fale com a gente por mensagem privada.",
+    },
+    "incident_of_the_day": {
+        "es": "Hoy muchos nos habéis escrito sobre {topic}. Si te pasa, reinicia el equipo y, si sigue "
+        "igual, escríbenos por mensaje privado: te ayudamos en persona.",
+        "en": "Many of you wrote to us today about {topic}. If it happens to you, restart your "
+        "equipment and, if it persists, send us a private message: we'll help you personally.",
+        "pt": "Hoje muitos de vocês nos escreveram sobre {topic}. Se acontecer com você, reinicie o "
+        "equipamento e, se continuar, fale com a gente por mensagem privada: ajudamos pessoalmente.",
+    },
+    "outage_told": {
+        "es": "{handle}La incidencia que nos comentaste ({title}) ya está resuelta. Si sigue sin "
+        "funcionar, reinicia tu equipo y escríbenos.",
+        "en": "{handle}The incident you told us about ({title}) is now resolved. If it still doesn't "
+        "work, restart your equipment and write to us.",
+        "pt": "{handle}A ocorrência que você nos contou ({title}) já foi resolvida. Se continuar sem "
+        "funcionar, reinicie seu equipamento e fale com a gente.",
+    },
 }
 
 LANGUAGE_NAMES: Final[dict[str, dict[str, str]]] = {

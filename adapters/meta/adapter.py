@@ -37,6 +37,7 @@ from adapters.meta.routes import delivery_handler, verification_handler
 from adapters.meta.translate import translate_body
 from bot.core.channels import CUSTOMER_MESSAGE_AT, capabilities
 from bot.core.models import InboundMessage, OutboxItem
+from bot.core.posts import is_standalone_post
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,8 @@ class MetaAdapter:
                 "message": {"text": item.text},
             }
             return page, "messages", page_token.get_secret_value(), body
+        if channel == "facebook" and is_standalone_post(item):
+            return page, "feed", page_token.get_secret_value(), {"message": item.text}  # a Page post
         if not item.target:
             raise PermanentFailure(f"{channel}: a comment reply needs the comment id")
         edge = "replies" if channel == "instagram" else "comments"

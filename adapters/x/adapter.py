@@ -34,6 +34,7 @@ from adapters.x.client import XClient, XRateLimited, exhausted_until
 from adapters.x.config import XAccount, XConfig
 from adapters.x.translate import translate_mentions
 from bot.core.models import OutboxItem
+from bot.core.posts import is_standalone_post
 
 log = logging.getLogger(__name__)
 
@@ -133,16 +134,17 @@ class XAdapter:
         return {k: a for k, a in found.items() if a is not None and a.token is not None}
 
     async def send(self, item: OutboxItem) -> Receipt:
-        """A reply in the thread of `item.target`, as the item's account."""
+        """A reply in the thread of `item.target`, as the item's account (a scheduled post: a tweet
+        of its own)."""
         account = self._posting_accounts().get(item.account)
         if account is None or account.token is None:
             self.stats.count("failed")
             raise PermanentFailure(f"X: no token configured for the {item.account} account")
-        if not item.target:
+        if not item.target and not is_standalone_post(item):
             self.stats.count("failed")
             raise PermanentFailure("X: a reply needs the id of the tweet it answers")
         try:
-            data = await self._client.reply(account.token.get_secret_value(), item.text, item.target)
+            data = await self._client.reply(account.token.get_secret_value(), item.text, item.target or None)
         except XRateLimited as exc:
             self.stats.count("rate_limited")
             self._limit("tweets", exc.reset_at)

@@ -62,13 +62,17 @@ class XClient:
         _raise_for(answer, "mentions")
         return answer.body
 
-    async def reply(self, token: str, text: str, in_reply_to: str) -> dict[str, Any]:
-        """`POST /2/tweets` as the token's account, in the thread of `in_reply_to`."""
+    async def reply(self, token: str, text: str, in_reply_to: str | None) -> dict[str, Any]:
+        """`POST /2/tweets` as the token's account, in the thread of `in_reply_to` (None: a post
+        of its own on the account's timeline)."""
+        body: dict[str, Any] = {"text": text}
+        if in_reply_to is not None:
+            body["reply"] = {"in_reply_to_tweet_id": in_reply_to}
         answer = await self._http.call(
             "POST",
             "/2/tweets",
             headers={"Authorization": f"Bearer {token}"},
-            json_body={"text": text, "reply": {"in_reply_to_tweet_id": in_reply_to}},
+            json_body=body,
             creates=True,
         )
         self.last_headers = answer.headers

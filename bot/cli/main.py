@@ -1,4 +1,4 @@
-"""The `centinela` command: serve, replay, eval, bench, kb, dead-letters, kill-switch, drafts."""
+"""The `centinela` command: serve, replay, eval, bench, kb, dead-letters, kill-switch, drafts, campaigns."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from bot.config import SAMPLES_DIR, ConfigError, Settings, load_settings
 from bot.pipeline.rules import RulesError
 from bot.store.base import StoreUnavailable
 from responders.drafts import DRAFT_STATUSES
+from scheduler.cli_args import SCHEDULER_COMMANDS, add_scheduler_parsers
 
 log = logging.getLogger("centinela")
 
@@ -149,6 +150,8 @@ def _parser() -> argparse.ArgumentParser:
     reject.add_argument("--reason", required=True, help="why it is rejected (audited)")
     reject.add_argument("--actor", default="cli", help="who rejects (audited; default cli)")
 
+    add_scheduler_parsers(sub)  # campaigns, outage (scheduler/cli_args.py)
+
     openapi = sub.add_parser("openapi", help="print or write the OpenAPI 3.1 document of the HTTP API")
     openapi.add_argument("--output", type=Path, metavar="FILE", help="write here (default: print to stdout)")
     return parser
@@ -212,6 +215,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return result
     if args.command == "openapi":
         return commands.openapi(args.output)
+    if args.command in SCHEDULER_COMMANDS:
+        from scheduler.cli import scheduler_command
+
+        return scheduler_command(settings, args)
     raise AssertionError(args.command)
 
 

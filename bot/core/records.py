@@ -20,3 +20,5 @@ class RecordKind(StrEnum):
     AGENT_QUEUE = "agent_queue"
     ECHO = "echo"
     WARROOM = "warroom"
+    CAMPAIGN = "campaign"
+    OPT_OUT = "opt_out"

@@ -36,6 +36,8 @@ from responders.case import CaseResponder
 from responders.crisis import CrisisResponder
 from responders.kb_answer import KbAnswerResponder
 from responders.monitor import MonitorResponder
+from scheduler.opt_out import OptOutWatcher
+from scheduler.outage_match import DeclaredOutageAnalyser, OutageComplainerWatcher
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +79,12 @@ def build_pipeline(
         "monitor": MonitorResponder(),
     }
     responders.update(ext.responders)
+    outages = DeclaredOutageAnalyser(store)  # declared outages and opt-outs (scheduler/)
     return Pipeline(
-        analysers=[TextAnalyser(reader, pool), AuthorAnalyser(directory, store), *ext.analysers],
+        analysers=[TextAnalyser(reader, pool), AuthorAnalyser(directory, store), *ext.analysers, outages],
         rules=load_rules(settings.rules_file),
         responders=responders,
-        watchers=ext.watchers,
+        watchers=[*ext.watchers, OutageComplainerWatcher(outages), OptOutWatcher()],
         clock=clock,
     )
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.core.channels import window_payload
-from bot.core.models import AuditEvent, OutboxItem, utc_now
+from bot.core.models import AuditEvent, InboundMessage, OutboxItem, utc_now
 from bot.core.records import RecordKind
 from bot.engine.effects import reply_key
 from bot.store.base import Store
@@ -204,11 +204,19 @@ async def queue_reply(store: Store, draft: Draft) -> bool:
             "target": draft.message_id,
             "recipient": draft.author or None,
             "text": draft.final_text,
-            "payload": window_payload(draft.channel, original.created_at) if original else None,
+            "payload": _payload(draft, original),
             "message_key": draft.message_key,
         }
     )
     return (await store.add_outbox([item]))[0]
+
+
+def _payload(draft: Draft, original: InboundMessage | None) -> dict[str, str] | None:
+    """The window of the message answered; a draft answering no message (the incident of the
+    day) is a post of its own (`bot/core/posts.py`)."""
+    if original is not None:
+        return window_payload(draft.channel, original.created_at)
+    return None if draft.message_id else {"purpose": "daily"}
 
 
 def _already(draft: Draft) -> str:

@@ -30,6 +30,8 @@ from bot.warroom import blocks
 from bot.warroom.approval import ApprovalService
 from bot.warroom.approvers import Approvers
 from bot.warroom.slash import HELP, incidents_text, status_text
+from scheduler.outages import OutageDesk
+from scheduler.slack_outage import outage_command
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,9 @@ class WarRoomHandlers:
         *,
         channel: str,
         clock: Callable[[], datetime] = utc_now,
+        outages: OutageDesk | None = None,
     ) -> None:
+        self._outages = outages
         self._approvals = approvals
         self._approvers = approvers
         self._store = store
@@ -137,6 +141,13 @@ class WarRoomHandlers:
             await respond(await status_text(self._store, self._clock()))
         elif word == "incidents":
             await respond(await incidents_text(self._store))
+        elif word == "outage" and self._outages is not None:  # scheduler/slack_outage.py
+            if not await self._approvers.allowed(user):
+                await self._approvals.refuse("outage", "outage", actor=actor, via="slack")
+                await respond("Only war-room approvers can declare or resolve outages.")
+                return
+            text = str(command.get("text") or "").strip()
+            await respond(await outage_command(self._outages, text.partition(" ")[2], actor=actor))
         else:
             await respond(HELP)
 

@@ -15,7 +15,8 @@ LISTED = 8
 
 HELP = (
     "Usage: `/centinela status` (queue, today's volumes, open alerts) · `/centinela pause` / "
-    "`/centinela resume` (all automatic replies) · `/centinela incidents`"
+    "`/centinela resume` (all automatic replies) · `/centinela incidents` · "
+    '`/centinela outage start "Fibra Madrid" region=Madrid` / `outage resolve ID`'
 )
 
 

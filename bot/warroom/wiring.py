@@ -25,6 +25,7 @@ from bot.warroom.escalation import Escalator
 from bot.warroom.render import WarRoomRenderer
 from bot.warroom.results import ResultWatcher
 from bot.warroom.slack_app import WarRoomHandlers, build_slack_app, slack_events_handler
+from scheduler.service import outage_desk
 
 SLACK_EVENTS_PATH = "/slack/events"
 
@@ -53,7 +54,8 @@ class WarRoom:
             client=client,
             cache_s=slack.approvers_cache_s,
         )
-        handlers = WarRoomHandlers(self.approvals, approvers, store, channel=slack.channel)
+        outages = outage_desk(settings, store)  # `/centinela outage ...` (scheduler/)
+        handlers = WarRoomHandlers(self.approvals, approvers, store, channel=slack.channel, outages=outages)
         self.bolt = build_slack_app(client, slack.signing_secret.get_secret_value(), handlers)
         self.escalator = Escalator(store, slack, self.approvals.log)
 

@@ -22,6 +22,8 @@ from bot.store.base import DeadLetterUnloadable, Store
 from bot.store.letters import UnloadableMessage
 from bot.warroom.approval import ApprovalResult, ApprovalService
 from bot.web.api_lists import add_list_routes
+from scheduler.outages import OutageDesk
+from scheduler.web_api import add_campaign_routes
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -171,6 +173,8 @@ def api_app(
     *,
     approvals: ApprovalService | None = None,
     kb: ReloadableKb | None = None,
+    languages: Sequence[str] = ("es", "en", "pt"),
+    outages: OutageDesk | None = None,
 ) -> web.Application:
     """The `/api/v1` sub-application."""
     app = web.Application(middlewares=[bearer_auth(token)])
@@ -187,4 +191,5 @@ def api_app(
     app.router.add_post("/alerts/{id}/ack", acknowledge_alert)
     if kb is not None:
         app.router.add_post("/kb/reload", kb_reload_handler(kb))
+    add_campaign_routes(app, store, tuple(languages), outages)  # /campaigns, /outages (scheduler/)
     return app

@@ -16,6 +16,8 @@ from pydantic import BaseModel
 from bot.core.models import ACTIONS, AuditEvent, DeadLetter, Decision, InboundMessage, Record
 from bot.web import api_models as m
 from responders.drafts import DRAFT_STATUSES
+from scheduler import api_models as cm
+from scheduler.campaign_book import CAMPAIGN_STATUSES
 
 Answer = type[BaseModel] | Literal["text", "html", "json"] | None
 Auth = Literal["bearer", "signature", "none"]
@@ -68,6 +70,7 @@ SIGNATURE = (
     ),
 )
 E = m.ErrorBody
+ACTOR = Param("actor", "query", "who does it (audited; default api)")
 
 
 def _records(kind: str) -> Route:
@@ -246,6 +249,79 @@ ROUTES: tuple[Route, ...] = (
             Param("actor", "query", "only events by this actor"),
             *RECORD_PAGE,
         ),
+    ),
+    # --- campaigns (scheduler/web_api.py) ----------------------------------------------
+    Route(
+        "get",
+        "/api/v1/campaigns",
+        "Campaigns, newest first",
+        "campaigns",
+        {200: cm.CampaignPage, 400: E},
+        params=(
+            Param("status", "query", "only this status", {"type": "string", "enum": list(CAMPAIGN_STATUSES)}),
+            *PAGE,
+        ),
+    ),
+    Route(
+        "post",
+        "/api/v1/campaigns",
+        "Define a campaign (or update its draft); every problem is listed, naming step, channel, language",
+        "campaigns",
+        {201: cm.CampaignAnswer, 200: cm.CampaignAnswer, 400: cm.CampaignProblems, 409: E, 413: E},
+        body=(cm.CampaignBody,),
+        params=(ACTOR,),
+        body_required=True,
+        description="The body is the campaign file's content as JSON (FORMATS.md). A new or changed "
+        "campaign is a draft (201); an edited approved campaign goes back to draft.",
+    ),
+    Route(
+        "post",
+        "/api/v1/campaigns/preview",
+        "Every post of a campaign with its local and UTC time, without storing or posting anything",
+        "campaigns",
+        {200: cm.CampaignPreview, 400: E, 413: E},
+        body=(cm.CampaignBody,),
+        body_required=True,
+    ),
+    Route(
+        "get",
+        "/api/v1/campaigns/{id}",
+        "One campaign: status, history and every post's state",
+        "campaigns",
+        {200: cm.CampaignDetail, 404: E},
+        params=(ID,),
+    ),
+    *(
+        Route(
+            "post",
+            f"/api/v1/campaigns/{{id}}/{action}",
+            f"{action.capitalize()} the campaign (audited; 409 when its status does not allow it)",
+            "campaigns",
+            {200: cm.CampaignAnswer, 400: E, 404: cm.CampaignAnswer, 409: cm.CampaignAnswer},
+            body=(cm.CampaignActionBody,),
+            params=(ID, ACTOR),
+        )
+        for action in ("approve", "pause", "resume", "cancel")
+    ),
+    Route(
+        "post",
+        "/api/v1/outages",
+        "Declare an outage: its notice is posted at once, matching complaints get the incident reply",
+        "campaigns",
+        {201: cm.OutageAnswer, 400: E, 409: cm.OutageAnswer, 413: E},
+        body=(cm.OutageStart,),
+        body_required=True,
+        description="Updates follow every `CENTINELA_SCHEDULER__OUTAGE_UPDATE_MINUTES` until resolved "
+        "(missed ones coalesce into one).",
+    ),
+    Route(
+        "post",
+        "/api/v1/outages/{id}/resolve",
+        "Resolve an outage: the resolution is posted and each complainer told once",
+        "campaigns",
+        {200: cm.OutageAnswer, 400: E, 404: cm.OutageAnswer, 409: cm.OutageAnswer},
+        body=(cm.CampaignActionBody,),
+        params=(ID,),
     ),
     Route(
         "post",

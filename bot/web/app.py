@@ -33,6 +33,7 @@ from bot.web.metrics import Metrics
 from bot.web.openapi import mount_documentation
 from bot.web.secrets import accepted_secrets, secrets_path
 from retrieval.knowledge_base import KnowledgeBase
+from scheduler.service import outage_desk, scheduler_ctx
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ def create_app(
     app.cleanup_ctx.append(resources)
     if kb is not None:
         app.cleanup_ctx.append(kb_poll_ctx(kb, interval_s=settings.kb_poll_s))
+    app.cleanup_ctx.append(scheduler_ctx(settings, chosen_store, wake_publisher))  # campaigns (scheduler/)
 
     async def ingest(messages: Sequence[InboundMessage]) -> list[bool]:
         fresh = await app[RUNTIME].ingest(messages)
@@ -183,5 +185,15 @@ def create_app(
             app.router.add_route(route.method, route.path, handler)
     mount_documentation(app)
     warroom.mount(app)
-    app.add_subapp("/api/v1", api_app(chosen_store, api_token, approvals=warroom.approvals, kb=kb))
+    app.add_subapp(
+        "/api/v1",
+        api_app(
+            chosen_store,
+            api_token,
+            approvals=warroom.approvals,
+            kb=kb,
+            languages=settings.languages,
+            outages=outage_desk(settings, chosen_store),
+        ),
+    )
     return app

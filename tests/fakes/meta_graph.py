@@ -102,6 +102,10 @@ class FakeGraph:
             return _error(fault.status, fault.code, fault.message, fault.subcode, headers)
         if call.auth != f"Bearer {self.tokens[node]}":
             return _error(400, 190, "Invalid OAuth access token - Cannot parse access token", None)
+        if edge == "feed" and node == PAGE_ID:  # a Page post: {"id": "{page-id}_{post-id}"}
+            if not isinstance(body, dict) or not body.get("message"):
+                return _error(400, 100, "(#100) The parameter message is required", None)
+            return web.json_response({"id": f"{node}_{700 + next(self._ids)}"})
         if edge in ("comments", "replies"):
             if not isinstance(body, dict) or not body.get("message"):
                 return _error(400, 100, "(#100) The parameter message is required", None)

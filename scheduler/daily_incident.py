@@ -1,0 +1,106 @@
+"""The incident of the day: each evening, per time zone, a draft post about the day's most
+repeated incident or topic, for a person to approve (seed use case 4).
+
+Why a draft and not a post: it speaks for the brand about a problem; a person reads it first.
+The draft is a `draft` record with the id `daily:{zone}:{date}` written only if absent, so two
+leaders, a restart or every later sweep that evening make one draft. Approved through the
+war-room's approval path (`centinela drafts approve`, `POST /api/v1/drafts/{id}/approve`), it is
+published once as a post of its own on the configured channel.
+
+"Most repeated" is the day's spike or trend alert (local midnight to now) with most messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.core.models import Record, utc_now
+from bot.core.records import RecordKind
+from bot.store.base import Store
+from bot.store.records import RecordFilter
+from responders.drafts import Draft
+from responders.templates import render
+
+log = logging.getLogger(__name__)
+
+DAILY_PURPOSE = "daily"
+
+
+def topic_words(topic: str) -> str:
+    """`topic:no-internet|region:madrid` → `no internet (madrid)`; a hashtag stays a hashtag."""
+    parts = dict(part.split(":", 1) for part in topic.split("|") if ":" in part)
+    what = parts.get("topic") or parts.get("hashtag") or parts.get("kb") or topic
+    words = re.sub(r"[-_]+", " ", what).strip()
+    return f"{words} ({parts['region']})" if "region" in parts else words
+
+
+class DailyIncidentDrafter:
+    """The leader's job: once a day per zone, after `at` local time, draft the post."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        zones: Mapping[str, str],
+        at: time,
+        channel: str,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._store = store
+        self._zones = dict(zones)  # time zone -> language of its post
+        self._loaded: list[tuple[ZoneInfo, str]] | None = None
+        self._at = at
+        self._channel = channel
+        self._clock = clock
+
+    async def run(self) -> list[str]:
+        """The drafts this run created (none before `at`, none twice a day)."""
+        made = []
+        if self._loaded is None:  # the first use of a zone reads the tz database: not on the loop
+            self._loaded = await asyncio.to_thread(
+                lambda: [(ZoneInfo(z), lang) for z, lang in self._zones.items()]
+            )
+        for zone, lang in self._loaded:
+            draft_id = await self._draft_for(zone, lang)
+            if draft_id is not None:
+                made.append(draft_id)
+        return made
+
+    async def _draft_for(self, zone: ZoneInfo, lang: str) -> str | None:
+        local = self._clock().astimezone(zone)
+        if local.time() < self._at:
+            return None
+        draft_id = f"daily:{zone.key}:{local.date().isoformat()}"
+        if await self._store.get_record(RecordKind.DRAFT, draft_id) is not None:
+            return None
+        midnight = datetime.combine(local.date(), time.min, tzinfo=zone)
+        top = await self._top_alert(midnight, local)
+        if top is None:
+            return None
+        topic = topic_words(str(top.data.get("topic") or ""))
+        draft = Draft(
+            id=draft_id,
+            alert_id=top.id,
+            message_key=draft_id,
+            message_id="",
+            channel=self._channel,
+            language=lang,
+            text=render("incident_of_the_day", lang, automatic=False, topic=topic),
+            source=f"{DAILY_PURPOSE}:{top.id}",
+            created_at=self._clock().isoformat(),
+        )
+        if not await self._store.put_record(RecordKind.DRAFT, draft_id, draft.data(), only_if_absent=True):
+            return None
+        log.info("incident of the day for %s drafted from %s (%s): %s", zone.key, top.id, topic, draft_id)
+        return draft_id
+
+    async def _top_alert(self, since: datetime, until: datetime) -> Record | None:
+        where = RecordFilter(RecordKind.ALERT, since=since, until=until)
+        page = await self._store.records.query_records(where, limit=1000)
+        candidates = [r for r in page.items if r.data.get("kind") in ("spike", "trend")]
+        return max(candidates, key=lambda r: int(r.data.get("count") or 0), default=None)

@@ -1,0 +1,92 @@
+"""The scheduler as the service runs it: built from the settings, alive with the application.
+
+Every replica runs a `SchedulerLeader`; only the lease holder runs the jobs: the campaign sweep
+and, with `CENTINELA_CAMPAIGNS_DIR`, the folder scan. `bot/web/app.py` adds `scheduler_ctx` to
+its `cleanup_ctx` with one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.core.models import utc_now
+from bot.store.base import Store
+from scheduler.campaign_book import CampaignBook
+from scheduler.campaign_runner import CampaignRunner
+from scheduler.daily_incident import DailyIncidentDrafter
+from scheduler.folder_watch import CampaignFolder
+from scheduler.leader import SchedulerLeader
+from scheduler.outages import OutageDesk
+from scheduler.timed_jobs import TimedJob
+
+
+def build_leader(
+    settings: Settings,
+    store: Store,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    wake: Callable[[], None] | None = None,
+) -> SchedulerLeader:
+    """The leader loop with the jobs the settings ask for; `wake` nudges the outbox publisher."""
+    book = CampaignBook(store, clock=clock, languages=settings.languages)
+    config = settings.scheduler
+    runner = CampaignRunner(
+        store, book, clock=clock, grace=timedelta(seconds=config.grace_s), on_enqueued=wake
+    )
+    jobs = [
+        TimedJob("campaign-sweep", config.sweep_s, runner.sweep),
+        TimedJob(
+            "outage-updates",
+            min(60.0, config.sweep_s),
+            outage_desk(settings, store, clock=clock).post_updates,
+        ),
+        TimedJob("incident-of-the-day", 60.0, daily_drafter(settings, store, clock=clock).run),
+    ]
+    if settings.campaigns_dir is not None:
+        folder = CampaignFolder(book, settings.campaigns_dir)
+        jobs.insert(0, TimedJob("campaign-folder", config.folder_poll_s, folder.scan))
+    return SchedulerLeader(store, f"{settings.instance}-scheduler", jobs, lease_s=config.lease_s)
+
+
+def outage_desk(settings: Settings, store: Store, *, clock: Callable[[], datetime] = utc_now) -> OutageDesk:
+    """Declared outages as the settings configure them (channels, languages, update interval)."""
+    config = settings.scheduler
+    return OutageDesk(
+        store,
+        channels=config.outage_channels,
+        languages=settings.languages,
+        update_every_s=config.outage_update_minutes * 60,
+        clock=clock,
+    )
+
+
+def daily_drafter(
+    settings: Settings, store: Store, *, clock: Callable[[], datetime] = utc_now
+) -> DailyIncidentDrafter:
+    config = settings.scheduler
+    return DailyIncidentDrafter(
+        store, zones=config.daily_zones, at=config.daily_at, channel=config.daily_channel, clock=clock
+    )
+
+
+def scheduler_ctx(
+    settings: Settings, store: Store, wake: Callable[[], None]
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A `cleanup_ctx` entry: the leader loop for the application's lifetime (after the store opens)."""
+
+    async def context(_app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        leader = build_leader(settings, store, wake=wake)
+        task = asyncio.create_task(leader.run(stop), name="scheduler-leader")
+        yield
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return context

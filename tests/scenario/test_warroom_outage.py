@@ -1,0 +1,45 @@
+"""`/centinela outage start|list|resolve` from Slack: approvers only, the notice queued once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.records import RecordKind
+from bot.store.records import RecordFilter
+from tests.conftest import eventually
+from tests.scenario.warroom_rig import APPROVER, STRANGER, ClientFactory, ServerFactory, WarRoomRig, start_rig
+
+
+@pytest.fixture
+async def rig(aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, tmp_path: Path) -> WarRoomRig:
+    return await start_rig(aiohttp_client, aiohttp_server, tmp_path)
+
+
+async def _answers(rig: WarRoomRig, count: int) -> list[str] | None:
+    texts = [r["text"] for r in rig.slack.responses]
+    return texts if len(texts) >= count else None
+
+
+async def test_an_approver_declares_and_resolves_an_outage_from_slack(rig: WarRoomRig) -> None:
+    assert await rig.command('outage start "Fibra Madrid" region=Madrid', user=STRANGER) == 200
+    [refused] = await eventually(lambda: _answers(rig, 1))
+    assert "Only war-room approvers" in refused
+    assert await rig.command("outage start “Fibra Madrid” region=Madrid", user=APPROVER) == 200
+    answers = await eventually(lambda: _answers(rig, 2))
+    assert "declared; notice queued" in answers[1]
+    page = await rig.store.records.query_records(RecordFilter(RecordKind.INCIDENT, status="open"))
+    [outage] = [r for r in page.items if r.data.get("declared")]
+    assert outage.data["title"] == "Fibra Madrid" and outage.data["opened_by"] == f"slack:{APPROVER}"
+    notices = [i for i in await rig.store.records.list_outbox(limit=100) if ":notice:" in i.idempotency_key]
+    assert len(notices) == 6 and {i.account for i in notices} == {"official"}
+    assert await rig.command("outage start nada region=", user=APPROVER) == 200
+    assert await rig.command("outage list", user=APPROVER) == 200
+    assert await rig.command(f"outage resolve {outage.id}", user=APPROVER) == 200
+    answers = await eventually(lambda: _answers(rig, 5))
+    assert any("needs a region or a topic" in a for a in answers)
+    assert any(outage.id in a and "Open declared outages" in a for a in answers)
+    assert any("resolved; resolution queued" in a for a in answers)
+    resolved = await rig.store.get_record(RecordKind.INCIDENT, outage.id)
+    assert resolved is not None and resolved.data["status"] == "resolved"
