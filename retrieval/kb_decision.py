@@ -37,6 +37,7 @@ from pydantic import BaseModel, Field
 
 from bot.core.context import MessageContext
 from bot.core.models import ArticleCandidate
+from retrieval.classifier_cache import trained_classifier
 from retrieval.embedders import Embedder, UsemEmbedder
 from retrieval.kb_classifier import NONE, Examples, TopicClassifier
 from retrieval.kb_confidence import Assessment, assess, topic_probabilities
@@ -181,7 +182,7 @@ class KbAnalyser:
         examples = self._examples if self._examples is not None else Examples.load()
         if self._learned is not None and self._learned.topic_examples:
             examples = examples.with_embedded(self._learned.topic_examples)
-        return TopicClassifier.train(snapshot, examples)
+        return trained_classifier(snapshot, examples, self._cache_dir)
 
     async def analyse(self, ctx: MessageContext) -> None:
         text = ctx.text or ctx.message.text
