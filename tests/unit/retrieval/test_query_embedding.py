@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from retrieval.embedders import HashingEmbedder, Vectors
-from retrieval.query_embedding import QueryEmbedder, embedder_spec, from_spec
+from retrieval.query_embedding import QueryEmbedder, capped, embedder_spec, from_spec
 from tests.unit.retrieval.conftest import CountingEmbedder
 
 
@@ -55,3 +55,20 @@ class _OwnModel:
 def test_an_embedder_without_a_spec_stays_in_the_worker() -> None:
     assert embedder_spec(_OwnModel()) is None
     assert QueryEmbedder(_OwnModel()).spec is None
+
+
+def test_a_long_message_keeps_its_first_and_last_words() -> None:
+    text = " ".join(f"w{i}" for i in range(100))
+    assert capped(text, 6) == "w0 w1 w2 w97 w98 w99"
+    assert capped(text, 5) == "w0 w1 w2 w98 w99"
+    assert capped("short  text", 6) == "short  text", "under the cap the text is untouched"
+    assert capped(text, None) == text
+
+
+def test_the_cap_is_part_of_the_key_and_travels_to_helpers(counting: CountingEmbedder) -> None:
+    capped_embedder = QueryEmbedder(counting, max_words=4)
+    assert capped_embedder.key != QueryEmbedder(counting, max_words=None).key
+    capped_embedder.embed_texts(["uno dos tres cuatro cinco seis"])
+    assert counting.calls == [["uno dos cinco seis"]]
+    assert capped_embedder.spec is not None
+    assert from_spec(capped_embedder.spec).key == capped_embedder.key
