@@ -1,8 +1,10 @@
 """Pipeline throughput: queue → pipeline → outbox on one store, in a process of its own.
 
-Run as `python -m bench.pipeline --store sqlite|postgres+redis --messages FILE`; prints one JSON
-object. `postgres+redis` is the production shape: hot path in Redis, records in PostgreSQL (the
-replay works in a schema of its own, dropped after).
+Run as `python -m bench.pipeline --store sqlite|postgres+redis --messages FILE [--kb DIR]`;
+prints one JSON object. With `--kb` the knowledge-base model is on (embeddings, search,
+classifier, learned models): the configuration users run. `postgres+redis` is the production
+shape: hot path in Redis, records in PostgreSQL (the replay works in a schema of its own,
+dropped after).
 A separate process keeps the memory figures honest (nothing else loaded) and the stores
 isolated. Memory is reported for the worker process alone (`peak_rss_mb`) and for the whole
 tree with its reading helpers (`bench.memory`).
@@ -20,9 +22,12 @@ from bench.memory import PeakTreeMemory
 from bot.cli.replay import run_replay
 from bot.cli.traffic import read_messages
 from bot.config import load_settings
+from bot.engine.extensions import build_extensions
 
 
-async def _run(store: str, messages_path: Path, redis_url: str, database_url: str) -> dict[str, object]:
+async def _run(
+    store: str, messages_path: Path, redis_url: str, database_url: str, kb: Path | None
+) -> dict[str, object]:
     items, _bad = read_messages(messages_path)
     messages = sorted((i.message for i in items), key=lambda m: m.created_at)
     with tempfile.TemporaryDirectory(prefix="centinela-bench-") as scratch:
@@ -32,10 +37,12 @@ async def _run(store: str, messages_path: Path, redis_url: str, database_url: st
             redis_url=redis_url if served else None,
             database_url=database_url if served else None,
         )
+        extensions = build_extensions(settings, kb) if kb is not None else None
         with PeakTreeMemory() as memory:
-            report = await run_replay(settings, messages, speed=None)
+            report = await run_replay(settings, messages, speed=None, extensions=extensions)
     return {
         "store": store,
+        "model": kb is not None,
         "messages": report["messages"],
         "pipeline_msgs_per_s": report["messages_per_second"],
         "decision_p50_ms": report["latency_ms"]["p50"],
@@ -55,8 +62,10 @@ def main() -> None:
     parser.add_argument("--messages", type=Path, required=True)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--kb", type=Path, help="knowledge-base folder: run with the model on")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(_run(args.store, args.messages, args.redis_url, args.database_url))))
+    run = _run(args.store, args.messages, args.redis_url, args.database_url, args.kb)
+    print(json.dumps(asyncio.run(run)))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 from bot.config import SAMPLES_DIR, Settings
 
 SHARED_TRAFFIC = Path("../shared/data/traffic.jsonl")
+SHARED_KB = Path("../shared/eval/kb")
 
 
 def _traffic(messages: Path | None) -> Path:
@@ -41,6 +42,35 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {**good[len(good) // 2], "runs_msgs_per_s": figures, "runs": len(runs)}
 
 
+def _kb() -> Path:
+    return SHARED_KB if SHARED_KB.is_dir() else SAMPLES_DIR / "kb"
+
+
+def model_run(store: str, traffic: Path, args: tuple[str, ...]) -> dict[str, Any]:
+    """One pipeline run with the model on, right after the machine's encoder limit is measured.
+
+    The limit (`bench.encoder_limit`: the same texts embedded in batches on every core) moves
+    with this shared machine's load as much as the pipeline does; taken just before, the
+    pipeline's share of it is the figure that holds from one hour to the next.
+    """
+    limit = _module("bench.encoder_limit", "--messages", str(traffic))
+    run = _module("bench.pipeline", "--store", store, *args, "--kb", str(_kb()))
+    if "pipeline_msgs_per_s" in run and "limit_msgs_per_s" in limit:
+        run["encoder_limit"] = limit
+        run["share_of_limit"] = round(run["pipeline_msgs_per_s"] / limit["limit_msgs_per_s"], 3)
+    return run
+
+
+def median_share(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median run by throughput (as `median_run`), with every run's share of the limit."""
+    chosen = median_run(runs)
+    shares = sorted(r["share_of_limit"] for r in runs if "share_of_limit" in r)
+    if shares:
+        chosen["runs_share_of_limit"] = shares
+        chosen["median_share_of_limit"] = shares[len(shares) // 2]
+    return chosen
+
+
 def run_benchmarks(
     settings: Settings, messages: Path | None, *, only: set[str] | None = None
 ) -> dict[str, Any]:
@@ -54,6 +84,9 @@ def run_benchmarks(
             database_url = "postgresql://postgres@127.0.0.1:5432/test"
         args = ("--messages", str(traffic), "--redis-url", redis_url, "--database-url", database_url)
         for store in ("sqlite", "postgres+redis"):
+            if only is None or "model" in only:
+                model_runs = [model_run(store, traffic, args) for _ in range(PIPELINE_RUNS)]
+                results[f"model_{store}"] = median_share(model_runs)
             runs = [_module("bench.pipeline", "--store", store, *args) for _ in range(PIPELINE_RUNS)]
             results[f"pipeline_{store}"] = median_run(runs)
     if only is None or "answer_e2e" in only:
@@ -70,6 +103,14 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
     speed = results.get("calibration", {}).get("machine_reading_us_per_msg")
     if speed is not None:
         top["machine_reading_us_per_msg"] = speed
+    model = {k.removeprefix("model_"): v for k, v in results.items() if k.startswith("model_")}
+    if model:
+        top["with_model_msgs_per_s"] = {s: r.get("pipeline_msgs_per_s") for s, r in model.items()}
+        top["with_model_share_of_encoder_limit"] = {
+            s: r.get("median_share_of_limit") for s, r in model.items()
+        }
+        top["with_model_decision_p99_ms"] = {s: r.get("decision_p99_ms") for s, r in model.items()}
+        top["with_model_service_rss_mb"] = {s: r.get("peak_tree_rss_mb") for s, r in model.items()}
     stores = {k.removeprefix("pipeline_"): v for k, v in results.items() if k.startswith("pipeline_")}
     if stores:
         top["pipeline_msgs_per_s"] = {s: r.get("pipeline_msgs_per_s") for s, r in stores.items()}

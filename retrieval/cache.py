@@ -128,20 +128,21 @@ def write_cache(
     """Write vectors (and the index, via `save_index`) under `token`, then switch the manifest to them."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     manifest.vectors_file = f"vectors-{token}.npy"
-    _atomic_write(cache_dir / manifest.vectors_file, lambda f: np.save(f, vectors, allow_pickle=False))
+    atomic_write(cache_dir / manifest.vectors_file, lambda f: np.save(f, vectors, allow_pickle=False))
     if save_index is not None and manifest.index_file is not None:
         tmp = cache_dir / f".{manifest.index_file}.tmp"
         save_index(tmp)
         os.replace(tmp, cache_dir / manifest.index_file)
     text = manifest.model_dump_json(indent=1)
-    _atomic_write(cache_dir / MANIFEST, lambda f: f.write(text.encode("utf-8")))
+    atomic_write(cache_dir / MANIFEST, lambda f: f.write(text.encode("utf-8")))
     keep = {MANIFEST, manifest.vectors_file, manifest.index_file}
     for stale in [*cache_dir.glob("vectors-*.npy"), *cache_dir.glob("index-*.faiss")]:
         if stale.name not in keep:
             stale.unlink(missing_ok=True)
 
 
-def _atomic_write(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
+def atomic_write(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
+    """`write` into a temporary file beside `path`, fsynced, then renamed over it: all or nothing."""
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

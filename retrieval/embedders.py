@@ -190,6 +190,10 @@ class HashingEmbedder:
         self._sizes = ngram_sizes
         self.version = f"1-d{dim}-n{'.'.join(map(str, ngram_sizes))}"
 
+    @property
+    def ngram_sizes(self) -> tuple[int, ...]:
+        return self._sizes
+
     def embed(self, texts: Sequence[str]) -> Vectors:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):

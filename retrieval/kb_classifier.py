@@ -111,6 +111,10 @@ class TopicClassifier:
         w, b = _fit(x, np.asarray(y, dtype=np.int64), np.asarray(weights), len(labels), config)
         return cls(labels, w, b, config.temperature)
 
+    def parameters(self) -> tuple[FloatArray, FloatArray, float]:
+        """The fitted weights, bias and temperature (what `retrieval.classifier_cache` stores)."""
+        return self._weights, self._bias, self._temperature
+
     def probabilities(self, vector: NDArray[Any]) -> dict[str, float]:
         """Every label's probability for one unit vector (they sum to 1)."""
         z = (

@@ -31,17 +31,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from bot.core.context import MessageContext
 from bot.core.models import ArticleCandidate
+from retrieval.classifier_cache import trained_classifier
 from retrieval.embedders import Embedder, UsemEmbedder
 from retrieval.kb_classifier import NONE, Examples, TopicClassifier
 from retrieval.kb_confidence import Assessment, assess, topic_probabilities
 from retrieval.knowledge_base import ArticleHit, KnowledgeBase
 from retrieval.learned import LearnedModels, Prediction
 from retrieval.learned.apply import apply_prediction
+from retrieval.query_embedding import QueryEmbedder
 from retrieval.service import AsyncKnowledgeBase
 from retrieval.summary import article_summary
 
@@ -115,6 +118,9 @@ class KbAnalyser:
         self._folder = folder
         self._cache_dir = cache_dir
         self._embedder = embedder or UsemEmbedder()
+        # Message vectors: made here one at a time, or ahead per claimed batch by the reading
+        # helpers with this object's spec (`bot.reading.pool`), under the same key.
+        self.query_embedder = QueryEmbedder(self._embedder)
         self.policy = policy or AnswerPolicy()
         self._examples = examples
         self._learned = learned
@@ -176,14 +182,16 @@ class KbAnalyser:
         examples = self._examples if self._examples is not None else Examples.load()
         if self._learned is not None and self._learned.topic_examples:
             examples = examples.with_embedded(self._learned.topic_examples)
-        return TopicClassifier.train(snapshot, examples)
+        return trained_classifier(snapshot, examples, self._cache_dir)
 
     async def analyse(self, ctx: MessageContext) -> None:
         text = ctx.text or ctx.message.text
         if len(text.strip()) < 3:
             return
         kb, classifier = await self.current_model()
-        hits, probabilities, prediction, nearest = await asyncio.to_thread(self._lookup, kb, classifier, text)
+        hits, probabilities, prediction, nearest = await asyncio.to_thread(
+            self._lookup, kb, classifier, text, ctx.embedding
+        )
         if prediction is not None and self._learned is not None:
             apply_prediction(ctx, prediction, self._learned.thresholds.get("complaint", 0.5))
         ctx.kb_candidates = [hit.to_candidate() for hit in hits[:5]]
@@ -196,9 +204,16 @@ class KbAnalyser:
         ctx.kb_answer = self._article_for(kb, found.hit, ctx.language, found.confidence)
 
     def _lookup(
-        self, kb: KnowledgeBase, classifier: TopicClassifier, text: str
+        self,
+        kb: KnowledgeBase,
+        classifier: TopicClassifier,
+        text: str,
+        ahead: tuple[str, Any] | None = None,
     ) -> tuple[list[ArticleHit], dict[str, float], Prediction | None, list[tuple[str, float]]]:
-        vector = kb.embedder.embed([text])[0]
+        if ahead is not None and ahead[0] == self.query_embedder.key:
+            vector = ahead[1]  # embedded with the claimed batch, by a helper or a stolen chunk
+        else:
+            vector = self.query_embedder.vector(text)
         hits = kb.search_vector(vector, self.policy.search_k)
         if self._learned is None:
             return hits, classifier.probabilities(vector), None, []

@@ -54,6 +54,9 @@ class MessageContext:
     kb_evidence: dict[str, Any] = field(default_factory=dict)
     # Spike and trend alerts this message raised or updated (the spike analyser).
     spike_alerts: list[SpikeAlert] = field(default_factory=list)
+    # The text's query vector when a reading helper embedded it with the claimed batch:
+    # (how it was made, the unit vector). The KB step uses it only if made the way it would.
+    embedding: tuple[str, Any] | None = None
 
     @property
     def public(self) -> bool:

@@ -20,7 +20,7 @@ def default_kb_dir() -> Path:
 
 def build_extensions(settings: Settings, kb_dir: Path | None) -> Extensions:
     """KB retrieval (when a KB folder is given) and spike detection."""
-    analysers = []
+    analysers: list[KbAnalyser] = []
     if kb_dir is not None and not kb_dir.is_dir():
         raise ConfigError(f"knowledge-base folder {kb_dir} does not exist")
     if kb_dir is not None and next(kb_dir.rglob("*.md"), None) is None:
@@ -38,6 +38,7 @@ def build_extensions(settings: Settings, kb_dir: Path | None) -> Extensions:
         analysers=[*analysers, SpikeAnalyser(detector)],
         watchers=[SpikeWatcher(), CrisisThreadWatcher()],
         brands=sorted(kb_brands(kb_dir)) if kb_dir is not None else [],
+        embedder=analysers[0].query_embedder if analysers else None,
     )
 
 

@@ -27,6 +27,7 @@ from bot.pipeline.analysers import Analyser, AuthorAnalyser, TextAnalyser
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Clock, Pipeline, Watcher, wall_clock
 from bot.pipeline.rules import load_rules
+from bot.reading.chunks import ChunkEmbedder
 from bot.reading.pool import ReadingPool
 from bot.reading.text_reading import TextReader
 from bot.store.base import Store
@@ -52,6 +53,8 @@ class Extensions:
     watchers: list[Watcher] = field(default_factory=list)
     responders: dict[Action, Responder] = field(default_factory=dict)
     brands: list[str] = field(default_factory=list)
+    # The KB step's query embedder: the reading helpers embed each claimed batch with it.
+    embedder: ChunkEmbedder | None = None
 
 
 def build_pipeline(
@@ -67,7 +70,13 @@ def build_pipeline(
     )
     reader = TextReader.for_languages(settings.languages, settings.default_language)
     pool = (
-        ReadingPool(settings.reading_processes, settings.languages, settings.default_language, reader=reader)
+        ReadingPool(
+            settings.reading_processes,
+            settings.languages,
+            settings.default_language,
+            reader=reader,
+            embedder=ext.embedder,
+        )
         if settings.reading_processes > 0
         else None
     )

@@ -17,6 +17,11 @@ imports the reading modules only (spawn would re-import the service's main modul
 answers are read by the event loop itself, with no feeder or manager threads competing with
 the worker for the interpreter. Each helper gets at most `IN_FLIGHT` chunks at a time; the
 rest wait in the worker, where they can still be stolen.
+
+With the KB on (`embedder`), a helper also embeds each chunk's texts in one call: the encoder
+is most of a decision's CPU, and in batches it costs a fraction of one text at a time. A chunk
+the worker takes over is then read and embedded here as a whole, in a thread, so it is batched
+too and the event loop keeps running the effects of the messages before it.
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.reading.chunks import ChunkAnswer, ChunkEmbedder, read_chunk
 from bot.reading.helper import HEADER, encode_frame
-from bot.reading.text_reading import ReadingTuple, TextReader, TextReading
+from bot.reading.text_reading import TextReader, TextReading
 
 if TYPE_CHECKING:
     from bot.core.models import InboundMessage
@@ -59,7 +65,7 @@ START_TIMEOUT_S = 120.0
 class _Chunk:
     id: int
     items: list[tuple[str, str | None]]
-    done: asyncio.Future[list[ReadingTuple] | None]
+    done: asyncio.Future[ChunkAnswer | None]
     sent: bool = False
     stolen: bool = False
 
@@ -82,6 +88,7 @@ class ReadingPool:
         *,
         chunk: int = CHUNK,
         reader: TextReader | None = None,
+        embedder: ChunkEmbedder | None = None,
     ) -> None:
         if processes < 1:
             raise ValueError("a reading pool needs at least one process")
@@ -90,6 +97,7 @@ class ReadingPool:
         self._default = default
         self._chunk = chunk
         self._reader = reader
+        self._embedder = embedder
         self._helpers: list[_Helper] = []
         self._queued: deque[_Chunk] = deque()
         self._pending: OrderedDict[str, tuple[_Chunk, int]] = OrderedDict()
@@ -116,12 +124,14 @@ class ReadingPool:
         await asyncio.gather(*(self._spawn() for _ in range(self.processes - len(self._helpers))))
 
     async def _spawn(self) -> None:
+        spec = self._embedder.spec if self._embedder is not None else None
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bot.reading.helper",
             ",".join(self._languages),
             self._default,
+            *([spec] if spec else []),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
@@ -198,12 +208,14 @@ class ReadingPool:
         chunk, index = entry
         if not chunk.done.done():
             if not chunk.sent:  # still waiting for a helper: quicker to read it here
-                chunk.stolen = True
-                self.missed += 1
-                return None
+                if self._embedder is None or self._reader is None:  # reading alone: per message
+                    chunk.stolen = True
+                    self.missed += 1
+                    return None
+                await self._read_here(chunk)  # embedding too: the whole chunk in one call
             # A helper is on it: rather than idle, read the last chunk still waiting here (the
             # helpers would get to it last), then look again.
-            if self._read_last_queued():
+            elif await self._read_last_queued():
                 await asyncio.sleep(0)  # let a helper's answer in
         if not chunk.done.done():
             try:
@@ -211,14 +223,17 @@ class ReadingPool:
             except TimeoutError:
                 self.missed += 1
                 return None
-        rows = chunk.done.result()
-        if rows is None:  # its helper died
+        answer = chunk.done.result()
+        if answer is None:  # its helper died
             self.missed += 1
             return None
+        rows, vectors = answer
         self.taken += 1
-        return TextReading(*rows[index])
+        if vectors is None or self._embedder is None:
+            return TextReading(*rows[index])
+        return TextReading(*rows[index], embedding=(self._embedder.key, vectors[index]))
 
-    def _read_last_queued(self) -> bool:
+    async def _read_last_queued(self) -> bool:
         """Read the newest chunk not yet sent to a helper, here; False when there is none."""
         if self._reader is None:
             return False
@@ -226,18 +241,29 @@ class ReadingPool:
             chunk = self._queued.pop()
             if chunk.stolen or chunk.done.done():
                 continue
-            chunk.done.set_result([self._reader.read(text, pref).as_tuple() for text, pref in chunk.items])
+            await self._read_here(chunk)
             self.read_while_waiting += len(chunk.items)
             return True
         return False
 
+    async def _read_here(self, chunk: _Chunk) -> None:
+        """Read (and embed) `chunk` in this process; embedding runs in a thread, off the loop."""
+        assert self._reader is not None
+        chunk.stolen = True  # no helper gets it meanwhile
+        if self._embedder is None:
+            answer = read_chunk(self._reader, None, chunk.items)
+        else:
+            answer = await asyncio.to_thread(read_chunk, self._reader, self._embedder, chunk.items)
+        if not chunk.done.done():
+            chunk.done.set_result(answer)
+
     async def _read_answers(self, helper: _Helper) -> None:
         try:
             while True:
-                chunk_id, rows = await _read_frame(helper.process)
+                chunk_id, rows, vectors = await _read_frame(helper.process)
                 chunk = helper.in_flight.pop(int(chunk_id))  # type: ignore[call-overload]
                 if not chunk.done.done():
-                    chunk.done.set_result(rows)  # type: ignore[arg-type]
+                    chunk.done.set_result((rows, vectors))  # type: ignore[arg-type]
                 self._dispatch()
         except asyncio.CancelledError:
             raise

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.reading.language import LanguageDetector
 from bot.reading.normalise import normalise_text
@@ -35,6 +35,8 @@ class TextReading:
     intents: frozenset[str]
     risks: frozenset[str]
     cues: tuple[str, ...]
+    # (embedder key, query vector of `text`) when a reading helper embedded it too.
+    embedding: tuple[str, Any] | None = None
 
     def as_tuple(self) -> ReadingTuple:
         """Plain values: what a helper process sends back (pickles several times faster)."""
@@ -54,6 +56,8 @@ class TextReading:
         ctx.language, ctx.language_method = self.language, self.language_method
         ctx.sentiment, ctx.sentiment_score = self.sentiment, self.sentiment_score
         ctx.intents, ctx.risks, ctx.cues = self.intents, self.risks, self.cues
+        if self.embedding is not None:
+            ctx.embedding = self.embedding
 
 
 class TextReader:

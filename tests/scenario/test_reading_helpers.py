@@ -7,15 +7,27 @@ from pathlib import Path
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
 from bot.cli.traffic import read_messages
 from bot.core.models import Decision
-from bot.engine.runtime import Runtime, build_pipeline
+from bot.engine.runtime import Extensions, Runtime, build_pipeline
 from bot.pipeline.pipeline import event_clock
 from bot.store.sqlite import SqliteStore
+from retrieval.embedders import HashingEmbedder
+from retrieval.kb_decision import KbAnalyser
 from tests.conftest import eventually, settings_for
+from tests.paths import SAMPLE_KB
 from tests.paths import SAMPLE_TRAFFIC as SAMPLES
 
 
-async def _decide_all(tmp_path: Path, reading_processes: int) -> dict[str, tuple[object, ...]]:
+def _with_kb(tmp_path: Path) -> Extensions:
+    """The KB step on the sample KB (a hashing embedder: the same vectors in every process)."""
+    kb = KbAnalyser(SAMPLE_KB, cache_dir=tmp_path / "kb-cache", embedder=HashingEmbedder(dim=128))
+    return Extensions(analysers=[kb], embedder=kb.query_embedder)
+
+
+async def _decide_all(
+    tmp_path: Path, reading_processes: int, *, kb: bool = False
+) -> dict[str, tuple[object, ...]]:
     settings = settings_for(tmp_path, reading_processes=reading_processes, batch_size=8)
+    extensions = _with_kb(tmp_path) if kb else None
     items, _ = read_messages(SAMPLES)
     messages = [item.message for item in items]
     store = SqliteStore(tmp_path / "store.sqlite3")
@@ -24,7 +36,7 @@ async def _decide_all(tmp_path: Path, reading_processes: int) -> dict[str, tuple
     runtime = Runtime(
         settings,
         store,
-        build_pipeline(settings, store, clock=event_clock),
+        build_pipeline(settings, store, clock=event_clock, extensions=extensions),
         {"*": RecordingAdapter(RecordingConfig(path=tmp_path / "published.jsonl"))},
         on_decision=decided.append,
     )
@@ -40,7 +52,16 @@ async def _decide_all(tmp_path: Path, reading_processes: int) -> dict[str, tuple
         await runtime.stop()
         await store.close()
     return {
-        d.message_key: (d.action, d.rule, d.language, d.sentiment, tuple(d.intents), tuple(d.risks))
+        d.message_key: (
+            d.action,
+            d.rule,
+            d.language,
+            d.sentiment,
+            tuple(d.intents),
+            tuple(d.risks),
+            round(d.confidence, 6),
+            tuple(c.article_id for c in d.candidates),
+        )
         for d in decided
     }
 
@@ -51,3 +72,11 @@ async def test_helpers_decide_like_the_inline_path(tmp_path: Path) -> None:
     assert len(inline) == 30
     assert helped == inline
     assert {action for action, *_ in inline.values()} == {"case", "crisis", "agent", "monitor"}
+
+
+async def test_helpers_embed_and_decide_like_the_inline_path_with_the_kb_on(tmp_path: Path) -> None:
+    inline = await _decide_all(tmp_path / "inline", reading_processes=0, kb=True)
+    helped = await _decide_all(tmp_path / "helped", reading_processes=1, kb=True)
+    assert len(inline) == 30
+    assert helped == inline
+    assert sum(1 for *_rest, candidates in inline.values() if candidates) >= 20, "the KB step ran"

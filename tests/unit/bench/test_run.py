@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.run import headline, median_run
+from bench.run import headline, median_run, median_share
 
 
 def test_headline_lifts_the_figures_the_issues_name() -> None:
@@ -46,3 +46,24 @@ def test_the_pipeline_headline_is_the_median_run() -> None:
     assert chosen["pipeline_msgs_per_s"] == 1900.0 and chosen["decision_p99_ms"] == 5.0
     assert chosen["runs_msgs_per_s"] == [1700.0, 1900.0, 2100.0] and chosen["runs"] == 4
     assert median_run([{"error": "x"}]) == {"error": "x"}
+
+
+def test_with_the_model_each_run_is_a_share_of_the_limit_measured_beside_it() -> None:
+    runs: list[dict[str, Any]] = [
+        {
+            "pipeline_msgs_per_s": 150.0,
+            "share_of_limit": 0.9,
+            "decision_p99_ms": 30.0,
+            "peak_tree_rss_mb": 590,
+        },
+        {"pipeline_msgs_per_s": 120.0, "share_of_limit": 0.8, "decision_p99_ms": 40.0},
+        {"pipeline_msgs_per_s": 100.0, "share_of_limit": 0.95, "decision_p99_ms": 50.0},
+    ]
+    chosen = median_share(runs)
+    assert chosen["pipeline_msgs_per_s"] == 120.0, "the median throughput run"
+    assert chosen["runs_share_of_limit"] == [0.8, 0.9, 0.95] and chosen["median_share_of_limit"] == 0.9
+    top = headline({"model_sqlite": chosen, "pipeline_sqlite": {"pipeline_msgs_per_s": 2000.0}})
+    assert top["with_model_msgs_per_s"] == {"sqlite": 120.0}
+    assert top["with_model_share_of_encoder_limit"] == {"sqlite": 0.9}
+    assert top["with_model_decision_p99_ms"] == {"sqlite": 40.0}
+    assert top["pipeline_msgs_per_s"] == {"sqlite": 2000.0}, "the no-model figure stays, as a second line"

@@ -7,14 +7,17 @@ import os
 import signal
 from collections.abc import AsyncIterator
 
+import numpy as np
 import pytest
 
 from bot.cli.traffic import read_messages
 from bot.reading import pool as reading_pool
 from bot.reading.pool import ReadingPool
 from bot.reading.text_reading import TextReader
+from retrieval.query_embedding import QueryEmbedder
 from tests.conftest import make_message
 from tests.paths import SAMPLE_TRAFFIC as SAMPLES
+from tests.unit.retrieval.conftest import CountingEmbedder
 
 LANGS = ("es", "en", "pt")
 HELPER_MARGIN_S = 2.0
@@ -133,9 +136,30 @@ def test_helper_protocol_answers_each_chunk_then_ends_at_eof() -> None:
     assert hello is not None and hello[0] == "ready"
     frame = read_frame(answers)
     assert frame is not None
-    chunk_id, rows = frame
+    chunk_id, rows, vectors = frame
     assert chunk_id == 7 and [row[1] for row in rows] == ["es", "en"]
+    assert vectors is None, "no embedder asked for: reading only"
     assert read_frame(answers) is None
+
+
+def test_helper_protocol_with_an_embedder_answers_one_vector_per_text() -> None:
+    import io
+
+    from bot.reading.helper import read_frame, serve, write_frame
+
+    embedder, _ = _query_embedder()
+    requests = io.BytesIO()
+    write_frame(requests, (3, [("Hola", None), ("Hola", None), ("adiós", None)]))
+    requests.seek(0)
+    answers = io.BytesIO()
+    serve(list(LANGS), "es", requests, answers, embedder.spec)
+    answers.seek(0)
+    read_frame(answers)
+    frame = read_frame(answers)
+    assert frame is not None
+    _chunk_id, _rows, vectors = frame
+    assert vectors.shape == (3, embedder.embedder.dim)
+    assert np.array_equal(vectors[0], vectors[1]) and not np.array_equal(vectors[0], vectors[2])
 
 
 async def test_while_a_helper_reads_the_worker_reads_the_last_waiting_chunk() -> None:
@@ -151,3 +175,46 @@ async def test_while_a_helper_reads_the_worker_reads_the_last_waiting_chunk() ->
         assert readings == [inline.read(m.text, m.language) for m in messages]
     finally:
         await pool.close()
+
+
+def _query_embedder() -> tuple[QueryEmbedder, CountingEmbedder]:
+    counting = CountingEmbedder()
+    return QueryEmbedder(counting), counting
+
+
+async def test_a_helper_embeds_its_chunk_as_the_worker_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading_pool, "WAIT_S", 60.0)  # wait for the helper, however busy the machine
+    embedder, counting = _query_embedder()
+    reader = TextReader.for_languages(LANGS, "es")
+    pool = ReadingPool(1, LANGS, "es", reader=reader, embedder=embedder)
+    await pool.start()
+    try:
+        messages = [make_message("e1", "¿Cómo cambio la CLAVE del wifi?"), make_message("e2", "router roto")]
+        pool.prefetch(messages)  # one first chunk of two, sent to the helper at once
+        readings = [await pool.take(message) for message in messages]
+    finally:
+        await pool.close()
+    assert counting.calls == [], "the helper embedded the chunk, not this process"
+    for message, reading in zip(messages, readings, strict=True):
+        assert reading is not None and reading.embedding is not None
+        key, vector = reading.embedding
+        assert key == embedder.key
+        expected = counting.embed([reader.read(message.text).text])[0]
+        assert np.allclose(vector, expected), "the vector of the normalised text, as the KB step makes it"
+
+
+async def test_a_chunk_taken_over_by_the_worker_is_embedded_in_one_call() -> None:
+    embedder, counting = _query_embedder()
+    pool = ReadingPool(1, LANGS, "es", reader=TextReader.for_languages(LANGS, "es"), embedder=embedder)
+    await pool.start()
+    try:
+        messages = [make_message(f"w{i}", f"pregunta número {i} sobre mi factura") for i in range(64)]
+        pool.prefetch(messages)
+        reading = await pool.take(messages[-1])  # its chunk is still waiting for the helper
+        following = await pool.take(messages[-2])
+    finally:
+        await pool.close()
+    assert reading is not None and reading.embedding is not None
+    assert following is not None and following.embedding is not None, "same chunk: already read here"
+    assert len(counting.calls) == 1 and messages[-1].text.casefold() in counting.calls[0][-1].casefold()
+    assert 1 < len(counting.calls[0]) <= reading_pool.CHUNK

@@ -1,0 +1,82 @@
+"""The topic classifier's weights are stored with the KB cache and reused only for the same inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.classifier_cache import PREFIX, trained_classifier
+from retrieval.kb_classifier import ClassifierConfig, Examples
+from retrieval.kb_decision import KbAnalyser
+from retrieval.knowledge_base import KnowledgeBase
+from tests.unit.retrieval.conftest import CountingEmbedder
+
+EXAMPLES = Examples(answerable={"router-restart": ["¿cómo reinicio el router?"]}, out_of_kb=["¿IP fija?"])
+
+
+def _stored(cache: Path) -> list[Path]:
+    return sorted(cache.glob(f"{PREFIX}*.npz"))
+
+
+@pytest.fixture
+def built(kb_copy: Path, tmp_path: Path, counting: CountingEmbedder) -> tuple[KnowledgeBase, Path]:
+    """The small KB built with the counting embedder, and the cache folder it uses."""
+    cache = tmp_path / "cache"
+    return KnowledgeBase.build(kb_copy, counting, cache_dir=cache), cache
+
+
+def test_the_second_start_loads_the_same_weights_without_training(
+    built: tuple[KnowledgeBase, Path], counting: CountingEmbedder
+) -> None:
+    kb, cache = built
+    first = trained_classifier(kb, EXAMPLES, cache)
+    assert len(_stored(cache)) == 1
+    counting.calls.clear()
+    second = trained_classifier(kb, EXAMPLES, cache)
+    assert counting.calls == [], "no training: the example texts were not embedded again"
+    (w1, b1, t1), (w2, b2, t2) = first.parameters(), second.parameters()
+    assert np.array_equal(w1, w2) and np.array_equal(b1, b2) and t1 == t2
+    vector = counting.embed(["se me cortó internet"])[0]
+    assert first.probabilities(vector) == second.probabilities(vector)
+
+
+def test_other_inputs_train_again_and_replace_the_stored_weights(
+    built: tuple[KnowledgeBase, Path], kb_copy: Path, counting: CountingEmbedder
+) -> None:
+    kb, cache = built
+    trained_classifier(kb, EXAMPLES, cache)
+    before = _stored(cache)
+    trained_classifier(kb, EXAMPLES, cache, ClassifierConfig(iterations=10))
+    assert len(_stored(cache)) == 1 and _stored(cache) != before, "new settings: trained and stored anew"
+    article = next(kb_copy.rglob("*.md"))
+    article.write_text(article.read_text(encoding="utf-8") + "\nUn párrafo nuevo sobre el módem.\n")
+    edited = KnowledgeBase.build(kb_copy, counting, cache_dir=cache)
+    counting.calls.clear()
+    trained_classifier(edited, EXAMPLES, cache)
+    assert any("¿IP fija?" in call for call in counting.calls), "an edited KB is trained again"
+
+
+def test_an_unreadable_store_is_trained_again(
+    kb_copy: Path, tmp_path: Path, counting: CountingEmbedder
+) -> None:
+    cache = tmp_path / "cache"
+    kb = KnowledgeBase.build(kb_copy, counting, cache_dir=cache)
+    good = trained_classifier(kb, EXAMPLES, cache)
+    (stored,) = _stored(cache)
+    stored.write_bytes(b"not a numpy file")
+    again = trained_classifier(kb, EXAMPLES, cache)
+    assert np.array_equal(again.parameters()[0], good.parameters()[0])
+    assert stored.read_bytes() != b"not a numpy file", "rewritten"
+
+
+async def test_the_kb_step_starts_from_the_stored_classifier(kb_copy: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = CountingEmbedder()
+    await KbAnalyser(kb_copy, cache_dir=cache, embedder=first).knowledge_base()
+    assert first.calls, "the first start embeds the KB and the examples"
+    second = CountingEmbedder()
+    analyser = KbAnalyser(kb_copy, cache_dir=cache, embedder=second)
+    await analyser.knowledge_base()
+    assert second.calls == [], "the second start embeds nothing: vectors and classifier come from the cache"
