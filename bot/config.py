@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from adapters.discourse.config import DiscourseConfig
@@ -107,6 +115,29 @@ class SlackSettings(BaseModel):
         return self.bot_token is not None and self.signing_secret is not None
 
 
+class DashboardSettings(BaseModel):
+    """The dashboard (`/dashboard`, `/api/v1/stats/...`) and its daily digest (issue 18)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = Field("UTC", description="IANA zone of the 30-day view's days and the digest's time")
+    sla_minutes: float = Field(
+        60.0, gt=0, description="an agent-queue entry or an alert open longer than this is an SLA breach"
+    )
+    session_hours: float = Field(12.0, gt=0, description="how long a dashboard login lasts")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Madrid") from exc
+        return value
+
+
 class Settings(BaseSettings):
     """Centinela's configuration. Environment variables are `CENTINELA_<FIELD>` (upper case)."""
 
@@ -185,6 +216,7 @@ class Settings(BaseSettings):
     learned_dir: Path | None = Field(None, description="folder with manifest.json; unset: the shipped models")
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per event; json: one JSON object per line"
     )

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from bot.core.models import AuditEvent, Decision, OutboxItem, Record
+from bot.store.stats import AuthorStat, Dimension, StatCount, StatFilter
 
 T = TypeVar("T")
 
@@ -115,6 +116,17 @@ class RecordStore(Protocol):
         """Filters: `action`, `channel`; `since`/`until` on `decided_at`."""
 
     async def minute_counts(self, since: datetime, until: datetime) -> list[MinuteCount]: ...
+
+    async def stat_counts(
+        self, since: datetime, until: datetime, *, step_minutes: int, group_by: Dimension, where: StatFilter
+    ) -> list[StatCount]:
+        """The dashboard's aggregates: decisions per bucket of `step_minutes` (by the message's
+        own time, UTC-aligned), value of `group_by`, action and sentiment, in [since, until)."""
+
+    async def author_stats(
+        self, since: datetime, until: datetime, *, channel: str | None = None
+    ) -> list[AuthorStat]:
+        """Per author over the UTC days overlapping [since, until) (the People view)."""
 
     # --- outbox -------------------------------------------------------------------------
     async def add_outbox(self, items: Sequence[OutboxItem]) -> list[bool]:

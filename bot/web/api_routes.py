@@ -14,7 +14,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from bot.core.models import ACTIONS, AuditEvent, DeadLetter, Decision, InboundMessage, Record
+from bot.store.stats import DIMENSIONS, SPANS
 from bot.web import api_models as m
+from bot.web import stats_models as sm
 from responders.drafts import DRAFT_STATUSES
 
 Answer = type[BaseModel] | Literal["text", "html", "json"] | None
@@ -93,6 +95,31 @@ def _records(kind: str) -> Route:
         ),
     )
 
+
+def _stats(name: str, model: type[BaseModel], summary: str, span: str) -> Route:
+    """One `/api/v1/stats/...` view (`bot/web/stats_api.py`): the dashboard's figures."""
+    params = (
+        Param("span", "query", f"hour (by minute), day (by 15 min), month (30 local days); default {span}",
+              {"type": "string", "enum": list(SPANS)}),
+        Param("by", "query", "group volume by this dimension (default channel)",
+              {"type": "string", "enum": list(DIMENSIONS)}),
+        CHANNEL,
+        Param("language", "query", "only this language (es, en, pt)"),
+        Param("region", "query", "only messages naming this region"),
+        Param("topic", "query", "only this topic"),
+        Param("tz", "query", "IANA time zone of the days (default the configured one)"),
+        Param("until", "query", "end of the span (ISO 8601; default now)", _TIME),
+    )  # fmt: skip
+    return Route("get", f"/api/v1/stats/{name}", summary, "stats", {200: model, 400: E}, params=params)
+
+
+STATS_ROUTES = (
+    _stats("volume", sm.VolumeOut, "Decisions over time by channel, language, topic, region...", "day"),
+    _stats("topics", sm.TopicsOut, "Top and rising topics against the previous span", "day"),
+    _stats("now", sm.NowOut, "The last hour, open alerts and incidents, queue, SLA, kill switch", "hour"),
+    _stats("quality", sm.QualityOut, "Automatic-answer rate, actions, war-room drafts by outcome", "day"),
+    _stats("people", sm.PeopleOut, "Top authors by reach, repeat complainers, advocates", "month"),
+)
 
 ROUTES: tuple[Route, ...] = (
     Route("get", "/healthz", "Liveness: the process answers", "service", {200: m.Health}, auth="none"),
@@ -254,4 +281,5 @@ ROUTES: tuple[Route, ...] = (
         "operations",
         {200: m.KbReloaded, 404: E, 500: E},
     ),
+    *STATS_ROUTES,
 )

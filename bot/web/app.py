@@ -183,5 +183,8 @@ def create_app(
             app.router.add_route(route.method, route.path, handler)
     mount_documentation(app)
     warroom.mount(app)
-    app.add_subapp("/api/v1", api_app(chosen_store, api_token, approvals=warroom.approvals, kb=kb))
+    app.add_subapp(
+        "/api/v1",
+        api_app(chosen_store, api_token, approvals=warroom.approvals, kb=kb, dashboard=settings.dashboard),
+    )
     return app

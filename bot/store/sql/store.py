@@ -18,10 +18,11 @@ from sqlalchemy import func, select
 from bot.core.models import OUTBOX_STATUSES, AuditEvent, Decision, OutboxItem, Record, utc_now
 from bot.store.base import StoreUnavailable
 from bot.store.records import Filters, MinuteCount, Page, RecordFilter
-from bot.store.sql import pages, rows
+from bot.store.sql import pages, rows, stats
 from bot.store.sql.migrations import migrate
 from bot.store.sql.schema import minute_counts, records
 from bot.store.sql.statements import build_statements
+from bot.store.stats import AuthorStat, Dimension, StatCount, StatFilter
 
 if TYPE_CHECKING:
     from bot.store.sql.executor import SqlExecutor
@@ -34,6 +35,7 @@ class SqlRecordStore:
         self.executor = executor
         self.describe = describe
         self._sql = build_statements(executor.dialect_name)
+        self._stats = stats.build_stat_statements(executor.dialect_name)
 
     async def open(self) -> None:
         try:
@@ -82,13 +84,15 @@ class SqlRecordStore:
             {"minute": m, "channel": c, "action": a, "sentiment": s, "n": n}
             for (m, c, a, s), n in minutes.items()
         ]
-        await self.executor.batch(
-            [
-                (self._sql.save_decision, [rows.decision_row(d) for d in decisions]),
-                (self._sql.bump_minute, bumps),
-            ],
-            rowcounts=False,
-        )
+        stat_rows, author_rows = stats.bump_params(decisions)
+        ops: list[tuple[Any, list[dict[str, Any]]]] = [
+            (self._sql.save_decision, [rows.decision_row(d) for d in decisions]),
+            (self._sql.bump_minute, bumps),
+            (self._stats.bump_minute, stat_rows),
+        ]
+        if author_rows:
+            ops.append((self._stats.bump_author, author_rows))
+        await self.executor.batch(ops, rowcounts=False)
 
     async def get_decision(self, message_key: str) -> Decision | None:
         found = await self.executor.fetch(self._sql.get_decision, {"key": message_key})
@@ -118,6 +122,18 @@ class SqlRecordStore:
             MinuteCount(rows.from_ts(m * 60), c, a, s, int(n))
             for m, c, a, s, n in await self.executor.fetch(stmt)
         ]
+
+    async def stat_counts(
+        self, since: datetime, until: datetime, *, step_minutes: int, group_by: Dimension, where: StatFilter
+    ) -> list[StatCount]:
+        return await stats.stat_counts(
+            self.executor, since, until, step_minutes=step_minutes, group_by=group_by, where=where
+        )
+
+    async def author_stats(
+        self, since: datetime, until: datetime, *, channel: str | None = None
+    ) -> list[AuthorStat]:
+        return await stats.author_stats(self.executor, since, until, channel=channel)
 
     # --- outbox -------------------------------------------------------------------------
     async def add_outbox(self, items: Sequence[OutboxItem]) -> list[bool]:

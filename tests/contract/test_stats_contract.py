@@ -1,0 +1,100 @@
+"""The dashboard's aggregates: the same figures on embedded SQLite, aiosqlite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.core.models import Decision
+from bot.store.records import RecordStore
+from bot.store.stats import StatFilter, rollup, zone
+
+T0 = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)
+
+
+def _d(key: str, at: datetime, **fields: object) -> Decision:
+    base: dict[str, object] = {"message_key": key, "action": "monitor", "reason": "r", "rule": "x"}
+    return Decision.model_validate(
+        {**base, "decided_at": at + timedelta(hours=1), "message_at": at, **fields}
+    )
+
+
+async def test_counts_by_message_minute_and_every_dimension(records: RecordStore) -> None:
+    await records.save_decisions(
+        [
+            _d("twitter:a", T0, language="es", topic="no-internet", region="madrid", sentiment="negative"),
+            _d("twitter:b", T0 + timedelta(seconds=59), language="es", topic="no-internet", region="madrid",
+               sentiment="negative"),
+            _d("email:c", T0 + timedelta(minutes=1), language="en", topic="billing", action="answer"),
+        ]
+    )  # fmt: skip
+    rows = await records.stat_counts(
+        T0, T0 + timedelta(minutes=2), step_minutes=1, group_by="topic", where=StatFilter()
+    )
+    assert [(r.start, r.group, r.action, r.sentiment, r.count) for r in rows] == [
+        (T0, "no-internet", "monitor", "negative", 2),
+        (T0 + timedelta(minutes=1), "billing", "answer", "neutral", 1),
+    ]
+    only_madrid = await records.stat_counts(
+        T0, T0 + timedelta(hours=1), step_minutes=15, group_by="channel", where=StatFilter(region="madrid")
+    )
+    assert [(r.start, r.group, r.count) for r in only_madrid] == [(T0, "twitter", 2)]
+    english = await records.stat_counts(
+        T0, T0 + timedelta(hours=1), step_minutes=1, group_by="language", where=StatFilter(language="en")
+    )
+    assert [(r.group, r.count) for r in english] == [("en", 1)]
+
+
+async def test_range_ends_are_exclusive_and_empty_periods_are_empty(records: RecordStore) -> None:
+    await records.save_decisions([_d("twitter:a", T0 + timedelta(minutes=15))])
+    before = await records.stat_counts(
+        T0, T0 + timedelta(minutes=15), step_minutes=15, group_by="channel", where=StatFilter()
+    )
+    assert before == []
+    after = await records.stat_counts(
+        T0 + timedelta(minutes=15), T0 + timedelta(minutes=30), step_minutes=15, group_by="channel",
+        where=StatFilter(),
+    )  # fmt: skip
+    assert [(r.start, r.count) for r in after] == [(T0 + timedelta(minutes=15), 1)]
+
+
+async def test_a_message_dated_after_its_decision_counts_at_the_decision(records: RecordStore) -> None:
+    future = Decision(
+        message_key="twitter:f", action="agent", reason="r", rule="x", decided_at=T0,
+        message_at=T0 + timedelta(days=3),
+    )  # fmt: skip
+    await records.save_decisions([future])
+    rows = await records.stat_counts(
+        T0, T0 + timedelta(minutes=1), step_minutes=1, group_by="action", where=StatFilter()
+    )
+    assert [(r.group, r.count) for r in rows] == [("agent", 1)]
+
+
+async def test_thirty_day_rollup_in_a_local_time_zone(records: RecordStore) -> None:
+    # 23:30 UTC on 19 May is 01:30 on 20 May in Madrid (UTC+2): the Madrid day is the 20th.
+    late = datetime(2026, 5, 19, 23, 30, tzinfo=UTC)
+    await records.save_decisions([_d("twitter:a", late), _d("twitter:b", late + timedelta(hours=1))])
+    rows = await records.stat_counts(
+        T0 - timedelta(days=30), T0 + timedelta(days=1), step_minutes=15, group_by="channel",
+        where=StatFilter(),
+    )  # fmt: skip
+    madrid = rollup("month", "channel", rows, until=T0, tz=await asyncio.to_thread(zone, "Europe/Madrid"))
+    assert madrid.buckets[-1].start == datetime(2026, 5, 19, 22, 0, tzinfo=UTC)
+    assert [b.total for b in madrid.buckets[-2:]] == [0, 2]
+    utc = rollup("month", "channel", rows, until=T0)
+    assert [b.total for b in utc.buckets[-2:]] == [1, 1]
+
+
+async def test_authors_add_up_over_days(records: RecordStore) -> None:
+    await records.save_decisions(
+        [
+            _d("twitter:a", T0, author="@ana", reach=10, sentiment="positive"),
+            _d("twitter:b", T0 + timedelta(days=1), author="@ana", reach=30, sentiment="positive"),
+            _d("twitter:c", T0, author="@luis", reach=5, sentiment="negative"),
+            _d("twitter:d", T0 - timedelta(days=9), author="@luis", sentiment="negative"),
+        ]
+    )
+    found = await records.author_stats(T0 - timedelta(days=1), T0 + timedelta(days=2))
+    by_author = {s.author: (s.messages, s.positive, s.negative, s.reach) for s in found}
+    assert by_author == {"@ana": (2, 2, 0, 30), "@luis": (1, 0, 1, 5)}
+    assert await records.author_stats(T0, T0 + timedelta(days=2), channel="email") == []
