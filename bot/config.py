@@ -125,6 +125,7 @@ class DashboardSettings(BaseModel):
         60.0, gt=0, description="an agent-queue entry or an alert open longer than this is an SLA breach"
     )
     session_hours: float = Field(12.0, gt=0, description="how long a dashboard login lasts")
+    live_interval_s: float = Field(2.0, gt=0, le=60, description="how often the live view is pushed")
 
     @field_validator("timezone")
     @classmethod

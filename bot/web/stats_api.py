@@ -25,8 +25,6 @@ from bot.web import stats_data
 
 EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
 LATEST = datetime(9998, 12, 31, tzinfo=UTC)
-STATS_STORE: web.AppKey[Store] = web.AppKey("stats_store", Store)
-STATS_SETTINGS: web.AppKey[DashboardSettings] = web.AppKey("stats_settings", DashboardSettings)
 
 
 def bad_request(message: str, field: str) -> web.HTTPBadRequest:
@@ -93,19 +91,33 @@ VIEWS: dict[str, tuple[str, Build]] = {
 }
 
 
-def _handler(name: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+Wrap = Callable[
+    [Callable[[web.Request], Awaitable[web.StreamResponse]]],
+    Callable[[web.Request], Awaitable[web.StreamResponse]],
+]
+
+
+def stats_handler(
+    name: str, store: Store, settings: DashboardSettings
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The handler of one view; the API and the dashboard mount the same one."""
     default_span, build = VIEWS[name]
 
-    async def handle(request: web.Request) -> web.Response:
-        settings = request.app[STATS_SETTINGS]
+    async def handle(request: web.Request) -> web.StreamResponse:
         query = await stat_query(request, settings, span=default_span)
-        return _json(await build(request.app[STATS_STORE], query, settings))
+        return _json(await build(store, query, settings))
 
     return handle
 
 
-def add_stats_routes(app: web.Application, store: Store, settings: DashboardSettings) -> None:
-    app[STATS_STORE] = store
-    app[STATS_SETTINGS] = settings
+def add_stats_routes(
+    app: web.Application,
+    store: Store,
+    settings: DashboardSettings,
+    *,
+    prefix: str = "/stats",
+    wrap: Wrap | None = None,
+) -> None:
     for name in VIEWS:
-        app.router.add_get(f"/stats/{name}", _handler(name))
+        handler = stats_handler(name, store, settings)
+        app.router.add_get(f"{prefix}/{name}", wrap(handler) if wrap else handler)

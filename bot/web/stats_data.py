@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.models import Record, utc_now
 from bot.core.records import RecordKind
 from bot.pipeline.guards import KILL_SWITCH
 from bot.store.base import Store
@@ -85,7 +86,26 @@ async def topics(store: Store, q: StatQuery) -> out.TopicsOut:
         return out.TopicOut(topic=t.topic, count=t.count, previous=t.previous, growth=round(t.growth, 2))
 
     return out.TopicsOut(
-        span=q.span, top=[one(t) for t in trends[:20]], rising=[one(t) for t in rising(trends)[:10]]
+        span=q.span,
+        top=[one(t) for t in trends[:20]],
+        rising=[one(t) for t in rising(trends)[:10]],
+        campaigns=await _campaign_echoes(store, starts[0], max(end, utc_now())),
+    )
+
+
+def _alert(r: Record, kind: str, now: datetime, sla: timedelta) -> out.AlertOut:
+    d = r.data
+    age = (now - r.created_at).total_seconds()
+    status = str(d.get("status") or "open")
+    return out.AlertOut(
+        id=r.id,
+        kind=str(d.get("kind") or kind),
+        status=status,
+        topic=str(d.get("topic") or d.get("author") or ""),
+        at=str(d.get("at") or d.get("opened_at") or r.created_at.isoformat()),
+        age_s=round(max(age, 0.0), 1),
+        acknowledged_by=d.get("acknowledged_by"),
+        breach=status == "open" and age > sla.total_seconds(),
     )
 
 
@@ -93,21 +113,17 @@ async def _open(store: Store, kind: str, now: datetime, sla: timedelta) -> list[
     found: list[out.AlertOut] = []
     for status in OPEN_STATUSES:
         async for r in iter_records(store.records, RecordFilter(kind, status=status)):
-            d = r.data
-            age = (now - r.created_at).total_seconds()
-            found.append(
-                out.AlertOut(
-                    id=r.id,
-                    kind=str(d.get("kind") or kind),
-                    status=status,
-                    topic=str(d.get("topic") or d.get("author") or ""),
-                    at=str(d.get("at") or d.get("opened_at") or r.created_at.isoformat()),
-                    age_s=round(max(age, 0.0), 1),
-                    acknowledged_by=d.get("acknowledged_by"),
-                    breach=status == "open" and age > sla.total_seconds(),
-                )
-            )
+            found.append(_alert(r, kind, now, sla))
     return sorted(found, key=lambda a: a.age_s)
+
+
+async def _campaign_echoes(store: Store, since: datetime, until: datetime) -> list[out.AlertOut]:
+    """Trend alerts (a campaign's echo) raised in the span, newest first."""
+    where = RecordFilter(RecordKind.ALERT, since=since, until=until)
+    found = [
+        _alert(r, RecordKind.ALERT, until, timedelta.max) async for r in iter_records(store.records, where)
+    ]
+    return [a for a in found if a.kind == "trend"]
 
 
 async def now_view(store: Store, q: StatQuery, *, sla_minutes: float) -> out.NowOut:

@@ -33,6 +33,17 @@ class VolumeOut(BaseModel):
     buckets: list[BucketOut]
 
 
+class AlertOut(BaseModel):
+    id: str
+    kind: str = Field(description="crisis, spike or trend")
+    status: str
+    topic: str
+    at: str | None = None
+    age_s: float = Field(description="seconds since the record was created")
+    acknowledged_by: str | None = None
+    breach: bool = Field(description="open for longer than the SLA without acknowledgement")
+
+
 class TopicOut(BaseModel):
     topic: str
     count: int
@@ -44,17 +55,7 @@ class TopicsOut(BaseModel):
     span: str
     top: list[TopicOut]
     rising: list[TopicOut] = Field(description="at least 5 messages and twice the previous span")
-
-
-class AlertOut(BaseModel):
-    id: str
-    kind: str = Field(description="crisis, spike or trend")
-    status: str
-    topic: str
-    at: str | None = None
-    age_s: float = Field(description="seconds since the record was created")
-    acknowledged_by: str | None = None
-    breach: bool = Field(description="open for longer than the SLA without acknowledgement")
+    campaigns: list[AlertOut] = Field(description="campaign echoes (trend alerts) raised in the span")
 
 
 class KillSwitchOut(BaseModel):
