@@ -126,6 +126,20 @@ class DashboardSettings(BaseModel):
     )
     session_hours: float = Field(12.0, gt=0, description="how long a dashboard login lasts")
     live_interval_s: float = Field(2.0, gt=0, le=60, description="how often the live view is pushed")
+    digest_time: str | None = Field(
+        None, description="local HH:MM at which the daily digest goes to the Slack war-room (unset: none)"
+    )
+    digest_language: Literal["es", "en", "pt"] = Field("es", description="language of the daily digest")
+
+    @field_validator("digest_time")
+    @classmethod
+    def _clock_time(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        hours, sep, minutes = value.partition(":")
+        if not (sep and hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ValueError(f"digest_time must be HH:MM (24 h), not {value!r}")
+        return f"{int(hours):02d}:{int(minutes):02d}"
 
     @field_validator("timezone")
     @classmethod
