@@ -52,7 +52,7 @@ async def series(store: Store, q: StatQuery) -> Series:
     starts = bucket_starts(q.span, q.until, q.tz)
     rows = await store.records.stat_counts(
         starts[0], span_end(q.span, starts, q.tz), step_minutes=store_step(q.span), group_by=q.group_by,
-        where=q.where,
+        where=q.where, starts=starts if q.span == "month" else None, zone=q.tz if q.span == "month" else None,
     )  # fmt: skip
     return rollup(q.span, q.group_by, rows, q.until, q.tz)
 
@@ -78,8 +78,23 @@ async def topics(store: Store, q: StatQuery) -> out.TopicsOut:
     length = end - starts[0]
     ask = store.records.stat_counts
     step = int(length.total_seconds() // 60)
-    now = await ask(starts[0], end, step_minutes=step, group_by="topic", where=q.where)
-    before = await ask(starts[0] - length, starts[0], step_minutes=step, group_by="topic", where=q.where)
+    if q.span == "month":  # local days: read from the day totals when nothing is filtered
+        earlier = bucket_starts("month", starts[0] - timedelta(microseconds=1), q.tz)
+        now = await ask(
+            starts[0], end, step_minutes=step, group_by="topic", where=q.where, starts=starts, zone=q.tz
+        )
+        before = await ask(
+            earlier[0],
+            starts[0],
+            step_minutes=step,
+            group_by="topic",
+            where=q.where,
+            starts=earlier,
+            zone=q.tz,
+        )
+    else:
+        now = await ask(starts[0], end, step_minutes=step, group_by="topic", where=q.where)
+        before = await ask(starts[0] - length, starts[0], step_minutes=step, group_by="topic", where=q.where)
     trends = topic_trends(now, before)
 
     def one(t: TopicTrend) -> out.TopicOut:

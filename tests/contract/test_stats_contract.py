@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.models import Decision
 from bot.store.records import RecordStore
-from bot.store.stats import StatFilter, rollup, zone
+from bot.store.stats import StatFilter, bucket_starts, rollup, span_end, zone
 
 T0 = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)
 
@@ -83,6 +83,21 @@ async def test_thirty_day_rollup_in_a_local_time_zone(records: RecordStore) -> N
     assert [b.total for b in madrid.buckets[-2:]] == [0, 2]
     utc = rollup("month", "channel", rows, until=T0)
     assert [b.total for b in utc.buckets[-2:]] == [1, 1]
+    # The same days grouped in SQL, one CASE branch per local day: the same figures.
+    tz = await asyncio.to_thread(zone, "Europe/Madrid")
+    days = bucket_starts("month", T0, tz)
+    by_day = await records.stat_counts(
+        days[0],
+        span_end("month", days, tz),
+        step_minutes=15,
+        group_by="channel",
+        where=StatFilter(),
+        starts=days,
+    )
+    assert {r.start for r in by_day} <= set(days)
+    assert [b.total for b in rollup("month", "channel", by_day, until=T0, tz=tz).buckets] == [
+        b.total for b in madrid.buckets
+    ]
 
 
 async def test_authors_add_up_over_days(records: RecordStore) -> None:
@@ -98,3 +113,36 @@ async def test_authors_add_up_over_days(records: RecordStore) -> None:
     by_author = {s.author: (s.messages, s.positive, s.negative, s.reach) for s in found}
     assert by_author == {"@ana": (2, 2, 0, 30), "@luis": (1, 0, 1, 5)}
     assert await records.author_stats(T0, T0 + timedelta(days=2), channel="email") == []
+
+
+async def test_day_totals_match_the_minutes_and_fill_a_new_zone(records: RecordStore) -> None:
+    from bot.store.sql import stats as sql_stats
+    from bot.store.sql.store import SqlRecordStore
+
+    assert isinstance(records, SqlRecordStore)
+    late = datetime(2026, 5, 19, 23, 30, tzinfo=UTC)
+    await records.save_decisions(
+        [
+            _d("twitter:a", late, language="es", topic="no-internet", sentiment="negative"),
+            _d("email:b", late + timedelta(hours=1), language="en", action="answer"),
+            _d("twitter:c", T0 - timedelta(days=3), language="pt", region="madrid"),
+        ]
+    )
+    for zone_name in ("UTC", "Europe/Madrid"):
+        tz = await asyncio.to_thread(zone, zone_name)
+        if zone_name != "UTC":  # the store keeps UTC days; a new zone is filled from the minutes
+            assert await sql_stats.backfill_days(records.executor, tz) == 3
+            assert await sql_stats.backfill_days(records.executor, tz) == 0  # once
+            records.day_zone = tz
+        days = bucket_starts("month", T0, tz)
+        end = span_end("month", days, tz)
+        for group_by in ("channel", "language", "topic", "action", "sentiment"):
+            from_days = await records.stat_counts(
+                days[0], end, step_minutes=15, group_by=group_by, where=StatFilter(), starts=days, zone=tz
+            )
+            from_minutes = await records.stat_counts(
+                days[0], end, step_minutes=15, group_by=group_by, where=StatFilter(), starts=days
+            )
+            key = lambda r: (r.start, r.group, r.action, r.sentiment, r.count)  # noqa: E731
+            assert sorted(map(key, from_days)) == sorted(map(key, from_minutes)), (zone_name, group_by)
+            assert sum(r.count for r in from_days) == 3

@@ -157,4 +157,19 @@ author_days = Table(
     Column("reach", Integer, nullable=False),
 )
 
-STAT_TABLES = (stat_minutes, author_days)
+# Day totals per dimension in the dashboard's time zone (local days): the 30-day view reads at
+# most days x values x actions x sentiments rows instead of every minute's. One dimension per
+# row (no cross combinations), so only unfiltered views use it; `zone` says which local days.
+stat_days = Table(
+    "stat_days",
+    metadata,
+    Column("zone", String(64), primary_key=True),
+    Column("day", Integer, primary_key=True),  # the local date's ordinal (date.toordinal())
+    Column("dimension", String(16), primary_key=True),
+    Column("value", String(64), primary_key=True),
+    Column("action", String(32), primary_key=True),
+    Column("sentiment", String(16), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+STAT_TABLES = (stat_minutes, author_days, stat_days)

@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, literal, select
 from sqlalchemy.sql.expression import Executable
 
 from bot.core.models import Decision
 from bot.store.sql import rows
-from bot.store.sql.schema import author_days, stat_minutes
+from bot.store.sql.schema import author_days, stat_days, stat_minutes
 from bot.store.sql.statements import dialect_insert
 from bot.store.stats import AuthorStat, Dimension, StatCount, StatFilter
 
@@ -27,12 +28,17 @@ if TYPE_CHECKING:
     from bot.store.sql.executor import SqlExecutor
 
 DAY_S = 86_400
+BACKFILL_MINUTES = 20_000
+
+
+DAY_DIMENSIONS: tuple[str, ...] = ("channel", "language", "topic", "region")
 
 
 @dataclass(frozen=True, slots=True)
 class StatStatements:
     bump_minute: Executable
     bump_author: Executable
+    bump_day: Executable
 
 
 def build_stat_statements(dialect: str) -> StatStatements:
@@ -58,7 +64,102 @@ def build_stat_statements(dialect: str) -> StatStatements:
             else func.max(a.reach, author.excluded.reach),
         },
     )
-    return StatStatements(bump, author)
+    d = stat_days.c
+    day = dialect_insert(dialect, stat_days).values({c.name: bindparam(c.name) for c in stat_days.columns})
+    day = day.on_conflict_do_update(
+        index_elements=[d.zone, d.day, d.dimension, d.value, d.action, d.sentiment],
+        set_={"count": d.count + day.excluded["count"]},
+    )
+    return StatStatements(bump, author, day)
+
+
+def day_params(decisions: Sequence[Decision], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The local-day increments of a batch: one per decision and dimension."""
+    days: Counter[tuple[int, str, str, str, str]] = Counter()
+    for d in decisions:
+        local = when(d).astimezone(zone).date().toordinal()
+        channel = rows.channel_of_key(d.message_key) or ""
+        for dimension, value in zip(DAY_DIMENSIONS, (channel, d.language, d.topic, d.region), strict=True):
+            days[(local, dimension, value, d.action, d.sentiment)] += 1
+    return [
+        {
+            "zone": zone.key,
+            "day": day,
+            "dimension": dim,
+            "value": value,
+            "action": a,
+            "sentiment": se,
+            "count": n,
+        }
+        for (day, dim, value, a, se), n in days.items()
+    ]
+
+
+async def day_counts(
+    executor: SqlExecutor, zone: ZoneInfo, starts: Sequence[datetime], group_by: Dimension
+) -> list[StatCount]:
+    """The local days beginning at `starts` from `stat_days` (unfiltered views only)."""
+    d = stat_days.c
+    dimension = group_by if group_by in DAY_DIMENSIONS else "channel"  # any one sums to the total
+    group = d.value if group_by in DAY_DIMENSIONS else d[group_by]
+    first, last = (s.astimezone(zone).date().toordinal() for s in (starts[0], starts[-1]))
+    stmt = (
+        select(d.day, group, d.action, d.sentiment, func.sum(d.count))
+        .where(d.zone == zone.key, d.dimension == dimension, d.day >= first, d.day <= last)
+        .group_by(d.day, group, d.action, d.sentiment)
+    )
+    by_ordinal = {s.astimezone(zone).date().toordinal(): s for s in starts}
+    return [
+        StatCount(by_ordinal[int(day)], str(g), str(a), str(se), int(n))
+        for day, g, a, se, n in await executor.fetch(stmt)
+        if int(day) in by_ordinal
+    ]
+
+
+async def backfill_days(executor: SqlExecutor, zone: ZoneInfo) -> int:
+    """Fill `stat_days` for a zone it has no row for (an upgraded database, a changed zone)
+    from `stat_minutes`, once, in chunks; returns the minute rows read."""
+    d, s = stat_days.c, stat_minutes.c
+    if await executor.fetch(select(d.day).where(d.zone == zone.key).limit(1)):
+        return 0
+    bump = build_stat_statements(executor.dialect_name).bump_day
+    read, after = 0, -1
+    while True:
+        chunk = await executor.fetch(
+            select(s.minute, s.channel, s.language, s.topic, s.region, s.action, s.sentiment, s.count)
+            .where(s.minute > after).order_by(s.minute).limit(BACKFILL_MINUTES)
+        )  # fmt: skip
+        if not chunk:
+            return read
+        last_minute = int(chunk[-1][0])
+        whole = (
+            [r for r in chunk if int(r[0]) < last_minute] if len(chunk) == BACKFILL_MINUTES else list(chunk)
+        )
+        if not whole:  # one minute holds the whole chunk: take that minute alone
+            whole = list(await executor.fetch(
+                select(s.minute, s.channel, s.language, s.topic, s.region, s.action, s.sentiment, s.count)
+                .where(s.minute == last_minute)
+            ))  # fmt: skip
+        days: Counter[tuple[int, str, str, str, str]] = Counter()
+        for minute, channel, language, topic, region, action, sentiment, n in whole:
+            local = rows.from_ts(int(minute) * 60).astimezone(zone).date().toordinal()
+            for dimension, value in zip(DAY_DIMENSIONS, (channel, language, topic, region), strict=True):
+                days[(local, dimension, value, action, sentiment)] += int(n)
+        params = [
+            {
+                "zone": zone.key,
+                "day": day,
+                "dimension": dim,
+                "value": v,
+                "action": a,
+                "sentiment": se,
+                "count": n,
+            }
+            for (day, dim, v, a, se), n in days.items()
+        ]
+        await executor.batch([(bump, params)], rowcounts=False)
+        read += len(whole)
+        after = int(whole[-1][0])
 
 
 def when(decision: Decision) -> datetime:
@@ -101,11 +202,21 @@ async def stat_counts(
     step_minutes: int,
     group_by: Dimension,
     where: StatFilter,
+    starts: Sequence[datetime] | None = None,
 ) -> list[StatCount]:
-    """Counts per bucket of `step_minutes` (aligned on UTC epoch multiples), group value, action
-    and sentiment, for minutes in [since, until)."""
+    """Counts per bucket of `step_minutes` (aligned on UTC epoch multiples), or per bucket
+    beginning at each of `starts` (local days: one CASE branch per day, so SQL returns 30 rows
+    per group, not 2,880 quarters), by group value, action and sentiment, in [since, until)."""
     s = stat_minutes.c
-    bucket = (s.minute // step_minutes) * step_minutes if step_minutes > 1 else s.minute
+    bucket: Any
+    if starts:
+        edges = [_minute(at, up=True) for at in starts]
+        branches = [(s.minute < edges[i + 1], edges[i]) for i in range(len(edges) - 1)]
+        bucket = case(*branches, else_=edges[-1]) if branches else literal(edges[0])
+    elif step_minutes > 1:
+        bucket = (s.minute // step_minutes) * step_minutes
+    else:
+        bucket = s.minute
     group = s[group_by]
     stmt = select(bucket.label("b"), group, s.action, s.sentiment, func.sum(s.count))
     stmt = stmt.where(s.minute >= _minute(since, up=True), s.minute < _minute(until, up=True))

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -22,7 +23,7 @@ from bot.store.sql import pages, rows, stats
 from bot.store.sql.migrations import migrate
 from bot.store.sql.schema import minute_counts, records
 from bot.store.sql.statements import build_statements
-from bot.store.stats import AuthorStat, Dimension, StatCount, StatFilter
+from bot.store.stats import UTC_ZONE, AuthorStat, Dimension, StatCount, StatFilter
 
 if TYPE_CHECKING:
     from bot.store.sql.executor import SqlExecutor
@@ -31,9 +32,12 @@ if TYPE_CHECKING:
 class SqlRecordStore:
     """Records in one SQL schema; `describe` names the backend in start-up errors."""
 
-    def __init__(self, executor: SqlExecutor, *, describe: str = "records database") -> None:
+    def __init__(
+        self, executor: SqlExecutor, *, describe: str = "records database", day_zone: ZoneInfo = UTC_ZONE
+    ) -> None:
         self.executor = executor
         self.describe = describe
+        self.day_zone = day_zone  # the dashboard's zone: local days kept in `stat_days`
         self._sql = build_statements(executor.dialect_name)
         self._stats = stats.build_stat_statements(executor.dialect_name)
 
@@ -41,6 +45,7 @@ class SqlRecordStore:
         try:
             await self.executor.open()
             await migrate(self.executor)
+            await stats.backfill_days(self.executor, self.day_zone)
         except StoreUnavailable:
             raise
         except Exception as exc:
@@ -92,6 +97,7 @@ class SqlRecordStore:
         ]
         if author_rows:
             ops.append((self._stats.bump_author, author_rows))
+        ops.append((self._stats.bump_day, stats.day_params(decisions, self.day_zone)))
         await self.executor.batch(ops, rowcounts=False)
 
     async def get_decision(self, message_key: str) -> Decision | None:
@@ -124,10 +130,26 @@ class SqlRecordStore:
         ]
 
     async def stat_counts(
-        self, since: datetime, until: datetime, *, step_minutes: int, group_by: Dimension, where: StatFilter
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        step_minutes: int,
+        group_by: Dimension,
+        where: StatFilter,
+        starts: Sequence[datetime] | None = None,
+        zone: ZoneInfo | None = None,
     ) -> list[StatCount]:
+        if starts and zone is not None and zone.key == self.day_zone.key and not where.values():
+            return await stats.day_counts(self.executor, zone, starts, group_by)
         return await stats.stat_counts(
-            self.executor, since, until, step_minutes=step_minutes, group_by=group_by, where=where
+            self.executor,
+            since,
+            until,
+            step_minutes=step_minutes,
+            group_by=group_by,
+            where=where,
+            starts=starts,
         )
 
     async def author_stats(

@@ -247,5 +247,7 @@
   $("confirm").addEventListener("close", changeKill);
   window.addEventListener("hashchange", () => show(location.hash.slice(1)));
   show(location.hash.slice(1));
+  // The Now view at once from its URL; the stream keeps it current from then on.
+  getJSON(`/dashboard/stats/now?${query({ span: "hour" })}`).then((now) => { if (!state.now) renderNow(now); }).catch((err) => console.warn(err));
   connect();
 })();
