@@ -97,6 +97,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_data": "No data in this period.",
         "no_topic": "(no topic)",
         "updated": "Updated",
+        "status_open": "open",
+        "status_acknowledged": "acknowledged",
     },
     "es": {
         "title": "Centro de mando Centinela",
@@ -183,6 +185,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_data": "Sin datos en este periodo.",
         "no_topic": "(sin tema)",
         "updated": "Actualizado",
+        "status_open": "abierta",
+        "status_acknowledged": "reconocida",
     },
     "pt": {
         "title": "Central de comando Centinela",
@@ -269,6 +273,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_data": "Sem dados neste período.",
         "no_topic": "(sem tema)",
         "updated": "Atualizado",
+        "status_open": "aberto",
+        "status_acknowledged": "reconhecido",
     },
 }
 

@@ -53,9 +53,9 @@
   }
 
   // A table with its own CSV export. columns: [{key, label, num}]
-  function table(box, name, columns, rows, caption, exportable = true) {
+  function table(box, name, columns, rows, caption, exportable = true, empty = T.no_data) {
     box.replaceChildren();
-    if (!rows.length) { box.append(el("p", { class: "empty", text: T.no_data })); return; }
+    if (!rows.length) { box.append(el("p", { class: "empty", text: empty })); return; }
     const head = el("tr", {}, columns.map((c) => el("th", { scope: "col", class: c.num ? "num" : null, text: c.label })));
     const body = rows.map((r) => el("tr", { class: r._class || null, "data-start": r._start || null },
       columns.map((c) => el("td", { class: c.num ? "num" : null, text: r[c.key] }))));
@@ -135,9 +135,9 @@
     chart($("c-minute"), grouped(now.volume), () => now.volume.groups, palette(now.volume.groups), (k) => k);
     const alertCols = [{ key: "kind", label: T.kind }, { key: "topic", label: T.topic }, { key: "status", label: T.status },
       { key: "age", label: T.age, num: true }, { key: "acknowledged_by", label: T.acknowledged_by }];
-    const rows = (list) => list.map((a) => ({ ...a, age: ageText(a.age_s), acknowledged_by: a.acknowledged_by || "–", _class: a.breach ? "spike" : null }));
-    table($("t-alerts"), "alerts", alertCols, rows(now.alerts), T.open_alerts);
-    table($("t-incidents"), "incidents", alertCols, rows(now.incidents), T.open_incidents);
+    const rows = (list) => list.map((a) => ({ ...a, status: T[`status_${a.status}`] || a.status, age: ageText(a.age_s), acknowledged_by: a.acknowledged_by || "–", _class: a.breach ? "spike" : null }));
+    table($("t-alerts"), "alerts", alertCols, rows(now.alerts), T.open_alerts, true, T.none_open);
+    table($("t-incidents"), "incidents", alertCols, rows(now.incidents), T.open_incidents, true, T.none_open);
     $("live").textContent = `${T.live} · ${T.updated} ${new Date(now.at).toLocaleTimeString(C.lang)}`;
     $("live").className = "live on";
     if (now.messages_last_hour !== state.lastCount && Date.now() > state.refreshAt && state.view !== "now") {
