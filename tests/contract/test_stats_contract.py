@@ -146,3 +146,25 @@ async def test_day_totals_match_the_minutes_and_fill_a_new_zone(records: RecordS
             key = lambda r: (r.start, r.group, r.action, r.sentiment, r.count)  # noqa: E731
             assert sorted(map(key, from_days)) == sorted(map(key, from_minutes)), (zone_name, group_by)
             assert sum(r.count for r in from_days) == 3
+
+
+async def test_a_redelivered_decision_replaces_its_counts(records: RecordStore) -> None:
+    first = _d("twitter:a", T0, action="agent", topic="billing", author="@ana", sentiment="negative")
+    await records.save_decisions([first])
+    again = first.model_copy(update={"action": "case", "decided_at": first.decided_at + timedelta(seconds=5)})
+    await records.save_decisions([again])
+    await records.save_decisions([again, again])  # twice in one batch, and once more
+    window = (T0, T0 + timedelta(hours=2))
+    by_action = await records.stat_counts(*window, step_minutes=15, group_by="action", where=StatFilter())
+    assert [(r.group, r.count) for r in by_action] == [("case", 1)]
+    tz = await asyncio.to_thread(zone, "UTC")
+    days = bucket_starts("month", T0, tz)
+    from_days = await records.stat_counts(
+        days[0], span_end("month", days, tz), step_minutes=15, group_by="action", where=StatFilter(),
+        starts=days, zone=tz,
+    )  # fmt: skip
+    assert [(r.group, r.count) for r in from_days] == [("case", 1)]
+    people = await records.author_stats(T0, T0 + timedelta(days=1))
+    assert [(a.author, a.messages, a.negative) for a in people] == [("@ana", 1, 1)]
+    minutes = await records.minute_counts(T0, T0 + timedelta(hours=2))
+    assert [(m.action, m.count) for m in minutes if m.count] == [("case", 1)]

@@ -73,14 +73,16 @@ def build_stat_statements(dialect: str) -> StatStatements:
     return StatStatements(bump, author, day)
 
 
-def day_params(decisions: Sequence[Decision], zone: ZoneInfo) -> list[dict[str, Any]]:
-    """The local-day increments of a batch: one per decision and dimension."""
+def day_params(
+    decisions: Sequence[Decision], zone: ZoneInfo, weights: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
+    """The local-day changes of a batch: one per decision and dimension (weights as above)."""
     days: Counter[tuple[int, str, str, str, str]] = Counter()
-    for d in decisions:
+    for d, w in zip(decisions, weights or [1] * len(decisions), strict=True):
         local = when(d).astimezone(zone).date().toordinal()
         channel = rows.channel_of_key(d.message_key) or ""
         for dimension, value in zip(DAY_DIMENSIONS, (channel, d.language, d.topic, d.region), strict=True):
-            days[(local, dimension, value, d.action, d.sentiment)] += 1
+            days[(local, dimension, value, d.action, d.sentiment)] += w
     return [
         {
             "zone": zone.key,
@@ -92,6 +94,7 @@ def day_params(decisions: Sequence[Decision], zone: ZoneInfo) -> list[dict[str, 
             "count": n,
         }
         for (day, dim, value, a, se), n in days.items()
+        if n
     ]
 
 
@@ -112,7 +115,7 @@ async def day_counts(
     return [
         StatCount(by_ordinal[int(day)], str(g), str(a), str(se), int(n))
         for day, g, a, se, n in await executor.fetch(stmt)
-        if int(day) in by_ordinal
+        if int(day) in by_ordinal and int(n)
     ]
 
 
@@ -169,14 +172,17 @@ def when(decision: Decision) -> datetime:
     return min(written, decision.decided_at) if written else decision.decided_at
 
 
-def bump_params(decisions: Sequence[Decision]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The counter increments of a batch of decisions: per minute, and per author and day."""
+def bump_params(
+    decisions: Sequence[Decision], weights: Sequence[int] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The counter changes of a batch: per minute, and per author and day. A weight of -1 takes
+    a decision back out (the earlier decision of a redelivered message)."""
     minutes: Counter[tuple[int, str, str, str, str, str, str]] = Counter()
     authors: dict[tuple[int, str, str], dict[str, Any]] = {}
-    for d in decisions:
+    for d, w in zip(decisions, weights or [1] * len(decisions), strict=True):
         at = when(d).timestamp()
         channel = rows.channel_of_key(d.message_key) or ""
-        minutes[(int(at // 60), channel, d.language, d.topic, d.region, d.action, d.sentiment)] += 1
+        minutes[(int(at // 60), channel, d.language, d.topic, d.region, d.action, d.sentiment)] += w
         if not d.author:
             continue
         day = int(at // DAY_S)
@@ -185,13 +191,14 @@ def bump_params(decisions: Sequence[Decision]) -> tuple[list[dict[str, Any]], li
             {"day": day, "author": d.author, "channel": channel, "messages": 0, "positive": 0,
              "negative": 0, "reach": 0},
         )  # fmt: skip
-        entry["messages"] += 1
-        entry["positive"] += d.sentiment == "positive"
-        entry["negative"] += d.sentiment == "negative"
-        entry["reach"] = max(entry["reach"], d.reach)
+        entry["messages"] += w
+        entry["positive"] += w * (d.sentiment == "positive")
+        entry["negative"] += w * (d.sentiment == "negative")
+        if w > 0:  # the greatest reach seen stays: taking a message back does not lower it
+            entry["reach"] = max(entry["reach"], d.reach)
     names = ("minute", "channel", "language", "topic", "region", "action", "sentiment")
-    minute_rows = [{**dict(zip(names, key, strict=True)), "count": n} for key, n in minutes.items()]
-    return minute_rows, list(authors.values())
+    minute_rows = [{**dict(zip(names, key, strict=True)), "count": n} for key, n in minutes.items() if n]
+    return minute_rows, [a for a in authors.values() if a["messages"] or a["reach"]]
 
 
 async def stat_counts(
@@ -224,7 +231,8 @@ async def stat_counts(
         stmt = stmt.where(s[name] == value)
     stmt = stmt.group_by(bucket, group, s.action, s.sentiment).order_by(bucket)
     found = await executor.fetch(stmt)
-    return [StatCount(rows.from_ts(int(b) * 60), g, a, se, int(n)) for b, g, a, se, n in found]
+    # A count taken back to 0 (a redelivered decision) is no row.
+    return [StatCount(rows.from_ts(int(b) * 60), g, a, se, int(n)) for b, g, a, se, n in found if int(n)]
 
 
 def _minute(at: datetime, *, up: bool) -> int:
@@ -253,4 +261,5 @@ async def author_stats(
     return [
         AuthorStat(str(u), str(c), int(m), int(p), int(n), int(r or 0))
         for u, c, m, p, n, r in await executor.fetch(stmt)
+        if int(m)
     ]

@@ -21,6 +21,7 @@ from bot.store.base import StoreUnavailable
 from bot.store.records import Filters, MinuteCount, Page, RecordFilter
 from bot.store.sql import pages, rows, stats
 from bot.store.sql.migrations import migrate
+from bot.store.sql.schema import decisions as decisions_table
 from bot.store.sql.schema import minute_counts, records
 from bot.store.sql.statements import build_statements
 from bot.store.stats import UTC_ZONE, AuthorStat, Dimension, StatCount, StatFilter
@@ -76,28 +77,36 @@ class SqlRecordStore:
     async def save_decisions(self, decisions: Sequence[Decision]) -> None:
         if not decisions:
             return
-        minutes: Counter[tuple[int, str, str, str]] = Counter(
-            (
-                int(d.decided_at.timestamp() // 60),
-                rows.channel_of_key(d.message_key) or "",
-                d.action,
-                d.sentiment,
-            )
-            for d in decisions
+        # A redelivered message overwrites its decision: its earlier one leaves the counts.
+        keys = sorted({d.message_key for d in decisions})
+        found = await self.executor.fetch(
+            select(decisions_table.c.body).where(decisions_table.c.key.in_(keys))
         )
+        previous = [Decision.model_validate_json(body) for (body,) in found]
+        latest = list({d.message_key: d for d in decisions}.values())  # a key twice: the last wins
+        counted = [*latest, *previous]
+        weights = [1] * len(latest) + [-1] * len(previous)
+        minutes: Counter[tuple[int, str, str, str]] = Counter()
+        for d, w in zip(counted, weights, strict=True):
+            channel = rows.channel_of_key(d.message_key) or ""
+            minutes[(int(d.decided_at.timestamp() // 60), channel, d.action, d.sentiment)] += w
         bumps = [
             {"minute": m, "channel": c, "action": a, "sentiment": s, "n": n}
             for (m, c, a, s), n in minutes.items()
+            if n
         ]
-        stat_rows, author_rows = stats.bump_params(decisions)
+        stat_rows, author_rows = stats.bump_params(counted, weights)
         ops: list[tuple[Any, list[dict[str, Any]]]] = [
             (self._sql.save_decision, [rows.decision_row(d) for d in decisions]),
+        ]
+        for statement, params in (
             (self._sql.bump_minute, bumps),
             (self._stats.bump_minute, stat_rows),
-        ]
-        if author_rows:
-            ops.append((self._stats.bump_author, author_rows))
-        ops.append((self._stats.bump_day, stats.day_params(decisions, self.day_zone)))
+            (self._stats.bump_author, author_rows),
+            (self._stats.bump_day, stats.day_params(counted, self.day_zone, weights)),
+        ):
+            if params:
+                ops.append((statement, params))
         await self.executor.batch(ops, rowcounts=False)
 
     async def get_decision(self, message_key: str) -> Decision | None:
