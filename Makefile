@@ -31,6 +31,7 @@ test: $(STAMP)
 	$(BIN)/deptry .
 	scripts/ensure-redis.sh "$$CENTINELA_TEST_REDIS_URL"
 	scripts/ensure-dovecot.sh
+	scripts/ensure-chromium.sh
 	scripts/ensure-postgres.sh "$$CENTINELA_TEST_DATABASE_URL"
 	$(BIN)/pytest -q -p no:cacheprovider
 

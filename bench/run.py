@@ -93,6 +93,8 @@ def run_benchmarks(
         results["answer_e2e"] = _module("bench.answer_e2e")
     if only is None or "kb" in only:
         results["kb"] = _module("bench.kb_search")
+    if only is None or "dashboard" in only:
+        results["dashboard"] = _module("bench.dashboard")
     results.update(headline(results))
     return results
 
@@ -122,6 +124,11 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
         top["embed_sentences_per_s"] = kb.get("embed_sentences_per_s")
         top["kb_search_p50_ms"] = {size: v["p50"] for size, v in kb["kb_search_ms"].items()}
         top["kb_search_p99_ms"] = {size: v["p99"] for size, v in kb["kb_search_ms"].items()}
+    dashboard = results.get("dashboard", {})
+    if "dashboard_page_ms" in dashboard:
+        top["dashboard_page_ms"] = dashboard["dashboard_page_ms"]
+        top["dashboard_stats_month_slowest_ms"] = dashboard["stats_month_slowest_ms"]
+        top["dashboard_browser_ms"] = dashboard.get("browser")
     e2e = results.get("answer_e2e", {})
     if "answer_end_to_end_p99_ms" in e2e:
         top["answer_end_to_end_p99_ms"] = e2e["answer_end_to_end_p99_ms"]

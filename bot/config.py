@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from adapters.discourse.config import DiscourseConfig
@@ -144,6 +152,44 @@ class SchedulerSettings(BaseModel):
         return value
 
 
+class DashboardSettings(BaseModel):
+    """The dashboard (`/dashboard`, `/api/v1/stats/...`) and its daily digest (issue 18)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = Field("UTC", description="IANA zone of the 30-day view's days and the digest's time")
+    sla_minutes: float = Field(
+        60.0, gt=0, description="an agent-queue entry or an alert open longer than this is an SLA breach"
+    )
+    session_hours: float = Field(12.0, gt=0, description="how long a dashboard login lasts")
+    live_interval_s: float = Field(2.0, gt=0, le=60, description="how often the live view is pushed")
+    digest_time: str | None = Field(
+        None, description="local HH:MM at which the daily digest goes to the Slack war-room (unset: none)"
+    )
+    digest_language: Literal["es", "en", "pt"] = Field("es", description="language of the daily digest")
+
+    @field_validator("digest_time")
+    @classmethod
+    def _clock_time(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        hours, sep, minutes = value.partition(":")
+        if not (sep and hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ValueError(f"digest_time must be HH:MM (24 h), not {value!r}")
+        return f"{int(hours):02d}:{int(minutes):02d}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Madrid") from exc
+        return value
+
+
 class Settings(BaseSettings):
     """Centinela's configuration. Environment variables are `CENTINELA_<FIELD>` (upper case)."""
 
@@ -230,6 +276,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     campaigns_dir: Path | None = Field(None, description="watched folder of campaign YAML files (drafts)")
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per event; json: one JSON object per line"
     )

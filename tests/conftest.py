@@ -196,6 +196,7 @@ START_UP_MAY_BLOCK: list[tuple[str, set[str]]] = [
     ("bot/engine/extensions.py", {"build_extensions"}),
     ("bot/config.py", {"load_settings"}),
     ("bot/web/openapi.py", {"mount_documentation"}),
+    ("bot/web/dashboard.py", {"_static"}),  # the dashboard's templates and assets, read once
     # Whether the records file is the hot path's own (paths resolved once, when the store is built).
     ("bot/store/factory.py", {"build_records"}),
     # SQLAlchemy resolves the SQLite file's absolute path when the engine is created (open());

@@ -11,13 +11,15 @@ answers map onto the delivery errors the publisher understands:
   checks), `TemporaryFailure` for an update (updating twice is harmless);
 - any other `ok: false` → `PermanentFailure`.
 
-War-room items carry only a reference (`{"op": "post"|"update", "alert_id": ...}`); the
+A file (`{"op": "upload", "content_b64", "filename", "title"}`, the daily digest) goes up with
+`files_upload_v2`. War-room items carry only a reference (`{"op": "post"|"update", "alert_id": ...}`); the
 injected renderer draws the alert as it stands when the item is sent, so an update that waited
 behind a rate limit never paints an older state over a newer one.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from typing import Any
 
 import aiohttp
 from pydantic import BaseModel, SecretStr
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
@@ -124,6 +126,8 @@ class SlackAdapter:
         view = await self._view(payload)
         if payload.get("op") == "update":
             return await self._update(view)
+        if payload.get("op") == "upload":
+            return await self._upload(item, payload)
         return await self._post(item, payload, view)
 
     async def _view(self, payload: dict[str, Any]) -> SlackView | None:
@@ -150,6 +154,27 @@ class SlackAdapter:
             except Exception:  # the post is out: failing here would only post it again
                 log.exception("recording the Slack post of %s failed", payload.get("alert_id"))
         return receipt
+
+    async def _upload(self, item: OutboxItem, payload: dict[str, Any]) -> Receipt:
+        """A file (the daily digest's chart) with the item's text as its comment, through
+        `files_upload_v2` (upload URL, the bytes, then completion in the channel)."""
+        try:
+            content = base64.b64decode(str(payload.get("content_b64", "")), validate=True)
+        except ValueError as exc:
+            raise PermanentFailure(f"the file to upload is not base64: {exc}") from exc
+        call = self.client.files_upload_v2(
+            channel=payload.get("channel") or self._config.channel,
+            content=content,
+            filename=str(payload.get("filename") or "file"),
+            title=str(payload.get("title") or ""),
+            initial_comment=item.text,
+        )
+        try:
+            response = await call_slack(call, idempotent=False)
+        except SlackRequestError as exc:  # the upload URL refused the bytes: nothing was shared
+            raise TemporaryFailure(f"Slack file upload failed: {exc}") from exc
+        shared = response.get("file") or {}
+        return {"file": shared.get("id") if isinstance(shared, dict) else None}
 
     async def _update(self, view: SlackView | None) -> Receipt:
         if view is None or view.ts is None or view.channel is None:

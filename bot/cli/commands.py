@@ -61,7 +61,7 @@ async def _serve(app: web.Application, settings: Settings, sock: socket.socket, 
     print(
         f"centinela listening on {base_url} "
         f"(API token and webhook secret in {settings.data_dir / 'secrets.json'}; "
-        f"API documentation at {base_url}/api/v1/docs)",
+        f"API documentation at {base_url}/api/v1/docs, dashboard at {base_url}/dashboard)",
         file=sys.stderr,
     )
     stop = asyncio.Event()

@@ -100,7 +100,7 @@ async def run_demo(settings: Settings, base_url: str, *, run: str | None = None)
     print(
         f"published replies are in {settings.recording_file}; API at {base_url}/api/v1 "
         f"(documented at {base_url}/api/v1/docs; token in {settings.data_dir / 'secrets.json'}); "
-        "Ctrl-C to stop",
+        f"dashboard at {base_url}/dashboard (sign in with that token); Ctrl-C to stop",
         file=sys.stderr,
     )
     return summary

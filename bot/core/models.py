@@ -139,6 +139,12 @@ class Decision(BaseModel):
     suppressed: str | None = Field(default=None, description="why an automatic reply was held back")
     decided_at: datetime = Field(default_factory=utc_now)
     latency_ms: float = 0.0
+    # What the dashboard's aggregates are cut by (`bot/store/stats.py`); empty when unknown.
+    topic: str = Field(default="", description="the message's keyword or KB topic, for the trends")
+    region: str = Field(default="", description="the region the message names, for the trends")
+    author: str = Field(default="", description="the author's (masked) handle, for the People view")
+    reach: int = Field(default=0, description="the author's followers when the message was written")
+    message_at: datetime | None = Field(default=None, description="when the message was written")
 
 
 class OutboxItem(BaseModel):

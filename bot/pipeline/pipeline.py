@@ -108,6 +108,11 @@ class Pipeline:
             risks=sorted(ctx.risks),
             candidates=ctx.kb_candidates[:3],
             latency_ms=(time.perf_counter() - started) * 1000,
+            topic=_key_part(ctx.topic_keys, "topic") or (answer.topic if answer else ""),
+            region=_key_part(ctx.topic_keys, "region"),
+            author=ctx.message.author.handle,
+            reach=ctx.message.author.followers or 0,
+            message_at=ctx.message.created_at,
         )
 
     async def process(self, message: InboundMessage) -> Outcome:
@@ -119,3 +124,9 @@ class Pipeline:
             effects.extend(await watcher.watch(ctx, decision))
         decision.latency_ms = (time.perf_counter() - started) * 1000
         return Outcome(ctx=ctx, decision=decision, effects=effects)
+
+
+def _key_part(keys: Sequence[str], kind: str) -> str:
+    """The first plain `kind:value` topic key (`topic:no-internet` → `no-internet`)."""
+    prefix = f"{kind}:"
+    return next((k[len(prefix) :] for k in keys if k.startswith(prefix) and "|" not in k), "")

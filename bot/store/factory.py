@@ -5,6 +5,7 @@ SQLite file as the hot path, sharing its writer thread)."""
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.store.base import Store, StoreSettings
@@ -15,6 +16,7 @@ from bot.store.sql.embedded import EmbeddedExecutor, SqliteFile
 from bot.store.sql.store import SqlRecordStore
 from bot.store.sql.url import DatabaseTarget, parse_database_url
 from bot.store.sqlite import SqliteHotPath
+from bot.store.stats import UTC_ZONE
 
 
 def store_settings(settings: Settings) -> StoreSettings:
@@ -53,16 +55,24 @@ def build_store(
     else:
         hot = SqliteHotPath(hot_file, store_settings(settings))
     shared = None if settings.redis_url else hot_file
-    return SplitStore(hot, build_records(target, shared_file=shared))
+    return SplitStore(
+        hot, build_records(target, shared_file=shared, day_zone=ZoneInfo(settings.dashboard.timezone))
+    )
 
 
-def build_records(target: DatabaseTarget, *, shared_file: SqliteFile | None = None) -> RecordStore:
+def build_records(
+    target: DatabaseTarget, *, shared_file: SqliteFile | None = None, day_zone: ZoneInfo = UTC_ZONE
+) -> RecordStore:
     """The records store for `target`; an embedded target on the hot path's own file shares it."""
     if target.backend == "embedded":
         assert target.path is not None
         same = shared_file is not None and shared_file.path.resolve() == target.path.resolve()
         file = shared_file if same and shared_file is not None else SqliteFile(target.path)
-        return SqlRecordStore(EmbeddedExecutor(file), describe=f"records in the SQLite file {target.path}")
+        return SqlRecordStore(
+            EmbeddedExecutor(file), describe=f"records in the SQLite file {target.path}", day_zone=day_zone
+        )
     from bot.store.sql.executor import EngineExecutor  # SQLAlchemy asyncio, asyncpg: only when used
 
-    return SqlRecordStore(EngineExecutor(target), describe=f"records database at {target.safe}")
+    return SqlRecordStore(
+        EngineExecutor(target), describe=f"records database at {target.safe}", day_zone=day_zone
+    )

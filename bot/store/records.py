@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.core.models import AuditEvent, Decision, OutboxItem, Record
+from bot.store.stats import AuthorStat, Dimension, StatCount, StatFilter
 
 T = TypeVar("T")
 
@@ -115,6 +117,27 @@ class RecordStore(Protocol):
         """Filters: `action`, `channel`; `since`/`until` on `decided_at`."""
 
     async def minute_counts(self, since: datetime, until: datetime) -> list[MinuteCount]: ...
+
+    async def stat_counts(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        step_minutes: int,
+        group_by: Dimension,
+        where: StatFilter,
+        starts: Sequence[datetime] | None = None,
+        zone: ZoneInfo | None = None,
+    ) -> list[StatCount]:
+        """The dashboard's aggregates: decisions per bucket of `step_minutes` (by the message's
+        own time, UTC-aligned) or per bucket starting at each of `starts` (whole minutes; with
+        `zone`, the local days of that zone, read from day totals when nothing is filtered),
+        value of `group_by`, action and sentiment, in [since, until)."""
+
+    async def author_stats(
+        self, since: datetime, until: datetime, *, channel: str | None = None
+    ) -> list[AuthorStat]:
+        """Per author over the UTC days overlapping [since, until) (the People view)."""
 
     # --- outbox -------------------------------------------------------------------------
     async def add_outbox(self, items: Sequence[OutboxItem]) -> list[bool]:

@@ -21,6 +21,7 @@ from bot.store.base import Store
 from bot.warroom.announce import WarRoomAnnouncer
 from bot.warroom.approval import ApprovalService
 from bot.warroom.approvers import Approvers
+from bot.warroom.digest import DailyDigest
 from bot.warroom.escalation import Escalator
 from bot.warroom.render import WarRoomRenderer
 from bot.warroom.results import ResultWatcher
@@ -35,10 +36,12 @@ class WarRoom:
 
     def __init__(self, settings: Settings, store: Store, *, wake: Callable[[], None] | None = None) -> None:
         self.settings = settings.slack
+        self.settings_dashboard = settings.dashboard
         self.approvals = ApprovalService(store, wake=wake)
         self.results = ResultWatcher(store, self.approvals.log)
         self.adapter: SlackAdapter | None = None
         self.escalator: Escalator | None = None
+        self.digest: DailyDigest | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         slack = self.settings
@@ -58,6 +61,8 @@ class WarRoom:
         handlers = WarRoomHandlers(self.approvals, approvers, store, channel=slack.channel, outages=outages)
         self.bolt = build_slack_app(client, slack.signing_secret.get_secret_value(), handlers)
         self.escalator = Escalator(store, slack, self.approvals.log)
+        if settings.dashboard.digest_time is not None:  # the daily digest (issue 18)
+            self.digest = DailyDigest(store, settings.dashboard, channel=slack.channel)
 
     @property
     def slack_enabled(self) -> bool:
@@ -82,6 +87,8 @@ class WarRoom:
         ]
         if self.escalator is not None:
             self._tasks.append(asyncio.create_task(self.escalator.run(self._stop), name="warroom-escalation"))
+        if self.digest is not None:
+            self._tasks.append(asyncio.create_task(self.digest.run(self._stop), name="warroom-digest"))
 
     async def stop(self) -> None:
         self._stop.set()

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from bot.config import DashboardSettings
 from bot.core.input_safety import BadInput, loads_bounded
 from bot.engine.kb_reload import ReloadableKb, kb_reload_handler
 from bot.pipeline.guards import KILL_SWITCH, set_kill_switch
@@ -22,6 +23,7 @@ from bot.store.base import DeadLetterUnloadable, Store
 from bot.store.letters import UnloadableMessage
 from bot.warroom.approval import ApprovalResult, ApprovalService
 from bot.web.api_lists import add_list_routes
+from bot.web.stats_api import add_stats_routes
 from scheduler.outages import OutageDesk
 from scheduler.web_api import add_campaign_routes
 
@@ -175,6 +177,7 @@ def api_app(
     kb: ReloadableKb | None = None,
     languages: Sequence[str] = ("es", "en", "pt"),
     outages: OutageDesk | None = None,
+    dashboard: DashboardSettings | None = None,
 ) -> web.Application:
     """The `/api/v1` sub-application."""
     app = web.Application(middlewares=[bearer_auth(token)])
@@ -182,6 +185,7 @@ def api_app(
     app[APPROVALS_KEY] = approvals or ApprovalService(store)
     app.router.add_get("/messages/{key}", get_message)
     add_list_routes(app, store)  # decisions, outbox, audit, records: filtered, paginated
+    add_stats_routes(app, store, dashboard or DashboardSettings())  # the dashboard's figures
     app.router.add_post("/dead-letters/{key}/requeue", requeue_dead_letter)
     app.router.add_get("/kill-switch", get_kill_switch)
     app.router.add_put("/kill-switch", put_kill_switch)

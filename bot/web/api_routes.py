@@ -14,13 +14,15 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from bot.core.models import ACTIONS, AuditEvent, DeadLetter, Decision, InboundMessage, Record
+from bot.store.stats import DIMENSIONS, SPANS
 from bot.web import api_models as m
+from bot.web import stats_models as sm
 from responders.drafts import DRAFT_STATUSES
 from scheduler import api_models as cm
 from scheduler.campaign_book import CAMPAIGN_STATUSES
 
-Answer = type[BaseModel] | Literal["text", "html", "json"] | None
-Auth = Literal["bearer", "signature", "none"]
+Answer = type[BaseModel] | Literal["text", "html", "json", "events", "css", "js"] | None
+Auth = Literal["bearer", "signature", "session", "none"]
 RECORD_KINDS = ("agent-queue", "cases", "alerts", "drafts", "incidents")
 
 
@@ -96,6 +98,118 @@ def _records(kind: str) -> Route:
         ),
     )
 
+
+def _stats(
+    name: str, model: type[BaseModel], summary: str, span: str, *, prefix: str = "/api/v1/stats"
+) -> Route:
+    """One `/api/v1/stats/...` view (`bot/web/stats_api.py`): the dashboard's figures; the
+    dashboard reads the same under `/dashboard/stats/...` with its session cookie."""
+    params = (
+        Param("span", "query", f"hour (by minute), day (by 15 min), month (30 local days); default {span}",
+              {"type": "string", "enum": list(SPANS)}),
+        Param("by", "query", "group volume by this dimension (default channel)",
+              {"type": "string", "enum": list(DIMENSIONS)}),
+        CHANNEL,
+        Param("language", "query", "only this language (es, en, pt)"),
+        Param("region", "query", "only messages naming this region"),
+        Param("topic", "query", "only this topic"),
+        Param("tz", "query", "IANA time zone of the days (default the configured one)"),
+        Param("until", "query", "end of the span (ISO 8601; default now)", _TIME),
+    )  # fmt: skip
+    if prefix == "/api/v1/stats":
+        return Route("get", f"{prefix}/{name}", summary, "stats", {200: model, 400: E}, params=params)
+    return Route("get", f"{prefix}/{name}", summary, "dashboard", {200: model, 400: E, 401: E}, params=params,
+                 auth="session")  # fmt: skip
+
+
+STATS_VIEWS = (
+    ("volume", sm.VolumeOut, "Decisions over time by channel, language, topic, region...", "day"),
+    ("topics", sm.TopicsOut, "Top and rising topics against the previous span, campaign echoes", "day"),
+    ("now", sm.NowOut, "The last hour, open alerts and incidents, queue, SLA, kill switch", "hour"),
+    ("quality", sm.QualityOut, "Automatic-answer rate, actions, war-room drafts by outcome", "day"),
+    ("people", sm.PeopleOut, "Top authors by reach, repeat complainers, advocates", "month"),
+)
+NOT_LIVE = ("span", "by")  # the live stream is always the last hour by channel
+DASHBOARD_ROUTES = (
+    Route(
+        "get",
+        "/dashboard",
+        "The dashboard (the sign-in form without a session)",
+        "dashboard",
+        {200: "html"},
+        params=(
+            Param("lang", "query", "es, en or pt (kept in a cookie)"),
+            Param("login", "query", "failed: show that the last sign-in was refused"),
+        ),
+        auth="none",
+    ),
+    Route(
+        "post",
+        "/dashboard/login",
+        "Sign in with the API token (form field `token`): a session cookie",
+        "dashboard",
+        {303: None},
+        auth="none",
+        description="A form post (application/x-www-form-urlencoded, field `token`). Redirects to "
+        "/dashboard with the session cookie, or to /dashboard?login=failed without it.",
+    ),
+    Route(
+        "post",
+        "/dashboard/logout",
+        "Sign out (the session cookie is removed)",
+        "dashboard",
+        {303: None},
+        auth="none",
+    ),
+    Route(
+        "get",
+        "/dashboard/static/dashboard.js",
+        "The dashboard's script",
+        "dashboard",
+        {200: "js"},
+        auth="none",
+    ),
+    Route(
+        "get",
+        "/dashboard/static/dashboard.css",
+        "The dashboard's style sheet",
+        "dashboard",
+        {200: "css"},
+        auth="none",
+    ),
+    Route(
+        "get",
+        "/dashboard/events",
+        "Server-sent events: `now` every few seconds, `alert` per new alert",
+        "dashboard",
+        {200: "events", 400: E, 401: E},
+        auth="session",
+        params=tuple(p for p in _stats("now", sm.NowOut, "", "hour").params if p.name not in NOT_LIVE),
+    ),
+    Route(
+        "get",
+        "/dashboard/kill-switch",
+        "Whether automatic publishing is paused",
+        "dashboard",
+        {200: m.KillSwitchState, 401: E},
+        auth="session",
+    ),
+    Route(
+        "put",
+        "/dashboard/kill-switch",
+        "Pause or resume automatic publishing (audited as `dashboard`)",
+        "dashboard",
+        {200: m.KillSwitchState, 400: E, 401: E, 403: E},
+        body=(m.KillSwitchChange,),
+        body_required=True,
+        auth="session",
+        params=(Param("X-Centinela-Dashboard", "header", "1: from the dashboard's script", required=True),),
+    ),
+    *(_stats(n, model, summary, span, prefix="/dashboard/stats") for n, model, summary, span in STATS_VIEWS),
+)
+
+
+STATS_ROUTES = tuple(_stats(n, model, summary, span) for n, model, summary, span in STATS_VIEWS)
 
 ROUTES: tuple[Route, ...] = (
     Route("get", "/healthz", "Liveness: the process answers", "service", {200: m.Health}, auth="none"),
@@ -330,4 +444,6 @@ ROUTES: tuple[Route, ...] = (
         "operations",
         {200: m.KbReloaded, 404: E, 500: E},
     ),
+    *STATS_ROUTES,
+    *DASHBOARD_ROUTES,
 )

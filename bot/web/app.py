@@ -28,6 +28,7 @@ from bot.store.factory import build_store
 from bot.warroom.wiring import WarRoom
 from bot.web.admission import admitted, counted
 from bot.web.api import api_app
+from bot.web.dashboard import mount_dashboard
 from bot.web.errors import json_errors
 from bot.web.metrics import Metrics
 from bot.web.openapi import mount_documentation
@@ -184,6 +185,7 @@ def create_app(
             handler = admitted(route.handler, gate) if route.method == "POST" else route.handler
             app.router.add_route(route.method, route.path, handler)
     mount_documentation(app)
+    mount_dashboard(app, chosen_store, api_token, settings.dashboard)  # /dashboard (issue 18)
     warroom.mount(app)
     app.add_subapp(
         "/api/v1",
@@ -194,6 +196,7 @@ def create_app(
             kb=kb,
             languages=settings.languages,
             outages=outage_desk(settings, chosen_store),
+            dashboard=settings.dashboard,
         ),
     )
     return app

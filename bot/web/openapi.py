@@ -26,7 +26,14 @@ TITLE = "Centinela HTTP API"
 VERSION = "1"
 REF = "#/components/schemas/{model}"
 Refs = dict[tuple[type[BaseModel], JsonSchemaMode], Any]
-MEDIA = {"text": "text/plain", "html": "text/html", "json": "application/json"}
+MEDIA = {
+    "text": "text/plain",
+    "html": "text/html",
+    "json": "application/json",
+    "events": "text/event-stream",
+    "css": "text/css",
+    "js": "application/javascript",
+}
 
 
 def _models() -> list[tuple[type[BaseModel], JsonSchemaMode]]:
@@ -93,7 +100,7 @@ def _operation(route: Route, refs: Refs) -> dict[str, Any]:
             "required": route.body_required,
             "content": {"application/json": {"schema": schema}},
         }
-    operation["security"] = [{"bearer": []}] if route.auth == "bearer" else []
+    operation["security"] = {"bearer": [{"bearer": []}], "session": [{"session": []}]}.get(route.auth, [])
     return operation
 
 
@@ -133,7 +140,13 @@ def openapi_document() -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "CENTINELA_API_TOKEN (generated into var/secrets.json when unset)",
-                }
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "centinela_session",
+                    "description": "the dashboard's session, set by POST /dashboard/login with the API token",
+                },
             },
         },
     }

@@ -58,11 +58,15 @@ class FakeSlack:
     responses: list[dict[str, Any]] = field(default_factory=list)
     _failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    files: list[dict[str, Any]] = field(default_factory=list)  # completed uploads, with their bytes
+    pending_files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    upload_base: str = ""  # where upload URLs point: the fake's own address, from its first call
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{token}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         return app
 
     def fail_next(self, method: str, failure: Failure, times: int = 1) -> None:
@@ -73,6 +77,7 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
+        self.upload_base = self.upload_base or str(request.url.origin())
         args = await _arguments(request)
         self.calls.append(SlackCall(method, args, time.monotonic()))
         if self._failures[method]:
@@ -143,6 +148,33 @@ class FakeSlack:
         if group not in self.usergroups:
             return {"ok": False, "error": "no_such_subteam"}
         return {"ok": True, "users": list(self.usergroups[group])}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ts):08d}"
+        self.pending_files[file_id] = {"filename": args.get("filename"), "length": int(args.get("length", 0))}
+        return {"ok": True, "file_id": file_id, "upload_url": f"{self.upload_base}/upload/{file_id}"}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """files.slack.com's upload URL: the raw bytes, answered `OK - <length>`."""
+        file_id = request.match_info["file_id"]
+        if file_id not in self.pending_files:
+            return web.Response(status=404, text="unknown upload")
+        data = await request.read()
+        self.pending_files[file_id]["content"] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = _json_arg(args.get("files"))
+        done = []
+        for f in files:
+            pending = self.pending_files.get(f["id"])
+            if pending is None or "content" not in pending:
+                return {"ok": False, "error": "file_not_found"}
+            shared = {**pending, "id": f["id"], "title": f.get("title"), "channel": args.get("channel_id"),
+                      "initial_comment": args.get("initial_comment")}  # fmt: skip
+            self.files.append(shared)
+            done.append({"id": f["id"], "title": f.get("title")})
+        return {"ok": True, "files": done}
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())

@@ -13,6 +13,7 @@ from types import TracebackType
 from aiohttp import web
 
 from bot.config import Settings
+from bot.engine.runtime import Extensions
 from bot.web.app import create_app
 
 START_TIMEOUT_S = 60.0
@@ -21,8 +22,9 @@ START_TIMEOUT_S = 60.0
 class ServiceThread:
     """`with ServiceThread(settings) as base_url: ...`: serves until the block ends."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, extensions: Extensions | None = None) -> None:
         self._settings = settings
+        self._extensions = extensions
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -55,7 +57,7 @@ class ServiceThread:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        runner = web.AppRunner(create_app(self._settings), handle_signals=False)
+        runner = web.AppRunner(create_app(self._settings, extensions=self._extensions), handle_signals=False)
         await runner.setup()
         try:
             site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -20,12 +20,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, literal, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bot.store.sql import rows
-from bot.store.sql.schema import RECORD_TABLES, audit, decisions, outbox, records, schema_version
+from bot.store.sql.schema import (
+    RECORD_TABLES,
+    STAT_TABLES,
+    audit,
+    decisions,
+    minute_counts,
+    outbox,
+    records,
+    schema_version,
+    stat_minutes,
+)
 from bot.store.sql.statements import dialect_insert
 
 if TYPE_CHECKING:
@@ -196,9 +206,35 @@ async def _v2(executor: SqlExecutor) -> None:
         await executor.batch([(fill, params)], rowcounts=False)
 
 
+async def _v3(executor: SqlExecutor) -> None:
+    """The dashboard's aggregates. A database that already has decisions keeps its history:
+    `minute_counts` (by decision minute, channel, action, sentiment) seeds `stat_minutes`, with
+    language, topic and region unknown (""), once, when the table is first created."""
+    created = {t.name: not await _create_or_extend(executor, t) for t in STAT_TABLES}
+    dialect = _dialect(executor)
+    await _ddl(
+        executor,
+        [
+            str(CreateIndex(i, if_not_exists=True).compile(dialect=dialect))
+            for t in STAT_TABLES
+            for i in t.indexes
+        ],
+    )
+    if created[stat_minutes.name]:
+        m = minute_counts.c
+        seed = stat_minutes.insert().from_select(
+            [c.name for c in stat_minutes.columns],
+            select(
+                m.minute, m.channel, literal(""), literal(""), literal(""), m.action, m.sentiment, m.count
+            ),
+        )
+        await executor.batch([(seed, [{}])], rowcounts=False)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "records with indexed columns; upgrades the pre-split SQLite layout in place", _v1),
     Migration(2, "outbox.attempt_started_at: the publisher's in-flight mark as a column", _v2),
+    Migration(3, "stat_minutes and author_days: the dashboard's aggregates", _v3),
 ]
 
 

@@ -126,3 +126,50 @@ schema_version = Table(
 )
 
 RECORD_TABLES = (records, decisions, outbox, audit, minute_counts)
+
+# The dashboard's aggregates (migration 3), written by `save_decisions` in the decisions'
+# transaction, so the dashboard never scans messages: decisions per minute of the message's own
+# time, cut by every dimension the dashboard filters or groups on. The key starts with `minute`,
+# so a time range is a primary-key range scan on both engines.
+stat_minutes = Table(
+    "stat_minutes",
+    metadata,
+    Column("minute", Integer, primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("language", String(8), primary_key=True),
+    Column("topic", String(64), primary_key=True),
+    Column("region", String(64), primary_key=True),
+    Column("action", String(32), primary_key=True),
+    Column("sentiment", String(16), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+# Messages per author and UTC day (the People view: reach, repeat complainers, advocates).
+author_days = Table(
+    "author_days",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    Column("author", String(256), primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("messages", Integer, nullable=False),
+    Column("positive", Integer, nullable=False),
+    Column("negative", Integer, nullable=False),
+    Column("reach", Integer, nullable=False),
+)
+
+# Day totals per dimension in the dashboard's time zone (local days): the 30-day view reads at
+# most days x values x actions x sentiments rows instead of every minute's. One dimension per
+# row (no cross combinations), so only unfiltered views use it; `zone` says which local days.
+stat_days = Table(
+    "stat_days",
+    metadata,
+    Column("zone", String(64), primary_key=True),
+    Column("day", Integer, primary_key=True),  # the local date's ordinal (date.toordinal())
+    Column("dimension", String(16), primary_key=True),
+    Column("value", String(64), primary_key=True),
+    Column("action", String(32), primary_key=True),
+    Column("sentiment", String(16), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+STAT_TABLES = (stat_minutes, author_days, stat_days)

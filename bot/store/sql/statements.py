@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.sql import Executable
 
-from bot.store.sql.schema import audit, decisions, minute_counts, outbox, records
+from bot.store.sql.schema import STAT_TABLES, audit, decisions, minute_counts, outbox, records
 
 RECORD_COLUMNS = (
     records.c.kind,
@@ -214,5 +214,5 @@ def build_statements(dialect: str) -> Statements:
         ),
         recent_records=recent,
         ping=select(1),
-        clear=tuple(delete(t) for t in (records, decisions, outbox, audit, minute_counts)),
+        clear=tuple(delete(t) for t in (records, decisions, outbox, audit, minute_counts, *STAT_TABLES)),
     )

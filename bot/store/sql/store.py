@@ -12,16 +12,19 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from bot.core.models import OUTBOX_STATUSES, AuditEvent, Decision, OutboxItem, Record, utc_now
 from bot.store.base import StoreUnavailable
 from bot.store.records import Filters, MinuteCount, Page, RecordFilter
-from bot.store.sql import pages, rows
+from bot.store.sql import pages, rows, stats
 from bot.store.sql.migrations import migrate
+from bot.store.sql.schema import decisions as decisions_table
 from bot.store.sql.schema import minute_counts, records
 from bot.store.sql.statements import build_statements
+from bot.store.stats import UTC_ZONE, AuthorStat, Dimension, StatCount, StatFilter
 
 if TYPE_CHECKING:
     from bot.store.sql.executor import SqlExecutor
@@ -30,15 +33,20 @@ if TYPE_CHECKING:
 class SqlRecordStore:
     """Records in one SQL schema; `describe` names the backend in start-up errors."""
 
-    def __init__(self, executor: SqlExecutor, *, describe: str = "records database") -> None:
+    def __init__(
+        self, executor: SqlExecutor, *, describe: str = "records database", day_zone: ZoneInfo = UTC_ZONE
+    ) -> None:
         self.executor = executor
         self.describe = describe
+        self.day_zone = day_zone  # the dashboard's zone: local days kept in `stat_days`
         self._sql = build_statements(executor.dialect_name)
+        self._stats = stats.build_stat_statements(executor.dialect_name)
 
     async def open(self) -> None:
         try:
             await self.executor.open()
             await migrate(self.executor)
+            await stats.backfill_days(self.executor, self.day_zone)
         except StoreUnavailable:
             raise
         except Exception as exc:
@@ -69,26 +77,37 @@ class SqlRecordStore:
     async def save_decisions(self, decisions: Sequence[Decision]) -> None:
         if not decisions:
             return
-        minutes: Counter[tuple[int, str, str, str]] = Counter(
-            (
-                int(d.decided_at.timestamp() // 60),
-                rows.channel_of_key(d.message_key) or "",
-                d.action,
-                d.sentiment,
-            )
-            for d in decisions
+        # A redelivered message overwrites its decision: its earlier one leaves the counts.
+        keys = sorted({d.message_key for d in decisions})
+        found = await self.executor.fetch(
+            select(decisions_table.c.body).where(decisions_table.c.key.in_(keys))
         )
+        previous = [Decision.model_validate_json(body) for (body,) in found]
+        latest = list({d.message_key: d for d in decisions}.values())  # a key twice: the last wins
+        counted = [*latest, *previous]
+        weights = [1] * len(latest) + [-1] * len(previous)
+        minutes: Counter[tuple[int, str, str, str]] = Counter()
+        for d, w in zip(counted, weights, strict=True):
+            channel = rows.channel_of_key(d.message_key) or ""
+            minutes[(int(d.decided_at.timestamp() // 60), channel, d.action, d.sentiment)] += w
         bumps = [
             {"minute": m, "channel": c, "action": a, "sentiment": s, "n": n}
             for (m, c, a, s), n in minutes.items()
+            if n
         ]
-        await self.executor.batch(
-            [
-                (self._sql.save_decision, [rows.decision_row(d) for d in decisions]),
-                (self._sql.bump_minute, bumps),
-            ],
-            rowcounts=False,
-        )
+        stat_rows, author_rows = stats.bump_params(counted, weights)
+        ops: list[tuple[Any, list[dict[str, Any]]]] = [
+            (self._sql.save_decision, [rows.decision_row(d) for d in decisions]),
+        ]
+        for statement, params in (
+            (self._sql.bump_minute, bumps),
+            (self._stats.bump_minute, stat_rows),
+            (self._stats.bump_author, author_rows),
+            (self._stats.bump_day, stats.day_params(counted, self.day_zone, weights)),
+        ):
+            if params:
+                ops.append((statement, params))
+        await self.executor.batch(ops, rowcounts=False)
 
     async def get_decision(self, message_key: str) -> Decision | None:
         found = await self.executor.fetch(self._sql.get_decision, {"key": message_key})
@@ -118,6 +137,34 @@ class SqlRecordStore:
             MinuteCount(rows.from_ts(m * 60), c, a, s, int(n))
             for m, c, a, s, n in await self.executor.fetch(stmt)
         ]
+
+    async def stat_counts(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        step_minutes: int,
+        group_by: Dimension,
+        where: StatFilter,
+        starts: Sequence[datetime] | None = None,
+        zone: ZoneInfo | None = None,
+    ) -> list[StatCount]:
+        if starts and zone is not None and zone.key == self.day_zone.key and not where.values():
+            return await stats.day_counts(self.executor, zone, starts, group_by)
+        return await stats.stat_counts(
+            self.executor,
+            since,
+            until,
+            step_minutes=step_minutes,
+            group_by=group_by,
+            where=where,
+            starts=starts,
+        )
+
+    async def author_stats(
+        self, since: datetime, until: datetime, *, channel: str | None = None
+    ) -> list[AuthorStat]:
+        return await stats.author_stats(self.executor, since, until, channel=channel)
 
     # --- outbox -------------------------------------------------------------------------
     async def add_outbox(self, items: Sequence[OutboxItem]) -> list[bool]:
