@@ -98,3 +98,6 @@ def test_the_models_crisis_needs_a_negative_reading_and_no_praise_or_joke() -> N
     assert rules.decide(praise)[1] != "model-says-crisis"
     joke = ctx_with(model(crisis=0.8), sentiment="negative", intents=frozenset({"joke"}))
     assert rules.decide(joke)[1] != "model-says-crisis"
+    # An own-service complaint the crisis class also likes is a case: the rules decide reach.
+    mine = ctx_with(model(crisis=0.53, case=0.45, complaint=0.57), sentiment="negative")
+    assert rules.decide(mine)[1] != "model-says-crisis"
