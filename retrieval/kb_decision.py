@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,10 @@ from retrieval.summary import article_summary
 log = logging.getLogger(__name__)
 
 VOTERS = 7
+# Each voter weighs exp(VOTE_SHARPNESS * cosine): one close real phrasing outweighs several texts
+# that are merely about the same area. Chosen on dev (coverage 0.806 -> 0.824 at precision 0.989,
+# against plain cosine sums); the 5-fold check agreed (0.963 / 0.700 -> 0.970 / 0.723, unsafe 12 -> 10).
+VOTE_SHARPNESS = 20.0
 VETO_INTENTS = frozenset({"complaint", "already_tried", "human_request", "sales", "spam", "retweet", "vague"})
 
 
@@ -277,15 +282,16 @@ def _views(
 
     Retrieval's top is a vote of the `VOTERS` most similar texts among the KB's articles (best
     chunk each) and the shipped example questions (`nearest`; a label may be `none`, a phrasing
-    of a question the KB does not answer), each weighing its cosine: one article that merely
-    shares words with the message loses to several real customers' phrasings of another topic.
+    of a question the KB does not answer), each weighing exp(`VOTE_SHARPNESS` x cosine): one
+    article that merely shares words with the message loses to real customers' phrasings of
+    another topic, and the closest of those counts most.
     """
     top_retrieved = max(hits, key=lambda h: h.rank_score).topic if hits else None
     if nearest:
         voters = sorted([*nearest, *((h.topic, h.score) for h in hits)], key=lambda v: -v[1])[:VOTERS]
         votes: dict[str, float] = {}
         for label, similarity in voters:
-            votes[label] = votes.get(label, 0.0) + similarity
+            votes[label] = votes.get(label, 0.0) + math.exp(VOTE_SHARPNESS * similarity)
         top_retrieved = max(votes, key=lambda t: votes[t])
     topics = {t: p for t, p in classifier.items() if t != NONE}
     top_classified = max(topics, key=lambda t: topics[t]) if topics else None

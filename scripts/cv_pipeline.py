@@ -34,6 +34,7 @@ from bot.engine.extensions import build_extensions  # noqa: E402
 from bot.engine.runtime import build_pipeline  # noqa: E402
 from bot.pipeline.pipeline import event_clock  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
+from retrieval.kb_decision import AnswerPolicy, KbAnalyser  # noqa: E402
 from scripts.learned_data import build_dataset  # noqa: E402
 from scripts.train_models import OUT, SEED, SHARED, export, export_topic_examples  # noqa: E402
 
@@ -43,34 +44,38 @@ def labelled(raw: dict[str, Any]) -> LabelledMessage:
     return LabelledMessage(InboundMessage.model_validate(fields), raw["expect"])
 
 
-async def decide(folder: Path, kb: Path, items: list[LabelledMessage], scratch: Path) -> list[Decided]:
+async def decide(
+    folder: Path, kb: Path, items: list[LabelledMessage], scratch: Path, policy: AnswerPolicy | None = None
+) -> list[Decided]:
+    """`centinela eval`'s decisions with the models in `folder` (and an answer policy, if given)."""
     settings = Settings(learned_dir=folder, reading_processes=0, data_dir=ROOT / "var")
     store = SqliteStore(scratch / f"{folder.name}.sqlite3")
     await store.open()
     try:
-        pipeline = build_pipeline(
-            settings, store, clock=event_clock, extensions=build_extensions(settings, kb)
-        )
+        extensions = build_extensions(settings, kb)
+        if policy is not None:
+            for analyser in extensions.analysers:
+                if isinstance(analyser, KbAnalyser):
+                    analyser.policy = policy
+        pipeline = build_pipeline(settings, store, clock=event_clock, extensions=extensions)
         return await decide_all(pipeline, items)
     finally:
         await store.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--eval-dir", type=Path, default=SHARED)
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--errors", action="store_true")
-    args = parser.parse_args(argv)
+def cross_validated(
+    eval_dir: Path, folds_n: int, policy: AnswerPolicy | None = None
+) -> tuple[list[LabelledMessage], list[Decided]]:
+    """Every train+dev message decided by models refitted without its fold."""
     shipped = json.loads((OUT / "manifest.json").read_text())
-    data = build_dataset(args.eval_dir)
+    data = build_dataset(eval_dir)
     messages = [row.raw for row in data.rows if row.origin != "extra"]
     actions = np.array([m["expect"]["action"] for m in messages])
     items: list[LabelledMessage] = []
     results: list[Decided] = []
     with tempfile.TemporaryDirectory(prefix="centinela-cv-") as tmp:
         scratch = Path(tmp)
-        folds = StratifiedKFold(args.folds, shuffle=True, random_state=SEED)
+        folds = StratifiedKFold(folds_n, shuffle=True, random_state=SEED)
         for n, (_fit, held) in enumerate(folds.split(np.zeros(len(messages)), actions)):
             held_ids = frozenset(messages[i]["id"] for i in held)
             folder = scratch / f"fold{n}"
@@ -88,9 +93,19 @@ def main(argv: list[str] | None = None) -> int:
             (folder / "manifest.json").write_text(json.dumps(manifest))
             fold_items = [labelled(messages[i]) for i in held]
             items.extend(fold_items)
-            results.extend(asyncio.run(decide(folder, args.eval_dir / "kb", fold_items, scratch)))
+            results.extend(asyncio.run(decide(folder, eval_dir / "kb", fold_items, scratch, policy)))
             print(f"fold {n}: {len(fold_items)} messages decided", file=sys.stderr)
             shutil.rmtree(folder)
+    return items, results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval-dir", type=Path, default=SHARED)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--errors", action="store_true")
+    args = parser.parse_args(argv)
+    items, results = cross_validated(args.eval_dir, args.folds)
     result = score(items, results)
     if not args.errors:
         result.pop("errors")

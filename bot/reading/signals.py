@@ -195,12 +195,19 @@ class LexiconSignalReader:
         risk_text = head if len(cleaned) <= _READ_CHARS else normalise(_head_and_tail(cleaned))
         hits = _Hits(lexicon.expand(head), lexicon, cues, negators)
         risk_hits = _Hits(risk_text, self._risk_lexicon, cues, negators)
-        risks = frozenset(risk for risk in RISKS if risk_hits.get(f"risks.{risk}"))
+        risks = frozenset(
+            risk for risk in RISKS if risk_hits.get(f"risks.{risk}", negatable=risk not in _TOLD_WITH_A_NO)
+        )
         intents = _intents(text, hits, lexicon, emoji)
         sentiment, score = _sentiment(text, hits, intents, risks, emoji)
         for kind, found in emoji.items():
             cues.extend(f"emoji.{kind}:{ch}" for ch in found)
         return Signals(sentiment, score, intents, risks, tuple(cues))
+
+
+# Discrimination is usually told as a refusal ("no me atendieron por ser mujer", "they would not
+# sell him the plan because he is old"): a negator before the cue is part of the story, not a denial.
+_TOLD_WITH_A_NO = frozenset({"discrimination"})
 
 
 def _head_and_tail(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from retrieval.kb_confidence import assess, topic_probabilities
+from retrieval.kb_decision import _views
 from retrieval.knowledge_base import ArticleHit
 
 
@@ -42,3 +43,15 @@ def test_an_out_of_kb_question_stays_low_even_with_one_clear_nearest_article() -
     assert out_of_kb.retrieval > 0.99
     assert out_of_kb.confidence < 0.2
     assert in_kb.confidence > 0.7
+
+
+def test_the_retrieval_vote_lets_the_closest_real_phrasing_outweigh_several_loose_matches() -> None:
+    """Three texts at cosine 0.60 about topic b lose to one customer phrasing of topic a at 0.70."""
+    hits = [hit("kb-b-es", 0.6), hit("kb-b-en", 0.6)]
+    classifier = {"kb-a": 0.8, "kb-b": 0.15, "none": 0.05}
+    found = assess([hit("kb-a-es", 0.7), *hits], classifier)
+    views = _views(hits, classifier, found, nearest=[("kb-a", 0.7), ("kb-b", 0.6)])
+    assert views["retrieval_top"] == "kb-a"
+    # With only loose matches, the many win.
+    loose = _views(hits, classifier, found, nearest=[("kb-a", 0.61), ("kb-b", 0.6)])
+    assert loose["retrieval_top"] == "kb-b"

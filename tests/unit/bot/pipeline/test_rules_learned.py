@@ -86,3 +86,18 @@ def test_lexicon_complaint_words_still_open_a_case_when_the_kb_does_not_answer()
     rules = load_rules(DEFAULT_RULES)
     worded = ctx_with(model(monitor=0.9, complaint=0.05, case=0.05), intents=frozenset({"complaint_words"}))
     assert rules.decide(worded)[:2] == ("case", "complaint-words")
+
+
+def test_the_models_crisis_needs_a_negative_reading_and_no_praise_or_joke() -> None:
+    """P(crisis) alone also rises on praise and jokes about the brand; those stay out of the war-room."""
+    rules = load_rules(DEFAULT_RULES)
+    told = ctx_with(model(crisis=0.8), sentiment="negative")
+    assert rules.decide(told)[:2] == ("crisis", "model-says-crisis")
+    assert rules.decide(ctx_with(model(crisis=0.8), sentiment="positive"))[1] != "model-says-crisis"
+    praise = ctx_with(model(crisis=0.8), sentiment="negative", intents=frozenset({"praise"}))
+    assert rules.decide(praise)[1] != "model-says-crisis"
+    joke = ctx_with(model(crisis=0.8), sentiment="negative", intents=frozenset({"joke"}))
+    assert rules.decide(joke)[1] != "model-says-crisis"
+    # An own-service complaint the crisis class also likes is a case: the rules decide reach.
+    mine = ctx_with(model(crisis=0.53, case=0.45, complaint=0.57), sentiment="negative")
+    assert rules.decide(mine)[1] != "model-says-crisis"

@@ -67,6 +67,22 @@ RISK_EXAMPLES = [
     ("es", "boycott", "Que nadie contrate con esta compañía, boicot ya a Ondanet"),
     ("en", "boycott", "Boycott Ondanet until they refund everyone who was overcharged"),
     ("pt", "boycott", "Boicote total: ninguém contrate Ondanet até resolverem isso"),
+    # Triggers told with the word order or the third person LABELS.md's definitions allow.
+    ("en", "safety", "a downed Ondanet pole has been across the road since the storm"),
+    ("es", "legal", "Os he denunciado ante Consumo por el seguro que nunca pedí"),
+    ("en", "legal", "I have filed a complaint against you with the state regulator"),
+    ("es", "press", "Buscamos a la empresa para conocer su postura sobre la caída"),
+    ("pt", "press", "Procurada, a Ondanet não respondeu até a publicação"),
+    ("en", "press", "We'd like your position on the outage for tonight's bulletin"),
+    ("en", "breach", "the technician left a sheet with my neighbours' names and phone numbers"),
+    ("es", "breach", "me llegó un papel con los nombres y teléfonos de mis vecinos"),
+    ("pt", "breach", "o técnico deixou uma folha com os nomes e telefones dos meus vizinhos"),
+    ("en", "discrimination", "they would not sell my dad the plan because he is old"),
+    ("es", "discrimination", "a mi madre no la atendieron por ser mayor"),
+    ("pt", "discrimination", "não venderam o plano pro meu avô por ser idoso"),
+    ("es", "boycott", "no le den ni un euro más a Ondanet"),
+    ("en", "boycott", "don't give Ondanet another penny, share this until they listen"),
+    ("pt", "boycott", "não assinem Ondanet, sério"),
 ]
 
 
@@ -94,6 +110,12 @@ def test_risks_survive_a_wrong_language_guess(
         ("pt", "Qual é o prazo do processo de portabilidade?"),
         ("es", "Aquí viendo las noticias con la fibra de Ondanet, todo perfecto"),
         ("es", "no es peligroso tener el router en el dormitorio, ¿verdad?"),
+        # Slang praise, and everyday phrases close to the new press / legal / boycott cues.
+        ("en", "ondanet fiber is straight fire, zero lag tonight"),
+        ("es", "la fibra está fire 🔥 ni un lag"),
+        ("en", "I reached out to support and they sorted my bill"),
+        ("es", "¿cuál es el consumo de datos del plan?"),
+        ("en", "I'm not paying another penny for a TV package I cancelled"),
     ],
 )
 def test_ordinary_messages_carry_no_risk(reader: LexiconSignalReader, lang: str, text: str) -> None:
