@@ -20,3 +20,8 @@ class RecordKind(StrEnum):
     AGENT_QUEUE = "agent_queue"
     ECHO = "echo"
     WARROOM = "warroom"
+    # Cases: which case an identity's follow-ups join, which case each message went to, and
+    # the counter the short case references come from.
+    CASE_IDENTITY = "case_identity"
+    CASE_MESSAGE = "case_message"
+    COUNTER = "counter"

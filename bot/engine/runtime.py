@@ -69,9 +69,10 @@ def build_pipeline(
         if settings.reading_processes > 0
         else None
     )
+    rules = load_rules(settings.rules_file)
     responders: dict[Action, Responder] = {
         "answer": KbAnswerResponder(),
-        "case": CaseResponder(),
+        "case": CaseResponder(local_rules=rules.local_rules()),
         "crisis": CrisisResponder(),
         "agent": AgentResponder(),
         "monitor": MonitorResponder(),
@@ -79,7 +80,7 @@ def build_pipeline(
     responders.update(ext.responders)
     return Pipeline(
         analysers=[TextAnalyser(reader, pool), AuthorAnalyser(directory, store), *ext.analysers],
-        rules=load_rules(settings.rules_file),
+        rules=rules,
         responders=responders,
         watchers=ext.watchers,
         clock=clock,
