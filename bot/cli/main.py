@@ -1,4 +1,4 @@
-"""The `centinela` command: serve, replay, eval, bench, kb, dead-letters, kill-switch, drafts."""
+"""The `centinela` command: serve, replay, eval, bench, kb, dead-letters, kill-switch, drafts, cases."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from bot.cli.args import (
     report_error,
     speed,
 )
+from bot.cli.cases import add_cases_parser, run_cases
 from bot.cli.logs import configure_logging, log_format_from_env
 from bot.config import SAMPLES_DIR, ConfigError, Settings, load_settings
 from bot.pipeline.rules import RulesError
@@ -149,6 +150,8 @@ def _parser() -> argparse.ArgumentParser:
     reject.add_argument("--reason", required=True, help="why it is rejected (audited)")
     reject.add_argument("--actor", default="cli", help="who rejects (audited; default cli)")
 
+    add_cases_parser(sub)
+
     openapi = sub.add_parser("openapi", help="print or write the OpenAPI 3.1 document of the HTTP API")
     openapi.add_argument("--output", type=Path, metavar="FILE", help="write here (default: print to stdout)")
     return parser
@@ -210,6 +213,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "drafts":
         result: int = asyncio.run(commands.drafts(settings, args))
         return result
+    if args.command == "cases":
+        cases_result: int = asyncio.run(run_cases(settings, args))
+        return cases_result
     if args.command == "openapi":
         return commands.openapi(args.output)
     raise AssertionError(args.command)

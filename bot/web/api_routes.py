@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from bot.core.cases import CASE_STATUSES
 from bot.core.models import ACTIONS, AuditEvent, DeadLetter, Decision, InboundMessage, Record
+from bot.web import api_case_models as cm
 from bot.web import api_models as m
 from responders.drafts import DRAFT_STATUSES
 
@@ -71,11 +73,12 @@ E = m.ErrorBody
 
 
 def _records(kind: str) -> Route:
-    statuses = list(DRAFT_STATUSES) if kind == "drafts" else None
+    known = {"drafts": DRAFT_STATUSES, "cases": CASE_STATUSES}.get(kind)
+    statuses = list(known) if known else None
     status = Param(
         "status",
         "query",
-        "only records in this status" + (f" ({', '.join(DRAFT_STATUSES)})" if statuses else ""),
+        "only records in this status" + (f" ({', '.join(statuses)})" if statuses else ""),
         {"type": "string", "enum": statuses} if statuses else {"type": "string"},
     )
     return Route(
@@ -148,6 +151,27 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     *(_records(kind) for kind in RECORD_KINDS),
+    Route("get", "/api/v1/cases/{id}", "One case", "cases", {200: cm.CaseAnswer, 404: E}, params=(ID,)),
+    Route(
+        "post",
+        "/api/v1/cases/{id}/status",
+        "Move a case along open → pending → solved → closed (a solved case tells its customer once)",
+        "cases",
+        {200: cm.CaseChangeAnswer, 400: E, 404: cm.CaseChangeAnswer, 409: cm.CaseChangeAnswer},
+        body=(cm.CaseStatusBody,),
+        params=(ID,),
+        body_required=True,
+    ),
+    Route(
+        "post",
+        "/api/v1/cases/{id}/notes",
+        "Add a staff note to a case",
+        "cases",
+        {200: cm.CaseChangeAnswer, 400: E, 404: cm.CaseChangeAnswer},
+        body=(cm.CaseNoteBody,),
+        params=(ID,),
+        body_required=True,
+    ),
     Route(
         "get",
         "/api/v1/drafts/{id}",
