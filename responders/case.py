@@ -43,7 +43,8 @@ class CaseResponder:
             language=ctx.language or "en",
             incident_id=ctx.incident_id,
             reason=decision.reason,
-            crm=decision.rule not in self._local_rules,
+            # An outage complaint belongs to its incident: no CRM ticket each (until escalated).
+            crm=decision.rule not in self._local_rules and ctx.incident_id is None,
             opened_at=ctx.now,
             reply_target=msg.id,
         )

@@ -12,6 +12,7 @@ from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, Field
 
+from bot.core.customers import identity_id
 from bot.core.models import Channel
 
 CaseStatus = Literal["open", "pending", "solved", "closed"]
@@ -31,6 +32,8 @@ TRANSITIONS: Final[dict[CaseStatus, frozenset[CaseStatus]]] = {
 ACTIVE: Final[frozenset[CaseStatus]] = frozenset({"open", "pending"})
 REFERENCE_PREFIX: Final = "C-"
 FIRST_NUMBER: Final = 1001
+# The reason a case gets when another writer opened the identity's case at the same moment.
+DUPLICATE_REASON: Final = "duplicate: another case was opened for this identity at the same moment"
 
 
 def case_reference(number: int) -> str:
@@ -43,8 +46,12 @@ def identity_key(channel: str, handle: str, customer_id: str | None = None) -> s
     """Who a follow-up must come from to join a case: the CRM customer when known (any of their
     channels), else the channel identity. Handles are compared without case or a leading @."""
     if customer_id:
-        return f"customer:{customer_id}"
-    return f"{channel}:{handle.strip().lstrip('@').casefold()}"
+        return customer_identity(customer_id)
+    return identity_id(channel, handle)
+
+
+def customer_identity(customer_id: str) -> str:
+    return f"customer:{customer_id}"
 
 
 class CaseComment(BaseModel):

@@ -25,3 +25,6 @@ class RecordKind(StrEnum):
     CASE_IDENTITY = "case_identity"
     CASE_MESSAGE = "case_message"
     COUNTER = "counter"
+    # Customers, and which customer each social identity (channel + handle) belongs to.
+    CUSTOMER = "customer"
+    IDENTITY = "identity"

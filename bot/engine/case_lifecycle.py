@@ -67,7 +67,7 @@ class CaseLifecycle:
                 return None
             detail = {"from": case.status, "to": status}
             await self._audit("case_status", case_id, actor, at, detail)
-            if status == "solved":
+            if status == "solved" and saved.reply_target is not None:  # erased: no one to tell
                 await self._store.add_outbox([self._solved_notice(saved, at)])
             return CaseChange("changed", f"case {case_id} is now {status}", saved)
 

@@ -18,14 +18,18 @@ from typing import Any
 
 from bot.core.cases import (
     ACTIVE,
+    DUPLICATE_REASON,
     FIRST_NUMBER,
     PRIORITIES,
     Case,
     CaseComment,
     CaseOutcome,
     case_reference,
+    customer_identity,
 )
 from bot.core.records import RecordKind
+from bot.engine.customers import customer_of, load_customer
+from bot.engine.versioned import load_versioned, save_versioned
 from bot.store.records import RecordFilter, RecordStore
 from responders.case_priority import raise_priority
 
@@ -39,20 +43,17 @@ MAX_COMMENTS = 200
 class CaseResult:
     case: Case
     outcome: CaseOutcome
+    # The language to answer in: the customer's preferred one when known, else the message's.
+    language: str
 
 
 async def load_case(store: RecordStore, case_id: str) -> Case | None:
-    record = await store.get_record(RecordKind.CASE, case_id)
-    return Case.from_record(record.id, record.version, record.data) if record else None
+    return await load_versioned(store, RecordKind.CASE, case_id, Case)
 
 
 async def save_case(store: RecordStore, case: Case) -> Case | None:
     """Compare-and-set on the version `case` was read at; None when someone wrote in between."""
-    if not await store.cas_record(
-        RecordKind.CASE, case.id, expected_version=case.version, data=case.record_data()
-    ):
-        return None
-    return case.model_copy(update={"version": case.version + 1})
+    return await save_versioned(store, RecordKind.CASE, case)
 
 
 class CaseBook:
@@ -63,11 +64,12 @@ class CaseBook:
         self._reopen_window = reopen_window
 
     async def open_or_join(self, draft: Case) -> CaseResult:
+        draft = await self._with_customer(draft)
         handled = await self._store.get_record(RecordKind.CASE_MESSAGE, draft.message_key)
         if handled is not None:
             case = await load_case(self._store, str(handled.data["case_id"]))
             if case is not None:
-                return CaseResult(case, handled.data["outcome"])
+                return CaseResult(case, handled.data["outcome"], draft.language)
         for _ in range(ATTEMPTS):
             result = await self._attempt(draft)
             if result is not None:
@@ -91,7 +93,8 @@ class CaseBook:
             joined = await save_case(self._store, self._joined(current, draft))
             if joined is None:
                 return None
-            return CaseResult(joined, "joined" if current.status in ACTIVE else "reopened")
+            outcome: CaseOutcome = "joined" if current.status in ACTIVE else "reopened"
+            return CaseResult(joined, outcome, draft.language)
         case = current if current is not None and current.message_key == draft.message_key else None
         case = case or await self._opened_by(draft.message_key) or await self._create(draft)
         moved = await self._store.cas_record(
@@ -101,11 +104,25 @@ class CaseBook:
             data={"case_id": case.id},
         )
         if moved or (pointer is not None and pointer.data.get("case_id") == case.id):
-            return CaseResult(case, "opened")
+            return CaseResult(case, "opened", draft.language)
         # Another writer opened a case for this identity at the same moment: theirs wins, and
         # this one (seen by no one yet) is closed as a duplicate before this message joins theirs.
         await self._supersede(case)
         return None
+
+    async def _with_customer(self, draft: Case) -> Case:
+        """A known customer's case carries their id (so any of their channels joins it), and
+        their preferred language wins."""
+        if draft.customer_id:
+            customer = await load_customer(self._store, draft.customer_id)
+        else:
+            customer = await customer_of(self._store, draft.channel, draft.author)
+        if customer is None or customer.erased:
+            return draft
+        update = {"customer_id": customer.id, "identity": customer_identity(customer.id)}
+        if customer.preferred_language:
+            update["language"] = customer.preferred_language
+        return draft.model_copy(update=update)
 
     def _joinable(self, current: Case, draft: Case) -> bool:
         return current.status in ACTIVE or current.reopenable(draft.opened_at, self._reopen_window)
@@ -115,7 +132,7 @@ class CaseBook:
         page = await self._store.query_records(RecordFilter(RecordKind.CASE, key=message_key), limit=5)
         for record in page.items:
             case = Case.from_record(record.id, record.version, record.data)
-            if case.status != "closed" or not case.reason.startswith("duplicate"):
+            if case.reason != DUPLICATE_REASON:
                 return case
         return None
 
@@ -142,7 +159,7 @@ class CaseBook:
             if current is None or current.status == "closed":
                 return
             closed = current.model_copy(
-                update={"status": "closed", "closed_at": current.opened_at, "reason": "duplicate: raced"}
+                update={"status": "closed", "closed_at": current.opened_at, "reason": DUPLICATE_REASON}
             )
             if await save_case(self._store, closed) is not None:
                 return

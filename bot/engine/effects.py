@@ -73,19 +73,23 @@ class EffectApplier:
             result.outcome,
             handle=effect.case.author,
             public=effect.ack_public,
-            language=effect.case.language,
+            language=result.language,
         )
         return await self._reply(outcome, Reply(account="robot", text=text, purpose="case_ack"), decision)
 
     async def _link_case(self, effect: LinkCaseToIncident) -> None:
         handled = await self._store.get_record(RecordKind.CASE_MESSAGE, effect.message_key)
-        if handled is not None:
-            linked = MergeIntoRecord(
-                kind=RecordKind.CASE,
-                record_id=str(handled.data["case_id"]),
-                fields={"incident_id": effect.incident_id},
-            )
-            await self._merge(linked)
+        if handled is None:
+            return
+
+        def change(data: dict[str, Any]) -> dict[str, Any] | None:
+            if data.get("incident_id") is not None:
+                return None
+            # Part of an outage now: it stays local unless it already reached the CRM.
+            local = data.get("crm_sync") == "pending"
+            return {**data, "incident_id": effect.incident_id, "crm": data.get("crm", True) and not local}
+
+        await self._update(RecordKind.CASE, str(handled.data["case_id"]), change)
 
     async def _append(self, effect: AppendToRecord) -> None:
         def change(data: dict[str, Any]) -> dict[str, Any] | None:

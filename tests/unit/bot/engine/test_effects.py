@@ -73,3 +73,4 @@ async def test_open_case_acknowledges_what_happened_and_links_incidents_through_
     await apply(store, *links)
     case = await store.get_record("case", "C-1001")
     assert case is not None and case.data["incident_id"] == "spike:9"
+    assert case.data["crm"] is False  # part of an outage: no CRM ticket of its own
