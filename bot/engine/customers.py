@@ -69,7 +69,9 @@ class CustomerBook:
             if current is not None and (current.erased or current.merged_into):
                 return CustomerChange("refused", f"customer {incoming.id} was erased or merged")
             base = current or Customer(id=incoming.id)
-            given = incoming.model_dump(exclude_unset=True, exclude={"id", "version", "identities"})
+            given = incoming.model_dump(
+                exclude_unset=True, exclude={"id", "version", "identities", "erased", "merged_into"}
+            )
             updated = base.model_copy(update=given)
             saved = await save_customer(self._store, updated)
             if saved is not None:

@@ -22,6 +22,7 @@ from bot.store.base import DeadLetterUnloadable, Store
 from bot.store.letters import UnloadableMessage
 from bot.warroom.approval import ApprovalResult, ApprovalService
 from bot.web.api_cases import add_case_routes
+from bot.web.api_customers import add_customer_routes
 from bot.web.api_lists import add_list_routes
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -198,6 +199,7 @@ def api_app(
     app.router.add_get("/messages/{key}", get_message)
     add_list_routes(app, store)  # decisions, outbox, audit, records: filtered, paginated
     add_case_routes(app, store)  # one case, its status, its notes
+    add_customer_routes(app, store)  # customers, identities, merges, erasure
     app.router.add_get("/dead-letters", list_dead_letters)
     app.router.add_post("/dead-letters/{key}/requeue", requeue_dead_letter)
     app.router.add_get("/kill-switch", get_kill_switch)

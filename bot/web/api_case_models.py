@@ -1,4 +1,4 @@
-"""The bodies of the case endpoints (`bot/web/api_cases.py`), for the handlers and the OpenAPI."""
+"""The bodies of the case and customer endpoints (`bot/web/api_cases.py`, `api_customers.py`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.cases import Case, CaseStatus
+from bot.core.customers import Customer
 
 
 class CaseAnswer(BaseModel):
@@ -34,3 +35,39 @@ class CaseChangeAnswer(BaseModel):
     outcome: Literal["changed", "unchanged", "not_found", "refused"]
     message: str
     case: Case | None = None
+
+
+class CustomerAnswer(BaseModel):
+    customer: Customer
+
+
+class IdentityBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str = Field(min_length=1, max_length=32)
+    handle: str = Field(min_length=1, max_length=256)
+
+
+class MergeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    into: str = Field(min_length=1, max_length=128, description="the customer that remains")
+
+
+class EraseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    actor: str | None = Field(None, max_length=200, description="who asked (audited; default api)")
+
+
+class CustomerChangeAnswer(BaseModel):
+    outcome: Literal["changed", "unchanged", "not_found", "refused"]
+    message: str
+    customer: Customer | None = None
+
+
+class ErasureAnswer(BaseModel):
+    erased: str
+    cases: int
+    identities: int
+    outbox_items: int

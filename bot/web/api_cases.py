@@ -31,14 +31,17 @@ class BadBody(Exception):
         self.response = response
 
 
-async def _parse(request: web.Request, model: type[B]) -> B:
-    """The JSON body as `model`; a 400 naming the first field at fault otherwise."""
+async def parse_body(request: web.Request, model: type[B], *, extra: dict[str, str] | None = None) -> B:
+    """The JSON body as `model` (with `extra` fields from the path); a 400 naming the first field
+    at fault otherwise. An empty body reads as `{}`."""
     try:
-        raw = loads_bounded(await request.read())
+        raw = loads_bounded(await request.read()) if request.can_read_body else {}
     except BadInput as exc:
         raise BadBody(error_response(400, f"body must be JSON: {exc.message}", exc.field)) from None
+    if not isinstance(raw, dict):
+        raise BadBody(error_response(400, "body must be a JSON object", None))
     try:
-        return model.model_validate(raw)
+        return model.model_validate({**raw, **(extra or {})})
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or None
@@ -63,7 +66,7 @@ Change = Callable[[CaseLifecycle, str, B, str], Awaitable[CaseChange]]
 async def _change(request: web.Request, model: type[B], change: Change[B]) -> web.Response:
     """Parse the body as `model`, then apply `change` to the case in the path as the actor."""
     try:
-        body = await _parse(request, model)
+        body = await parse_body(request, model)
     except BadBody as bad:
         return bad.response
     actor = f"api:{getattr(body, 'actor', None) or 'api'}"

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from bot.core.cases import CASE_STATUSES
+from bot.core.customers import Customer
 from bot.core.models import ACTIONS, AuditEvent, DeadLetter, Decision, InboundMessage, Record
 from bot.web import api_case_models as cm
 from bot.web import api_models as m
@@ -70,6 +71,12 @@ SIGNATURE = (
     ),
 )
 E = m.ErrorBody
+CUSTOMER_CHANGE: Mapping[int, Answer] = {
+    200: cm.CustomerChangeAnswer,
+    400: E,
+    404: cm.CustomerChangeAnswer,
+    409: cm.CustomerChangeAnswer,
+}
 
 
 def _records(kind: str) -> Route:
@@ -171,6 +178,55 @@ ROUTES: tuple[Route, ...] = (
         body=(cm.CaseNoteBody,),
         params=(ID,),
         body_required=True,
+    ),
+    Route(
+        "get",
+        "/api/v1/customers/{id}",
+        "One customer",
+        "customers",
+        {200: cm.CustomerAnswer, 404: E},
+        params=(ID,),
+    ),
+    Route(
+        "put",
+        "/api/v1/customers/{id}",
+        "Create or update a customer (fields given win; identities are added and linked)",
+        "customers",
+        {200: cm.CustomerChangeAnswer, 400: E, 409: cm.CustomerChangeAnswer},
+        body=(Customer,),
+        params=(ID,),
+        body_required=True,
+    ),
+    *(
+        Route(
+            "post",
+            f"/api/v1/customers/{{id}}/{path}",
+            summary,
+            "customers",
+            {
+                200: cm.CustomerChangeAnswer,
+                400: E,
+                404: cm.CustomerChangeAnswer,
+                409: cm.CustomerChangeAnswer,
+            },
+            body=(body,),
+            params=(ID,),
+            body_required=True,
+        )
+        for path, summary, body in (
+            ("identities", "Link a social identity (channel + handle) to the customer", cm.IdentityBody),
+            ("identities/unlink", "Unlink a social identity from the customer", cm.IdentityBody),
+            ("merge", "Merge this customer into another, keeping every identity", cm.MergeBody),
+        )
+    ),
+    Route(
+        "post",
+        "/api/v1/customers/{id}/erase",
+        "Erase the customer's personal data (record, identities, cases, replies), audited",
+        "customers",
+        {200: cm.ErasureAnswer, 400: E, 404: E},
+        body=(cm.EraseBody,),
+        params=(ID,),
     ),
     Route(
         "get",

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,29 +21,17 @@ from bot.store.factory import build_records
 from bot.store.sql.url import parse_database_url
 from bot.web.app import RUNTIME, STORE, create_app
 from tests.conftest import API_TOKEN, eventually, make_message, settings_for
-from tests.sql_fixtures import drop_schema_now, postgres_reachable, postgres_url
+from tests.scenario.records_backends import database_url
 from tests.unit.bot.engine.case_drafts import draft
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
+__all__ = ["database_url"]  # the fixture, used by name
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 COMPLAINTS = {
     "es": ("Me han cobrado dos veces la factura de este mes", "Hemos abierto el caso C-"),
     "en": ("I was charged twice on my bill this month, please fix it", "We opened case C-"),
     "pt": ("Fui cobrado duas vezes na fatura deste mês, resolvam por favor", "Abrimos o caso C-"),
 }
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'records.sqlite3'}"
-        return
-    asyncio.run(postgres_reachable())
-    schema = f"centinela_cases_{uuid.uuid4().hex[:10]}"
-    try:
-        yield postgres_url(schema)
-    finally:
-        drop_schema_now(schema)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ language wins, merges keep every identity, and an erasure leaves no personal dat
 
 from __future__ import annotations
 
-import json
-
 from bot.core.customers import Customer, Identity
 from bot.core.models import OutboxItem
 from bot.core.records import RecordKind
@@ -13,9 +11,8 @@ from bot.engine.cases import CaseBook
 from bot.engine.customers import CustomerBook, customer_of
 from bot.engine.erasure import CustomerEraser
 from bot.store.records import Filters, RecordStore
-from bot.store.sql.schema import audit, outbox
-from bot.store.sql.schema import records as records_table
 from bot.store.sql.store import SqlRecordStore
+from tests.records_dump import records_database_text
 from tests.unit.bot.engine.case_drafts import T0, draft
 
 PERSONAL = ("Ana Pérez", "ana@example.com", "+34600111222", "CT-778899", "@ana", "34600111222", "texto")
@@ -91,12 +88,7 @@ async def test_an_erased_customer_leaves_no_personal_data_in_the_database(record
     erasure = await CustomerEraser(records).erase("K-1", actor="api:dpo")
     assert erasure.found and erasure.cases == 1 and erasure.identities == 2 and erasure.outbox_items == 1
 
-    dumped = [
-        json.dumps([str(v) for v in row], ensure_ascii=False)
-        for table in (records_table, outbox, audit)
-        for row in await records.executor.fetch(table.select())
-    ]
-    everything = "\n".join(dumped)
+    everything = await records_database_text(records)
     for value in PERSONAL:
         assert value not in everything, value
     assert await records.get_record(RecordKind.CUSTOMER, "K-1") is not None  # the tombstone
