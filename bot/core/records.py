@@ -28,3 +28,5 @@ class RecordKind(StrEnum):
     # Customers, and which customer each social identity (channel + handle) belongs to.
     CUSTOMER = "customer"
     IDENTITY = "identity"
+    # Per case: where its CRM ticket stands (status pending / synced / failed / local).
+    CRM_SYNC = "crm_sync"

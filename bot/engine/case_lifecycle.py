@@ -17,6 +17,7 @@ from bot.core.cases import Case, CaseComment, CaseStatus
 from bot.core.channels import window_payload
 from bot.core.models import AuditEvent, OutboxItem, utc_now
 from bot.engine.cases import ATTEMPTS, load_case, save_case
+from bot.engine.crm_queue import mark_for_sync
 from bot.store.records import RecordStore
 from responders.case import case_solved_text
 
@@ -32,6 +33,11 @@ class CaseChange:
     @property
     def ok(self) -> bool:
         return self.outcome in ("changed", "unchanged")
+
+
+def actor_is_crm(actor: str) -> bool:
+    """Changes reported by a CRM carry `crm:<name>` as their actor."""
+    return actor.startswith("crm:")
 
 
 def solved_notice_key(case: Case) -> str:
@@ -67,6 +73,8 @@ class CaseLifecycle:
                 return None
             detail = {"from": case.status, "to": status}
             await self._audit("case_status", case_id, actor, at, detail)
+            if not actor_is_crm(actor):  # the CRM told us: no need to tell it back
+                await mark_for_sync(self._store, saved)
             if status == "solved" and saved.reply_target is not None:  # erased: no one to tell
                 await self._store.add_outbox([self._solved_notice(saved, at)])
             return CaseChange("changed", f"case {case_id} is now {status}", saved)
@@ -86,6 +94,7 @@ class CaseLifecycle:
             if saved is None:
                 return None
             await self._audit("case_note", case_id, actor, at, {})
+            await mark_for_sync(self._store, saved)
             return CaseChange("changed", f"note added to case {case_id}", saved)
 
         return await self._retry(case_id, step)

@@ -28,6 +28,7 @@ from bot.core.cases import (
     customer_identity,
 )
 from bot.core.records import RecordKind
+from bot.engine.crm_queue import mark_for_sync
 from bot.engine.customers import customer_of, load_customer
 from bot.engine.versioned import load_versioned, save_versioned
 from bot.store.records import RecordFilter, RecordStore
@@ -79,6 +80,7 @@ class CaseBook:
                     {"case_id": result.case.id, "outcome": result.outcome},
                     only_if_absent=True,
                 )
+                await mark_for_sync(self._store, result.case)
                 return result
         raise RuntimeError(f"case for {draft.message_key}: too many concurrent writers")
 
