@@ -18,10 +18,12 @@ import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from adapters.crm.http_connector import HttpCrmConfig
 from adapters.discourse.config import DiscourseConfig
 from adapters.email.config import EmailConfig
 from adapters.meta.config import MetaConfig
 from adapters.x.config import XConfig
+from adapters.zendesk.config import ZendeskConfig
 from bot.reading.cpus import default_reading_helpers
 from bot.settings_sources import CommaListEnvSource
 from bot.store.sql.url import DatabaseTarget, parse_database_url, sqlite_url
@@ -55,6 +57,23 @@ class GuardSettings(BaseModel):
     )
     author_reply_cap: int = Field(3, ge=1, description="automatic replies per author per hour")
     max_message_age_s: float = Field(6 * 3600, gt=0, description="no automatic reply to older messages")
+
+
+class CaseSettings(BaseModel):
+    """Cases and the CRM (`CENTINELA_CASES__*`). Setting `http` or `zendesk` turns the CRM sync on."""
+
+    reopen_days: float = Field(7.0, ge=0, description="a new complaint this soon after the solution reopens")
+    crm_sync_interval_s: float = Field(5.0, gt=0, description="how often pending cases are synced")
+    crm_max_attempts: int = Field(8, ge=1, description="failed syncs before the CRM dead letter")
+    crm_backoff_s: float = Field(2.0, gt=0, description="first retry delay; doubles up to 10 minutes")
+    http: HttpCrmConfig | None = Field(None, description="generic HTTP connector: url, secret")
+    zendesk: ZendeskConfig | None = Field(None, description="Zendesk Support: base_url, email, api_token")
+
+    @model_validator(mode="after")
+    def _one_crm(self) -> CaseSettings:
+        if self.http is not None and self.zendesk is not None:
+            raise ValueError("configure one CRM: cases.http or cases.zendesk, not both")
+        return self
 
 
 class SlackSettings(BaseModel):
@@ -185,6 +204,7 @@ class Settings(BaseSettings):
     learned_dir: Path | None = Field(None, description="folder with manifest.json; unset: the shipped models")
     recording_path: Path | None = Field(None, description="JSONL file the recording adapter writes")
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    cases: CaseSettings = Field(default_factory=CaseSettings)
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per event; json: one JSON object per line"
     )

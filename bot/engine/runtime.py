@@ -19,6 +19,7 @@ from adapters.base import Adapter, AdapterContext
 from bot.config import Settings, replica_name
 from bot.core.models import Action, Decision, InboundMessage
 from bot.engine.adapters import StoreCursors
+from bot.engine.cases import CaseBook
 from bot.engine.effects import EffectApplier
 from bot.engine.outbox import Publisher
 from bot.engine.worker import Worker
@@ -109,7 +110,8 @@ class Runtime:
             max_attempts=settings.publisher_max_attempts,
             send_lease=timedelta(seconds=settings.publisher_lease_s),
         )
-        applier = EffectApplier(store, ReplyGuard(store, settings.guards))
+        cases = CaseBook(store.records, reopen_window=timedelta(days=settings.cases.reopen_days))
+        applier = EffectApplier(store, ReplyGuard(store, settings.guards), cases)
         replica = settings.instance
         self.workers = [
             Worker(

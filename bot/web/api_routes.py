@@ -16,13 +16,14 @@ from pydantic import BaseModel
 from bot.core.cases import CASE_STATUSES
 from bot.core.customers import Customer
 from bot.core.models import ACTIONS, AuditEvent, DeadLetter, Decision, InboundMessage, Record
+from bot.engine.crm_queue import SYNC_STATES
 from bot.web import api_case_models as cm
 from bot.web import api_models as m
 from responders.drafts import DRAFT_STATUSES
 
 Answer = type[BaseModel] | Literal["text", "html", "json"] | None
 Auth = Literal["bearer", "signature", "none"]
-RECORD_KINDS = ("agent-queue", "cases", "alerts", "drafts", "incidents")
+RECORD_KINDS = ("agent-queue", "cases", "alerts", "drafts", "incidents", "crm-sync")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ CUSTOMER_CHANGE: Mapping[int, Answer] = {
 
 
 def _records(kind: str) -> Route:
-    known = {"drafts": DRAFT_STATUSES, "cases": CASE_STATUSES}.get(kind)
+    known = {"drafts": DRAFT_STATUSES, "cases": CASE_STATUSES, "crm-sync": SYNC_STATES}.get(kind)
     statuses = list(known) if known else None
     status = Param(
         "status",

@@ -28,6 +28,7 @@ from bot.store.factory import build_store
 from bot.warroom.wiring import WarRoom
 from bot.web.admission import admitted, counted
 from bot.web.api import api_app
+from bot.web.crm_wiring import install_crm
 from bot.web.errors import json_errors
 from bot.web.metrics import Metrics
 from bot.web.openapi import mount_documentation
@@ -183,5 +184,6 @@ def create_app(
             app.router.add_route(route.method, route.path, handler)
     mount_documentation(app)
     warroom.mount(app)
+    install_crm(app, settings, chosen_store, app[METRICS].registry)  # cases reach the CRM
     app.add_subapp("/api/v1", api_app(chosen_store, api_token, approvals=warroom.approvals, kb=kb))
     return app
