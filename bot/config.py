@@ -24,6 +24,7 @@ from adapters.email.config import EmailConfig
 from adapters.meta.config import MetaConfig
 from adapters.x.config import XConfig
 from adapters.zendesk.config import ZendeskConfig
+from bot.core.sla import SlaSettings
 from bot.reading.cpus import default_reading_helpers
 from bot.settings_sources import CommaListEnvSource
 from bot.store.sql.url import DatabaseTarget, parse_database_url, sqlite_url
@@ -68,6 +69,7 @@ class CaseSettings(BaseModel):
     crm_backoff_s: float = Field(2.0, gt=0, description="first retry delay; doubles up to 10 minutes")
     http: HttpCrmConfig | None = Field(None, description="generic HTTP connector: url, secret")
     zendesk: ZendeskConfig | None = Field(None, description="Zendesk Support: base_url, email, api_token")
+    sla: SlaSettings = Field(default_factory=SlaSettings)
 
     @model_validator(mode="after")
     def _one_crm(self) -> CaseSettings:

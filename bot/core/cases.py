@@ -84,6 +84,8 @@ class Case(BaseModel):
     crm_sync: str = "pending"
     opened_at: datetime
     updated_at: datetime | None = None
+    # The first answer by a person (a note, a status change): the SLA's first response.
+    first_response_at: datetime | None = None
     solved_at: datetime | None = None
     closed_at: datetime | None = None
     reopened: int = 0

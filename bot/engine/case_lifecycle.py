@@ -90,6 +90,8 @@ class CaseLifecycle:
             key = f"note:{len(case.comments) + 1}"
             note = CaseComment(key=key, at=at, author=actor, text=text, kind="note")
             update = {"comments": [*case.comments, note], "updated_at": at}
+            if case.first_response_at is None:
+                update["first_response_at"] = at
             saved = await save_case(self._store, case.model_copy(update=update))
             if saved is None:
                 return None
@@ -123,6 +125,8 @@ class CaseLifecycle:
             kind="status",
         )
         update: dict[str, Any] = {"status": status, "updated_at": at, "comments": [*case.comments, entry]}
+        if case.first_response_at is None:
+            update["first_response_at"] = at
         if status == "solved":
             update["solved_at"] = at
         elif status == "closed":
