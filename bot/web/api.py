@@ -16,6 +16,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from bot.core.input_safety import BadInput, loads_bounded
+from bot.core.sla import SlaSettings
 from bot.engine.kb_reload import ReloadableKb, kb_reload_handler
 from bot.pipeline.guards import KILL_SWITCH, set_kill_switch
 from bot.store.base import DeadLetterUnloadable, Store
@@ -191,6 +192,7 @@ def api_app(
     *,
     approvals: ApprovalService | None = None,
     kb: ReloadableKb | None = None,
+    sla: SlaSettings | None = None,
 ) -> web.Application:
     """The `/api/v1` sub-application."""
     app = web.Application(middlewares=[bearer_auth(token)])
@@ -198,7 +200,7 @@ def api_app(
     app[APPROVALS_KEY] = approvals or ApprovalService(store)
     app.router.add_get("/messages/{key}", get_message)
     add_list_routes(app, store)  # decisions, outbox, audit, records: filtered, paginated
-    add_case_routes(app, store)  # one case, its status, its notes
+    add_case_routes(app, store, sla or SlaSettings())  # one case, its status, its notes, the SLA
     add_customer_routes(app, store)  # customers, identities, merges, erasure
     app.router.add_get("/dead-letters", list_dead_letters)
     app.router.add_post("/dead-letters/{key}/requeue", requeue_dead_letter)

@@ -71,3 +71,12 @@ class ErasureAnswer(BaseModel):
     cases: int
     identities: int
     outbox_items: int
+
+
+class SlaAnswer(BaseModel):
+    """p50 / p90 in business seconds (null when no case has the measure yet)."""
+
+    cases: int
+    breached: int = Field(description="solved cases whose resolution missed its target")
+    first_response_s: dict[str, float | None]
+    resolution_s: dict[str, float | None]

@@ -8,20 +8,24 @@ lifecycle service as the CLI, so a solved case tells its customer once whoever s
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from bot.core.input_safety import BadInput, loads_bounded
+from bot.core.sla import SlaSettings
 from bot.engine.case_lifecycle import CaseChange, CaseLifecycle
 from bot.engine.cases import load_case
+from bot.engine.sla import SlaWatch
 from bot.store.base import Store
-from bot.web.api_case_models import CaseChangeAnswer, CaseNoteBody, CaseStatusBody
+from bot.web.api_case_models import CaseChangeAnswer, CaseNoteBody, CaseStatusBody, SlaAnswer
 from bot.web.errors import error_response
 
 LIFECYCLE_KEY: web.AppKey[CaseLifecycle] = web.AppKey("api_case_lifecycle", CaseLifecycle)
 STORE_KEY: web.AppKey[Store] = web.AppKey("api_cases_store", Store)
+SLA_KEY: web.AppKey[SlaSettings] = web.AppKey("api_sla_settings", SlaSettings)
 CHANGE_STATUS = {"changed": 200, "unchanged": 200, "not_found": 404, "refused": 409}
 B = TypeVar("B", bound=BaseModel)
 
@@ -87,8 +91,28 @@ async def add_case_note(request: web.Request) -> web.Response:
     return await _change(request, CaseNoteBody, change)
 
 
-def add_case_routes(app: web.Application, store: Store) -> None:
+async def sla_report(request: web.Request) -> web.Response:
+    since = request.query.get("since")
+    try:
+        start = datetime.fromisoformat(since.replace("Z", "+00:00")) if since else None
+    except ValueError:
+        return error_response(400, "since must be an ISO 8601 time", "since")
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    report = await SlaWatch(request.app[STORE_KEY].records, request.app[SLA_KEY]).report(since=start)
+    body = SlaAnswer(
+        cases=report.cases,
+        breached=report.breached,
+        first_response_s=report.first_response_s,
+        resolution_s=report.resolution_s,
+    )
+    return web.json_response(body.model_dump(mode="json"))
+
+
+def add_case_routes(app: web.Application, store: Store, sla: SlaSettings) -> None:
     app[STORE_KEY] = store
+    app[SLA_KEY] = sla
+    app.router.add_get("/sla", sla_report)
     app[LIFECYCLE_KEY] = CaseLifecycle(store.records)
     app.router.add_get("/cases/{id}", get_case)
     app.router.add_post("/cases/{id}/status", set_case_status)

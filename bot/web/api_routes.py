@@ -159,6 +159,14 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     *(_records(kind) for kind in RECORD_KINDS),
+    Route(
+        "get",
+        "/api/v1/sla",
+        "Time to first response and to resolution (p50, p90, business seconds)",
+        "cases",
+        {200: cm.SlaAnswer, 400: E},
+        params=(SINCE,),
+    ),
     Route("get", "/api/v1/cases/{id}", "One case", "cases", {200: cm.CaseAnswer, 404: E}, params=(ID,)),
     Route(
         "post",

@@ -33,6 +33,7 @@ from bot.web.errors import json_errors
 from bot.web.metrics import Metrics
 from bot.web.openapi import mount_documentation
 from bot.web.secrets import accepted_secrets, secrets_path
+from bot.web.sla_wiring import install_sla
 from retrieval.knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -185,5 +186,9 @@ def create_app(
     mount_documentation(app)
     warroom.mount(app)
     install_crm(app, settings, chosen_store, app[METRICS].registry)  # cases reach the CRM
-    app.add_subapp("/api/v1", api_app(chosen_store, api_token, approvals=warroom.approvals, kb=kb))
+    install_sla(app, settings, chosen_store, app[METRICS].registry, slack=warroom.slack_enabled)
+    app.add_subapp(
+        "/api/v1",
+        api_app(chosen_store, api_token, approvals=warroom.approvals, kb=kb, sla=settings.cases.sla),
+    )
     return app

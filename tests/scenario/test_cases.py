@@ -35,7 +35,7 @@ COMPLAINTS = {
 
 
 @pytest.fixture
-async def client(aiohttp_client: ClientFactory, tmp_path: Path, database_url: str) -> TestClient[Any, Any]:
+async def client(database_url: str, aiohttp_client: ClientFactory, tmp_path: Path) -> TestClient[Any, Any]:
     return await aiohttp_client(create_app(settings_for(tmp_path, database_url=database_url)))
 
 
@@ -165,3 +165,28 @@ async def _outbox_keys(database_url: str) -> list[str]:
         return [i.idempotency_key for i in await records.list_outbox(limit=100)]
     finally:
         await records.close()
+
+
+async def test_the_sla_report_in_the_api_and_in_metrics(
+    database_url: str, aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    # `database_url` first: its schema is dropped after the service has closed its connections.
+    always = {"teams": {"default": {"always": True}}, "check_interval_s": 0.05}
+    settings = settings_for(tmp_path, database_url=database_url, cases={"sla": always})
+    client = await aiohttp_client(create_app(settings))
+    await client.app[RUNTIME].ingest([_msg("s1", COMPLAINTS["es"][0], "@sol")])
+    ack = await _ack(client, "twitter:s1")
+    case_id = "C-" + ack.text.split("C-")[1].split()[0]
+    await client.post(f"/api/v1/cases/{case_id}/notes", json={"text": "mirando"}, headers=AUTH)
+    await client.post(f"/api/v1/cases/{case_id}/status", json={"status": "solved"}, headers=AUTH)
+    report = await (await client.get("/api/v1/sla", headers=AUTH)).json()
+    assert report["cases"] == 1 and report["breached"] == 0
+    assert report["first_response_s"]["p50"] is not None and report["resolution_s"]["p90"] is not None
+    assert (await client.get("/api/v1/sla?since=yesterday", headers=AUTH)).status == 400
+
+    async def scraped() -> str | None:
+        text = await (await client.get("/metrics")).text()
+        line = 'centinela_sla_seconds{measure="resolution",quantile="0.5"}'
+        return text if line in text and f"{line} NaN" not in text else None
+
+    await eventually(scraped, timeout=20)

@@ -31,7 +31,7 @@ PERSONAL = ("Ana Pérez", "ana@example.com", "+34600111222", "CT-778899", "@ana_
 
 
 @pytest.fixture
-async def client(aiohttp_client: ClientFactory, tmp_path: Path, database_url: str) -> TestClient[Any, Any]:
+async def client(database_url: str, aiohttp_client: ClientFactory, tmp_path: Path) -> TestClient[Any, Any]:
     return await aiohttp_client(create_app(settings_for(tmp_path, database_url=database_url)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.web.crm_wiring import sync_counter
 from bot.web.metrics import Metrics
+from bot.web.sla_wiring import SlaMetrics
 from tests.paths import ROOT
 
 DOC = ROOT / "docs" / "operating.md"
@@ -12,7 +13,8 @@ DOC = ROOT / "docs" / "operating.md"
 def test_every_metric_is_explained() -> None:
     text = DOC.read_text(encoding="utf-8")
     metrics = Metrics()
-    sync_counter(metrics.registry)  # registered by the CRM wiring on the same registry
+    sync_counter(metrics.registry)  # registered by the CRM and SLA wiring on the same registry
+    SlaMetrics(metrics.registry)
     kinds = {metric.name: metric.type for metric in metrics.registry.collect()}
     assert kinds  # centinela_messages, centinela_intake, ...
     # prometheus_client exports a counter `x` as `x_total`; the doc names what Prometheus shows.
