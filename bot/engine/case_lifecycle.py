@@ -74,7 +74,7 @@ class CaseLifecycle:
             detail = {"from": case.status, "to": status}
             await self._audit("case_status", case_id, actor, at, detail)
             if not actor_is_crm(actor):  # the CRM told us: no need to tell it back
-                await mark_for_sync(self._store, saved)
+                await mark_for_sync(self._store, saved, only_if_tracked=True)
             if status == "solved" and saved.reply_target is not None:  # erased: no one to tell
                 await self._store.add_outbox([self._solved_notice(saved, at)])
             return CaseChange("changed", f"case {case_id} is now {status}", saved)
@@ -96,7 +96,7 @@ class CaseLifecycle:
             if saved is None:
                 return None
             await self._audit("case_note", case_id, actor, at, {})
-            await mark_for_sync(self._store, saved)
+            await mark_for_sync(self._store, saved, only_if_tracked=True)
             return CaseChange("changed", f"note added to case {case_id}", saved)
 
         return await self._retry(case_id, step)

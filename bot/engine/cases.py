@@ -2,7 +2,8 @@
 
 Why in the engine and not in the responder: whether a follow-up joins a case depends on the
 stored cases, and must hold across replicas and redeliveries. Three small records make it so:
-- `counter/case` hands out the numbers of the references (`C-1001`, ...) by compare-and-set;
+- `counter/case` hands out the numbers of the references (`C-1001`, ...) by compare-and-set,
+  a block of ten at a time per process;
 - `case_identity/<identity>` points at the identity's latest case; only the writer whose
   compare-and-set moves it opens a case, every other writer joins that case;
 - `case_message/<message key>` remembers what a message did, so a redelivery acknowledges the
@@ -11,6 +12,7 @@ stored cases, and must hold across replicas and redeliveries. Three small record
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,6 +39,7 @@ from responders.case_priority import raise_priority
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 16
+NUMBER_BLOCK = 10
 MAX_COMMENTS = 200
 
 
@@ -60,9 +63,14 @@ async def save_case(store: RecordStore, case: Case) -> Case | None:
 class CaseBook:
     """Opens, joins and reopens cases from the pipeline's `OpenCase` effects."""
 
-    def __init__(self, store: RecordStore, *, reopen_window: timedelta = timedelta(days=7)) -> None:
+    def __init__(
+        self, store: RecordStore, *, reopen_window: timedelta = timedelta(days=7), crm: bool = True
+    ) -> None:
         self._store = store
+        self._crm = crm  # a CRM is configured: new and joined cases are marked for its sync
         self._reopen_window = reopen_window
+        self._numbers: list[int] = []
+        self._numbers_lock = asyncio.Lock()
 
     async def open_or_join(self, draft: Case) -> CaseResult:
         draft = await self._with_customer(draft)
@@ -80,7 +88,8 @@ class CaseBook:
                     {"case_id": result.case.id, "outcome": result.outcome},
                     only_if_absent=True,
                 )
-                await mark_for_sync(self._store, result.case)
+                if self._crm:
+                    await mark_for_sync(self._store, result.case)
                 return result
         raise RuntimeError(f"case for {draft.message_key}: too many concurrent writers")
 
@@ -145,14 +154,25 @@ class CaseBook:
         return case.model_copy(update={"version": 1})
 
     async def _next_number(self) -> int:
+        """The next reference number. Numbers are taken from the shared counter a block at a
+        time (one compare-and-set per `NUMBER_BLOCK` cases, not per case, so replicas and
+        workers do not queue on one row); a process that stops leaves the rest of its block
+        unused: references are unique and grow, with gaps."""
+        async with self._numbers_lock:
+            if not self._numbers:
+                start = await self._reserve_block()
+                self._numbers = list(range(start, start + NUMBER_BLOCK))
+            return self._numbers.pop(0)
+
+    async def _reserve_block(self) -> int:
         for _ in range(ATTEMPTS * 4):
             record = await self._store.get_record(RecordKind.COUNTER, "case")
-            number = int(record.data["next"]) if record else FIRST_NUMBER
-            data: dict[str, Any] = {"next": number + 1}
+            start = int(record.data["next"]) if record else FIRST_NUMBER
+            data: dict[str, Any] = {"next": start + NUMBER_BLOCK}
             if await self._store.cas_record(
                 RecordKind.COUNTER, "case", expected_version=record.version if record else 0, data=data
             ):
-                return number
+                return start
         raise RuntimeError("case counter: too many concurrent writers")
 
     async def _supersede(self, case: Case) -> None:

@@ -17,12 +17,15 @@ ATTEMPTS: Final = 16
 SYNC_STATES: Final = ("pending", "synced", "failed", "local")
 
 
-async def mark_for_sync(store: RecordStore, case: Case) -> None:
-    """The CRM must hear about `case` (new, changed or commented). Local cases are left alone."""
+async def mark_for_sync(store: RecordStore, case: Case, *, only_if_tracked: bool = False) -> None:
+    """The CRM must hear about `case` (new, changed or commented). Local cases are left alone;
+    with `only_if_tracked`, so are cases the sync never took up (opened with no CRM configured)."""
     if not case.crm:
         return
     for _ in range(ATTEMPTS):
         current = await store.get_record(RecordKind.CRM_SYNC, case.id)
+        if current is None and only_if_tracked:
+            return
         if current is not None and current.data.get("status") == "pending":
             return
         base: dict[str, Any] = dict(current.data) if current else {"case_id": case.id, "attempts": 0}

@@ -110,7 +110,9 @@ class Runtime:
             max_attempts=settings.publisher_max_attempts,
             send_lease=timedelta(seconds=settings.publisher_lease_s),
         )
-        cases = CaseBook(store.records, reopen_window=timedelta(days=settings.cases.reopen_days))
+        crm = settings.cases.zendesk is not None or settings.cases.http is not None
+        reopen = timedelta(days=settings.cases.reopen_days)
+        cases = CaseBook(store.records, reopen_window=reopen, crm=crm)
         applier = EffectApplier(store, ReplyGuard(store, settings.guards), cases)
         replica = settings.instance
         self.workers = [

@@ -1,7 +1,7 @@
 """The CRM in the service: the configured connector, its sync loop and its inbound endpoint.
 
 One call from `create_app` (`install_crm`). Without `cases.http` or `cases.zendesk` nothing is
-mounted and cases stay local (their sync records wait as `pending`, visible in the API). With
+mounted and new cases stay local (no sync record: nothing waits for a CRM). With
 one, a loop syncs pending cases every `crm_sync_interval_s` on one replica at a time (a lease
 in the hot path), and the CRM's status changes come in on `/webhooks/crm` or
 `/webhooks/zendesk`. `centinela_crm_sync_total{state}` counts the outcomes.
