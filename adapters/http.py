@@ -48,13 +48,16 @@ class HttpCaller:
         headers: Mapping[str, str],
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
+        raw_body: bytes | None = None,
         creates: bool = False,
     ) -> HttpAnswer:
-        """One request; `creates` says a lost answer may hide a published post (OutcomeUnknown)."""
+        """One request; `creates` says a lost answer may hide a published post (OutcomeUnknown).
+
+        `raw_body` is sent as it is (a signed body must reach the receiver byte for byte)."""
         url = self._base_url + path
         try:
             async with self._client().request(
-                method, url, headers=dict(headers), params=params, json=json_body
+                method, url, headers=dict(headers), params=params, json=json_body, data=raw_body
             ) as response:
                 raw = await response.read()
                 return HttpAnswer(response.status, dict(response.headers), _decode(raw))

@@ -26,10 +26,13 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from adapters.crm.http_connector import HttpCrmConfig
 from adapters.discourse.config import DiscourseConfig
 from adapters.email.config import EmailConfig
 from adapters.meta.config import MetaConfig
 from adapters.x.config import XConfig
+from adapters.zendesk.config import ZendeskConfig
+from bot.core.sla import SlaSettings
 from bot.reading.cpus import default_reading_helpers
 from bot.settings_sources import CommaListEnvSource
 from bot.store.sql.url import DatabaseTarget, parse_database_url, sqlite_url
@@ -63,6 +66,24 @@ class GuardSettings(BaseModel):
     )
     author_reply_cap: int = Field(3, ge=1, description="automatic replies per author per hour")
     max_message_age_s: float = Field(6 * 3600, gt=0, description="no automatic reply to older messages")
+
+
+class CaseSettings(BaseModel):
+    """Cases and the CRM (`CENTINELA_CASES__*`). Setting `http` or `zendesk` turns the CRM sync on."""
+
+    reopen_days: float = Field(7.0, ge=0, description="a new complaint this soon after the solution reopens")
+    crm_sync_interval_s: float = Field(5.0, gt=0, description="how often pending cases are synced")
+    crm_max_attempts: int = Field(8, ge=1, description="failed syncs before the CRM dead letter")
+    crm_backoff_s: float = Field(2.0, gt=0, description="first retry delay; doubles up to 10 minutes")
+    http: HttpCrmConfig | None = Field(None, description="generic HTTP connector: url, secret")
+    zendesk: ZendeskConfig | None = Field(None, description="Zendesk Support: base_url, email, api_token")
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+
+    @model_validator(mode="after")
+    def _one_crm(self) -> CaseSettings:
+        if self.http is not None and self.zendesk is not None:
+            raise ValueError("configure one CRM: cases.http or cases.zendesk, not both")
+        return self
 
 
 class SlackSettings(BaseModel):
@@ -277,6 +298,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     campaigns_dir: Path | None = Field(None, description="watched folder of campaign YAML files (drafts)")
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    cases: CaseSettings = Field(default_factory=CaseSettings)
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per event; json: one JSON object per line"
     )

@@ -44,6 +44,24 @@ TEMPLATES: Final[dict[str, dict[str, str]]] = {
         "pt": "{handle}Abrimos o caso {case_id} e um atendente vai analisar. "
         "Envie-nos uma mensagem privada para continuar sem expor seus dados em público.",
     },
+    # A follow-up from the same customer joined their open case instead of opening a new one.
+    "case_joined": {
+        "es": "{handle}Seguimos con tu caso {case_id}: hemos añadido tu mensaje y el agente lo verá.",
+        "en": "{handle}We're still on your case {case_id}: we added your message for the agent.",
+        "pt": "{handle}Seguimos com o seu caso {case_id}: adicionamos sua mensagem para o atendente.",
+    },
+    # A new complaint soon after the case was solved: the same case, opened again.
+    "case_reopened": {
+        "es": "{handle}Hemos reabierto tu caso {case_id} y un agente volverá a revisarlo.",
+        "en": "{handle}We reopened your case {case_id} and an agent will look into it again.",
+        "pt": "{handle}Reabrimos o seu caso {case_id} e um atendente vai analisar novamente.",
+    },
+    # Sent once, on the thread the customer used, when staff or the CRM mark the case solved.
+    "case_solved": {
+        "es": "{handle}Tu caso {case_id} está resuelto. Si algo sigue sin funcionar, respóndenos aquí.",
+        "en": "{handle}Your case {case_id} is solved. If anything still doesn't work, reply here.",
+        "pt": "{handle}Seu caso {case_id} foi resolvido. Se algo ainda não funcionar, responda aqui.",
+    },
     "incident_ack": {
         "es": "{handle}Sabemos que hay una incidencia que afecta a tu zona ({incident_id}) "
         "y ya trabajamos en ella. Te avisaremos cuando esté resuelta.",

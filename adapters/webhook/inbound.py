@@ -15,7 +15,6 @@ message that once stalled the queue) is a 400 now instead of a 202.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -24,7 +23,7 @@ from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
 
 from adapters.http_body import read_capped
-from adapters.webhook.signing import SignatureError, verify
+from adapters.webhook.signing import SignatureError, verify_headers
 from bot.core.input_safety import BadInput, loads_bounded
 from bot.core.models import InboundMessage
 
@@ -105,14 +104,7 @@ def generic_webhook_handler(
         if body is None:
             return _error(413, f"body larger than {max_bytes} bytes")
         try:
-            verify(
-                secret,
-                request.headers.get("X-Centinela-Timestamp"),
-                request.headers.get("X-Centinela-Signature"),
-                body,
-                now=time.time(),
-                max_skew_s=max_skew_s,
-            )
+            verify_headers(secret, request.headers, body, max_skew_s=max_skew_s)
         except SignatureError as exc:
             return _error(401, str(exc))
         try:

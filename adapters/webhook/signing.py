@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 
 # Unix seconds: up to 12 digits is beyond the year 33,000 and far inside float's range.
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -60,10 +61,22 @@ def verify(
         raise SignatureError(f"timestamp is more than {max_skew_s} s away from the server clock")
 
 
+def verify_headers(
+    secret: str | Sequence[str], headers: Mapping[str, str], body: bytes, *, max_skew_s: int
+) -> None:
+    """`verify` with the request's own headers, against the wall clock."""
+    verify(
+        secret,
+        headers.get("X-Centinela-Timestamp"),
+        headers.get("X-Centinela-Signature"),
+        body,
+        now=time.time(),
+        max_skew_s=max_skew_s,
+    )
+
+
 def signed_headers(secret: str, body: bytes, *, at: int | None = None) -> dict[str, str]:
     """The headers a client sends with `body` (at `at`, Unix seconds, default now)."""
-    import time
-
     stamp = str(int(time.time()) if at is None else at)
     return {
         "X-Centinela-Timestamp": stamp,

@@ -1,4 +1,5 @@
-"""The `centinela` command: serve, replay, eval, bench, kb, dead-letters, kill-switch, drafts, campaigns."""
+"""The `centinela` command: serve, replay, eval, bench, kb, dead-letters, kill-switch, drafts, campaigns,
+outage, cases, customers."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from bot.cli.args import (
     report_error,
     speed,
 )
+from bot.cli.cases import add_cases_parser, run_cases
+from bot.cli.customers import add_customers_parser, run_customers
 from bot.cli.logs import configure_logging, log_format_from_env
 from bot.config import SAMPLES_DIR, ConfigError, Settings, load_settings
 from bot.pipeline.rules import RulesError
@@ -151,6 +154,8 @@ def _parser() -> argparse.ArgumentParser:
     reject.add_argument("--actor", default="cli", help="who rejects (audited; default cli)")
 
     add_scheduler_parsers(sub)  # campaigns, outage (scheduler/cli_args.py)
+    add_cases_parser(sub)
+    add_customers_parser(sub, existing_file)
 
     openapi = sub.add_parser("openapi", help="print or write the OpenAPI 3.1 document of the HTTP API")
     openapi.add_argument("--output", type=Path, metavar="FILE", help="write here (default: print to stdout)")
@@ -213,6 +218,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "drafts":
         result: int = asyncio.run(commands.drafts(settings, args))
         return result
+    if args.command == "customers":
+        return run_customers(settings, args)
+    if args.command == "cases":
+        cases_result: int = asyncio.run(run_cases(settings, args))
+        return cases_result
     if args.command == "openapi":
         return commands.openapi(args.output)
     if args.command in SCHEDULER_COMMANDS:

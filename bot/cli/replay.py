@@ -21,6 +21,7 @@ from typing import Any
 
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
 from bot.config import Settings
+from bot.core.cases import DUPLICATE_REASON
 from bot.core.models import Decision, InboundMessage
 from bot.core.records import RecordKind
 from bot.engine.kb_reload import kb_analyser
@@ -176,7 +177,10 @@ async def _report(
     )
     alerts = [r.data for r in await all_records(store.records, RecordFilter(RecordKind.ALERT))]
     alerts.sort(key=lambda a: str(a.get("at", "")))
-    cases = [r.data for r in await all_records(store.records, RecordFilter(RecordKind.CASE))]
+    every_case = await all_records(store.records, RecordFilter(RecordKind.CASE))
+    cases = [r.data for r in every_case if r.data.get("reason") != DUPLICATE_REASON]
+    handled = await all_records(store.records, RecordFilter(RecordKind.CASE_MESSAGE))
+    outcomes = Counter(str(r.data.get("outcome")) for r in handled)
     counts = await store.outbox_counts()
     return {
         "messages": fed,
@@ -186,7 +190,10 @@ async def _report(
         "alerts": [_alert_summary(a) for a in alerts],
         "cases": {
             "opened": len(cases),
+            "joined": outcomes["joined"],
+            "reopened": outcomes["reopened"],
             "grouped_into_incidents": sum(1 for c in cases if c.get("incident_id")),
+            "to_crm": sum(1 for c in cases if c.get("crm", True)),
         },
         "outbox": {"published": counts.get("published", 0), "duplicates": duplicates, "by_status": counts},
         "dead_letters": await store.count_dead_letters(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.cases import Case
 from bot.core.models import AccountKind, Channel
 
 
@@ -80,4 +81,28 @@ class MergeIntoRecord:
     only_missing: bool = True
 
 
-Effect = Reply | Notify | SaveRecord | AppendToRecord | MergeIntoRecord
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """Open a case for the message, or join the author's open one (reopen a recent one).
+
+    Which of the three happens depends on the stored cases, so the engine decides it (`bot/engine/
+    cases.py`) and then queues the acknowledgement that matches; `case.id` is empty until then.
+    """
+
+    case: Case
+    ack_public: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCaseToIncident:
+    """The case opened for (or joined by) `message_key` belongs to `incident_id`.
+
+    The first complaints of an outage come before the spike that reveals it; their cases are
+    linked afterwards, found through the message, since a case's reference is a counter.
+    """
+
+    message_key: str
+    incident_id: str
+
+
+Effect = Reply | Notify | SaveRecord | AppendToRecord | MergeIntoRecord | OpenCase | LinkCaseToIncident

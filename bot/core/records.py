@@ -22,3 +22,13 @@ class RecordKind(StrEnum):
     WARROOM = "warroom"
     CAMPAIGN = "campaign"
     OPT_OUT = "opt_out"
+    # Cases: which case an identity's follow-ups join, which case each message went to, and
+    # the counter the short case references come from.
+    CASE_IDENTITY = "case_identity"
+    CASE_MESSAGE = "case_message"
+    COUNTER = "counter"
+    # Customers, and which customer each social identity (channel + handle) belongs to.
+    CUSTOMER = "customer"
+    IDENTITY = "identity"
+    # Per case: where its CRM ticket stands (status pending / synced / failed / local).
+    CRM_SYNC = "crm_sync"

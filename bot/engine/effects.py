@@ -11,14 +11,24 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.core.channels import window_payload
-from bot.core.effects import AppendToRecord, MergeIntoRecord, Notify, Reply, SaveRecord
+from bot.core.effects import (
+    AppendToRecord,
+    LinkCaseToIncident,
+    MergeIntoRecord,
+    Notify,
+    OpenCase,
+    Reply,
+    SaveRecord,
+)
 from bot.core.models import AuditEvent, Decision, OutboxItem
 from bot.core.records import RecordKind
+from bot.engine.cases import CaseBook
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
 from bot.reading.normalise import echo_fingerprint
 from bot.store.base import Store
 from responders.agent import agent_queue_entry
+from responders.case import case_ack_text
 
 
 def reply_key(message_key: str, account: str, purpose: str) -> str:
@@ -28,9 +38,10 @@ def reply_key(message_key: str, account: str, purpose: str) -> str:
 class EffectApplier:
     """Turns effects into outbox items and records, through the guards."""
 
-    def __init__(self, store: Store, guard: ReplyGuard) -> None:
+    def __init__(self, store: Store, guard: ReplyGuard, cases: CaseBook | None = None) -> None:
         self._store = store
         self._guard = guard
+        self._cases = cases or CaseBook(store.records)
 
     async def apply(self, outcome: Outcome) -> Decision:
         """Write the outcome's effects; returns the decision as finally taken (maybe suppressed)."""
@@ -48,7 +59,37 @@ class EffectApplier:
                 await self._append(effect)
             elif isinstance(effect, MergeIntoRecord):
                 await self._merge(effect)
+            elif isinstance(effect, OpenCase):
+                decision = await self._open_case(outcome, effect, decision)
+            elif isinstance(effect, LinkCaseToIncident):
+                await self._link_case(effect)
         return decision
+
+    async def _open_case(self, outcome: Outcome, effect: OpenCase, decision: Decision) -> Decision:
+        """Open or join the case, then acknowledge what happened (in the customer's language)."""
+        result = await self._cases.open_or_join(effect.case)
+        text = case_ack_text(
+            result.case,
+            result.outcome,
+            handle=effect.case.author,
+            public=effect.ack_public,
+            language=result.language,
+        )
+        return await self._reply(outcome, Reply(account="robot", text=text, purpose="case_ack"), decision)
+
+    async def _link_case(self, effect: LinkCaseToIncident) -> None:
+        handled = await self._store.get_record(RecordKind.CASE_MESSAGE, effect.message_key)
+        if handled is None:
+            return
+
+        def change(data: dict[str, Any]) -> dict[str, Any] | None:
+            if data.get("incident_id") is not None:
+                return None
+            # Part of an outage now: it stays local unless it already reached the CRM.
+            local = data.get("crm_sync") == "pending"
+            return {**data, "incident_id": effect.incident_id, "crm": data.get("crm", True) and not local}
+
+        await self._update(RecordKind.CASE, str(handled.data["case_id"]), change)
 
     async def _append(self, effect: AppendToRecord) -> None:
         def change(data: dict[str, Any]) -> dict[str, Any] | None:

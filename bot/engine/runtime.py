@@ -19,6 +19,7 @@ from adapters.base import Adapter, AdapterContext
 from bot.config import Settings, replica_name
 from bot.core.models import Action, Decision, InboundMessage
 from bot.engine.adapters import StoreCursors
+from bot.engine.cases import CaseBook
 from bot.engine.effects import EffectApplier
 from bot.engine.outbox import Publisher
 from bot.engine.worker import Worker
@@ -80,9 +81,10 @@ def build_pipeline(
         if settings.reading_processes > 0
         else None
     )
+    rules = load_rules(settings.rules_file)
     responders: dict[Action, Responder] = {
         "answer": KbAnswerResponder(),
-        "case": CaseResponder(),
+        "case": CaseResponder(local_rules=rules.local_rules()),
         "crisis": CrisisResponder(),
         "agent": AgentResponder(),
         "monitor": MonitorResponder(),
@@ -91,7 +93,7 @@ def build_pipeline(
     outages = DeclaredOutageAnalyser(store)  # declared outages and opt-outs (scheduler/)
     return Pipeline(
         analysers=[TextAnalyser(reader, pool), AuthorAnalyser(directory, store), *ext.analysers, outages],
-        rules=load_rules(settings.rules_file),
+        rules=rules,
         responders=responders,
         watchers=[*ext.watchers, OutageComplainerWatcher(outages), OptOutWatcher()],
         clock=clock,
@@ -120,7 +122,10 @@ class Runtime:
             max_attempts=settings.publisher_max_attempts,
             send_lease=timedelta(seconds=settings.publisher_lease_s),
         )
-        applier = EffectApplier(store, ReplyGuard(store, settings.guards))
+        crm = settings.cases.zendesk is not None or settings.cases.http is not None
+        reopen = timedelta(days=settings.cases.reopen_days)
+        cases = CaseBook(store.records, reopen_window=reopen, crm=crm)
+        applier = EffectApplier(store, ReplyGuard(store, settings.guards), cases)
         replica = settings.instance
         self.workers = [
             Worker(

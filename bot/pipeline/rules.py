@@ -192,6 +192,9 @@ class Rule(BaseModel):
     when: Conditions = Field(default_factory=Conditions)
     action: Action
     reason: str = ""
+    # `crm: false`: a case this rule opens stays local (e.g. outage complaints linked to an
+    # incident) until someone escalates it.
+    crm: bool = True
 
 
 class RuleSet(BaseModel):
@@ -206,6 +209,10 @@ class RuleSet(BaseModel):
         self._plan = tuple(
             (rule.when.checks(), rule.action, rule.name, rule.reason or rule.name) for rule in self.rules
         )
+
+    def local_rules(self) -> frozenset[str]:
+        """Names of the rules whose cases do not reach the CRM."""
+        return frozenset(rule.name for rule in self.rules if not rule.crm)
 
     def decide(self, ctx: MessageContext) -> tuple[Action, str, str]:
         """(action, rule name, reason) of the first rule that matches, else the default."""

@@ -12,12 +12,11 @@ from typing import Any
 
 from bot.core.alerts import SpikeAlert
 from bot.core.context import MessageContext
-from bot.core.effects import Effect, MergeIntoRecord, SaveRecord
+from bot.core.effects import Effect, LinkCaseToIncident, MergeIntoRecord, SaveRecord
 from bot.core.models import Decision
 from bot.core.records import RecordKind
 from bot.pipeline.spikes import SpikeDetector
 from bot.reading.topics import topic_keys
-from responders.case import case_id_for
 
 
 class SpikeAnalyser:
@@ -76,11 +75,7 @@ class SpikeWatcher:
                 effects.append(SaveRecord(kind=RecordKind.INCIDENT, record_id=alert.alert_id, data=incident))
                 # The complaints that made the spike came before it was known: link their cases too.
                 effects.extend(
-                    MergeIntoRecord(
-                        kind=RecordKind.CASE,
-                        record_id=case_id_for(key),
-                        fields={"incident_id": alert.alert_id},
-                    )
+                    LinkCaseToIncident(message_key=key, incident_id=alert.alert_id)
                     for key in alert.message_keys
                 )
         return effects

@@ -189,6 +189,9 @@ class RecordStore(Protocol):
     ) -> bool:
         """Write only if the stored version is `expected_version` (0: absent)."""
 
+    async def delete_record(self, kind: str, record_id: str) -> bool:
+        """Remove a record for good (an erasure on request); True when it existed."""
+
     async def list_records(self, kind: str, *, limit: int = 100) -> list[Record]:
         """Newest first by last update (the war-room's recent views)."""
 

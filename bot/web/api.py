@@ -17,11 +17,14 @@ from aiohttp.typedefs import Middleware
 
 from bot.config import DashboardSettings
 from bot.core.input_safety import BadInput, loads_bounded
+from bot.core.sla import SlaSettings
 from bot.engine.kb_reload import ReloadableKb, kb_reload_handler
 from bot.pipeline.guards import KILL_SWITCH, set_kill_switch
 from bot.store.base import DeadLetterUnloadable, Store
 from bot.store.letters import UnloadableMessage
 from bot.warroom.approval import ApprovalResult, ApprovalService
+from bot.web.api_cases import add_case_routes
+from bot.web.api_customers import add_customer_routes
 from bot.web.api_lists import add_list_routes
 from bot.web.stats_api import add_stats_routes
 from scheduler.outages import OutageDesk
@@ -178,6 +181,7 @@ def api_app(
     languages: Sequence[str] = ("es", "en", "pt"),
     outages: OutageDesk | None = None,
     dashboard: DashboardSettings | None = None,
+    sla: SlaSettings | None = None,
 ) -> web.Application:
     """The `/api/v1` sub-application."""
     app = web.Application(middlewares=[bearer_auth(token)])
@@ -186,6 +190,8 @@ def api_app(
     app.router.add_get("/messages/{key}", get_message)
     add_list_routes(app, store)  # decisions, outbox, audit, records: filtered, paginated
     add_stats_routes(app, store, dashboard or DashboardSettings())  # the dashboard's figures
+    add_case_routes(app, store, sla or SlaSettings())  # one case, its status, its notes, the SLA
+    add_customer_routes(app, store)  # customers, identities, merges, erasure
     app.router.add_post("/dead-letters/{key}/requeue", requeue_dead_letter)
     app.router.add_get("/kill-switch", get_kill_switch)
     app.router.add_put("/kill-switch", put_kill_switch)

@@ -26,6 +26,7 @@ KINDS = {
     "alerts": "alert",
     "drafts": "draft",
     "incidents": "incident",
+    "crm-sync": "crm_sync",
 }
 
 
@@ -131,4 +132,4 @@ def add_list_routes(app: web.Application, store: Store) -> None:
     app.router.add_get("/decisions", list_decisions)
     app.router.add_get("/outbox", list_outbox)
     app.router.add_get("/audit", list_audit)
-    app.router.add_get(r"/{kind:agent-queue|cases|alerts|drafts|incidents}", list_records)
+    app.router.add_get(r"/{kind:agent-queue|cases|alerts|drafts|incidents|crm-sync}", list_records)

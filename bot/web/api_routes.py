@@ -13,17 +13,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from bot.core.cases import CASE_STATUSES
+from bot.core.customers import Customer
 from bot.core.models import ACTIONS, AuditEvent, DeadLetter, Decision, InboundMessage, Record
+from bot.engine.crm_queue import SYNC_STATES
 from bot.store.stats import DIMENSIONS, SPANS
+from bot.web import api_case_models as cm
 from bot.web import api_models as m
 from bot.web import stats_models as sm
 from responders.drafts import DRAFT_STATUSES
-from scheduler import api_models as cm
+from scheduler import api_models as sched
 from scheduler.campaign_book import CAMPAIGN_STATUSES
 
 Answer = type[BaseModel] | Literal["text", "html", "json", "events", "css", "js"] | None
 Auth = Literal["bearer", "signature", "session", "none"]
-RECORD_KINDS = ("agent-queue", "cases", "alerts", "drafts", "incidents")
+RECORD_KINDS = ("agent-queue", "cases", "alerts", "drafts", "incidents", "crm-sync")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +77,21 @@ SIGNATURE = (
 )
 E = m.ErrorBody
 ACTOR = Param("actor", "query", "who does it (audited; default api)")
+CUSTOMER_CHANGE: Mapping[int, Answer] = {
+    200: cm.CustomerChangeAnswer,
+    400: E,
+    404: cm.CustomerChangeAnswer,
+    409: cm.CustomerChangeAnswer,
+}
 
 
 def _records(kind: str) -> Route:
-    statuses = list(DRAFT_STATUSES) if kind == "drafts" else None
+    known = {"drafts": DRAFT_STATUSES, "cases": CASE_STATUSES, "crm-sync": SYNC_STATES}.get(kind)
+    statuses = list(known) if known else None
     status = Param(
         "status",
         "query",
-        "only records in this status" + (f" ({', '.join(DRAFT_STATUSES)})" if statuses else ""),
+        "only records in this status" + (f" ({', '.join(statuses)})" if statuses else ""),
         {"type": "string", "enum": statuses} if statuses else {"type": "string"},
     )
     return Route(
@@ -267,6 +278,84 @@ ROUTES: tuple[Route, ...] = (
     *(_records(kind) for kind in RECORD_KINDS),
     Route(
         "get",
+        "/api/v1/sla",
+        "Time to first response and to resolution (p50, p90, business seconds)",
+        "cases",
+        {200: cm.SlaAnswer, 400: E},
+        params=(SINCE,),
+    ),
+    Route("get", "/api/v1/cases/{id}", "One case", "cases", {200: cm.CaseAnswer, 404: E}, params=(ID,)),
+    Route(
+        "post",
+        "/api/v1/cases/{id}/status",
+        "Move a case along open → pending → solved → closed (a solved case tells its customer once)",
+        "cases",
+        {200: cm.CaseChangeAnswer, 400: E, 404: cm.CaseChangeAnswer, 409: cm.CaseChangeAnswer},
+        body=(cm.CaseStatusBody,),
+        params=(ID,),
+        body_required=True,
+    ),
+    Route(
+        "post",
+        "/api/v1/cases/{id}/notes",
+        "Add a staff note to a case",
+        "cases",
+        {200: cm.CaseChangeAnswer, 400: E, 404: cm.CaseChangeAnswer},
+        body=(cm.CaseNoteBody,),
+        params=(ID,),
+        body_required=True,
+    ),
+    Route(
+        "get",
+        "/api/v1/customers/{id}",
+        "One customer",
+        "customers",
+        {200: cm.CustomerAnswer, 404: E},
+        params=(ID,),
+    ),
+    Route(
+        "put",
+        "/api/v1/customers/{id}",
+        "Create or update a customer (fields given win; identities are added and linked)",
+        "customers",
+        {200: cm.CustomerChangeAnswer, 400: E, 409: cm.CustomerChangeAnswer},
+        body=(Customer,),
+        params=(ID,),
+        body_required=True,
+    ),
+    *(
+        Route(
+            "post",
+            f"/api/v1/customers/{{id}}/{path}",
+            summary,
+            "customers",
+            {
+                200: cm.CustomerChangeAnswer,
+                400: E,
+                404: cm.CustomerChangeAnswer,
+                409: cm.CustomerChangeAnswer,
+            },
+            body=(body,),
+            params=(ID,),
+            body_required=True,
+        )
+        for path, summary, body in (
+            ("identities", "Link a social identity (channel + handle) to the customer", cm.IdentityBody),
+            ("identities/unlink", "Unlink a social identity from the customer", cm.IdentityBody),
+            ("merge", "Merge this customer into another, keeping every identity", cm.MergeBody),
+        )
+    ),
+    Route(
+        "post",
+        "/api/v1/customers/{id}/erase",
+        "Erase the customer's personal data (record, identities, cases, replies), audited",
+        "customers",
+        {200: cm.ErasureAnswer, 400: E, 404: E},
+        body=(cm.EraseBody,),
+        params=(ID,),
+    ),
+    Route(
+        "get",
         "/api/v1/drafts/{id}",
         "One war-room draft",
         "war-room",
@@ -370,7 +459,7 @@ ROUTES: tuple[Route, ...] = (
         "/api/v1/campaigns",
         "Campaigns, newest first",
         "campaigns",
-        {200: cm.CampaignPage, 400: E},
+        {200: sched.CampaignPage, 400: E},
         params=(
             Param("status", "query", "only this status", {"type": "string", "enum": list(CAMPAIGN_STATUSES)}),
             *PAGE,
@@ -381,8 +470,8 @@ ROUTES: tuple[Route, ...] = (
         "/api/v1/campaigns",
         "Define a campaign (or update its draft); every problem is listed, naming step, channel, language",
         "campaigns",
-        {201: cm.CampaignAnswer, 200: cm.CampaignAnswer, 400: cm.CampaignProblems, 409: E, 413: E},
-        body=(cm.CampaignBody,),
+        {201: sched.CampaignAnswer, 200: sched.CampaignAnswer, 400: sched.CampaignProblems, 409: E, 413: E},
+        body=(sched.CampaignBody,),
         params=(ACTOR,),
         body_required=True,
         description="The body is the campaign file's content as JSON (FORMATS.md). A new or changed "
@@ -393,8 +482,8 @@ ROUTES: tuple[Route, ...] = (
         "/api/v1/campaigns/preview",
         "Every post of a campaign with its local and UTC time, without storing or posting anything",
         "campaigns",
-        {200: cm.CampaignPreview, 400: E, 413: E},
-        body=(cm.CampaignBody,),
+        {200: sched.CampaignPreview, 400: E, 413: E},
+        body=(sched.CampaignBody,),
         body_required=True,
     ),
     Route(
@@ -402,7 +491,7 @@ ROUTES: tuple[Route, ...] = (
         "/api/v1/campaigns/{id}",
         "One campaign: status, history and every post's state",
         "campaigns",
-        {200: cm.CampaignDetail, 404: E},
+        {200: sched.CampaignDetail, 404: E},
         params=(ID,),
     ),
     *(
@@ -411,8 +500,8 @@ ROUTES: tuple[Route, ...] = (
             f"/api/v1/campaigns/{{id}}/{action}",
             f"{action.capitalize()} the campaign (audited; 409 when its status does not allow it)",
             "campaigns",
-            {200: cm.CampaignAnswer, 400: E, 404: cm.CampaignAnswer, 409: cm.CampaignAnswer},
-            body=(cm.CampaignActionBody,),
+            {200: sched.CampaignAnswer, 400: E, 404: sched.CampaignAnswer, 409: sched.CampaignAnswer},
+            body=(sched.CampaignActionBody,),
             params=(ID, ACTOR),
         )
         for action in ("approve", "pause", "resume", "cancel")
@@ -422,8 +511,8 @@ ROUTES: tuple[Route, ...] = (
         "/api/v1/outages",
         "Declare an outage: its notice is posted at once, matching complaints get the incident reply",
         "campaigns",
-        {201: cm.OutageAnswer, 400: E, 409: cm.OutageAnswer, 413: E},
-        body=(cm.OutageStart,),
+        {201: sched.OutageAnswer, 400: E, 409: sched.OutageAnswer, 413: E},
+        body=(sched.OutageStart,),
         body_required=True,
         description="Updates follow every `CENTINELA_SCHEDULER__OUTAGE_UPDATE_MINUTES` until resolved "
         "(missed ones coalesce into one).",
@@ -433,8 +522,8 @@ ROUTES: tuple[Route, ...] = (
         "/api/v1/outages/{id}/resolve",
         "Resolve an outage: the resolution is posted and each complainer told once",
         "campaigns",
-        {200: cm.OutageAnswer, 400: E, 404: cm.OutageAnswer, 409: cm.OutageAnswer},
-        body=(cm.CampaignActionBody,),
+        {200: sched.OutageAnswer, 400: E, 404: sched.OutageAnswer, 409: sched.OutageAnswer},
+        body=(sched.CampaignActionBody,),
         params=(ID,),
     ),
     Route(

@@ -28,11 +28,13 @@ from bot.store.factory import build_store
 from bot.warroom.wiring import WarRoom
 from bot.web.admission import admitted, counted
 from bot.web.api import api_app
+from bot.web.crm_wiring import install_crm
 from bot.web.dashboard import mount_dashboard
 from bot.web.errors import json_errors
 from bot.web.metrics import Metrics
 from bot.web.openapi import mount_documentation
 from bot.web.secrets import accepted_secrets, secrets_path
+from bot.web.sla_wiring import install_sla
 from retrieval.knowledge_base import KnowledgeBase
 from scheduler.service import outage_desk, scheduler_ctx
 
@@ -187,6 +189,8 @@ def create_app(
     mount_documentation(app)
     mount_dashboard(app, chosen_store, api_token, settings.dashboard)  # /dashboard (issue 18)
     warroom.mount(app)
+    install_crm(app, settings, chosen_store, app[METRICS].registry)  # cases reach the CRM
+    install_sla(app, settings, chosen_store, app[METRICS].registry, slack=warroom.slack_enabled)
     app.add_subapp(
         "/api/v1",
         api_app(
@@ -197,6 +201,7 @@ def create_app(
             languages=settings.languages,
             outages=outage_desk(settings, chosen_store),
             dashboard=settings.dashboard,
+            sla=settings.cases.sla,
         ),
     )
     return app

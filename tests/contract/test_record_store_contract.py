@@ -268,3 +268,12 @@ async def test_idempotent_writes_hold_under_concurrency(records: RecordStore) ->
         *(records.put_record("draft", "d1", {"n": i}, only_if_absent=True) for i in range(10))
     )
     assert created.count(True) == 1
+
+
+async def test_a_deleted_record_is_gone_and_deleting_twice_is_harmless(records: RecordStore) -> None:
+    await records.put_record("customer", "K-1", {"name": "Ana"})
+    await records.put_record("customer", "K-2", {"name": "Bo"})
+    assert await records.delete_record("customer", "K-1")
+    assert not await records.delete_record("customer", "K-1")
+    assert await records.get_record("customer", "K-1") is None
+    assert await records.get_record("customer", "K-2") is not None

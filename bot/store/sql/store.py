@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from bot.core.models import OUTBOX_STATUSES, AuditEvent, Decision, OutboxItem, Record, utc_now
 from bot.store.base import StoreUnavailable
@@ -293,6 +293,11 @@ class SqlRecordStore:
                 ]
             )
         return counts[0] == 1
+
+    async def delete_record(self, kind: str, record_id: str) -> bool:
+        stmt = delete(records).where(records.c.kind == bindparam("d_kind"), records.c.id == bindparam("d_id"))
+        (counts,) = await self.executor.batch([(stmt, [{"d_kind": kind, "d_id": record_id}])])
+        return bool(counts[0])
 
     async def list_records(self, kind: str, *, limit: int = 100) -> list[Record]:
         found = await self.executor.fetch(self._sql.recent_records, {"kind": kind, "limit": max(1, limit)})

@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 
 from bot.config import GuardSettings
 from bot.core.context import MessageContext
-from bot.core.effects import AppendToRecord, Effect, MergeIntoRecord
+from bot.core.effects import AppendToRecord, Effect, LinkCaseToIncident, MergeIntoRecord, OpenCase
 from bot.core.models import Decision
 from bot.engine.effects import EffectApplier
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
 from bot.store.base import Store
 from tests.conftest import make_message
+from tests.unit.bot.engine.case_drafts import draft
 
 NOW = datetime(2026, 5, 21, 10, tzinfo=UTC)
 
@@ -50,3 +51,26 @@ async def test_append_is_idempotent_per_item_key(store: Store) -> None:
     assert record is not None
     assert [i["key"] for i in record.data["related_messages"]] == ["twitter:r1", "twitter:r2"]
     assert record.data["kind"] == "crisis"
+
+
+async def test_open_case_acknowledges_what_happened_and_links_incidents_through_the_message(
+    store: Store,
+) -> None:
+    async def open_case(key: str) -> None:
+        msg = make_message(key, created_at=NOW)
+        ctx = MessageContext(message=msg, now=NOW, language="es")
+        decision = Decision(message_key=msg.key, action="case", reason="r", rule="x")
+        effect = OpenCase(case=draft(key, at=NOW), ack_public=True)
+        await EffectApplier(store, ReplyGuard(store, GuardSettings())).apply(Outcome(ctx, decision, [effect]))
+
+    await open_case("k1")
+    await open_case("k2")
+    first = await store.get_outbox("case_ack:twitter:k1:robot")
+    second = await store.get_outbox("case_ack:twitter:k2:robot")
+    assert first is not None and "Hemos abierto el caso C-1001" in first.text
+    assert second is not None and "Seguimos con tu caso C-1001" in second.text
+    links = [LinkCaseToIncident(key, "spike:9") for key in ("twitter:k2", "twitter:nope")]
+    await apply(store, *links)
+    case = await store.get_record("case", "C-1001")
+    assert case is not None and case.data["incident_id"] == "spike:9"
+    assert case.data["crm"] is False  # part of an outage: no CRM ticket of its own

@@ -1,0 +1,88 @@
+"""Zendesk Support as a CRM: the Tickets API over a small typed aiohttp client.
+
+Why not zenpy: it is synchronous (requests), so every call would need a thread, and its retry
+on 429 sleeps inside the call; four endpoints with our own error mapping are less code.
+- find:    GET  /api/v2/tickets.json?external_id=C-1042   (the case reference is the external id)
+- create:  POST /api/v2/tickets.json  {"ticket": {subject, comment, requester, external_id,
+           priority, status, tags, custom_fields}}
+- update:  PUT  /api/v2/tickets/{id}.json {"ticket": {status, priority}}
+- comment: PUT  /api/v2/tickets/{id}.json {"ticket": {"comment": {"body", "public": false}}}
+Auth is an API token (`{email}/token:{token}`, HTTP Basic); 429 carries Retry-After.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from adapters.crm.base import conversation_link
+from adapters.crm.errors import raise_for
+from adapters.http import HttpCaller
+from adapters.zendesk.config import ZendeskConfig
+from bot.core.cases import Case, CaseComment
+
+# Zendesk sets `closed` itself some days after `solved`; the API may not set it.
+ZENDESK_STATUS = {"open": "open", "pending": "pending", "solved": "solved", "closed": "solved"}
+
+
+class ZendeskCrm:
+    name = "zendesk"
+
+    def __init__(self, config: ZendeskConfig) -> None:
+        self._config = config
+        self._http = HttpCaller(config.base_url, config.timeout_s)
+        token = f"{config.email}/token:{config.api_token.get_secret_value()}"
+        self._headers = {
+            "Authorization": "Basic " + base64.b64encode(token.encode()).decode(),
+            "Accept": "application/json",
+        }
+
+    async def find_ticket(self, case: Case) -> str | None:
+        answer = await self._http.call(
+            "GET", "/api/v2/tickets.json", headers=self._headers, params={"external_id": case.id}
+        )
+        raise_for(answer, "zendesk find ticket")
+        tickets = answer.body.get("tickets") or []
+        return str(tickets[0]["id"]) if tickets else None
+
+    async def create_ticket(self, case: Case) -> str:
+        ticket: dict[str, Any] = {
+            "subject": f"[{case.id}] {case.category or 'case'} ({case.channel})",
+            "comment": {"body": f"{case.text}\n\n{conversation_link(case)}", "public": False},
+            "requester": {"name": case.author or case.id},
+            "external_id": case.id,
+            "priority": case.priority,
+            "status": ZENDESK_STATUS[case.status],
+            "tags": ["centinela", case.channel],
+            "custom_fields": self._custom_fields(case),
+        }
+        answer = await self._http.call(
+            "POST", "/api/v2/tickets.json", headers=self._headers, json_body={"ticket": ticket}, creates=True
+        )
+        raise_for(answer, "zendesk create ticket")
+        return str(answer.body["ticket"]["id"])
+
+    async def update_ticket(self, ticket_id: str, case: Case) -> None:
+        ticket = {"status": ZENDESK_STATUS[case.status], "priority": case.priority}
+        await self._put(ticket_id, ticket, "zendesk update ticket")
+
+    async def add_comment(self, ticket_id: str, case: Case, comment: CaseComment) -> None:
+        body = f"{comment.author}: {comment.text}" if comment.kind != "message" else comment.text
+        await self._put(ticket_id, {"comment": {"body": body, "public": False}}, "zendesk add comment")
+
+    async def _put(self, ticket_id: str, ticket: dict[str, Any], what: str) -> None:
+        answer = await self._http.call(
+            "PUT", f"/api/v2/tickets/{ticket_id}.json", headers=self._headers, json_body={"ticket": ticket}
+        )
+        raise_for(answer, what)
+
+    def _custom_fields(self, case: Case) -> list[dict[str, Any]]:
+        fields: list[dict[str, Any]] = []
+        if self._config.channel_field_id is not None:
+            fields.append({"id": self._config.channel_field_id, "value": case.channel})
+        if self._config.link_field_id is not None:
+            fields.append({"id": self._config.link_field_id, "value": conversation_link(case)})
+        return fields
+
+    async def close(self) -> None:
+        await self._http.close()

@@ -1,0 +1,212 @@
+"""Open a case, or join the customer's open one: one case per problem, not per message.
+
+Why in the engine and not in the responder: whether a follow-up joins a case depends on the
+stored cases, and must hold across replicas and redeliveries. Three small records make it so:
+- `counter/case` hands out the numbers of the references (`C-1001`, ...) by compare-and-set,
+  a block of ten at a time per process;
+- `case_identity/<identity>` points at the identity's latest case; only the writer whose
+  compare-and-set moves it opens a case, every other writer joins that case;
+- `case_message/<message key>` remembers what a message did, so a redelivery acknowledges the
+  same case the same way instead of opening another one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.core.cases import (
+    ACTIVE,
+    DUPLICATE_REASON,
+    FIRST_NUMBER,
+    PRIORITIES,
+    Case,
+    CaseComment,
+    CaseOutcome,
+    case_reference,
+    customer_identity,
+)
+from bot.core.records import RecordKind
+from bot.engine.crm_queue import mark_for_sync
+from bot.engine.customers import customer_of, load_customer
+from bot.engine.versioned import load_versioned, save_versioned
+from bot.store.records import RecordFilter, RecordStore
+from responders.case_priority import raise_priority
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 16
+NUMBER_BLOCK = 10
+MAX_COMMENTS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    case: Case
+    outcome: CaseOutcome
+    # The language to answer in: the customer's preferred one when known, else the message's.
+    language: str
+
+
+async def load_case(store: RecordStore, case_id: str) -> Case | None:
+    return await load_versioned(store, RecordKind.CASE, case_id, Case)
+
+
+async def save_case(store: RecordStore, case: Case) -> Case | None:
+    """Compare-and-set on the version `case` was read at; None when someone wrote in between."""
+    return await save_versioned(store, RecordKind.CASE, case)
+
+
+class CaseBook:
+    """Opens, joins and reopens cases from the pipeline's `OpenCase` effects."""
+
+    def __init__(
+        self, store: RecordStore, *, reopen_window: timedelta = timedelta(days=7), crm: bool = True
+    ) -> None:
+        self._store = store
+        self._crm = crm  # a CRM is configured: new and joined cases are marked for its sync
+        self._reopen_window = reopen_window
+        self._numbers: list[int] = []
+        self._numbers_lock = asyncio.Lock()
+
+    async def open_or_join(self, draft: Case) -> CaseResult:
+        draft = await self._with_customer(draft)
+        handled = await self._store.get_record(RecordKind.CASE_MESSAGE, draft.message_key)
+        if handled is not None:
+            case = await load_case(self._store, str(handled.data["case_id"]))
+            if case is not None:
+                return CaseResult(case, handled.data["outcome"], draft.language)
+        for _ in range(ATTEMPTS):
+            result = await self._attempt(draft)
+            if result is not None:
+                await self._store.put_record(
+                    RecordKind.CASE_MESSAGE,
+                    draft.message_key,
+                    {"case_id": result.case.id, "outcome": result.outcome},
+                    only_if_absent=True,
+                )
+                if self._crm:
+                    await mark_for_sync(self._store, result.case)
+                return result
+        raise RuntimeError(f"case for {draft.message_key}: too many concurrent writers")
+
+    async def _attempt(self, draft: Case) -> CaseResult | None:
+        pointer = await self._store.get_record(RecordKind.CASE_IDENTITY, draft.identity)
+        current = await load_case(self._store, str(pointer.data["case_id"])) if pointer else None
+        if (
+            current is not None
+            and current.message_key != draft.message_key
+            and self._joinable(current, draft)
+        ):
+            joined = await save_case(self._store, self._joined(current, draft))
+            if joined is None:
+                return None
+            outcome: CaseOutcome = "joined" if current.status in ACTIVE else "reopened"
+            return CaseResult(joined, outcome, draft.language)
+        case = current if current is not None and current.message_key == draft.message_key else None
+        case = case or await self._opened_by(draft.message_key) or await self._create(draft)
+        moved = await self._store.cas_record(
+            RecordKind.CASE_IDENTITY,
+            draft.identity,
+            expected_version=pointer.version if pointer else 0,
+            data={"case_id": case.id},
+        )
+        if moved or (pointer is not None and pointer.data.get("case_id") == case.id):
+            return CaseResult(case, "opened", draft.language)
+        # Another writer opened a case for this identity at the same moment: theirs wins, and
+        # this one (seen by no one yet) is closed as a duplicate before this message joins theirs.
+        await self._supersede(case)
+        return None
+
+    async def _with_customer(self, draft: Case) -> Case:
+        """A known customer's case carries their id (so any of their channels joins it), and
+        their preferred language wins."""
+        if draft.customer_id:
+            customer = await load_customer(self._store, draft.customer_id)
+        else:
+            customer = await customer_of(self._store, draft.channel, draft.author)
+        if customer is None or customer.erased:
+            return draft
+        update = {"customer_id": customer.id, "identity": customer_identity(customer.id)}
+        if customer.preferred_language:
+            update["language"] = customer.preferred_language
+        return draft.model_copy(update=update)
+
+    def _joinable(self, current: Case, draft: Case) -> bool:
+        return current.status in ACTIVE or current.reopenable(draft.opened_at, self._reopen_window)
+
+    async def _opened_by(self, message_key: str) -> Case | None:
+        """The case this message opened in an earlier, interrupted attempt (a redelivery)."""
+        page = await self._store.query_records(RecordFilter(RecordKind.CASE, key=message_key), limit=5)
+        for record in page.items:
+            case = Case.from_record(record.id, record.version, record.data)
+            if case.reason != DUPLICATE_REASON:
+                return case
+        return None
+
+    async def _create(self, draft: Case) -> Case:
+        number = await self._next_number()
+        case = draft.model_copy(update={"id": case_reference(number), "updated_at": draft.opened_at})
+        await self._store.put_record(RecordKind.CASE, case.id, case.record_data(), only_if_absent=True)
+        return case.model_copy(update={"version": 1})
+
+    async def _next_number(self) -> int:
+        """The next reference number. Numbers are taken from the shared counter a block at a
+        time (one compare-and-set per `NUMBER_BLOCK` cases, not per case, so replicas and
+        workers do not queue on one row); a process that stops leaves the rest of its block
+        unused: references are unique and grow, with gaps."""
+        async with self._numbers_lock:
+            if not self._numbers:
+                start = await self._reserve_block()
+                self._numbers = list(range(start, start + NUMBER_BLOCK))
+            return self._numbers.pop(0)
+
+    async def _reserve_block(self) -> int:
+        for _ in range(ATTEMPTS * 4):
+            record = await self._store.get_record(RecordKind.COUNTER, "case")
+            start = int(record.data["next"]) if record else FIRST_NUMBER
+            data: dict[str, Any] = {"next": start + NUMBER_BLOCK}
+            if await self._store.cas_record(
+                RecordKind.COUNTER, "case", expected_version=record.version if record else 0, data=data
+            ):
+                return start
+        raise RuntimeError("case counter: too many concurrent writers")
+
+    async def _supersede(self, case: Case) -> None:
+        for _ in range(ATTEMPTS):
+            current = await load_case(self._store, case.id)
+            if current is None or current.status == "closed":
+                return
+            closed = current.model_copy(
+                update={"status": "closed", "closed_at": current.opened_at, "reason": DUPLICATE_REASON}
+            )
+            if await save_case(self._store, closed) is not None:
+                return
+
+    def _joined(self, current: Case, draft: Case) -> Case:
+        """`current` with `draft`'s message added as a comment (once), reopened if it was over."""
+        if any(c.key == draft.message_key for c in current.comments):
+            return current
+        comment = CaseComment(key=draft.message_key, at=draft.opened_at, author=draft.author, text=draft.text)
+        contacts = current.contacts + 1
+        priority = max(current.priority, draft.priority, key=PRIORITIES.index)
+        if contacts == 2:  # repeat contact: the customer had to write again
+            priority = raise_priority(priority)
+        update: dict[str, Any] = {
+            "comments": [*current.comments, comment][-MAX_COMMENTS:],
+            "contacts": contacts,
+            "priority": priority,
+            "updated_at": draft.opened_at,
+            "incident_id": current.incident_id or draft.incident_id,
+        }
+        if current.status not in ACTIVE:
+            update |= {
+                "status": "open",
+                "reopened": current.reopened + 1,
+                "solved_at": None,
+                "closed_at": None,
+            }
+        return current.model_copy(update=update)

@@ -1,0 +1,110 @@
+"""Erase a customer on request: their record, their identities, the personal fields of their cases.
+
+Why each place is named here: personal data was copied where it was needed (the case keeps the
+author's handle and words, the outbox the reply's recipient and text, the identity records the
+handles), so an erasure must visit each, and the audit entry it leaves says what was done
+without repeating any of it. The customer's id stays, as a tombstone the audit entry refers to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.cases import Case, customer_identity
+from bot.core.customers import ERASED, Customer
+from bot.core.models import AuditEvent
+from bot.core.records import RecordKind
+from bot.engine.cases import ATTEMPTS, load_case, save_case
+from bot.engine.customers import load_customer, save_customer
+from bot.store.records import Filters, RecordFilter, RecordStore
+from bot.store.scan import all_records
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    found: bool
+    cases: int = 0
+    identities: int = 0
+    outbox_items: int = 0
+
+
+class CustomerEraser:
+    def __init__(self, store: RecordStore) -> None:
+        self._store = store
+
+    async def erase(self, customer_id: str, *, actor: str) -> Erasure:
+        customer = await load_customer(self._store, customer_id)
+        if customer is None:
+            return Erasure(found=False)
+        case_ids = await self._case_ids(customer)
+        outbox = 0
+        for case_id in sorted(case_ids):
+            keys = await self._scrub_case(case_id, customer_id)
+            outbox += await self._scrub_outbox(keys)
+        for identity in customer.identities:
+            await self._store.delete_record(RecordKind.IDENTITY, identity.id)
+            await self._store.delete_record(RecordKind.CASE_IDENTITY, identity.id)
+        await self._store.delete_record(RecordKind.CASE_IDENTITY, customer_identity(customer_id))
+        await self._tombstone(customer_id)
+        erasure = Erasure(True, len(case_ids), len(customer.identities), outbox)
+        detail = {"cases": erasure.cases, "identities": erasure.identities, "outbox_items": outbox}
+        event = AuditEvent(kind="customer_erased", subject=customer_id, actor=actor, detail=detail)
+        await self._store.append_audit([event])
+        return erasure
+
+    async def _case_ids(self, customer: Customer) -> set[str]:
+        """Cases under the customer's id, and those opened by one of their identities before linking."""
+        found = {
+            r.id for r in await all_records(self._store, RecordFilter(RecordKind.CASE, customer=customer.id))
+        }
+        for identity in customer.identities:
+            where = RecordFilter(RecordKind.CASE, customer=identity.handle, channel=identity.channel)
+            found |= {r.id for r in await all_records(self._store, where)}
+        return found
+
+    async def _scrub_case(self, case_id: str, customer_id: str) -> list[str]:
+        """Blank the case's personal fields (staff notes too: they may quote the customer);
+        returns the message keys whose replies must be scrubbed as well."""
+        for _ in range(ATTEMPTS):
+            case = await load_case(self._store, case_id)
+            if case is None:
+                return []
+            keys = [case.message_key, *(c.key for c in case.comments if c.kind == "message")]
+            if await save_case(self._store, _scrubbed(case, customer_id)) is not None:
+                return keys
+        raise RuntimeError(f"case {case_id} kept changing during the erasure")
+
+    async def _scrub_outbox(self, message_keys: list[str]) -> int:
+        scrubbed = 0
+        for key in message_keys:
+            page = await self._store.query_outbox(Filters({"message_key": key}), limit=1000)
+            for item in page.items:
+                status = "cancelled" if item.status == "pending" else item.status
+                await self._store.update_outbox(
+                    item.model_copy(update={"recipient": None, "text": ERASED, "status": status})
+                )
+                scrubbed += 1
+        return scrubbed
+
+    async def _tombstone(self, customer_id: str) -> None:
+        for _ in range(ATTEMPTS):
+            current = await load_customer(self._store, customer_id)
+            if current is None or await save_customer(self._store, current.without_personal_data()):
+                return
+
+
+def _scrubbed(case: Case, customer_id: str) -> Case:
+    comments = [
+        c.model_copy(update={"text": ERASED, "author": ERASED}) if c.kind != "status" else c
+        for c in case.comments
+    ]
+    return case.model_copy(
+        update={
+            "author": ERASED,
+            "text": ERASED,
+            "identity": f"erased:{customer_id}",
+            "customer_id": customer_id,
+            "reply_target": None,
+            "comments": comments,
+        }
+    )

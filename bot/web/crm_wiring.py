@@ -1,0 +1,87 @@
+"""The CRM in the service: the configured connector, its sync loop and its inbound endpoint.
+
+One call from `create_app` (`install_crm`). Without `cases.http` or `cases.zendesk` nothing is
+mounted and new cases stay local (no sync record: nothing waits for a CRM). With
+one, a loop syncs pending cases every `crm_sync_interval_s` on one replica at a time (a lease
+in the hot path), and the CRM's status changes come in on `/webhooks/crm` or
+`/webhooks/zendesk`. `centinela_crm_sync_total{state}` counts the outcomes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter
+
+from adapters.crm.base import CrmConnector
+from adapters.crm.http_connector import HttpCrm
+from adapters.zendesk.client import ZendeskCrm
+from bot.config import Settings
+from bot.engine.case_lifecycle import CaseLifecycle
+from bot.engine.crm_sync import CrmSync, CrmSyncSettings
+from bot.engine.periodic import run_every
+from bot.store.base import Store
+from bot.web.crm_routes import generic_check, status_receiver, zendesk_check
+
+log = logging.getLogger(__name__)
+LEASE = "crm_sync"
+
+
+def build_connector(settings: Settings) -> CrmConnector | None:
+    cases = settings.cases
+    if cases.zendesk is not None:
+        return ZendeskCrm(cases.zendesk)
+    if cases.http is not None:
+        return HttpCrm(cases.http)
+    return None
+
+
+def sync_counter(registry: CollectorRegistry) -> Counter:
+    return Counter(
+        "centinela_crm_sync",
+        "CRM sync outcomes per case pass (synced, retry, failed)",
+        ["state"],
+        registry=registry,
+    )
+
+
+def install_crm(app: web.Application, settings: Settings, store: Store, registry: CollectorRegistry) -> None:
+    counter = sync_counter(registry)
+    connector = build_connector(settings)
+    if connector is None:
+        return
+    lifecycle = CaseLifecycle(store.records)
+    cases = settings.cases
+    if cases.zendesk is not None and cases.zendesk.webhook_secret is not None:
+        check = zendesk_check(cases.zendesk.webhook_secret.get_secret_value())
+        app.router.add_post("/webhooks/zendesk", status_receiver(lifecycle, "zendesk", check))
+    if cases.http is not None:
+        check = generic_check(cases.http.secret.get_secret_value())
+        app.router.add_post("/webhooks/crm", status_receiver(lifecycle, "http", check))
+    sync = CrmSync(
+        store.records,
+        connector,
+        settings=CrmSyncSettings(max_attempts=cases.crm_max_attempts, backoff_s=cases.crm_backoff_s),
+        counted=lambda state: counter.labels(state=state).inc(),
+    )
+    interval = cases.crm_sync_interval_s
+
+    async def tick() -> None:
+        if await store.acquire_lease(LEASE, settings.instance, ttl_s=max(30.0, interval * 6)):
+            await sync.run_once()
+
+    async def loop(_app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_every(interval, tick, stop, name="crm sync"))
+        log.info("CRM sync on: %s, every %.0f s", connector.name, interval)
+        yield
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await connector.close()
+
+    app.cleanup_ctx.append(loop)

@@ -1,0 +1,97 @@
+"""Customers: linked identities join the customer's case on any channel, the preferred
+language wins, merges keep every identity, and an erasure leaves no personal data behind."""
+
+from __future__ import annotations
+
+from bot.core.customers import Customer, Identity
+from bot.core.models import OutboxItem
+from bot.core.records import RecordKind
+from bot.engine.case_lifecycle import CaseLifecycle
+from bot.engine.cases import CaseBook
+from bot.engine.customers import CustomerBook, customer_of
+from bot.engine.erasure import CustomerEraser
+from bot.store.records import Filters, RecordStore
+from bot.store.sql.store import SqlRecordStore
+from tests.records_dump import records_database_text
+from tests.unit.bot.engine.case_drafts import T0, draft
+
+PERSONAL = ("Ana Pérez", "ana@example.com", "+34600111222", "CT-778899", "@ana", "34600111222", "texto")
+
+
+async def _ana(records: RecordStore) -> CustomerBook:
+    book = CustomerBook(records)
+    ana = Customer(
+        id="K-1",
+        name="Ana Pérez",
+        email="ana@example.com",
+        phone="+34600111222",
+        contract_number="CT-778899",
+        preferred_language="pt",
+        identities=[Identity(channel="twitter", handle="@ana")],
+    )
+    assert (await book.upsert(ana)).ok
+    return book
+
+
+async def test_after_linking_whatsapp_the_same_customer_joins_the_same_case(records: RecordStore) -> None:
+    cases = CaseBook(records)
+    opened = await cases.open_or_join(draft("t1"))  # before the customer is known
+    book = await _ana(records)  # the import links @ana: her open case comes along
+    assert (await book.link("K-1", Identity(channel="whatsapp", handle="34600111222"))).ok
+    joined = await cases.open_or_join(draft("w1", "34600111222", channel="whatsapp"))
+    assert joined.outcome == "joined" and joined.case.id == opened.case.id
+    assert joined.language == "pt"  # her preferred language wins over the message's (es)
+    found = await customer_of(records, "whatsapp", "34600111222")
+    assert found is not None and found.id == "K-1"
+
+
+async def test_an_identity_belongs_to_one_customer_and_unlinks(records: RecordStore) -> None:
+    book = await _ana(records)
+    await book.upsert(Customer(id="K-2", name="Bo"))
+    assert (await book.link("K-2", Identity(channel="twitter", handle="@ANA"))).outcome == "refused"
+    assert (await book.unlink("K-1", Identity(channel="twitter", handle="ana"))).ok
+    assert await customer_of(records, "twitter", "@ana") is None
+    assert (await book.link("K-2", Identity(channel="twitter", handle="@ana"))).ok
+
+
+async def test_merging_keeps_every_identity_and_fills_missing_fields(records: RecordStore) -> None:
+    book = await _ana(records)
+    await book.upsert(Customer(id="K-9", identities=[Identity(channel="email", handle="ana@work.example")]))
+    merged = await book.merge("K-1", "K-9")
+    assert merged.ok and merged.customer is not None
+    assert {i.id for i in merged.customer.identities} == {"email:ana@work.example", "twitter:ana"}
+    assert merged.customer.email == "ana@example.com" and merged.customer.preferred_language == "pt"
+    found = await customer_of(records, "twitter", "@ana")
+    assert found is not None and found.id == "K-9"
+    assert (await book.merge("K-1", "K-1")).outcome == "refused"
+
+
+async def test_an_erased_customer_leaves_no_personal_data_in_the_database(records: RecordStore) -> None:
+    assert isinstance(records, SqlRecordStore)
+    cases = CaseBook(records)
+    opened = await cases.open_or_join(draft("t1"))
+    book = await _ana(records)
+    await book.link("K-1", Identity(channel="whatsapp", handle="34600111222"))
+    await cases.open_or_join(draft("w1", "34600111222", channel="whatsapp"))
+    await CaseLifecycle(records).add_note(opened.case.id, "llamé a Ana Pérez al +34600111222", actor="eva")
+    reply = OutboxItem(
+        idempotency_key="case_ack:twitter:t1:robot",
+        account="robot",
+        channel="twitter",
+        target="t1",
+        recipient="@ana",
+        text="@ana texto",
+        message_key="twitter:t1",
+        created_at=T0,
+    )
+    await records.add_outbox([reply])
+    erasure = await CustomerEraser(records).erase("K-1", actor="api:dpo")
+    assert erasure.found and erasure.cases == 1 and erasure.identities == 2 and erasure.outbox_items == 1
+
+    everything = await records_database_text(records)
+    for value in PERSONAL:
+        assert value not in everything, value
+    assert await records.get_record(RecordKind.CUSTOMER, "K-1") is not None  # the tombstone
+    [event] = (await records.query_audit(Filters({"kind": "customer_erased"}))).items
+    assert event.subject == "K-1" and event.actor == "api:dpo"
+    assert (await CustomerEraser(records).erase("K-404", actor="t")).found is False
