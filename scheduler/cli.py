@@ -34,7 +34,7 @@ async def _on_store(settings: Settings, args: argparse.Namespace) -> int:
     store = build_store(settings)
     await store.open()
     try:
-        book = CampaignBook(store, languages=settings.languages)
+        book = CampaignBook(store, languages=settings.languages, segments=True)
         command = args.campaigns_command
         if command == "list":
             return await _list(book, args.status, as_json=args.json)

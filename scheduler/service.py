@@ -1,7 +1,8 @@
 """The scheduler as the service runs it: built from the settings, alive with the application.
 
 Every replica runs a `SchedulerLeader`; only the lease holder runs the jobs: the campaign sweep
-and, with `CENTINELA_CAMPAIGNS_DIR`, the folder scan. `bot/web/app.py` adds `scheduler_ctx` to
+and, with `CENTINELA_CAMPAIGNS_DIR`, the folder scan. Segment campaigns reach the customers
+in the customer records (`customer_segments.py`). `bot/web/app.py` adds `scheduler_ctx` to
 its `cleanup_ctx` with one line.
 """
 
@@ -19,6 +20,7 @@ from bot.core.models import utc_now
 from bot.store.base import Store
 from scheduler.campaign_book import CampaignBook
 from scheduler.campaign_runner import CampaignRunner
+from scheduler.customer_segments import CustomerSegmentSource
 from scheduler.daily_incident import DailyIncidentDrafter
 from scheduler.folder_watch import CampaignFolder
 from scheduler.leader import SchedulerLeader
@@ -34,10 +36,15 @@ def build_leader(
     wake: Callable[[], None] | None = None,
 ) -> SchedulerLeader:
     """The leader loop with the jobs the settings ask for; `wake` nudges the outbox publisher."""
-    book = CampaignBook(store, clock=clock, languages=settings.languages)
+    book = CampaignBook(store, clock=clock, languages=settings.languages, segments=True)
     config = settings.scheduler
     runner = CampaignRunner(
-        store, book, clock=clock, grace=timedelta(seconds=config.grace_s), on_enqueued=wake
+        store,
+        book,
+        clock=clock,
+        grace=timedelta(seconds=config.grace_s),
+        on_enqueued=wake,
+        segments=CustomerSegmentSource(store, default_lang=settings.languages[0]),
     )
     jobs = [
         TimedJob("campaign-sweep", config.sweep_s, runner.sweep),
