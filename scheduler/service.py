@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.core.models import utc_now
 from bot.store.base import Store
+from scheduler.campaign_announce import CampaignAnnouncer
 from scheduler.campaign_book import CampaignBook
 from scheduler.campaign_runner import CampaignRunner
 from scheduler.customer_segments import CustomerSegmentSource
@@ -36,7 +37,7 @@ def build_leader(
     wake: Callable[[], None] | None = None,
 ) -> SchedulerLeader:
     """The leader loop with the jobs the settings ask for; `wake` nudges the outbox publisher."""
-    book = CampaignBook(store, clock=clock, languages=settings.languages, segments=True)
+    book = campaign_book(settings, store, clock=clock)
     config = settings.scheduler
     runner = CampaignRunner(
         store,
@@ -55,10 +56,20 @@ def build_leader(
         ),
         TimedJob("incident-of-the-day", 60.0, daily_drafter(settings, store, clock=clock).run),
     ]
+    if settings.slack.bot_token is not None and settings.slack.signing_secret is not None:
+        announcer = CampaignAnnouncer(store, book, wake=wake)  # draft campaigns to the war-room
+        jobs.append(TimedJob("campaign-announce", config.sweep_s, announcer.run))
     if settings.campaigns_dir is not None:
         folder = CampaignFolder(book, settings.campaigns_dir)
         jobs.insert(0, TimedJob("campaign-folder", config.folder_poll_s, folder.scan))
     return SchedulerLeader(store, f"{settings.instance}-scheduler", jobs, lease_s=config.lease_s)
+
+
+def campaign_book(
+    settings: Settings, store: Store, *, clock: Callable[[], datetime] = utc_now
+) -> CampaignBook:
+    """The campaign records as every front end uses them (segments from the customer records)."""
+    return CampaignBook(store, clock=clock, languages=settings.languages, segments=True)
 
 
 def outage_desk(settings: Settings, store: Store, *, clock: Callable[[], datetime] = utc_now) -> OutageDesk:

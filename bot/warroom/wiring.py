@@ -26,7 +26,8 @@ from bot.warroom.escalation import Escalator
 from bot.warroom.render import WarRoomRenderer
 from bot.warroom.results import ResultWatcher
 from bot.warroom.slack_app import WarRoomHandlers, build_slack_app, slack_events_handler
-from scheduler.service import outage_desk
+from scheduler.service import campaign_book, outage_desk
+from scheduler.slack_campaign import CampaignSlack
 
 SLACK_EVENTS_PATH = "/slack/events"
 
@@ -58,7 +59,12 @@ class WarRoom:
             cache_s=slack.approvers_cache_s,
         )
         outages = outage_desk(settings, store)  # `/centinela outage ...` (scheduler/)
-        handlers = WarRoomHandlers(self.approvals, approvers, store, channel=slack.channel, outages=outages)
+        campaigns = CampaignSlack(  # `/centinela campaign` and the Approve button (scheduler/)
+            campaign_book(settings, store), approvers, self.approvals, channel=slack.channel
+        )
+        handlers = WarRoomHandlers(
+            self.approvals, approvers, store, channel=slack.channel, outages=outages, campaigns=campaigns
+        )
         self.bolt = build_slack_app(client, slack.signing_secret.get_secret_value(), handlers)
         self.escalator = Escalator(store, slack, self.approvals.log)
         if settings.dashboard.digest_time is not None:  # the daily digest (issue 18)
