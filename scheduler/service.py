@@ -1,9 +1,10 @@
 """The scheduler as the service runs it: built from the settings, alive with the application.
 
-Every replica runs a `SchedulerLeader`; only the lease holder runs the jobs: the campaign sweep
-and, with `CENTINELA_CAMPAIGNS_DIR`, the folder scan. Segment campaigns reach the customers
-in the customer records (`customer_segments.py`). `bot/web/app.py` adds `scheduler_ctx` to
-its `cleanup_ctx` with one line.
+Every replica runs a `SchedulerLeader`; only the lease holder runs the jobs: the campaign sweep,
+the outage updates, the incident of the day, with Slack the war-room escalation ticks and the
+draft campaign announcements, and, with `CENTINELA_CAMPAIGNS_DIR`, the folder scan. Segment
+campaigns reach the customers in the customer records (`customer_segments.py`).
+`bot/web/app.py` adds `scheduler_ctx` to its `cleanup_ctx` with one line.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from aiohttp import web
 from bot.config import Settings
 from bot.core.models import utc_now
 from bot.store.base import Store
+from bot.warroom.escalation import Escalator
+from bot.warroom.state import WarRoomLog
 from scheduler.campaign_announce import CampaignAnnouncer
 from scheduler.campaign_book import CampaignBook
 from scheduler.campaign_runner import CampaignRunner
@@ -58,7 +61,11 @@ def build_leader(
     ]
     if settings.slack.bot_token is not None and settings.slack.signing_secret is not None:
         announcer = CampaignAnnouncer(store, book, wake=wake)  # draft campaigns to the war-room
-        jobs.append(TimedJob("campaign-announce", config.sweep_s, announcer.run))
+        escalator = Escalator(store, settings.slack, WarRoomLog(store, clock=clock))
+        jobs += [
+            TimedJob("campaign-announce", config.sweep_s, announcer.run),
+            TimedJob("warroom-escalation", settings.slack.escalation_tick_s, lambda: escalator.tick(clock())),
+        ]
     if settings.campaigns_dir is not None:
         folder = CampaignFolder(book, settings.campaigns_dir)
         jobs.insert(0, TimedJob("campaign-folder", config.folder_poll_s, folder.scan))
