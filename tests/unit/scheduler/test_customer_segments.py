@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.core.customers import Customer, Identity
 from bot.core.records import RecordKind
 from bot.engine.customers import CustomerBook
+from bot.engine.erasure import CustomerEraser
 from bot.store.base import Store
 from scheduler.campaign_book import CampaignBook
 from scheduler.campaign_file import CampaignSegment
@@ -71,14 +72,14 @@ async def test_members_follow_the_customer_records(store: Store) -> None:
     assert await source.members(CampaignSegment(audience="followers"), "whatsapp") == []
 
 
-async def test_erased_customers_are_not_members(store: Store) -> None:
+async def test_erased_customers_are_not_members_and_their_contact_times_go(store: Store) -> None:
     book = CustomerBook(store.records)
     assert (await book.upsert(customer("K-1", ("whatsapp", "+34600000001")))).ok
-    record = await store.records.get_record(RecordKind.CUSTOMER, "K-1")
-    assert record is not None
-    erased = Customer.from_record(record.id, record.version, record.data).without_personal_data()
-    await store.records.put_record(RecordKind.CUSTOMER, "K-1", erased.record_data())
+    await wrote(store, "whatsapp", "+34600000001", hours_ago=1)
+    assert len(await CustomerSegmentSource(store).members(CampaignSegment(), "whatsapp")) == 1
+    assert (await CustomerEraser(store.records).erase("K-1", actor="dpo")).found
     assert await CustomerSegmentSource(store).members(CampaignSegment(), "whatsapp") == []
+    assert await store.get_record(RecordKind.CONTACT, person_digest("whatsapp", "+34600000001")) is None
 
 
 async def test_a_segment_step_reaches_the_right_customers_once(store: Store) -> None:
