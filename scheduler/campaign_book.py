@@ -159,12 +159,20 @@ class CampaignBook:
         data["history"] = [*data["history"], self._event("define", actor, previous, "draft")]
         return data
 
-    async def act(self, campaign_id: str, action: CampaignAction, *, actor: str) -> BookResult:
-        """Approve, pause, resume or cancel, if the campaign's status allows it."""
+    async def act(
+        self, campaign_id: str, action: CampaignAction, *, actor: str, digest: str | None = None
+    ) -> BookResult:
+        """Approve, pause, resume or cancel, if the campaign's status allows it.
+
+        With `digest`, only the content of that digest (the one the person saw) is acted on.
+        """
         for _ in range(_CAS_ATTEMPTS):
             current = await self.get(campaign_id)
             if current is None:
                 return BookResult(False, f"no campaign {campaign_id}", status_code=404)
+            if digest is not None and current.data.get("digest") != digest:
+                message = f"campaign {campaign_id} changed since that preview: act on its newer one"
+                return BookResult(False, message, current, status_code=409)
             status = current.data["status"]
             if status not in _FROM[action]:
                 return BookResult(

@@ -12,8 +12,9 @@ from bot.store.base import Store
 from bot.store.factory import build_store
 from scheduler.campaign_book import CampaignBook
 from scheduler.campaign_plan import CampaignPlan, plan_text
+from scheduler.campaign_preview import preview_lines
 from scheduler.campaign_view import campaign_detail, campaign_summary
-from scheduler.service import outage_desk
+from scheduler.service import campaign_book, outage_desk
 
 
 def scheduler_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -34,7 +35,7 @@ async def _on_store(settings: Settings, args: argparse.Namespace) -> int:
     store = build_store(settings)
     await store.open()
     try:
-        book = CampaignBook(store, languages=settings.languages)
+        book = campaign_book(settings, store)
         command = args.campaigns_command
         if command == "list":
             return await _list(book, args.status, as_json=args.json)
@@ -117,31 +118,3 @@ def print_preview(plan: CampaignPlan, *, as_json: bool) -> None:
         print(line)
     if plan.errors:
         print(f"centinela: {len(plan.errors)} problem(s) in the campaign file", file=sys.stderr)
-
-
-def preview_lines(plan: CampaignPlan) -> list[str]:
-    lines = []
-    if plan.definition is not None:
-        window = plan.definition.window
-        lines.append(
-            f"campaign {plan.campaign_id}: {plan.definition.name} "
-            f"({window.start} to {window.end}, {window.timezone}, {plan.definition.account} account)"
-        )
-    for post in plan.posts:
-        local = post.at.local.strftime("%Y-%m-%d %H:%M %z")
-        lines.append(
-            f"step {post.n}  {local}  {post.at.utc_text}  {post.channel:<9} {post.lang}  "
-            f"{post.length:>4}/{post.limit:<4}  {post.text}"
-        )
-    for problem in plan.errors:
-        where = " ".join(
-            part
-            for part in (
-                f"step {problem.step}" if problem.step is not None else "",
-                problem.channel or "",
-                problem.lang or "",
-            )
-            if part
-        )
-        lines.append(f"error {where or 'file'}: {problem.error}")
-    return lines

@@ -4,8 +4,14 @@ repeated incident or topic, for a person to approve (seed use case 4).
 Why a draft and not a post: it speaks for the brand about a problem; a person reads it first.
 The draft is a `draft` record with the id `daily:{zone}:{date}` written only if absent, so two
 leaders, a restart or every later sweep that evening make one draft. Approved through the
-war-room's approval path (`centinela drafts approve`, `POST /api/v1/drafts/{id}/approve`), it is
-published once as a post of its own on the configured channel.
+war-room's approval path (the Approve/Edit/Reject buttons of its own war-room message,
+`centinela drafts approve`, `POST /api/v1/drafts/{id}/approve`), it is published once as a post
+of its own on the configured channel.
+
+The war-room message is announced like an alert's: a war-room state under the draft's id and
+one Slack post keyed `warroom:{draft id}`, both written only if absent. The draft's `alert_id`
+is its own id, so a decision on it updates that message in place (the spike it came from is
+named in `source`); a daily draft never pages anyone (`WarRoomState.escalates`).
 
 "Most repeated" is the day's spike or trend alert (local midnight to now) with most messages.
 """
@@ -19,16 +25,18 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.core.models import Record, utc_now
+from bot.core.models import OutboxItem, Record, utc_now
 from bot.core.records import RecordKind
 from bot.store.base import Store
 from bot.store.records import RecordFilter
+from bot.warroom.state import SLACK_CHANNEL, new_state
 from responders.drafts import Draft
 from responders.templates import render
 
 log = logging.getLogger(__name__)
 
 DAILY_PURPOSE = "daily"
+DAILY_KIND = "daily"
 
 
 def topic_words(topic: str) -> str:
@@ -85,7 +93,7 @@ class DailyIncidentDrafter:
         topic = topic_words(str(top.data.get("topic") or ""))
         draft = Draft(
             id=draft_id,
-            alert_id=top.id,
+            alert_id=draft_id,
             message_key=draft_id,
             message_id="",
             channel=self._channel,
@@ -96,6 +104,7 @@ class DailyIncidentDrafter:
         )
         if not await self._store.put_record(RecordKind.DRAFT, draft_id, draft.data(), only_if_absent=True):
             return None
+        await announce_daily_draft(self._store, draft_id, self._clock())
         log.info("incident of the day for %s drafted from %s (%s): %s", zone.key, top.id, topic, draft_id)
         return draft_id
 
@@ -104,3 +113,18 @@ class DailyIncidentDrafter:
         page = await self._store.records.query_records(where, limit=1000)
         candidates = [r for r in page.items if r.data.get("kind") in ("spike", "trend")]
         return max(candidates, key=lambda r: int(r.data.get("count") or 0), default=None)
+
+
+async def announce_daily_draft(store: Store, draft_id: str, now: datetime) -> None:
+    """The draft's war-room message: its state, then one Slack post (both insert-if-absent)."""
+    await store.put_record(
+        RecordKind.WARROOM, draft_id, new_state(draft_id, DAILY_KIND, now), only_if_absent=True
+    )
+    post = OutboxItem(
+        idempotency_key=f"warroom:{draft_id}",
+        account="employee",
+        channel=SLACK_CHANNEL,
+        text=f"Incident of the day: draft {draft_id} waiting for approval",
+        payload={"op": "post", "alert_id": draft_id},
+    )
+    await store.add_outbox([post])

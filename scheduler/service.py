@@ -1,8 +1,10 @@
 """The scheduler as the service runs it: built from the settings, alive with the application.
 
-Every replica runs a `SchedulerLeader`; only the lease holder runs the jobs: the campaign sweep
-and, with `CENTINELA_CAMPAIGNS_DIR`, the folder scan. `bot/web/app.py` adds `scheduler_ctx` to
-its `cleanup_ctx` with one line.
+Every replica runs a `SchedulerLeader`; only the lease holder runs the jobs: the campaign sweep,
+the outage updates, the incident of the day, with Slack the war-room escalation ticks and the
+draft campaign announcements, and, with `CENTINELA_CAMPAIGNS_DIR`, the folder scan. Segment
+campaigns reach the customers in the customer records (`customer_segments.py`).
+`bot/web/app.py` adds `scheduler_ctx` to its `cleanup_ctx` with one line.
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ from aiohttp import web
 from bot.config import Settings
 from bot.core.models import utc_now
 from bot.store.base import Store
+from bot.warroom.escalation import Escalator
+from bot.warroom.state import WarRoomLog
+from scheduler.campaign_announce import CampaignAnnouncer
 from scheduler.campaign_book import CampaignBook
 from scheduler.campaign_runner import CampaignRunner
+from scheduler.customer_segments import CustomerSegmentSource
 from scheduler.daily_incident import DailyIncidentDrafter
 from scheduler.folder_watch import CampaignFolder
 from scheduler.leader import SchedulerLeader
@@ -34,10 +40,15 @@ def build_leader(
     wake: Callable[[], None] | None = None,
 ) -> SchedulerLeader:
     """The leader loop with the jobs the settings ask for; `wake` nudges the outbox publisher."""
-    book = CampaignBook(store, clock=clock, languages=settings.languages)
+    book = campaign_book(settings, store, clock=clock)
     config = settings.scheduler
     runner = CampaignRunner(
-        store, book, clock=clock, grace=timedelta(seconds=config.grace_s), on_enqueued=wake
+        store,
+        book,
+        clock=clock,
+        grace=timedelta(seconds=config.grace_s),
+        on_enqueued=wake,
+        segments=CustomerSegmentSource(store, default_lang=settings.languages[0]),
     )
     jobs = [
         TimedJob("campaign-sweep", config.sweep_s, runner.sweep),
@@ -48,10 +59,24 @@ def build_leader(
         ),
         TimedJob("incident-of-the-day", 60.0, daily_drafter(settings, store, clock=clock).run),
     ]
+    if settings.slack.bot_token is not None and settings.slack.signing_secret is not None:
+        announcer = CampaignAnnouncer(store, book, wake=wake)  # draft campaigns to the war-room
+        escalator = Escalator(store, settings.slack, WarRoomLog(store, clock=clock))
+        jobs += [
+            TimedJob("campaign-announce", config.sweep_s, announcer.run),
+            TimedJob("warroom-escalation", settings.slack.escalation_tick_s, lambda: escalator.tick(clock())),
+        ]
     if settings.campaigns_dir is not None:
         folder = CampaignFolder(book, settings.campaigns_dir)
         jobs.insert(0, TimedJob("campaign-folder", config.folder_poll_s, folder.scan))
     return SchedulerLeader(store, f"{settings.instance}-scheduler", jobs, lease_s=config.lease_s)
+
+
+def campaign_book(
+    settings: Settings, store: Store, *, clock: Callable[[], datetime] = utc_now
+) -> CampaignBook:
+    """The campaign records as every front end uses them (segments from the customer records)."""
+    return CampaignBook(store, clock=clock, languages=settings.languages, segments=True)
 
 
 def outage_desk(settings: Settings, store: Store, *, clock: Callable[[], datetime] = utc_now) -> OutageDesk:

@@ -134,7 +134,7 @@ def add_campaign_routes(
     if outages is not None:
         add_outage_routes(app, outages)
     app[STORE_KEY] = store
-    app[BOOK_KEY] = CampaignBook(store, languages=languages)
+    app[BOOK_KEY] = CampaignBook(store, languages=languages, segments=True)
     app.router.add_get("/campaigns", list_campaigns)
     app.router.add_post("/campaigns", define_campaign)
     app.router.add_post("/campaigns/preview", preview_campaign)

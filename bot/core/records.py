@@ -22,6 +22,8 @@ class RecordKind(StrEnum):
     WARROOM = "warroom"
     CAMPAIGN = "campaign"
     OPT_OUT = "opt_out"
+    # When each person last wrote on a private channel (segment messages respect its window).
+    CONTACT = "contact"
     # Cases: which case an identity's follow-ups join, which case each message went to, and
     # the counter the short case references come from.
     CASE_IDENTITY = "case_identity"

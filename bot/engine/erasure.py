@@ -19,6 +19,7 @@ from bot.engine.cases import ATTEMPTS, load_case, save_case
 from bot.engine.customers import load_customer, save_customer
 from bot.store.records import Filters, RecordFilter, RecordStore
 from bot.store.scan import all_records
+from scheduler.segments import person_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,10 @@ class CustomerEraser:
             await self._store.forget_author(identity.channel, identity.handle, ERASED)
             await self._store.delete_record(RecordKind.IDENTITY, identity.id)
             await self._store.delete_record(RecordKind.CASE_IDENTITY, identity.id)
+            # when they last wrote privately (segment campaigns); an opt-out is kept on purpose
+            await self._store.delete_record(
+                RecordKind.CONTACT, person_digest(identity.channel, identity.handle)
+            )
         await self._store.delete_record(RecordKind.CASE_IDENTITY, customer_identity(customer_id))
         await self._tombstone(customer_id)
         erasure = Erasure(True, len(case_ids), len(customer.identities), outbox)

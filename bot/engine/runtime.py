@@ -38,6 +38,7 @@ from responders.case import CaseResponder
 from responders.crisis import CrisisResponder
 from responders.kb_answer import KbAnswerResponder
 from responders.monitor import MonitorResponder
+from scheduler.contacts import ContactWatcher
 from scheduler.opt_out import OptOutWatcher
 from scheduler.outage_match import DeclaredOutageAnalyser, OutageComplainerWatcher
 
@@ -95,7 +96,7 @@ def build_pipeline(
         analysers=[TextAnalyser(reader, pool), AuthorAnalyser(directory, store), *ext.analysers, outages],
         rules=rules,
         responders=responders,
-        watchers=[*ext.watchers, OutageComplainerWatcher(outages), OptOutWatcher()],
+        watchers=[*ext.watchers, OutageComplainerWatcher(outages), OptOutWatcher(), ContactWatcher()],
         clock=clock,
     )
 

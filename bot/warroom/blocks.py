@@ -26,6 +26,7 @@ TEXT_BLOCK, TEXT_INPUT = "draft_text", "text"
 REASON_BLOCK, REASON_INPUT = "reject_reason", "reason"
 
 SECTION_LIMIT = 2900
+DRAFT_TITLE = ":newspaper: Incident of the day"
 TITLES = {"crisis": ":rotating_light: Possible crisis", "spike": ":chart_with_upwards_trend: Negative spike"}
 STATUS_LINE = {
     "pending": ":hourglass: Draft waiting for approval",
@@ -53,6 +54,18 @@ def alert_message(
     if draft is not None:
         blocks += _draft_blocks(draft)
     blocks += _actions(alert_id, draft, state)
+    history = _history(state)
+    if history:
+        blocks.append({"type": "context", "elements": [_md(history)]})
+    return text, blocks
+
+
+def draft_message(draft: Draft, state: WarRoomState | None) -> tuple[str, list[Block]]:
+    """A draft that answers no alert (the incident of the day's post): its text, and Approve,
+    Edit and Reject while it waits; nothing to acknowledge, so no Acknowledge button."""
+    text = f"{DRAFT_TITLE}: {draft.channel} post for approval"
+    blocks: list[Block] = [{"type": "header", "text": _plain(text[:150])}, *_draft_blocks(draft)]
+    blocks += _action_row(_draft_buttons(draft))
     history = _history(state)
     if history:
         blocks.append({"type": "context", "elements": [_md(history)]})
@@ -141,15 +154,23 @@ def _draft_blocks(draft: Draft) -> list[Block]:
 
 
 def _actions(alert_id: str, draft: Draft | None, state: WarRoomState | None) -> list[Block]:
-    buttons: list[Block] = []
-    if draft is not None and draft.status == "pending":
-        buttons += [
-            _button("Approve", APPROVE, draft.id, "primary"),
-            _button("Edit", EDIT, draft.id),
-            _button("Reject", REJECT, draft.id, "danger"),
-        ]
+    buttons = _draft_buttons(draft)
     if state is None or state.status == "open":
         buttons.append(_button("Acknowledge", ACKNOWLEDGE, alert_id))
+    return _action_row(buttons)
+
+
+def _draft_buttons(draft: Draft | None) -> list[Block]:
+    if draft is None or draft.status != "pending":
+        return []
+    return [
+        _button("Approve", APPROVE, draft.id, "primary"),
+        _button("Edit", EDIT, draft.id),
+        _button("Reject", REJECT, draft.id, "danger"),
+    ]
+
+
+def _action_row(buttons: list[Block]) -> list[Block]:
     return [{"type": "actions", "block_id": "warroom_actions", "elements": buttons}] if buttons else []
 
 

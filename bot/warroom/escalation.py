@@ -5,24 +5,22 @@ secondary, then the whole channel (what a PagerDuty escalation policy does, insi
 minutes. Each step is reserved in the store (`escalation:{alert}:{step}`) before it is sent, and
 its Slack post has the same idempotency key, so two replicas ticking together page once.
 
-Why a plain asyncio loop and not apscheduler's `AsyncIOScheduler`: the tick is idempotent and
-keeps no state of its own (the store has it all), so a persistent job store would add nothing;
-a missed tick is simply caught up by the next one. A loop with a stop event starts and stops
-with the service's `cleanup_ctx`, needs no thread or executor, and is fully typed.
+It runs as a job of the scheduler's leader (`scheduler/service.py`, every `escalation_tick_s`),
+so of several replicas only the lease holder ticks, and a new leader picks it up when the lease
+lapses. The tick keeps no state of its own (the store has it all), so a missed tick is simply
+caught up by the next one, and the reservation still makes a page once should two leaders
+overlap for a moment.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import SlackSettings
-from bot.core.models import AuditEvent, OutboxItem, utc_now
+from bot.core.models import AuditEvent, OutboxItem
 from bot.core.records import RecordKind
-from bot.engine.periodic import run_every
 from bot.store.base import Store
 from bot.store.records import RecordFilter
 from bot.store.scan import all_records
@@ -121,9 +119,3 @@ class Escalator:
         await self._log.record(alert_id, "centinela:escalation", f"paged {step.mention} ({step.role})")
         log.info("escalated %s to %s after %s min", alert_id, step.role, minutes)
         return 1
-
-    async def run(self, stop: asyncio.Event, *, clock: Callable[[], datetime] = utc_now) -> None:
-        """Tick every `escalation_tick_s` until `stop`."""
-        await run_every(
-            self._settings.escalation_tick_s, lambda: self.tick(clock()), stop, name="war-room escalation"
-        )

@@ -13,8 +13,8 @@ from adapters.base import Receipt
 from adapters.slack.adapter import SlackView
 from bot.core.records import RecordKind
 from bot.store.base import Store
-from bot.warroom.blocks import alert_message
-from bot.warroom.state import WarRoomLog
+from bot.warroom.blocks import Block, alert_message, draft_message
+from bot.warroom.state import WarRoomLog, WarRoomState
 from responders.drafts import Draft
 
 
@@ -29,13 +29,24 @@ class WarRoomRenderer:
     async def render(self, payload: dict[str, Any]) -> SlackView | None:
         alert_id = str(payload["alert_id"])
         alert = await self._store.get_record(RecordKind.ALERT, alert_id)
-        if alert is None:
-            return None
         state = await self._log.get(alert_id)
+        if alert is None:
+            return await self._render_draft(alert_id, state)
         draft_id = alert.data.get("draft_id")
         draft_record = await self._store.get_record(RecordKind.DRAFT, str(draft_id)) if draft_id else None
         draft = Draft.from_record(draft_record) if draft_record else None
         text, blocks = alert_message(alert_id, alert.data, draft, state)
+        return self._view(text, blocks, state)
+
+    async def _render_draft(self, draft_id: str, state: WarRoomState | None) -> SlackView | None:
+        """A war-room item that is a draft of its own (the incident of the day), not an alert."""
+        record = await self._store.get_record(RecordKind.DRAFT, draft_id)
+        if record is None:
+            return None
+        text, blocks = draft_message(Draft.from_record(record), state)
+        return self._view(text, blocks, state)
+
+    def _view(self, text: str, blocks: list[Block], state: WarRoomState | None) -> SlackView:
         return SlackView(
             text=text,
             blocks=blocks,

@@ -31,6 +31,7 @@ from bot.warroom.approval import ApprovalService
 from bot.warroom.approvers import Approvers
 from bot.warroom.slash import HELP, incidents_text, status_text
 from scheduler.outages import OutageDesk
+from scheduler.slack_campaign import CampaignSlack
 from scheduler.slack_outage import outage_command
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,10 @@ class WarRoomHandlers:
         channel: str,
         clock: Callable[[], datetime] = utc_now,
         outages: OutageDesk | None = None,
+        campaigns: CampaignSlack | None = None,
     ) -> None:
         self._outages = outages
+        self._campaigns = campaigns
         self._approvals = approvals
         self._approvers = approvers
         self._store = store
@@ -66,6 +69,8 @@ class WarRoomHandlers:
         app.view(blocks.EDIT_VIEW)(self.edit_submitted)
         app.view(blocks.REJECT_VIEW)(self.reject_submitted)
         app.command("/centinela")(self.command)
+        if self._campaigns is not None:  # the campaign modal and Approve button (scheduler/)
+            self._campaigns.register(app)
 
     async def approve(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         await ack()
@@ -118,7 +123,9 @@ class WarRoomHandlers:
         if not result.ok:
             await self._ephemeral(client, body, result.message)
 
-    async def command(self, ack: AsyncAck, command: Body, respond: AsyncRespond) -> None:
+    async def command(
+        self, ack: AsyncAck, command: Body, respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
         words = str(command.get("text") or "").split()
         word = words[0].lower() if words else "status"
@@ -148,6 +155,10 @@ class WarRoomHandlers:
                 return
             text = str(command.get("text") or "").strip()
             await respond(await outage_command(self._outages, text.partition(" ")[2], actor=actor))
+        elif word == "campaign" and self._campaigns is not None:  # scheduler/slack_campaign.py
+            refusal = await self._campaigns.open_modal(client, str(command.get("trigger_id", "")))
+            if refusal is not None:
+                await respond(refusal)
         else:
             await respond(HELP)
 

@@ -16,7 +16,8 @@ LISTED = 8
 HELP = (
     "Usage: `/centinela status` (queue, today's volumes, open alerts) · `/centinela pause` / "
     "`/centinela resume` (all automatic replies) · `/centinela incidents` · "
-    '`/centinela outage start "Fibra Madrid" region=Madrid` / `outage resolve ID`'
+    '`/centinela outage start "Fibra Madrid" region=Madrid` / `outage resolve ID` · '
+    "`/centinela campaign` (paste a campaign file)"
 )
 
 

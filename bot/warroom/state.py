@@ -60,8 +60,9 @@ class WarRoomState(BaseModel):
 
     @property
     def escalates(self) -> bool:
-        """Trends are reported, never paged: a campaign's echo is not an emergency."""
-        return self.status == "open" and self.alert_kind != "trend"
+        """Trends and the incident of the day's draft are reported, never paged: a campaign's
+        echo or a daily post is not an emergency."""
+        return self.status == "open" and self.alert_kind not in ("trend", "daily")
 
 
 def new_state(alert_id: str, alert_kind: str, opened_at: datetime) -> dict[str, Any]:

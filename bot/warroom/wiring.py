@@ -2,7 +2,8 @@
 
 Without Slack credentials only the approval service and the result watcher exist (drafts are
 listed and approved through the REST API and the CLI); with them, the Slack adapter, the bolt
-app at `/slack/events`, the announcer watcher and the escalation loop join in.
+app at `/slack/events` and the announcer watcher join in; the escalation ticks run on the
+scheduler's leader (`scheduler/service.py`), so several replicas page once.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from bot.warroom.announce import WarRoomAnnouncer
 from bot.warroom.approval import ApprovalService
 from bot.warroom.approvers import Approvers
 from bot.warroom.digest import DailyDigest
-from bot.warroom.escalation import Escalator
 from bot.warroom.render import WarRoomRenderer
 from bot.warroom.results import ResultWatcher
 from bot.warroom.slack_app import WarRoomHandlers, build_slack_app, slack_events_handler
-from scheduler.service import outage_desk
+from scheduler.service import campaign_book, outage_desk
+from scheduler.slack_campaign import CampaignSlack
 
 SLACK_EVENTS_PATH = "/slack/events"
 
@@ -40,7 +41,6 @@ class WarRoom:
         self.approvals = ApprovalService(store, wake=wake)
         self.results = ResultWatcher(store, self.approvals.log)
         self.adapter: SlackAdapter | None = None
-        self.escalator: Escalator | None = None
         self.digest: DailyDigest | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -58,9 +58,13 @@ class WarRoom:
             cache_s=slack.approvers_cache_s,
         )
         outages = outage_desk(settings, store)  # `/centinela outage ...` (scheduler/)
-        handlers = WarRoomHandlers(self.approvals, approvers, store, channel=slack.channel, outages=outages)
+        campaigns = CampaignSlack(  # `/centinela campaign` and the Approve button (scheduler/)
+            campaign_book(settings, store), approvers, self.approvals, channel=slack.channel
+        )
+        handlers = WarRoomHandlers(
+            self.approvals, approvers, store, channel=slack.channel, outages=outages, campaigns=campaigns
+        )
         self.bolt = build_slack_app(client, slack.signing_secret.get_secret_value(), handlers)
-        self.escalator = Escalator(store, slack, self.approvals.log)
         if settings.dashboard.digest_time is not None:  # the daily digest (issue 18)
             self.digest = DailyDigest(store, settings.dashboard, channel=slack.channel)
 
@@ -85,8 +89,6 @@ class WarRoom:
                 self.results.run(self._stop, self.settings.results_poll_s), name="warroom-results"
             )
         ]
-        if self.escalator is not None:
-            self._tasks.append(asyncio.create_task(self.escalator.run(self._stop), name="warroom-escalation"))
         if self.digest is not None:
             self._tasks.append(asyncio.create_task(self.digest.run(self._stop), name="warroom-digest"))
 

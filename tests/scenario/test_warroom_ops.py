@@ -39,8 +39,7 @@ async def rig(aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, tmp_
 async def test_escalation_fires_at_the_right_minutes_and_stops_on_ack(rig: WarRoomRig) -> None:
     state = await rig.raise_crisis("c1")
     opened = datetime.fromisoformat(state.opened_at)
-    escalator = rig.warroom.escalator
-    assert escalator is not None
+    escalator = Escalator(rig.store, rig.warroom.settings, rig.warroom.approvals.log)  # the leader's job
     replica = Escalator(rig.store, rig.warroom.settings, rig.warroom.approvals.log)  # a second process
 
     def minute(n: float) -> datetime:
@@ -71,8 +70,7 @@ async def test_escalation_fires_at_the_right_minutes_and_stops_on_ack(rig: WarRo
 async def test_unacknowledged_alert_finally_pages_the_channel(rig: WarRoomRig) -> None:
     state = await rig.raise_crisis("c1")
     opened = datetime.fromisoformat(state.opened_at)
-    escalator = rig.warroom.escalator
-    assert escalator is not None
+    escalator = Escalator(rig.store, rig.warroom.settings, rig.warroom.approvals.log)
     assert await escalator.tick(opened + timedelta(minutes=45)) == 3  # late tick: catches up every step
     pages = await eventually(lambda: _pages(rig, 3))
     assert pages[2].startswith("<!channel>")
@@ -83,8 +81,7 @@ async def test_trends_are_never_escalated_spikes_are(rig: WarRoomRig) -> None:
     for alert_id, kind in (("trend:campaign", "trend"), ("spike:outage", "spike")):
         await rig.store.put_record("alert", alert_id, {"kind": kind, "status": "open", "topic": alert_id})
         await rig.store.put_record(RecordKind.WARROOM, alert_id, new_state(alert_id, kind, opened))
-    escalator = rig.warroom.escalator
-    assert escalator is not None
+    escalator = Escalator(rig.store, rig.warroom.settings, rig.warroom.approvals.log)
     assert await escalator.tick(opened + timedelta(minutes=11)) == 1
     audit = await rig.store.list_audit(kind="warroom")
     assert [e.subject for e in audit if e.detail["action"] == "escalate"] == ["spike:outage"]

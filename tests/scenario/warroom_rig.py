@@ -114,7 +114,11 @@ class WarRoomRig:
 
 
 async def start_rig(
-    aiohttp_client: ClientFactory, aiohttp_server: ServerFactory, tmp_path: Path, **slack: Any
+    aiohttp_client: ClientFactory,
+    aiohttp_server: ServerFactory,
+    tmp_path: Path,
+    scheduler: dict[str, Any] | None = None,
+    **slack: Any,
 ) -> WarRoomRig:
     fake = FakeSlack(usergroups={"S0APPROVERS": [GROUP_MEMBER]})
     server = await aiohttp_server(fake.app())
@@ -131,7 +135,8 @@ async def start_rig(
         "results_poll_s": 0.05,
         **slack,
     }
-    client = await aiohttp_client(create_app(settings_for(tmp_path, slack=settings)))
+    sections = {"scheduler": scheduler} if scheduler is not None else {}
+    client = await aiohttp_client(create_app(settings_for(tmp_path, slack=settings, **sections)))
     return WarRoomRig(client, fake, server)
 
 

@@ -50,7 +50,7 @@ async def test_one_draft_per_zone_and_day_then_one_post_once_approved(store: Sto
     assert await drafter.run() == []  # once a day
     approvals = ApprovalService(store)
     madrid = await approvals.get(made[0])
-    assert madrid is not None and madrid.status == "pending" and madrid.alert_id == "spike:big"
+    assert madrid is not None and madrid.status == "pending" and madrid.source == "daily:spike:big"
     assert madrid.text.startswith("Hoy muchos nos habéis escrito sobre no internet (madrid).")
     brazil = await approvals.get(made[1])
     assert brazil is not None and brazil.text.startswith("Hoje muitos de vocês")

@@ -6,7 +6,7 @@ import json
 import re
 
 from scheduler.campaign_plan import plan_text
-from scheduler.cli import preview_lines
+from scheduler.campaign_preview import preview_lines
 from tests.paths import ROOT, SAMPLES
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
