@@ -21,6 +21,7 @@ from bot.store.base import Store
 from bot.warroom.announce import WarRoomAnnouncer
 from bot.warroom.approval import ApprovalService
 from bot.warroom.approvers import Approvers
+from bot.warroom.case_buttons import war_room_cases
 from bot.warroom.digest import DailyDigest
 from bot.warroom.escalation import Escalator
 from bot.warroom.render import WarRoomRenderer
@@ -58,7 +59,14 @@ class WarRoom:
             cache_s=slack.approvers_cache_s,
         )
         outages = outage_desk(settings, store)  # `/centinela outage ...` (scheduler/)
-        handlers = WarRoomHandlers(self.approvals, approvers, store, channel=slack.channel, outages=outages)
+        handlers = WarRoomHandlers(
+            self.approvals,
+            approvers,
+            store,
+            channel=slack.channel,
+            outages=outages,
+            cases=war_room_cases(settings, store, self.approvals.log),
+        )
         self.bolt = build_slack_app(client, slack.signing_secret.get_secret_value(), handlers)
         self.escalator = Escalator(store, slack, self.approvals.log)
         if settings.dashboard.digest_time is not None:  # the daily digest (issue 18)
