@@ -2,9 +2,8 @@
 
 Why each place is named here: personal data was copied where it was needed (the case keeps the
 author's handle and words, the outbox the reply's recipient and text, the identity records the
-handles, the decisions and the People view's per-day rows the author), so an erasure must visit
-each, and the audit entry it leaves says what was done without repeating any of it. The
-customer's id stays, as a tombstone the audit entry refers to.
+handles), so an erasure must visit each, and the audit entry it leaves says what was done
+without repeating any of it. The customer's id stays, as a tombstone the audit entry refers to.
 """
 
 from __future__ import annotations
@@ -38,13 +37,10 @@ class CustomerEraser:
         if customer is None:
             return Erasure(found=False)
         case_ids = await self._case_ids(customer)
-        outbox, authors = 0, {identity.handle for identity in customer.identities}
+        outbox = 0
         for case_id in sorted(case_ids):
             keys = await self._scrub_case(case_id, customer_id)
             outbox += await self._scrub_outbox(keys)
-            authors |= await self._scrub_decisions(keys)
-        for author in sorted(authors):
-            await self._store.forget_author(author)
         for identity in customer.identities:
             await self._store.delete_record(RecordKind.IDENTITY, identity.id)
             await self._store.delete_record(RecordKind.CASE_IDENTITY, identity.id)
@@ -89,18 +85,6 @@ class CustomerEraser:
                 )
                 scrubbed += 1
         return scrubbed
-
-    async def _scrub_decisions(self, message_keys: list[str]) -> set[str]:
-        """Blank the author of the decisions on the case's messages; saving them again moves
-        their counts out of the author's People rows. Returns the authors seen."""
-        authors: set[str] = set()
-        for key in message_keys:
-            decision = await self._store.get_decision(key)
-            if decision is None or decision.author in ("", ERASED):
-                continue
-            authors.add(decision.author)
-            await self._store.save_decisions([decision.model_copy(update={"author": ERASED})])
-        return authors
 
     async def _tombstone(self, customer_id: str) -> None:
         for _ in range(ATTEMPTS):

@@ -140,10 +140,6 @@ class RecordStore(Protocol):
     ) -> list[AuthorStat]:
         """Per author over the UTC days overlapping [since, until) (the People view)."""
 
-    async def forget_author(self, author: str) -> int:
-        """Delete the People view's per-day rows of `author` (a customer's erasure); the other
-        aggregates keep the messages, without the person. Returns the rows removed."""
-
     # --- outbox -------------------------------------------------------------------------
     async def add_outbox(self, items: Sequence[OutboxItem]) -> list[bool]:
         """Insert-if-absent on the idempotency key (a unique constraint); True per item added."""

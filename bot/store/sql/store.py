@@ -21,8 +21,8 @@ from bot.store.base import StoreUnavailable
 from bot.store.records import Filters, MinuteCount, Page, RecordFilter
 from bot.store.sql import pages, rows, stats
 from bot.store.sql.migrations import migrate
-from bot.store.sql.schema import author_days, minute_counts, records
 from bot.store.sql.schema import decisions as decisions_table
+from bot.store.sql.schema import minute_counts, records
 from bot.store.sql.statements import build_statements
 from bot.store.stats import UTC_ZONE, AuthorStat, Dimension, StatCount, StatFilter
 
@@ -165,11 +165,6 @@ class SqlRecordStore:
         self, since: datetime, until: datetime, *, channel: str | None = None
     ) -> list[AuthorStat]:
         return await stats.author_stats(self.executor, since, until, channel=channel)
-
-    async def forget_author(self, author: str) -> int:
-        stmt = delete(author_days).where(author_days.c.author == author)
-        (counts,) = await self.executor.batch([(stmt, [{}])])
-        return int(counts[0])
 
     # --- outbox -------------------------------------------------------------------------
     async def add_outbox(self, items: Sequence[OutboxItem]) -> list[bool]:
