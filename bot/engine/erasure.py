@@ -2,8 +2,9 @@
 
 Why each place is named here: personal data was copied where it was needed (the case keeps the
 author's handle and words, the outbox the reply's recipient and text, the identity records the
-handles), so an erasure must visit each, and the audit entry it leaves says what was done
-without repeating any of it. The customer's id stays, as a tombstone the audit entry refers to.
+handles, the decisions and the dashboard's author figures the handle), so an erasure must visit
+each, and the audit entry it leaves says what was done without repeating any of it. The
+customer's id stays, as a tombstone the audit entry refers to.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class CustomerEraser:
             keys = await self._scrub_case(case_id, customer_id)
             outbox += await self._scrub_outbox(keys)
         for identity in customer.identities:
+            # The dashboard's decisions and People figures carry the author's handle too.
+            await self._store.forget_author(identity.channel, identity.handle, ERASED)
             await self._store.delete_record(RecordKind.IDENTITY, identity.id)
             await self._store.delete_record(RecordKind.CASE_IDENTITY, identity.id)
         await self._store.delete_record(RecordKind.CASE_IDENTITY, customer_identity(customer_id))

@@ -193,6 +193,11 @@ class RecordStore(Protocol):
     async def delete_record(self, kind: str, record_id: str) -> bool:
         """Remove a record for good (an erasure on request); True when it existed."""
 
+    async def forget_author(self, channel: str, handle: str, replacement: str) -> int:
+        """An erasure on request: the author's handle (compared as identities are: without case
+        or a leading @) is replaced in every decision of theirs on `channel`, and their rows of
+        the People figures go. Returns how many decisions changed."""
+
     async def list_records(self, kind: str, *, limit: int = 100) -> list[Record]:
         """Newest first by last update (the war-room's recent views)."""
 

@@ -298,3 +298,30 @@ async def test_a_deleted_record_is_gone_and_deleting_twice_is_harmless(records: 
     assert not await records.delete_record("customer", "K-1")
     assert await records.get_record("customer", "K-1") is None
     assert await records.get_record("customer", "K-2") is not None
+
+
+async def test_a_forgotten_author_leaves_their_decisions_and_the_people_figures(records: RecordStore) -> None:
+    def by(key: str, author: str) -> Decision:
+        return Decision(
+            message_key=key, action="case", reason="r", rule="x", decided_at=T0, author=author, message_at=T0
+        )
+
+    await records.save_decisions(
+        [
+            by("twitter:a1", "@ana_p"),
+            by("twitter:a2", "@Ana_P"),
+            by("twitter:b1", "@bo"),
+            by("whatsapp:a3", "ana_p"),
+        ]
+    )
+    # Identities compare without case or a leading @; only that channel's decisions change.
+    assert await records.forget_author("twitter", "ana_p", "[erased]") == 2
+    kept = {d.message_key: d.author for d in await records.list_decisions(limit=10)}
+    assert kept == {
+        "twitter:a1": "[erased]",
+        "twitter:a2": "[erased]",
+        "twitter:b1": "@bo",
+        "whatsapp:a3": "ana_p",
+    }
+    people = await records.author_stats(T0 - timedelta(days=1), T0 + timedelta(days=1))
+    assert sorted((p.channel, p.author) for p in people) == [("twitter", "@bo"), ("whatsapp", "ana_p")]

@@ -8,21 +8,23 @@ and the outbox lease is a single `UPDATE ... RETURNING` over `FOR UPDATE SKIP LO
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 
+from bot.core.customers import identity_id
 from bot.core.models import OUTBOX_STATUSES, AuditEvent, Decision, OutboxItem, Record, utc_now
 from bot.store.base import StoreUnavailable
 from bot.store.records import Filters, MinuteCount, Page, RecordFilter
 from bot.store.sql import pages, rows, stats
 from bot.store.sql.migrations import migrate
+from bot.store.sql.schema import author_days, minute_counts, records
 from bot.store.sql.schema import decisions as decisions_table
-from bot.store.sql.schema import minute_counts, records
 from bot.store.sql.statements import build_statements
 from bot.store.stats import UTC_ZONE, AuthorStat, Dimension, StatCount, StatFilter
 
@@ -299,6 +301,37 @@ class SqlRecordStore:
         stmt = delete(records).where(records.c.kind == bindparam("d_kind"), records.c.id == bindparam("d_id"))
         (counts,) = await self.executor.batch([(stmt, [{"d_kind": kind, "d_id": record_id}])])
         return bool(counts[0])
+
+    async def forget_author(self, channel: str, handle: str, replacement: str) -> int:
+        # Decisions keep the author only inside their JSON body: the channel's decisions are read
+        # (an indexed range) and the author's rewritten. Erasures are rare and run off the
+        # pipeline, so a read of one channel's decisions is the price of not indexing handles.
+        who = identity_id(channel, handle)
+        d, a = decisions_table.c, author_days.c
+        found = await self.executor.fetch(select(d.key, d.body).where(d.channel == channel))
+        changed = []
+        for key, body in found:
+            data = json.loads(body)
+            if isinstance(data.get("author"), str) and identity_id(channel, data["author"]) == who:
+                changed.append({"f_key": key, "f_body": json.dumps({**data, "author": replacement})})
+        days = await self.executor.fetch(select(a.day, a.author).where(a.channel == channel))
+        gone = [
+            {"a_day": day, "a_author": author} for day, author in days if identity_id(channel, author) == who
+        ]
+        ops: list[tuple[Any, list[dict[str, Any]]]] = []
+        if changed:
+            rewrite = (
+                update(decisions_table).where(d.key == bindparam("f_key")).values(body=bindparam("f_body"))
+            )
+            ops.append((rewrite, changed))
+        if gone:
+            drop = delete(author_days).where(
+                a.channel == channel, a.day == bindparam("a_day"), a.author == bindparam("a_author")
+            )
+            ops.append((drop, gone))
+        if ops:
+            await self.executor.batch(ops)
+        return len(changed)
 
     async def list_records(self, kind: str, *, limit: int = 100) -> list[Record]:
         found = await self.executor.fetch(self._sql.recent_records, {"kind": kind, "limit": max(1, limit)})
