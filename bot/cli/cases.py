@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from bot.config import Settings
-from bot.core.cases import CASE_STATUSES, Case, CaseStatus
+from bot.core.cases import CASE_STATUSES, PRIORITIES, Case, CaseStatus
 from bot.core.records import RecordKind
 
 # The subcommands that change the status, and the status each one sets.
@@ -31,6 +31,9 @@ def add_cases_parser(sub: argparse._SubParsersAction[Any]) -> None:
     listing = cases_sub.add_parser("list", help="cases, newest first")
     listing.add_argument(
         "--status", choices=CASE_STATUSES, metavar="STATUS", help="open, pending, solved, closed"
+    )
+    listing.add_argument(
+        "--priority", choices=PRIORITIES, metavar="PRIORITY", help="low, normal, high, urgent"
     )
     listing.add_argument("--customer", help="only this customer id or handle")
     listing.add_argument("--channel", help="only this channel")
@@ -76,7 +79,11 @@ async def run_cases(settings: Settings, args: argparse.Namespace) -> int:
         command = args.cases_command
         if command == "list":
             where = RecordFilter(
-                RecordKind.CASE, status=args.status, customer=args.customer, channel=args.channel
+                RecordKind.CASE,
+                status=args.status,
+                customer=args.customer,
+                channel=args.channel,
+                priority=args.priority,
             )
             page = await records.query_records(where, limit=max(1, min(1000, args.limit)))
             cases = [Case.from_record(r.id, r.version, r.data) for r in page.items]

@@ -64,6 +64,18 @@ class CaseComment(BaseModel):
     kind: Literal["message", "note", "status"] = "message"
 
 
+class PendingSpan(BaseModel):
+    """A stretch the case spent `pending` (waiting on the customer): the SLA clock stood still.
+    `end` is None while the case is still pending."""
+
+    start: datetime
+    end: datetime | None = None
+
+
+# Spans kept per case; older ones are folded into the first so the total paused time holds.
+MAX_PENDING_SPANS: Final = 50
+
+
 class Case(BaseModel):
     """One customer problem. `version` is the record's, for compare-and-set updates."""
 
@@ -93,6 +105,7 @@ class Case(BaseModel):
     comments: list[CaseComment] = Field(default_factory=list)
     # Where the customer wrote first: the solved notice goes back to this thread.
     reply_target: str | None = None
+    pending_spans: list[PendingSpan] = Field(default_factory=list)
     version: int = 0
 
     def record_data(self) -> dict[str, Any]:
@@ -105,6 +118,16 @@ class Case(BaseModel):
 
     def may_become(self, status: CaseStatus) -> bool:
         return status in TRANSITIONS[self.status]
+
+    def pause_update(self, status: CaseStatus, at: datetime) -> dict[str, Any]:
+        """The `pending_spans` after a move to `status` at `at`: entering `pending` starts a
+        span, leaving it ends the open one; any other move keeps them as they are."""
+        spans = list(self.pending_spans)
+        if status == "pending" and self.status != "pending":
+            spans.append(PendingSpan(start=at))
+        elif self.status == "pending" and status != "pending" and spans and spans[-1].end is None:
+            spans[-1] = spans[-1].model_copy(update={"end": at})
+        return {"pending_spans": spans[-MAX_PENDING_SPANS:]}
 
     def reopenable(self, now: datetime, window: timedelta) -> bool:
         """A new complaint within `window` of the solution reopens the case instead of a new one."""

@@ -57,5 +57,23 @@ class SlaSettings(BaseModel):
         team = self.channel_teams.get(case.channel, "default")
         return self.teams.get(team) or self.teams.get("default") or BusinessHours()
 
-    def deadline(self, case: Case, kind: SlaKind) -> datetime:
-        return self.hours(case).deadline(case.opened_at, self.target(case).seconds(kind))
+    def paused(self, case: Case, until: datetime) -> float:
+        """Business seconds the case spent `pending` before `until` (a span still open runs to
+        `until`): the clock stands still while the company waits on the customer."""
+        hours = self.hours(case)
+        return sum(
+            hours.elapsed(span.start, min(span.end or until, until))
+            for span in case.pending_spans
+            if span.start < until
+        )
+
+    def used(self, case: Case, until: datetime) -> float:
+        """Business seconds of the SLA clock from the opening to `until`, pauses left out."""
+        elapsed = self.hours(case).elapsed(case.opened_at, until)
+        return max(0.0, elapsed - self.paused(case, until))
+
+    def deadline(self, case: Case, kind: SlaKind, now: datetime) -> datetime:
+        """When the target runs out, counting the pauses up to `now` (a pending case's deadline
+        moves on while it waits)."""
+        seconds = self.target(case).seconds(kind) + self.paused(case, now)
+        return self.hours(case).deadline(case.opened_at, seconds)

@@ -125,6 +125,7 @@ class CaseLifecycle:
             kind="status",
         )
         update: dict[str, Any] = {"status": status, "updated_at": at, "comments": [*case.comments, entry]}
+        update |= case.pause_update(status, at)
         if case.first_response_at is None:
             update["first_response_at"] = at
         if status == "solved":

@@ -209,4 +209,6 @@ class CaseBook:
                 "solved_at": None,
                 "closed_at": None,
             }
+        elif current.status == "pending":  # the customer answered: the wait, and the pause, end
+            update |= {"status": "open", **current.pause_update("open", draft.opened_at)}
         return current.model_copy(update=update)

@@ -1,11 +1,12 @@
 """SLA timers: warn before a case's target is missed, alert when it is, and report the times.
 
-Why a periodic check over the records and not a timer per case: timers die with the process
-and multiply with replicas; a check every minute over the open cases (indexed by status), with
-alert ids made of the case, the target and the level, raises each warning and breach once,
-whichever replica checks and however often. Alerts are alert records (listed in
-`/api/v1/alerts`), posted to the Slack war-room when it is on. The report gives p50 and p90 of
-time to first response and to resolution, in business time.
+Why a periodic check over the records and not a timer per case: timers die with the process and
+multiply with replicas; a check every minute over the open cases (indexed by status; pending
+ones wait on the customer and their clock stands still), with alert ids made of the case, the
+target and the level, raises each warning and breach once, whichever replica checks and however
+often. Alerts are alert records (listed in `/api/v1/alerts`), posted to the Slack war-room when
+it is on. The report gives p50 and p90 of time to first response and to resolution, in business
+time.
 """
 
 from __future__ import annotations
@@ -65,20 +66,19 @@ class SlaWatch:
         self._on_alert = on_alert or (lambda _kind, _level: None)
 
     async def run_once(self) -> int:
-        """Check every open and pending case; returns how many alerts were raised now."""
+        """Check every open case; returns how many alerts were raised now. A pending case is
+        not checked: its clock stands still until it leaves pending."""
         now, raised = self._clock(), 0
-        for status in ("open", "pending"):
-            async for record in iter_records(self._store, RecordFilter(RecordKind.CASE, status=status)):
-                case = Case.from_record(record.id, record.version, record.data)
-                for kind in KINDS:
-                    raised += await self._check(case, kind, now)
+        async for record in iter_records(self._store, RecordFilter(RecordKind.CASE, status="open")):
+            case = Case.from_record(record.id, record.version, record.data)
+            for kind in KINDS:
+                raised += await self._check(case, kind, now)
         return raised
 
     async def _check(self, case: Case, kind: SlaKind, now: datetime) -> int:
         if kind == "first_response" and case.first_response_at is not None:
             return 0
-        hours, target = self._settings.hours(case), self._settings.target(case).seconds(kind)
-        used = hours.elapsed(case.opened_at, now) / target
+        used = self._settings.used(case, now) / self._settings.target(case).seconds(kind)
         levels: list[SlaLevel] = []
         if used >= self._settings.near_breach:
             levels.append("near_breach")
@@ -88,7 +88,7 @@ class SlaWatch:
 
     async def _raise(self, case: Case, kind: SlaKind, level: SlaLevel, now: datetime) -> int:
         identifier = alert_id(case, kind, level)
-        deadline = self._settings.deadline(case, kind)
+        deadline = self._settings.deadline(case, kind, now)
         words = kind.replace("_", " ")
         topic = (
             f"{case.id} {words} {'missed' if level == 'breach' else 'due soon'} (due {deadline.isoformat()})"
@@ -119,11 +119,10 @@ class SlaWatch:
             if case.reason.startswith("duplicate"):
                 continue
             cases += 1
-            hours = self._settings.hours(case)
             if case.first_response_at is not None:
-                first.append(hours.elapsed(case.opened_at, case.first_response_at))
+                first.append(self._settings.used(case, case.first_response_at))
             if case.solved_at is not None:
-                took = hours.elapsed(case.opened_at, case.solved_at)
+                took = self._settings.used(case, case.solved_at)
                 resolved.append(took)
                 breached += took > self._settings.target(case).seconds("resolution")
         return SlaReport(

@@ -47,6 +47,7 @@ class RecordFilter:
     customer: str | None = None
     channel: str | None = None
     key: str | None = None
+    priority: str | None = None
     since: datetime | None = None  # created at or after
     until: datetime | None = None  # created before
 

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from bot.core.cases import ACTIVE
 from bot.core.channels import capabilities
 from bot.warroom.state import WarRoomState
 from responders.drafts import Draft
@@ -20,6 +21,8 @@ APPROVE = "warroom_approve"
 EDIT = "warroom_edit"
 REJECT = "warroom_reject"
 ACKNOWLEDGE = "warroom_ack"
+OPEN_CASE = "warroom_open_case"
+SOLVE_CASE = "warroom_solve_case"
 EDIT_VIEW = "warroom_edit_view"
 REJECT_VIEW = "warroom_reject_view"
 TEXT_BLOCK, TEXT_INPUT = "draft_text", "text"
@@ -27,7 +30,11 @@ REASON_BLOCK, REASON_INPUT = "reject_reason", "reason"
 
 SECTION_LIMIT = 2900
 DRAFT_TITLE = ":newspaper: Incident of the day"
-TITLES = {"crisis": ":rotating_light: Possible crisis", "spike": ":chart_with_upwards_trend: Negative spike"}
+TITLES = {
+    "crisis": ":rotating_light: Possible crisis",
+    "spike": ":chart_with_upwards_trend: Negative spike",
+    "sla": ":stopwatch: SLA",
+}
 STATUS_LINE = {
     "pending": ":hourglass: Draft waiting for approval",
     "approved": ":outbox_tray: Approved, publishing as the official account",
@@ -39,9 +46,14 @@ STATUS_LINE = {
 
 
 def alert_message(
-    alert_id: str, alert: dict[str, Any], draft: Draft | None, state: WarRoomState | None
+    alert_id: str,
+    alert: dict[str, Any],
+    draft: Draft | None,
+    state: WarRoomState | None,
+    case: tuple[str, str] | None = None,
 ) -> tuple[str, list[Block]]:
-    """The fallback text and the blocks of one alert as it stands now."""
+    """The fallback text and the blocks of one alert as it stands now; `case` is the (id,
+    status) of the case the alert is about, if any."""
     kind = str(alert.get("kind", "crisis"))
     title = TITLES.get(kind, ":bar_chart: Trend (not a crisis)")
     topic = alert.get("topic")
@@ -49,11 +61,15 @@ def alert_message(
     blocks: list[Block] = [{"type": "header", "text": _plain(text[:150])}]
     if kind == "crisis":
         blocks += _crisis_blocks(alert)
+    elif kind == "sla":
+        blocks += _sla_blocks(alert)
     else:
         blocks += _spike_blocks(alert)
     if draft is not None:
         blocks += _draft_blocks(draft)
-    blocks += _actions(alert_id, draft, state)
+    if case is not None:
+        blocks.append({"type": "context", "elements": [_md(f"*Case* `{case[0]}` · {case[1]}")]})
+    blocks += _actions(alert_id, kind, draft, state, case)
     history = _history(state)
     if history:
         blocks.append({"type": "context", "elements": [_md(history)]})
@@ -135,6 +151,20 @@ def _spike_blocks(alert: dict[str, Any]) -> list[Block]:
     ]
 
 
+def _sla_blocks(alert: dict[str, Any]) -> list[Block]:
+    return [
+        {
+            "type": "section",
+            "fields": [
+                _md(f"*Case*\n`{alert.get('case_id', '?')}`"),
+                _md(f"*Due*\n{_clock(str(alert.get('due', '')))} UTC"),
+                _md(f"*Priority*\n{alert.get('priority', '?')}"),
+                _md(f"*Channel*\n{alert.get('channel', '?')}"),
+            ],
+        }
+    ]
+
+
 def _draft_blocks(draft: Draft) -> list[Block]:
     shown = draft.final_text or draft.text
     label = "Published reply" if draft.status == "published" else "Drafted reply"
@@ -153,8 +183,18 @@ def _draft_blocks(draft: Draft) -> list[Block]:
     ]
 
 
-def _actions(alert_id: str, draft: Draft | None, state: WarRoomState | None) -> list[Block]:
+def _actions(
+    alert_id: str,
+    kind: str,
+    draft: Draft | None,
+    state: WarRoomState | None,
+    case: tuple[str, str] | None,
+) -> list[Block]:
     buttons = _draft_buttons(draft)
+    if kind == "crisis" and case is None:  # a person's message: it may become a case
+        buttons.append(_button("Open case", OPEN_CASE, alert_id))
+    if case is not None and case[1] in ACTIVE:
+        buttons.append(_button("Solve", SOLVE_CASE, alert_id))
     if state is None or state.status == "open":
         buttons.append(_button("Acknowledge", ACKNOWLEDGE, alert_id))
     return _action_row(buttons)

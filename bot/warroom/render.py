@@ -12,8 +12,10 @@ from typing import Any
 from adapters.base import Receipt
 from adapters.slack.adapter import SlackView
 from bot.core.records import RecordKind
+from bot.engine.cases import load_case
 from bot.store.base import Store
 from bot.warroom.blocks import Block, alert_message, draft_message
+from bot.warroom.case_buttons import alert_case_id
 from bot.warroom.state import WarRoomLog, WarRoomState
 from responders.drafts import Draft
 
@@ -35,7 +37,10 @@ class WarRoomRenderer:
         draft_id = alert.data.get("draft_id")
         draft_record = await self._store.get_record(RecordKind.DRAFT, str(draft_id)) if draft_id else None
         draft = Draft.from_record(draft_record) if draft_record else None
-        text, blocks = alert_message(alert_id, alert.data, draft, state)
+        case_id = alert_case_id(alert.data, state)
+        case = await load_case(self._store.records, case_id) if case_id else None
+        shown = (case.id, case.status) if case else None
+        text, blocks = alert_message(alert_id, alert.data, draft, state, shown)
         return self._view(text, blocks, state)
 
     async def _render_draft(self, draft_id: str, state: WarRoomState | None) -> SlackView | None:

@@ -4,7 +4,8 @@ Bolt verifies every request's signature and refuses one signed more than five mi
 (`request_verification_enabled`, on). Each handler acknowledges first (Slack gives three
 seconds), then hands the decision to the `ApprovalService`, the same code the REST API and the
 CLI use. Only approvers may approve, edit or reject; anyone else gets an ephemeral refusal and
-the attempt is audited. Anyone in the channel may acknowledge an alert or pause automatic
+the attempt is audited; the same holds for "Open case" and "Solve" (`case_buttons.py`). Anyone
+in the channel may acknowledge an alert or pause automatic
 replies (stopping is always safe); resuming them is for approvers.
 """
 
@@ -29,6 +30,7 @@ from bot.store.base import Store
 from bot.warroom import blocks
 from bot.warroom.approval import ApprovalService
 from bot.warroom.approvers import Approvers
+from bot.warroom.case_buttons import CaseButton, WarRoomCases
 from bot.warroom.slash import HELP, incidents_text, status_text
 from scheduler.outages import OutageDesk
 from scheduler.slack_campaign import CampaignSlack
@@ -52,9 +54,11 @@ class WarRoomHandlers:
         clock: Callable[[], datetime] = utc_now,
         outages: OutageDesk | None = None,
         campaigns: CampaignSlack | None = None,
+        cases: WarRoomCases | None = None,
     ) -> None:
         self._outages = outages
         self._campaigns = campaigns
+        self._cases = cases
         self._approvals = approvals
         self._approvers = approvers
         self._store = store
@@ -66,6 +70,9 @@ class WarRoomHandlers:
         app.action(blocks.EDIT)(self.edit)
         app.action(blocks.REJECT)(self.reject)
         app.action(blocks.ACKNOWLEDGE)(self.acknowledge)
+        if self._cases is not None:
+            app.action(blocks.OPEN_CASE)(self.open_case)
+            app.action(blocks.SOLVE_CASE)(self.solve_case)
         app.view(blocks.EDIT_VIEW)(self.edit_submitted)
         app.view(blocks.REJECT_VIEW)(self.reject_submitted)
         app.command("/centinela")(self.command)
@@ -96,6 +103,24 @@ class WarRoomHandlers:
         )
         if not result.ok:
             await self._ephemeral(client, body, result.message)
+
+    async def open_case(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        """Approvers only: a case opened from an alert is a commitment to the customer."""
+        await ack()
+        assert self._cases is not None
+        await self._case_button(client, body, "open_case", self._cases.open_case)
+
+    async def solve_case(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        """Approvers only: solving tells the customer, once."""
+        await ack()
+        assert self._cases is not None
+        await self._case_button(client, body, "solve_case", self._cases.solve_case)
+
+    async def _case_button(self, client: AsyncWebClient, body: Body, action: str, press: CaseButton) -> None:
+        if await self._refused(client, body, action, _value(body)):
+            return
+        result = await press(_value(body), actor=f"slack:{body['user']['id']}")
+        await self._ephemeral(client, body, result.message)
 
     async def edit_submitted(self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient) -> None:
         text = _input(view, blocks.TEXT_BLOCK, blocks.TEXT_INPUT)

@@ -49,6 +49,8 @@ class WarRoomState(BaseModel):
     acknowledged_by: str | None = None
     acknowledged_at: str | None = None
     escalations: list[int] = Field(default_factory=list)
+    # The case opened from this alert with the war-room's "Open case" button (`case_buttons.py`).
+    case_id: str | None = None
     events: list[WarRoomEvent] = Field(default_factory=list)
 
     @classmethod

@@ -22,6 +22,7 @@ from bot.store.base import Store
 from bot.warroom.announce import WarRoomAnnouncer
 from bot.warroom.approval import ApprovalService
 from bot.warroom.approvers import Approvers
+from bot.warroom.case_buttons import war_room_cases
 from bot.warroom.digest import DailyDigest
 from bot.warroom.render import WarRoomRenderer
 from bot.warroom.results import ResultWatcher
@@ -62,7 +63,13 @@ class WarRoom:
             campaign_book(settings, store), approvers, self.approvals, channel=slack.channel
         )
         handlers = WarRoomHandlers(
-            self.approvals, approvers, store, channel=slack.channel, outages=outages, campaigns=campaigns
+            self.approvals,
+            approvers,
+            store,
+            channel=slack.channel,
+            outages=outages,
+            campaigns=campaigns,
+            cases=war_room_cases(settings, store, self.approvals.log),
         )
         self.bolt = build_slack_app(client, slack.signing_secret.get_secret_value(), handlers)
         if settings.dashboard.digest_time is not None:  # the daily digest (issue 18)

@@ -3,9 +3,9 @@
 Every list answers `{"items": [...], "next": CURSOR|null}`; `?limit=` (1-1000, default 100) sets
 the page size and `?cursor=` (the `next` of the previous page) continues. Filters are indexed
 columns of the records store (`bot/store/records.py`): `since`/`until` (ISO 8601) on the time,
-and per list `status`, `channel`, `customer`, `key`, `action`, `kind`... Bad input is a 400
-with the failing `field`. The older keys (`decisions`, `events`, `dead_letters`) stay as aliases of
-`items`.
+and per list `status`, `channel`, `customer`, `key`, `action`, `kind`, the cases' `priority`...
+Bad input is a 400 with the failing `field`. The older keys (`decisions`, `events`,
+`dead_letters`) stay as aliases of `items`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.core.cases import PRIORITIES
 from bot.store.base import Store
 from bot.store.records import MAX_PAGE, Filters, InvalidCursor, Page, RecordFilter
 
@@ -104,15 +105,29 @@ async def list_audit(request: web.Request) -> web.Response:
     return _envelope(page, "events")
 
 
+def _priority(request: web.Request, kind: str) -> str | None:
+    """`?priority=` of the case list, one of the case priorities; other lists have none."""
+    raw = request.query.get("priority") or None
+    if raw is None:
+        return None
+    if kind != "case":
+        raise _bad("only the case list filters by priority", "priority")
+    if raw not in PRIORITIES:
+        raise _bad(f"priority must be one of {', '.join(PRIORITIES)}", "priority")
+    return raw
+
+
 async def list_records(request: web.Request) -> web.Response:
     records = request.app[STORE_KEY].records
     q = request.query
+    kind = KINDS[request.match_info["kind"]]
     where = RecordFilter(
-        KINDS[request.match_info["kind"]],
+        kind,
         status=q.get("status") or None,
         customer=q.get("customer") or None,
         channel=q.get("channel") or None,
         key=q.get("key") or None,
+        priority=_priority(request, kind),
         since=_time(request, "since"),
         until=_time(request, "until"),
     )

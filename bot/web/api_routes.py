@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from bot.core.cases import CASE_STATUSES
+from bot.core.cases import CASE_STATUSES, PRIORITIES
 from bot.core.customers import Customer
 from bot.core.models import ACTIONS, AuditEvent, DeadLetter, Decision, InboundMessage, Record
 from bot.engine.crm_queue import SYNC_STATES
@@ -105,9 +105,18 @@ def _records(kind: str) -> Route:
             CHANNEL,
             Param("customer", "query", "only this customer"),
             Param("key", "query", "only records about this message key"),
+            *_priority(kind),
             *RECORD_PAGE,
         ),
     )
+
+
+def _priority(kind: str) -> tuple[Param, ...]:
+    """Only cases carry a priority the list filters on (`records.priority`, indexed)."""
+    if kind != "cases":
+        return ()
+    enum = {"type": "string", "enum": list(PRIORITIES)}
+    return (Param("priority", "query", f"only cases of this priority ({', '.join(PRIORITIES)})", enum),)
 
 
 def _stats(

@@ -146,6 +146,27 @@ async def test_records_filter_on_customer_key_and_time(records: RecordStore) -> 
     assert len((await records.query_records(RecordFilter("case", until=future))).items) == 2
 
 
+async def test_cases_filter_on_priority_which_follows_every_write(records: RecordStore) -> None:
+    await records.put_record("case", "c1", {"status": "open", "priority": "urgent"})
+    await records.put_record("case", "c2", {"status": "open", "priority": "normal"})
+    await records.put_record("case", "c3", {"status": "solved", "priority": "urgent"})
+    await records.put_record("alert", "a1", {"priority": "urgent"})
+
+    async def ids(priority: str, status: str | None = None) -> list[str]:
+        where = RecordFilter("case", status=status, priority=priority)
+        return sorted(r.id for r in (await records.query_records(where)).items)
+
+    assert await ids(priority="urgent") == ["c1", "c3"]
+    assert await ids(priority="urgent", status="open") == ["c1"]
+    assert await ids(priority="low") == []
+    # A compare-and-set that raises the priority moves the case into the other filter.
+    assert await records.cas_record(
+        "case", "c2", expected_version=1, data={"status": "open", "priority": "urgent"}
+    )
+    assert await ids(priority="urgent", status="open") == ["c1", "c2"]
+    assert await ids(priority="normal") == []
+
+
 async def test_a_cursor_not_handed_out_is_refused(records: RecordStore) -> None:
     with pytest.raises(InvalidCursor):
         await records.query_records(RecordFilter("case"), cursor="not-a-cursor")

@@ -78,3 +78,31 @@ async def test_a_file_written_by_main_is_migrated_in_place_and_keeps_everything(
         assert await reopened.count_records("case") == 97
     finally:
         await reopened.close()
+
+
+async def test_a_database_before_the_priority_column_gets_it_filled(tmp_path: Path) -> None:
+    path = tmp_path / "centinela.sqlite3"
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        await store.put_record("case", "C-1", {"status": "open", "priority": "urgent"})
+        await store.put_record("case", "C-2", {"status": "open", "priority": "low"})
+        await store.put_record("echo", "e1", {"text": 'said "priority":"urgent" in a quote'})
+    finally:
+        await store.close()
+    conn = sqlite3.connect(path)  # as migration 3 left it: no priority in the column
+    try:
+        conn.execute("UPDATE records SET priority = NULL")
+        conn.execute("DELETE FROM schema_version WHERE version = 4")
+        conn.commit()
+    finally:
+        conn.close()
+    migrated = SqliteStore(path)
+    await migrated.open()
+    try:
+        urgent = await migrated.records.query_records(RecordFilter("case", priority="urgent"))
+        assert [r.id for r in urgent.items] == ["C-1"]
+        low = await migrated.records.query_records(RecordFilter("case", priority="low"))
+        assert [r.id for r in low.items] == ["C-2"]
+    finally:
+        await migrated.close()

@@ -61,6 +61,19 @@ async def test_cases_filtered_by_status_and_customer_come_back_whole_across_page
     assert all(item["data"]["status"] == "open" and item["data"]["author"] == "@ana" for item in items)
 
 
+async def test_cases_filtered_by_priority_and_a_bad_priority_is_a_400(client: TestClient[Any, Any]) -> None:
+    store = client.app[STORE]
+    levels = ("low", "normal", "high", "urgent")
+    for i in range(12):
+        await store.put_record("case", f"C{i:03d}", {"status": "open", "priority": levels[i % 4]})
+    items, _ = await _all_pages(client, "/api/v1/cases?priority=urgent&status=open&limit=2")
+    assert sorted(item["id"] for item in items) == ["C003", "C007", "C011"]
+    for query, path in (("priority=critical", "/api/v1/cases"), ("priority=urgent", "/api/v1/alerts")):
+        response = await client.get(f"{path}?{query}", headers=AUTH)
+        assert response.status == 400, (path, query)
+        assert (await response.json())["field"] == "priority"
+
+
 async def test_decisions_outbox_and_audit_pages_with_filters(client: TestClient[Any, Any]) -> None:
     store = client.app[STORE]
     await store.save_decisions(

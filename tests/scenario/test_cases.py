@@ -134,6 +134,10 @@ def test_the_cli_lists_shows_solves_and_closes(
     monkeypatch.setenv("CENTINELA_DATABASE_URL", database_url)
     assert main(["cases", "list", "--status", "open", "--json"]) == 0
     assert [c["id"] for c in json.loads(capsys.readouterr().out)] == [case_id]
+    assert main(["cases", "list", "--priority", "normal", "--json"]) == 0
+    assert [c["id"] for c in json.loads(capsys.readouterr().out)] == [case_id]
+    assert main(["cases", "list", "--priority", "urgent", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
     assert main(["cases", "solve", case_id, "--note", "refund done", "--actor", "eva"]) == 0
     capsys.readouterr()
     assert main(["cases", "show", case_id, "--json"]) == 0

@@ -48,7 +48,7 @@ async def test_alert_is_posted_with_the_draft_and_buttons(rig: WarRoomRig) -> No
     actions = {
         b["action_id"] for blk in post.args["blocks"] if blk["type"] == "actions" for b in blk["elements"]
     }
-    assert actions == {blocks.APPROVE, blocks.EDIT, blocks.REJECT, blocks.ACKNOWLEDGE}
+    assert actions == {blocks.APPROVE, blocks.EDIT, blocks.REJECT, blocks.OPEN_CASE, blocks.ACKNOWLEDGE}
 
 
 async def test_approve_publishes_once_as_the_official_account(rig: WarRoomRig) -> None:

@@ -121,7 +121,7 @@ async def _backfill_records(executor: SqlExecutor) -> None:
                     "version": int(whole.get("version", 1)) if isinstance(whole, dict) else 1,
                     "created": created or updated or time.time(),
                     "updated": updated or created or time.time(),
-                    **{k: v for k, v in columns.items() if k != "key"},
+                    **{k: v for k, v in columns.items() if k not in ("key", "priority")},
                     "rkey": columns["key"],
                 }
             )
@@ -231,10 +231,38 @@ async def _v3(executor: SqlExecutor) -> None:
         await executor.batch([(seed, [{}])], rowcounts=False)
 
 
+async def _v4(executor: SqlExecutor) -> None:
+    """`records.priority`, indexed, so the case list filters by priority in the database. Rows
+    that carry a priority in their JSON body get it; a row whose body only mentions the word
+    (not a top-level string) gets "" so the fill moves past it."""
+    await _create_or_extend(executor, records)
+    dialect = _dialect(executor)
+    await _ddl(
+        executor,
+        [
+            str(CreateIndex(i, if_not_exists=True).compile(dialect=dialect))
+            for i in records.indexes
+            if i.name == "records_priority"
+        ],
+    )
+    legacy = select(records.c.kind, records.c.id, records.c.body).where(
+        records.c.priority.is_(None), records.c.body.like('%"priority":"%')
+    )
+    fill = update(records).where(records.c.kind == _p("k"), records.c.id == _p("i"))
+    fill = fill.values(priority=_p("priority"))
+    while found := await executor.fetch(legacy.limit(BACKFILL_CHUNK)):
+        params = [
+            {"k": kind, "i": rid, "priority": rows.record_columns(json.loads(body))["priority"] or ""}
+            for kind, rid, body in found
+        ]
+        await executor.batch([(fill, params)], rowcounts=False)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "records with indexed columns; upgrades the pre-split SQLite layout in place", _v1),
     Migration(2, "outbox.attempt_started_at: the publisher's in-flight mark as a column", _v2),
     Migration(3, "stat_minutes and author_days: the dashboard's aggregates", _v3),
+    Migration(4, "records.priority: the case list's priority filter as an indexed column", _v4),
 ]
 
 

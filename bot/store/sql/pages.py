@@ -120,6 +120,7 @@ def records_query(where: RecordFilter) -> Select[Any]:
         (records.c.customer, where.customer),
         (records.c.channel, where.channel),
         (records.c.key, where.key),
+        (records.c.priority, where.priority),
     ):
         if value is not None:
             stmt = stmt.where(column == value)

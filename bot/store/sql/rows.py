@@ -32,16 +32,18 @@ def record_columns(data: dict[str, Any]) -> dict[str, Any]:
     """The indexed columns of a record, from its data.
 
     `customer` is the CRM id when known, else the author's handle: a case by customer must find
-    the cases of a person the CRM does not know yet. `key` is the message the record is about.
+    the cases of a person the CRM does not know yet. `key` is the message the record is about;
+    `priority` is a case's (the case list filters on it).
     """
     customer = data.get("customer_id") or data.get("customer") or data.get("author")
     key = data.get("message_key") or data.get("key")
-    status, channel = data.get("status"), data.get("channel")
+    status, channel, priority = data.get("status"), data.get("channel"), data.get("priority")
     return {
         "status": str(status)[:64] if status is not None else None,
         "customer": str(customer)[:256] if customer else None,
         "channel": str(channel)[:32] if channel else None,
         "key": str(key)[:512] if key else None,
+        "priority": str(priority)[:16] if isinstance(priority, str) and priority else None,
     }
 
 

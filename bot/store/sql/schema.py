@@ -30,12 +30,15 @@ records = Table(
     Column("customer", String(256)),
     Column("channel", String(32)),
     Column("key", String(512)),
+    # A case's (or any record's) `priority`, so the case list filters on it in an index.
+    Column("priority", String(16)),
 )
 # Partial indexes: a record without the column (most echoes have none) costs no index write.
 for _name, _column in (
     ("records_status", records.c.status),
     ("records_customer", records.c.customer),
     ("records_channel", records.c.channel),
+    ("records_priority", records.c.priority),
 ):
     Index(
         _name,

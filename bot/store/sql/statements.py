@@ -135,6 +135,7 @@ def build_statements(dialect: str) -> Statements:
         "customer": bindparam("customer"),
         "channel": bindparam("channel"),
         "key": bindparam("rkey"),
+        "priority": bindparam("priority"),
     }
     upsert = dialect_insert(dialect, records).values(**record_values)
     upsert = upsert.on_conflict_do_update(
@@ -147,6 +148,7 @@ def build_statements(dialect: str) -> Statements:
             "customer": upsert.excluded.customer,
             "channel": upsert.excluded.channel,
             "key": upsert.excluded.key,
+            "priority": upsert.excluded.priority,
         },
     )
     insert_new = (
@@ -169,6 +171,7 @@ def build_statements(dialect: str) -> Statements:
             customer=bindparam("customer"),
             channel=bindparam("channel"),
             key=bindparam("rkey"),
+            priority=bindparam("priority"),
         )
     )
     recent: Select[Any] = (

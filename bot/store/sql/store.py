@@ -248,6 +248,7 @@ class SqlRecordStore:
             "customer": columns["customer"],
             "channel": columns["channel"],
             "rkey": columns["key"],
+            "priority": columns["priority"],
         }
 
     async def put_record(
