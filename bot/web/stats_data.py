@@ -32,6 +32,7 @@ from bot.store.stats import (
     topic_trends,
 )
 from bot.web import stats_models as out
+from bot.web.stats_cases import case_times
 
 OPEN_STATUSES = ("open", "acknowledged")
 PEOPLE_LIMIT = 50
@@ -176,7 +177,8 @@ async def quality(store: Store, q: StatQuery) -> out.QualityOut:
             by_action[action] = by_action.get(action, 0) + n
     decided = sum(by_action.values())
     automatic = by_action.get("answer", 0)
-    since = s.buckets[0].start
+    starts = bucket_starts(q.span, q.until, q.tz)
+    since = starts[0]
     drafts: dict[str, int] = {}
     edited = 0
     async for r in iter_records(store.records, RecordFilter(RecordKind.DRAFT, since=since, until=q.until)):
@@ -187,6 +189,7 @@ async def quality(store: Store, q: StatQuery) -> out.QualityOut:
         span=q.span, decided=decided, automatic=automatic,
         automatic_rate=round(automatic / decided, 3) if decided else 0.0,
         by_action=by_action, drafts=drafts, drafts_edited=edited,
+        case_times=await case_times(store.records, since, span_end(q.span, starts, q.tz), q.where),
     )  # fmt: skip
 
 

@@ -78,6 +78,20 @@ class NowOut(BaseModel):
     sla_minutes: float
 
 
+class CaseTimesOut(BaseModel):
+    """Cases opened in the span for one channel and priority, and how long they waited."""
+
+    channel: str
+    priority: str
+    cases: int
+    responded: int = Field(description="cases a person has answered (a note or a status change)")
+    solved: int = Field(description="cases solved (and not reopened since)")
+    first_response_p50_s: float | None = Field(description="wall-clock seconds, opening to first response")
+    first_response_p90_s: float | None
+    resolution_p50_s: float | None = Field(description="wall-clock seconds from opening to solution")
+    resolution_p90_s: float | None
+
+
 class QualityOut(BaseModel):
     span: str
     decided: int
@@ -86,6 +100,9 @@ class QualityOut(BaseModel):
     by_action: dict[str, int]
     drafts: dict[str, int] = Field(description="war-room drafts created in the span, by status")
     drafts_edited: int = Field(description="drafts published after a person edited the text")
+    case_times: list[CaseTimesOut] = Field(
+        default_factory=list, description="cases opened in the span, by channel and priority"
+    )
 
 
 class PeopleOut(BaseModel):

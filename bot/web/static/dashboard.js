@@ -178,6 +178,14 @@
     box.prepend(el("h3", { text: box.dataset.title }));
     const drafts = Object.entries(q.drafts).map(([outcome, count]) => ({ outcome, count }));
     table($("t-drafts"), "drafts", [{ key: "outcome", label: T.outcome }, { key: "count", label: T.count, num: true }], drafts, T.drafts);
+    const wait = (s) => (s === null ? "–" : ageText(s));
+    const times = q.case_times.map((r) => ({ ...r, priority: T[`priority_${r.priority}`] || r.priority,
+      fr50: wait(r.first_response_p50_s), fr90: wait(r.first_response_p90_s), rs50: wait(r.resolution_p50_s), rs90: wait(r.resolution_p90_s) }));
+    const tcols = [{ key: "channel", label: T.channel }, { key: "priority", label: T.priority }, { key: "cases", label: T.cases, num: true },
+      { key: "responded", label: T.responded, num: true }, { key: "solved", label: T.solved, num: true },
+      { key: "fr50", label: T.first_response_p50, num: true }, { key: "fr90", label: T.first_response_p90, num: true },
+      { key: "rs50", label: T.resolution_p50, num: true }, { key: "rs90", label: T.resolution_p90, num: true }];
+    table($("t-case-times"), "case-times", tcols, times, T.case_times);
   }
 
   async function loadPeople() {
