@@ -32,3 +32,5 @@ class RecordKind(StrEnum):
     IDENTITY = "identity"
     # Per case: where its CRM ticket stands (status pending / synced / failed / local).
     CRM_SYNC = "crm_sync"
+    # A person's correction of a decision (id: the message key): the Quality view's figure.
+    CORRECTION = "correction"

@@ -33,6 +33,7 @@ from bot.store.stats import (
 )
 from bot.web import stats_models as out
 from bot.web.stats_cases import case_times
+from bot.web.stats_corrections import corrections
 
 OPEN_STATUSES = ("open", "acknowledged")
 PEOPLE_LIMIT = 50
@@ -178,7 +179,7 @@ async def quality(store: Store, q: StatQuery) -> out.QualityOut:
     decided = sum(by_action.values())
     automatic = by_action.get("answer", 0)
     starts = bucket_starts(q.span, q.until, q.tz)
-    since = starts[0]
+    since, end = starts[0], span_end(q.span, starts, q.tz)
     drafts: dict[str, int] = {}
     edited = 0
     async for r in iter_records(store.records, RecordFilter(RecordKind.DRAFT, since=since, until=q.until)):
@@ -189,7 +190,8 @@ async def quality(store: Store, q: StatQuery) -> out.QualityOut:
         span=q.span, decided=decided, automatic=automatic,
         automatic_rate=round(automatic / decided, 3) if decided else 0.0,
         by_action=by_action, drafts=drafts, drafts_edited=edited,
-        case_times=await case_times(store.records, since, span_end(q.span, starts, q.tz), q.where),
+        corrected=await corrections(store.records, since, end, q.where, automatic=automatic),
+        case_times=await case_times(store.records, since, end, q.where),
     )  # fmt: skip
 
 

@@ -92,6 +92,15 @@ class CaseTimesOut(BaseModel):
     resolution_p90_s: float | None
 
 
+class CorrectionsOut(BaseModel):
+    """Decisions a person later marked wrong (`POST /api/v1/decisions/{key}/correction`)."""
+
+    corrections: int = Field(description="decisions on the span's messages a person corrected")
+    answers_corrected: int = Field(description="of those, automatic answers")
+    answers_corrected_rate: float = Field(description="answers corrected / automatic answers")
+    answers_corrected_to: dict[str, int] = Field(description="the right action people gave those answers")
+
+
 class QualityOut(BaseModel):
     span: str
     decided: int
@@ -100,6 +109,7 @@ class QualityOut(BaseModel):
     by_action: dict[str, int]
     drafts: dict[str, int] = Field(description="war-room drafts created in the span, by status")
     drafts_edited: int = Field(description="drafts published after a person edited the text")
+    corrected: CorrectionsOut
     case_times: list[CaseTimesOut] = Field(
         default_factory=list, description="cases opened in the span, by channel and priority"
     )

@@ -172,12 +172,15 @@
     $("k-decided").textContent = q.decided;
     $("k-rate").textContent = pct(q.automatic_rate);
     $("k-edited").textContent = q.drafts_edited;
+    $("k-corrected").textContent = `${q.corrected.answers_corrected} (${pct(q.corrected.answers_corrected_rate)})`;
     const box = $("c-actions");
     const rows = Object.entries(q.by_action).map(([action, count]) => ({ action, count }));
     table(box, "actions", [{ key: "action", label: T.action }, { key: "count", label: T.count, num: true }], rows, T.actions);
     box.prepend(el("h3", { text: box.dataset.title }));
     const drafts = Object.entries(q.drafts).map(([outcome, count]) => ({ outcome, count }));
     table($("t-drafts"), "drafts", [{ key: "outcome", label: T.outcome }, { key: "count", label: T.count, num: true }], drafts, T.drafts);
+    const fixed = Object.entries(q.corrected.answers_corrected_to).map(([action, count]) => ({ action, count }));
+    table($("t-corrected"), "corrected-answers", [{ key: "action", label: T.right_action }, { key: "count", label: T.count, num: true }], fixed, T.corrected_to);
     const wait = (s) => (s === null ? "–" : ageText(s));
     const times = q.case_times.map((r) => ({ ...r, priority: T[`priority_${r.priority}`] || r.priority,
       fr50: wait(r.first_response_p50_s), fr90: wait(r.first_response_p90_s), rs50: wait(r.resolution_p50_s), rs90: wait(r.resolution_p90_s) }));
