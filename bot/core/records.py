@@ -34,3 +34,5 @@ class RecordKind(StrEnum):
     CRM_SYNC = "crm_sync"
     # A person's correction of a decision (id: the message key): the Quality view's figure.
     CORRECTION = "correction"
+    # A customer's reply that helps another customer (id: the reply's key): the People view.
+    COMMUNITY_REPLY = "community_reply"

@@ -8,7 +8,7 @@ queue) from indexed record queries filtered on status.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from bot.store.stats import (
 )
 from bot.web import stats_models as out
 from bot.web.stats_cases import case_times
+from bot.web.stats_community import helped_counts
 from bot.web.stats_corrections import corrections
 
 OPEN_STATUSES = ("open", "acknowledged")
@@ -198,16 +199,19 @@ async def quality(store: Store, q: StatQuery) -> out.QualityOut:
 async def people(store: Store, q: StatQuery, *, limit: int = PEOPLE_LIMIT) -> out.PeopleOut:
     """Top authors by reach, repeat complainers and advocates (for the marketing team)."""
     starts = bucket_starts(q.span, q.until, q.tz)
-    found = await store.records.author_stats(
-        starts[0], span_end(q.span, starts, q.tz), channel=q.where.channel
-    )
+    since, until = starts[0], span_end(q.span, starts, q.tz)
+    helped = await helped_counts(store.records, since, until, channel=q.where.channel)
+    found = [
+        replace(a, helped=helped[(a.author, a.channel)])
+        for a in await store.records.author_stats(since, until, channel=q.where.channel)
+    ]
     top = sorted(found, key=lambda a: (-a.reach, -a.messages, a.author))
     complainers = sorted(
         (a for a in found if a.negative >= 2), key=lambda a: (-a.negative, -a.reach, a.author)
     )
     advocates = sorted(
-        (a for a in found if a.positive >= 2 and a.positive * 3 >= a.messages * 2),
-        key=lambda a: (-a.positive, -a.reach, a.author),
+        (a for a in found if (a.positive >= 2 and a.positive * 3 >= a.messages * 2) or a.helped >= 2),
+        key=lambda a: (-(a.positive + a.helped), -a.reach, a.author),
     )
     return out.PeopleOut(
         span=q.span,

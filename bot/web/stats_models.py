@@ -119,4 +119,6 @@ class PeopleOut(BaseModel):
     span: str
     top_authors: list[AuthorStat] = Field(description="by reach (followers), then messages")
     repeat_complainers: list[AuthorStat] = Field(description="two or more negative messages")
-    advocates: list[AuthorStat] = Field(description="two or more positive messages, mostly positive")
+    advocates: list[AuthorStat] = Field(
+        description="two or more positive messages and mostly positive, or two or more replies helping others"
+    )

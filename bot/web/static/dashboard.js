@@ -194,7 +194,8 @@
   async function loadPeople() {
     const p = await getJSON(`/dashboard/stats/people?${query()}`);
     const cols = [{ key: "author", label: T.author }, { key: "channel", label: T.channel }, { key: "messages", label: T.messages, num: true },
-      { key: "positive", label: T.positive, num: true }, { key: "negative", label: T.negative, num: true }, { key: "reach", label: T.reach, num: true }];
+      { key: "positive", label: T.positive, num: true }, { key: "negative", label: T.negative, num: true }, { key: "reach", label: T.reach, num: true },
+      { key: "helped", label: T.helped, num: true }];
     table($("t-authors"), "top-authors", cols, p.top_authors, T.top_authors);
     table($("t-complainers"), "repeat-complainers", cols, p.repeat_complainers, T.repeat_complainers);
     table($("t-advocates"), "advocates", cols, p.advocates, T.advocates);
