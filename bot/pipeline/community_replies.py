@@ -8,7 +8,8 @@ People view counts per author. What counts: the reply is not negative (a "me too
 help), and the person answered is another customer whose message we received (our own accounts'
 posts and staff posts never reach intake, so a reply to them finds no message). On the forum
 the person answered is the topic's author (post 1 of the topic): helping in one's own topic is
-not helping others.
+not helping others. Only the replying author's handle is kept (the person helped is known by
+the message key), and a customer's erasure deletes their community replies.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from adapters.discourse.translate import message_id, parse_target
 from bot.core.context import MessageContext
+from bot.core.customers import identity_id
 from bot.core.effects import Effect, SaveRecord
 from bot.core.models import Decision, InboundMessage, message_key
 from bot.core.records import RecordKind
@@ -61,8 +63,9 @@ class CommunityReplyWatcher:
             return []
         data = {
             "author": decision.author,  # as the People view's authors are keyed
+            # The indexed customer column: what a customer's erasure deletes these records by.
+            "customer": identity_id(reply.channel, reply.author.handle),
             "channel": reply.channel,
-            "helped": answered.author.handle,
             "message_key": reply.key,
             "answered_key": key,
             "message_at": reply.created_at.isoformat(),
