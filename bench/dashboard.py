@@ -1,7 +1,8 @@
 """The dashboard with 30 days of data from 100k messages: page and stats load times.
 
 `python -m bench.dashboard [--messages 100000] [--days 30]`: writes the decisions through the
-records store's real write path (`save_decisions`, which keeps the aggregates), starts the
+records store's real write path (`save_decisions`, which keeps the aggregates), a case record
+for each `case` decision and a correction for 2 % of the automatic answers, starts the
 service on that data, signs in, then times (a) each `/dashboard/stats/...` view for each span
 over HTTP (median of `--repeat` calls), and (b) in Debian's chromium through Playwright when it
 is installed: from navigation to the Now view drawn, and to the 30-day Trends drawn. Prints one
@@ -26,11 +27,14 @@ import aiohttp
 from aiohttp import web
 
 from bot.config import load_settings
+from bot.core.cases import PRIORITIES, Case
 from bot.core.models import Decision, utc_now
+from bot.core.records import RecordKind
+from bot.engine.corrections import Correction
 from bot.store.factory import build_store
 from bot.web.app import create_app
 
-CHANNELS = ("twitter", "facebook", "instagram", "whatsapp", "discourse", "email")
+CHANNELS = ("twitter", "facebook", "instagram", "whatsapp", "forum", "email")
 TOPICS = ("no-internet", "billing", "tv", "mobile-signal", "promo", "", "", "")
 REGIONS = ("madrid", "barcelona", "dallas", "denver", "", "", "")
 ACTIONS = ("answer", "case", "agent", "monitor", "monitor", "crisis")
@@ -57,6 +61,34 @@ def decisions(count: int, days: int, seed: int = 18) -> list[Decision]:
     return out
 
 
+Row = tuple[str, str, dict[str, Any]]
+
+
+def case_and_correction_records(batch: list[Decision], seed: int = 18) -> list[Row]:
+    """A case for each `case` decision (answered within hours, 70 % solved within days) and a
+    correction for one automatic answer in fifty: what the Quality view's new figures read."""
+    rng = random.Random(seed)
+    found: list[Row] = []
+    for n, d in enumerate(batch):
+        opened = d.message_at or d.decided_at
+        channel = d.message_key.partition(":")[0]
+        if d.action == "case":
+            case = Case(
+                id=f"C-{1001 + n}", message_key=d.message_key, channel=channel, author=d.author,
+                identity=f"{channel}:{d.author}", priority=rng.choice(PRIORITIES), opened_at=opened,
+                first_response_at=opened + timedelta(minutes=rng.expovariate(1 / 90)),
+                solved_at=opened + timedelta(hours=rng.expovariate(1 / 20)) if rng.random() < 0.7 else None,
+            )  # fmt: skip
+            found.append((RecordKind.CASE, case.id, case.record_data()))
+        elif d.action == "answer" and rng.random() < 0.02:
+            fix = Correction(
+                message_key=d.message_key, channel=channel, decided="answer", action="case",
+                actor="api:bench", at=opened + timedelta(hours=1), message_at=opened,
+            )  # fmt: skip
+            found.append((RecordKind.CORRECTION, d.message_key, fix.model_dump(mode="json")))
+    return found
+
+
 async def fill(data_dir: Path, count: int, days: int) -> float:
     settings = load_settings(data_dir=data_dir, api_token=TOKEN, webhook_secret="bench")
     store = build_store(settings)
@@ -65,6 +97,9 @@ async def fill(data_dir: Path, count: int, days: int) -> float:
     batch = decisions(count, days)
     for i in range(0, len(batch), 1000):
         await store.records.save_decisions(batch[i : i + 1000])
+    extra = case_and_correction_records(batch)
+    for i in range(0, len(extra), 200):  # concurrent writes share the store's group commits
+        await asyncio.gather(*(store.records.put_record(*r) for r in extra[i : i + 200]))
     elapsed = time.perf_counter() - started
     await store.close()
     return elapsed

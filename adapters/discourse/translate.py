@@ -105,7 +105,12 @@ class DiscourseTranslator:
                 author=Author(handle=post["username"], name=post.get("name") or post.get("display_username")),
                 text=text,
                 in_reply_to=None if number == 1 else message_id(topic_id, int(reply_to)),
-                raw={"event": "post_created", "post_id": post.get("id"), **_audit_fields(post)},
+                raw={
+                    "event": "post_created",
+                    "post_id": post.get("id"),
+                    "staff": _is_staff(post),
+                    **_audit_fields(post),
+                },
             )
         )
 
@@ -138,8 +143,7 @@ class DiscourseTranslator:
             return "private_message"
         if post.get("deleted_at") or post.get("hidden") or post.get("user_deleted"):
             return "deleted_or_hidden"
-        staff = post.get("staff") or post.get("admin") or post.get("moderator")
-        if self._config.skip_staff_posts and staff:
+        if self._config.skip_staff_posts and _is_staff(post):
             return "staff_post"
         if self._config.categories and category not in self._config.categories:
             return "category_not_allowed"
@@ -165,6 +169,11 @@ class DiscourseTranslator:
             in_reply_to=in_reply_to,
             raw=raw,
         )
+
+
+def _is_staff(post: Mapping[str, Any]) -> bool:
+    """Staff, admins and moderators: our people (their replies help no one as a community member)."""
+    return bool(post.get("staff") or post.get("admin") or post.get("moderator"))
 
 
 def _audit_fields(post: Mapping[str, Any]) -> dict[str, Any]:

@@ -34,3 +34,7 @@ class RecordKind(StrEnum):
     IDENTITY = "identity"
     # Per case: where its CRM ticket stands (status pending / synced / failed / local).
     CRM_SYNC = "crm_sync"
+    # A person's correction of a decision (id: the message key): the Quality view's figure.
+    CORRECTION = "correction"
+    # A customer's reply that helps another customer (id: the reply's key): the People view.
+    COMMUNITY_REPLY = "community_reply"

@@ -52,6 +52,7 @@ class CustomerEraser:
             await self._store.delete_record(
                 RecordKind.CONTACT, person_digest(identity.channel, identity.handle)
             )
+            await self._delete_community_replies(identity.id)
         await self._store.delete_record(RecordKind.CASE_IDENTITY, customer_identity(customer_id))
         await self._tombstone(customer_id)
         erasure = Erasure(True, len(case_ids), len(customer.identities), outbox)
@@ -93,6 +94,12 @@ class CustomerEraser:
                 )
                 scrubbed += 1
         return scrubbed
+
+    async def _delete_community_replies(self, identity: str) -> None:
+        """The People view's record of each reply of theirs that helped someone (their handle)."""
+        where = RecordFilter(RecordKind.COMMUNITY_REPLY, customer=identity)
+        for record in await all_records(self._store, where):
+            await self._store.delete_record(RecordKind.COMMUNITY_REPLY, record.id)
 
     async def _tombstone(self, customer_id: str) -> None:
         for _ in range(ATTEMPTS):

@@ -25,6 +25,7 @@ from bot.engine.outbox import Publisher
 from bot.engine.worker import Worker
 from bot.pipeline.accounts import AccountDirectory
 from bot.pipeline.analysers import Analyser, AuthorAnalyser, TextAnalyser
+from bot.pipeline.community_replies import CommunityReplyWatcher
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Clock, Pipeline, Watcher, wall_clock
 from bot.pipeline.rules import load_rules
@@ -96,7 +97,13 @@ def build_pipeline(
         analysers=[TextAnalyser(reader, pool), AuthorAnalyser(directory, store), *ext.analysers, outages],
         rules=rules,
         responders=responders,
-        watchers=[*ext.watchers, OutageComplainerWatcher(outages), OptOutWatcher(), ContactWatcher()],
+        watchers=[
+            *ext.watchers,
+            OutageComplainerWatcher(outages),
+            OptOutWatcher(),
+            ContactWatcher(),
+            CommunityReplyWatcher(store.get_message),  # advocates who help others (People view)
+        ],
         clock=clock,
     )
 

@@ -62,6 +62,7 @@ class AuthorStat:
     positive: int
     negative: int
     reach: int
+    helped: int = 0  # community replies to another customer (the People view adds them)
 
 
 @dataclass(slots=True)

@@ -24,6 +24,7 @@ from bot.store.base import DeadLetterUnloadable, Store
 from bot.store.letters import UnloadableMessage
 from bot.warroom.approval import ApprovalResult, ApprovalService
 from bot.web.api_cases import add_case_routes
+from bot.web.api_corrections import add_correction_routes
 from bot.web.api_customers import add_customer_routes
 from bot.web.api_lists import add_list_routes
 from bot.web.stats_api import add_stats_routes
@@ -192,6 +193,7 @@ def api_app(
     add_stats_routes(app, store, dashboard or DashboardSettings())  # the dashboard's figures
     add_case_routes(app, store, sla or SlaSettings())  # one case, its status, its notes, the SLA
     add_customer_routes(app, store)  # customers, identities, merges, erasure
+    add_correction_routes(app, store)  # a person marks a decision wrong (the Quality view counts it)
     app.router.add_post("/dead-letters/{key}/requeue", requeue_dead_letter)
     app.router.add_get("/kill-switch", get_kill_switch)
     app.router.add_put("/kill-switch", put_kill_switch)

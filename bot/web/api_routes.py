@@ -21,6 +21,7 @@ from bot.store.stats import DIMENSIONS, SPANS
 from bot.web import api_case_models as cm
 from bot.web import api_models as m
 from bot.web import stats_models as sm
+from bot.web.api_corrections import CorrectionAnswer, CorrectionBody
 from responders.drafts import DRAFT_STATUSES
 from scheduler import api_models as sched
 from scheduler.campaign_book import CAMPAIGN_STATUSES
@@ -283,6 +284,16 @@ ROUTES: tuple[Route, ...] = (
             CHANNEL,
             *RECORD_PAGE,
         ),
+    ),
+    Route(
+        "post",
+        "/api/v1/decisions/{key}/correction",
+        "Mark a decision wrong with the right action (audited; counted on the Quality view)",
+        "messages",
+        {200: CorrectionAnswer, 400: E, 404: CorrectionAnswer, 409: CorrectionAnswer},
+        body=(CorrectionBody,),
+        params=(KEY,),
+        body_required=True,
     ),
     *(_records(kind) for kind in RECORD_KINDS),
     Route(

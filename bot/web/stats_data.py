@@ -8,7 +8,7 @@ queue) from indexed record queries filtered on status.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,9 @@ from bot.store.stats import (
     topic_trends,
 )
 from bot.web import stats_models as out
+from bot.web.stats_cases import case_times
+from bot.web.stats_community import helped_counts
+from bot.web.stats_corrections import corrections
 
 OPEN_STATUSES = ("open", "acknowledged")
 PEOPLE_LIMIT = 50
@@ -176,7 +179,8 @@ async def quality(store: Store, q: StatQuery) -> out.QualityOut:
             by_action[action] = by_action.get(action, 0) + n
     decided = sum(by_action.values())
     automatic = by_action.get("answer", 0)
-    since = s.buckets[0].start
+    starts = bucket_starts(q.span, q.until, q.tz)
+    since, end = starts[0], span_end(q.span, starts, q.tz)
     drafts: dict[str, int] = {}
     edited = 0
     async for r in iter_records(store.records, RecordFilter(RecordKind.DRAFT, since=since, until=q.until)):
@@ -187,22 +191,27 @@ async def quality(store: Store, q: StatQuery) -> out.QualityOut:
         span=q.span, decided=decided, automatic=automatic,
         automatic_rate=round(automatic / decided, 3) if decided else 0.0,
         by_action=by_action, drafts=drafts, drafts_edited=edited,
+        corrected=await corrections(store.records, since, end, q.where, automatic=automatic),
+        case_times=await case_times(store.records, since, end, q.where),
     )  # fmt: skip
 
 
 async def people(store: Store, q: StatQuery, *, limit: int = PEOPLE_LIMIT) -> out.PeopleOut:
     """Top authors by reach, repeat complainers and advocates (for the marketing team)."""
     starts = bucket_starts(q.span, q.until, q.tz)
-    found = await store.records.author_stats(
-        starts[0], span_end(q.span, starts, q.tz), channel=q.where.channel
-    )
+    since, until = starts[0], span_end(q.span, starts, q.tz)
+    helped = await helped_counts(store.records, since, until, channel=q.where.channel)
+    found = [
+        replace(a, helped=helped[(a.author, a.channel)])
+        for a in await store.records.author_stats(since, until, channel=q.where.channel)
+    ]
     top = sorted(found, key=lambda a: (-a.reach, -a.messages, a.author))
     complainers = sorted(
         (a for a in found if a.negative >= 2), key=lambda a: (-a.negative, -a.reach, a.author)
     )
     advocates = sorted(
-        (a for a in found if a.positive >= 2 and a.positive * 3 >= a.messages * 2),
-        key=lambda a: (-a.positive, -a.reach, a.author),
+        (a for a in found if (a.positive >= 2 and a.positive * 3 >= a.messages * 2) or a.helped >= 2),
+        key=lambda a: (-(a.positive + a.helped), -a.reach, a.author),
     )
     return out.PeopleOut(
         span=q.span,

@@ -78,6 +78,29 @@ class NowOut(BaseModel):
     sla_minutes: float
 
 
+class CaseTimesOut(BaseModel):
+    """Cases opened in the span for one channel and priority, and how long they waited."""
+
+    channel: str
+    priority: str
+    cases: int
+    responded: int = Field(description="cases a person has answered (a note or a status change)")
+    solved: int = Field(description="cases solved (and not reopened since)")
+    first_response_p50_s: float | None = Field(description="wall-clock seconds, opening to first response")
+    first_response_p90_s: float | None
+    resolution_p50_s: float | None = Field(description="wall-clock seconds from opening to solution")
+    resolution_p90_s: float | None
+
+
+class CorrectionsOut(BaseModel):
+    """Decisions a person later marked wrong (`POST /api/v1/decisions/{key}/correction`)."""
+
+    corrections: int = Field(description="decisions on the span's messages a person corrected")
+    answers_corrected: int = Field(description="of those, automatic answers")
+    answers_corrected_rate: float = Field(description="answers corrected / automatic answers")
+    answers_corrected_to: dict[str, int] = Field(description="the right action people gave those answers")
+
+
 class QualityOut(BaseModel):
     span: str
     decided: int
@@ -86,10 +109,16 @@ class QualityOut(BaseModel):
     by_action: dict[str, int]
     drafts: dict[str, int] = Field(description="war-room drafts created in the span, by status")
     drafts_edited: int = Field(description="drafts published after a person edited the text")
+    corrected: CorrectionsOut
+    case_times: list[CaseTimesOut] = Field(
+        default_factory=list, description="cases opened in the span, by channel and priority"
+    )
 
 
 class PeopleOut(BaseModel):
     span: str
     top_authors: list[AuthorStat] = Field(description="by reach (followers), then messages")
     repeat_complainers: list[AuthorStat] = Field(description="two or more negative messages")
-    advocates: list[AuthorStat] = Field(description="two or more positive messages, mostly positive")
+    advocates: list[AuthorStat] = Field(
+        description="two or more positive messages and mostly positive, or two or more replies helping others"
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -204,6 +205,11 @@ def test_quality_people_and_the_language_switch(page: Page, service: Service) ->
     _sign_in(page, service.url, API_TOKEN)
     page.get_by_role("link", name="Calidad").click()
     expect(page.locator("#k-decided")).not_to_have_text("–")
+    times = page.locator("#t-case-times table")
+    expect(times).to_be_visible()  # the burst's complaints opened cases
+    expect(times.locator("thead")).to_contain_text("Primera respuesta p90")
+    expect(times.locator("tbody tr").first).to_contain_text("twitter")
+    expect(page.locator("#k-corrected")).to_have_text(re.compile(r"^\d+ \(\d+(\.\d)? %\)$"))
     _shot(page, "quality")
     _no_serious_violations(page)
     page.get_by_role("link", name="Personas").click()

@@ -76,10 +76,27 @@ async def test_now_quality_and_people(client: TestClient[Any, Any]) -> None:
     assert [a["kind"] for a in now["alerts"]] == ["spike"] and now["incidents"]
     quality = await get(client, "/api/v1/stats/quality?span=day")
     assert quality["decided"] == len(burst.messages) == sum(quality["by_action"].values())
+    await _solve_a_case_and_see_its_times(client)
     people = await get(client, "/api/v1/stats/people")
     assert people["top_authors"] and all(a["messages"] >= 1 for a in people["top_authors"])
     reach = [a["reach"] for a in people["top_authors"]]
     assert reach == sorted(reach, reverse=True)
+
+
+async def _solve_a_case_and_see_its_times(client: TestClient[Any, Any]) -> None:
+    """The burst's complaints open cases; solving one through the API gives it both times."""
+    cases = (await get(client, "/api/v1/cases?limit=1000"))["items"]
+    assert cases
+    before = (await get(client, "/api/v1/stats/quality?span=day"))["case_times"]
+    assert sum(r["cases"] for r in before) == len(cases) and not any(r["solved"] for r in before)
+    case = cases[0]
+    body = {"status": "solved", "actor": "ana"}
+    async with client.post(f"/api/v1/cases/{case['id']}/status", json=body, headers=AUTH) as r:
+        assert r.status == 200, await r.text()
+    after = (await get(client, "/api/v1/stats/quality?span=day"))["case_times"]
+    row = next(r for r in after if r["solved"])
+    assert (row["channel"], row["priority"]) == (case["data"]["channel"], case["data"]["priority"])
+    assert row["responded"] >= 1 and row["resolution_p50_s"] is not None and row["first_response_p50_s"] >= 0
 
 
 @pytest.mark.parametrize(

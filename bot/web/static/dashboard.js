@@ -172,18 +172,30 @@
     $("k-decided").textContent = q.decided;
     $("k-rate").textContent = pct(q.automatic_rate);
     $("k-edited").textContent = q.drafts_edited;
+    $("k-corrected").textContent = `${q.corrected.answers_corrected} (${pct(q.corrected.answers_corrected_rate)})`;
     const box = $("c-actions");
     const rows = Object.entries(q.by_action).map(([action, count]) => ({ action, count }));
     table(box, "actions", [{ key: "action", label: T.action }, { key: "count", label: T.count, num: true }], rows, T.actions);
     box.prepend(el("h3", { text: box.dataset.title }));
     const drafts = Object.entries(q.drafts).map(([outcome, count]) => ({ outcome, count }));
     table($("t-drafts"), "drafts", [{ key: "outcome", label: T.outcome }, { key: "count", label: T.count, num: true }], drafts, T.drafts);
+    const fixed = Object.entries(q.corrected.answers_corrected_to).map(([action, count]) => ({ action, count }));
+    table($("t-corrected"), "corrected-answers", [{ key: "action", label: T.right_action }, { key: "count", label: T.count, num: true }], fixed, T.corrected_to);
+    const wait = (s) => (s === null ? "–" : ageText(s));
+    const times = q.case_times.map((r) => ({ ...r, priority: T[`priority_${r.priority}`] || r.priority,
+      fr50: wait(r.first_response_p50_s), fr90: wait(r.first_response_p90_s), rs50: wait(r.resolution_p50_s), rs90: wait(r.resolution_p90_s) }));
+    const tcols = [{ key: "channel", label: T.channel }, { key: "priority", label: T.priority }, { key: "cases", label: T.cases, num: true },
+      { key: "responded", label: T.responded, num: true }, { key: "solved", label: T.solved, num: true },
+      { key: "fr50", label: T.first_response_p50, num: true }, { key: "fr90", label: T.first_response_p90, num: true },
+      { key: "rs50", label: T.resolution_p50, num: true }, { key: "rs90", label: T.resolution_p90, num: true }];
+    table($("t-case-times"), "case-times", tcols, times, T.case_times);
   }
 
   async function loadPeople() {
     const p = await getJSON(`/dashboard/stats/people?${query()}`);
     const cols = [{ key: "author", label: T.author }, { key: "channel", label: T.channel }, { key: "messages", label: T.messages, num: true },
-      { key: "positive", label: T.positive, num: true }, { key: "negative", label: T.negative, num: true }, { key: "reach", label: T.reach, num: true }];
+      { key: "positive", label: T.positive, num: true }, { key: "negative", label: T.negative, num: true }, { key: "reach", label: T.reach, num: true },
+      { key: "helped", label: T.helped, num: true }];
     table($("t-authors"), "top-authors", cols, p.top_authors, T.top_authors);
     table($("t-complainers"), "repeat-complainers", cols, p.repeat_complainers, T.repeat_complainers);
     table($("t-advocates"), "advocates", cols, p.advocates, T.advocates);

@@ -3,13 +3,16 @@ language wins, merges keep every identity, and an erasure leaves no personal dat
 
 from __future__ import annotations
 
+from bot.core.context import MessageContext
 from bot.core.customers import Customer, Identity
-from bot.core.models import OutboxItem
+from bot.core.effects import SaveRecord
+from bot.core.models import Author, Decision, InboundMessage, OutboxItem
 from bot.core.records import RecordKind
 from bot.engine.case_lifecycle import CaseLifecycle
 from bot.engine.cases import CaseBook
 from bot.engine.customers import CustomerBook, customer_of
 from bot.engine.erasure import CustomerEraser
+from bot.pipeline.community_replies import CommunityReplyWatcher
 from bot.store.records import Filters, RecordStore
 from bot.store.sql.store import SqlRecordStore
 from tests.records_dump import records_database_text
@@ -66,6 +69,22 @@ async def test_merging_keeps_every_identity_and_fills_missing_fields(records: Re
     assert (await book.merge("K-1", "K-1")).outcome == "refused"
 
 
+async def _helpful_reply(records: RecordStore, author: str, to: str, n: int) -> None:
+    """What the pipeline's community-reply watcher records when `author` replies to `to`."""
+    answered = InboundMessage(id=f"q{n}", channel="twitter", created_at=T0, author=Author(handle=to))
+    reply = InboundMessage(
+        id=f"r{n}", channel="twitter", created_at=T0, author=Author(handle=author), in_reply_to=answered.id
+    )
+    decision = Decision(message_key=reply.key, action="monitor", reason="r", rule="x", author=author)
+
+    async def find(key: str) -> InboundMessage | None:
+        return answered if key == answered.key else None
+
+    (effect,) = await CommunityReplyWatcher(find).watch(MessageContext(message=reply, now=T0), decision)
+    assert isinstance(effect, SaveRecord)
+    await records.put_record(effect.kind, effect.record_id, effect.data)
+
+
 async def test_an_erased_customer_leaves_no_personal_data_in_the_database(records: RecordStore) -> None:
     assert isinstance(records, SqlRecordStore)
     cases = CaseBook(records)
@@ -85,12 +104,16 @@ async def test_an_erased_customer_leaves_no_personal_data_in_the_database(record
         created_at=T0,
     )
     await records.add_outbox([reply])
+    await _helpful_reply(records, "@ana", "bea", 1)  # her reply that helped bea (the People view)
+    await _helpful_reply(records, "bea", "@ana", 2)  # bea's, kept
     erasure = await CustomerEraser(records).erase("K-1", actor="api:dpo")
     assert erasure.found and erasure.cases == 1 and erasure.identities == 2 and erasure.outbox_items == 1
 
     everything = await records_database_text(records)
     for value in PERSONAL:
         assert value not in everything, value
+    assert await records.get_record(RecordKind.COMMUNITY_REPLY, "twitter:r2") is not None
+    assert await records.get_record(RecordKind.COMMUNITY_REPLY, "twitter:r1") is None
     assert await records.get_record(RecordKind.CUSTOMER, "K-1") is not None  # the tombstone
     [event] = (await records.query_audit(Filters({"kind": "customer_erased"}))).items
     assert event.subject == "K-1" and event.actor == "api:dpo"
