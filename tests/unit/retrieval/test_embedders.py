@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -72,11 +73,25 @@ def test_sentence_transformer_backend_says_how_to_install_when_missing(
         SentenceTransformerEmbedder("any-model")
 
 
-def test_sentence_transformer_backend_never_downloads() -> None:
-    pytest.importorskip(
-        "sentence_transformers",
-        reason="optional backend: sentence-transformers is not installed (centinela[st])",
-    )
+def test_sentence_transformer_backend_never_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asks the library for local files only, and a model that is not there is a clear error.
+
+    A stand-in module plays the installed package (the optional extra is not installed here):
+    it answers as sentence-transformers does offline, with an OSError for an unknown model."""
+    asked: list[dict[str, object]] = []
+
+    class OfflineSentenceTransformer:
+        def __init__(self, name: str, **options: object) -> None:
+            asked.append({"name": name, **options})
+            raise OSError(f"{name} is not a local folder and is not in the cache")
+
+    stand_in = types.ModuleType("sentence_transformers")
+    stand_in.SentenceTransformer = OfflineSentenceTransformer  # type: ignore[attr-defined]
+    stand_in.__version__ = "0-test"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sentence_transformers", stand_in)
 
     with pytest.raises(EmbedderUnavailable, match="local files"):
         SentenceTransformerEmbedder("centinela-test/no-such-model-anywhere")
+    assert asked == [
+        {"name": "centinela-test/no-such-model-anywhere", "device": "cpu", "local_files_only": True}
+    ]
