@@ -9,8 +9,15 @@ a notice goes out on the official accounts at once.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+from bot.core.records import RecordKind
+from bot.store.base import Store
 from scheduler.outages import OutageDesk
+
+# The war-room's event log (`WarRoomLog.record`): appending an event re-renders the alert.
+Noted = Callable[[str, str, str], Awaitable[Any]]
 
 USAGE = (
     'Usage: `/centinela outage start "Fibra Madrid" region=Madrid [topic=no-internet]` · '
@@ -44,3 +51,36 @@ async def outage_command(desk: OutageDesk, text: str, *, actor: str) -> str:
         )
         return result.message
     return USAGE
+
+
+async def declare_from_spike(
+    desk: OutageDesk, store: Store, alert_id: str, *, actor: str, noted: Noted | None = None
+) -> str:
+    """The war-room's "Declare outage" on a negative spike: the spike's topic and region become
+    the outage's, so its notice goes out and the complaints that match get the incident reply.
+
+    The alert keeps the outage's id (compare-and-set on its version, since the spike watcher
+    updates the same record), so the button is offered once; a second click, or two approvers at
+    once, meet the desk's own guard (one outage per title and minute) and are told so."""
+    alert = await store.get_record(RecordKind.ALERT, alert_id)
+    if alert is None or alert.data.get("kind") != "spike":
+        return "There is no negative spike to declare as an outage."
+    if alert.data.get("outage_id"):
+        return f"This spike is already declared as outage {alert.data['outage_id']}."
+    parts = dict(part.split(":", 1) for part in str(alert.data.get("topic", "")).split("|") if ":" in part)
+    topic, region = parts.get("topic"), parts.get("region")
+    title = " ".join(w for w in ((topic or "").replace("-", " ").capitalize(), (region or "").title()) if w)
+    result = await desk.start(title or alert_id, region=region, topic=topic, actor=actor)
+    if not result.ok or result.record is None:
+        return result.message
+    outage_id = result.record.id
+    for _ in range(5):  # the spike watcher may be updating the same alert: retry on its version
+        current = await store.get_record(RecordKind.ALERT, alert_id)
+        if current is None or current.data.get("outage_id"):
+            break
+        data = {**current.data, "outage_id": outage_id}
+        if await store.cas_record(RecordKind.ALERT, alert_id, expected_version=current.version, data=data):
+            break
+    if noted is not None:
+        await noted(alert_id, actor, f"declared outage {outage_id}")
+    return result.message

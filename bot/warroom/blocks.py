@@ -21,6 +21,7 @@ APPROVE = "warroom_approve"
 EDIT = "warroom_edit"
 REJECT = "warroom_reject"
 ACKNOWLEDGE = "warroom_ack"
+DECLARE_OUTAGE = "warroom_declare_outage"
 OPEN_CASE = "warroom_open_case"
 SOLVE_CASE = "warroom_solve_case"
 EDIT_VIEW = "warroom_edit_view"
@@ -69,7 +70,7 @@ def alert_message(
         blocks += _draft_blocks(draft)
     if case is not None:
         blocks.append({"type": "context", "elements": [_md(f"*Case* `{case[0]}` · {case[1]}")]})
-    blocks += _actions(alert_id, kind, draft, state, case)
+    blocks += _actions(alert_id, kind, draft, state, case, outage=_offers_outage(alert))
     history = _history(state)
     if history:
         blocks.append({"type": "context", "elements": [_md(history)]})
@@ -183,14 +184,23 @@ def _draft_blocks(draft: Draft) -> list[Block]:
     ]
 
 
+def _offers_outage(alert: dict[str, Any]) -> bool:
+    """A negative spike with a region or a topic may be declared an outage, once."""
+    return alert.get("kind") == "spike" and not alert.get("outage_id") and bool(alert.get("topic"))
+
+
 def _actions(
     alert_id: str,
     kind: str,
     draft: Draft | None,
     state: WarRoomState | None,
     case: tuple[str, str] | None,
+    *,
+    outage: bool = False,
 ) -> list[Block]:
     buttons = _draft_buttons(draft)
+    if outage:  # the spike's suggestion: post the outage notice and reply to its complaints
+        buttons.append(_button("Declare outage", DECLARE_OUTAGE, alert_id))
     if kind == "crisis" and case is None:  # a person's message: it may become a case
         buttons.append(_button("Open case", OPEN_CASE, alert_id))
     if case is not None and case[1] in ACTIVE:

@@ -34,7 +34,7 @@ from bot.warroom.case_buttons import CaseButton, WarRoomCases
 from bot.warroom.slash import HELP, incidents_text, status_text
 from scheduler.outages import OutageDesk
 from scheduler.slack_campaign import CampaignSlack
-from scheduler.slack_outage import outage_command
+from scheduler.slack_outage import declare_from_spike, outage_command
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,8 @@ class WarRoomHandlers:
         app.action(blocks.EDIT)(self.edit)
         app.action(blocks.REJECT)(self.reject)
         app.action(blocks.ACKNOWLEDGE)(self.acknowledge)
+        if self._outages is not None:
+            app.action(blocks.DECLARE_OUTAGE)(self.declare_outage)
         if self._cases is not None:
             app.action(blocks.OPEN_CASE)(self.open_case)
             app.action(blocks.SOLVE_CASE)(self.solve_case)
@@ -103,6 +105,18 @@ class WarRoomHandlers:
         )
         if not result.ok:
             await self._ephemeral(client, body, result.message)
+
+    async def declare_outage(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        """Approvers only: the notice goes out on the official accounts at once."""
+        await ack()
+        alert_id = _value(body)
+        if await self._refused(client, body, "declare_outage", alert_id):
+            return
+        assert self._outages is not None
+        actor = f"slack:{body['user']['id']}"
+        noted = self._approvals.log.record
+        message = await declare_from_spike(self._outages, self._store, alert_id, actor=actor, noted=noted)
+        await self._ephemeral(client, body, message)
 
     async def open_case(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         """Approvers only: a case opened from an alert is a commitment to the customer."""
