@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 
 from aiohttp import web
@@ -38,8 +38,11 @@ def build_leader(
     *,
     clock: Callable[[], datetime] = utc_now,
     wake: Callable[[], None] | None = None,
+    extra_jobs: Sequence[TimedJob] = (),
 ) -> SchedulerLeader:
-    """The leader loop with the jobs the settings ask for; `wake` nudges the outbox publisher."""
+    """The leader loop with the jobs the settings ask for; `wake` nudges the outbox publisher;
+    `extra_jobs` is the rest of the service's once-per-deployment work (the SLA check, the CRM
+    sync), so every timed job runs the same way: on the leader, once, whatever the replicas."""
     book = campaign_book(settings, store, clock=clock)
     config = settings.scheduler
     runner = CampaignRunner(
@@ -69,6 +72,7 @@ def build_leader(
     if settings.campaigns_dir is not None:
         folder = CampaignFolder(book, settings.campaigns_dir)
         jobs.insert(0, TimedJob("campaign-folder", config.folder_poll_s, folder.scan))
+    jobs += extra_jobs
     return SchedulerLeader(store, f"{settings.instance}-scheduler", jobs, lease_s=config.lease_s)
 
 
@@ -101,13 +105,13 @@ def daily_drafter(
 
 
 def scheduler_ctx(
-    settings: Settings, store: Store, wake: Callable[[], None]
+    settings: Settings, store: Store, wake: Callable[[], None], extra_jobs: Sequence[TimedJob] = ()
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """A `cleanup_ctx` entry: the leader loop for the application's lifetime (after the store opens)."""
 
     async def context(_app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        leader = build_leader(settings, store, wake=wake)
+        leader = build_leader(settings, store, wake=wake, extra_jobs=extra_jobs)
         task = asyncio.create_task(leader.run(stop), name="scheduler-leader")
         yield
         stop.set()

@@ -34,7 +34,7 @@ from bot.web.errors import json_errors
 from bot.web.metrics import Metrics
 from bot.web.openapi import mount_documentation
 from bot.web.secrets import accepted_secrets, secrets_path
-from bot.web.sla_wiring import install_sla
+from bot.web.sla_wiring import sla_job
 from retrieval.knowledge_base import KnowledgeBase
 from scheduler.service import outage_desk, scheduler_ctx
 
@@ -162,7 +162,11 @@ def create_app(
     app.cleanup_ctx.append(resources)
     if kb is not None:
         app.cleanup_ctx.append(kb_poll_ctx(kb, interval_s=settings.kb_poll_s))
-    app.cleanup_ctx.append(scheduler_ctx(settings, chosen_store, wake_publisher))  # campaigns (scheduler/)
+    # Every timed job runs on the scheduler's leader (campaigns, outages, escalation, SLA, CRM sync).
+    crm = install_crm(app, settings, chosen_store, app[METRICS].registry)  # cases reach the CRM
+    sla = sla_job(settings, chosen_store, app[METRICS].registry, slack=warroom.slack_enabled)
+    timed = [sla] if crm is None else [sla, crm]
+    app.cleanup_ctx.append(scheduler_ctx(settings, chosen_store, wake_publisher, extra_jobs=timed))
 
     async def ingest(messages: Sequence[InboundMessage]) -> list[bool]:
         fresh = await app[RUNTIME].ingest(messages)
@@ -189,8 +193,6 @@ def create_app(
     mount_documentation(app)
     mount_dashboard(app, chosen_store, api_token, settings.dashboard)  # /dashboard (issue 18)
     warroom.mount(app)
-    install_crm(app, settings, chosen_store, app[METRICS].registry)  # cases reach the CRM
-    install_sla(app, settings, chosen_store, app[METRICS].registry, slack=warroom.slack_enabled)
     app.add_subapp(
         "/api/v1",
         api_app(

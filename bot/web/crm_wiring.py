@@ -2,15 +2,13 @@
 
 One call from `create_app` (`install_crm`). Without `cases.http` or `cases.zendesk` nothing is
 mounted and new cases stay local (no sync record: nothing waits for a CRM). With
-one, a loop syncs pending cases every `crm_sync_interval_s` on one replica at a time (a lease
-in the hot path), and the CRM's status changes come in on `/webhooks/crm` or
+one, the scheduler's leader syncs pending cases every `crm_sync_interval_s` (one replica at a
+time, like every timed job), and the CRM's status changes come in on `/webhooks/crm` or
 `/webhooks/zendesk`. `centinela_crm_sync_total{state}` counts the outcomes.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -23,12 +21,11 @@ from adapters.zendesk.client import ZendeskCrm
 from bot.config import Settings
 from bot.engine.case_lifecycle import CaseLifecycle
 from bot.engine.crm_sync import CrmSync, CrmSyncSettings
-from bot.engine.periodic import run_every
 from bot.store.base import Store
 from bot.web.crm_routes import generic_check, status_receiver, zendesk_check
+from scheduler.timed_jobs import TimedJob
 
 log = logging.getLogger(__name__)
-LEASE = "crm_sync"
 
 
 def build_connector(settings: Settings) -> CrmConnector | None:
@@ -49,11 +46,14 @@ def sync_counter(registry: CollectorRegistry) -> Counter:
     )
 
 
-def install_crm(app: web.Application, settings: Settings, store: Store, registry: CollectorRegistry) -> None:
+def install_crm(
+    app: web.Application, settings: Settings, store: Store, registry: CollectorRegistry
+) -> TimedJob | None:
+    """Mount the CRM's inbound endpoint and return its sync as a timed job for the leader."""
     counter = sync_counter(registry)
     connector = build_connector(settings)
     if connector is None:
-        return
+        return None
     lifecycle = CaseLifecycle(store.records)
     cases = settings.cases
     if cases.zendesk is not None and cases.zendesk.webhook_secret is not None:
@@ -70,18 +70,10 @@ def install_crm(app: web.Application, settings: Settings, store: Store, registry
     )
     interval = cases.crm_sync_interval_s
 
-    async def tick() -> None:
-        if await store.acquire_lease(LEASE, settings.instance, ttl_s=max(30.0, interval * 6)):
-            await sync.run_once()
-
-    async def loop(_app: web.Application) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        task = asyncio.create_task(run_every(interval, tick, stop, name="crm sync"))
-        log.info("CRM sync on: %s, every %.0f s", connector.name, interval)
+    async def closing(_app: web.Application) -> AsyncIterator[None]:
+        log.info("CRM sync on: %s, every %.0f s (on the scheduler's leader)", connector.name, interval)
         yield
-        stop.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await connector.close()
 
-    app.cleanup_ctx.append(loop)
+    app.cleanup_ctx.append(closing)
+    return TimedJob("crm-sync", interval, sync.run_once)

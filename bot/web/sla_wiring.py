@@ -1,30 +1,25 @@
 """The SLA in the service: the periodic check, its war-room posts, its metrics and its report.
 
-One call from `create_app` (`install_sla`): every `cases.sla.check_interval_s`, on one replica
-at a time (a hot-path lease), open cases are checked and the p50/p90 figures refreshed for
-`/metrics`; warnings and breaches go to the Slack war-room when it is on (and are alert
-records either way). `GET /api/v1/sla` answers the same report for any period.
+`create_app` hands `sla_job` to the scheduler's leader: every `cases.sla.check_interval_s`, on
+the leader only (one replica at a time, like every timed job), open cases are checked and the
+p50/p90 figures refreshed for `/metrics`; warnings and breaches go to the Slack war-room when it
+is on (and are alert records either way). `GET /api/v1/sla` answers the same report for any period.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from bot.config import Settings
 from bot.core.models import OutboxItem, utc_now
 from bot.core.records import RecordKind
-from bot.engine.periodic import run_every
 from bot.engine.sla import Announce, SlaReport, SlaWatch
 from bot.store.base import Store
 from bot.warroom.state import SLACK_CHANNEL, new_state
+from scheduler.timed_jobs import TimedJob
 
-LEASE = "sla_watch"
 REPORT_DAYS = 30
 
 
@@ -71,9 +66,7 @@ def warroom_announcer(store: Store) -> Announce:
     return announce
 
 
-def install_sla(
-    app: web.Application, settings: Settings, store: Store, registry: CollectorRegistry, *, slack: bool
-) -> None:
+def sla_job(settings: Settings, store: Store, registry: CollectorRegistry, *, slack: bool) -> TimedJob:
     metrics = SlaMetrics(registry)
     sla = settings.cases.sla
     watch = SlaWatch(
@@ -84,16 +77,7 @@ def install_sla(
     )
 
     async def tick() -> None:
-        if await store.acquire_lease(LEASE, settings.instance, ttl_s=max(60.0, sla.check_interval_s * 3)):
-            await watch.run_once()
-            metrics.report(await watch.report(since=utc_now() - timedelta(days=REPORT_DAYS)))
+        await watch.run_once()
+        metrics.report(await watch.report(since=utc_now() - timedelta(days=REPORT_DAYS)))
 
-    async def loop(_app: web.Application) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        task = asyncio.create_task(run_every(sla.check_interval_s, tick, stop, name="sla check"))
-        yield
-        stop.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    app.cleanup_ctx.append(loop)
+    return TimedJob("sla-check", sla.check_interval_s, tick)
