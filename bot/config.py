@@ -33,6 +33,7 @@ from adapters.meta.config import MetaConfig
 from adapters.x.config import XConfig
 from adapters.zendesk.config import ZendeskConfig
 from bot.core.sla import SlaSettings
+from bot.core.zones import known_zone
 from bot.reading.cpus import default_reading_helpers
 from bot.settings_sources import CommaListEnvSource
 from bot.store.sql.url import DatabaseTarget, parse_database_url, sqlite_url
@@ -163,13 +164,8 @@ class SchedulerSettings(BaseModel):
     @field_validator("daily_zones")
     @classmethod
     def _known_zones(cls, value: dict[str, str]) -> dict[str, str]:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         for zone in value:
-            try:
-                ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValueError(f"unknown time zone {zone!r} (an IANA name such as Europe/Madrid)") from exc
+            known_zone(zone)
         return value
 
 
@@ -202,13 +198,7 @@ class DashboardSettings(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo
-
-        try:
-            ZoneInfo(value)
-        except (KeyError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Madrid") from exc
-        return value
+        return known_zone(value)
 
 
 class Settings(BaseSettings):

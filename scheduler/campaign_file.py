@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.core.zones import known_zone
 
 CAMPAIGN_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
@@ -31,11 +33,7 @@ class CampaignWindow(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Madrid)") from exc
-        return value
+        return known_zone(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> CampaignWindow:

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
 
+from bot.core.zones import known_zone
+
 MAX_DAYS: Final = 3660  # a target longer than ten years of working days is a mistake
 
 
@@ -26,8 +28,7 @@ class BusinessHours(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone: a bad config fails at start-up
-        return value
+        return known_zone(value)  # a bad config fails at start-up, with a readable message
 
     def deadline(self, start: datetime, seconds: float) -> datetime:
         """When `seconds` of business time after `start` are used up."""
