@@ -90,6 +90,25 @@ class SqliteFile:
         return await runner.run(fn, durable=durable, read=read)
 
 
+MAX_SHAPES = 512  # distinct statement shapes kept compiled
+
+
+def _reads(stmt: Executable) -> bool:
+    return bool(getattr(stmt, "is_select", False))
+
+
+def _required(compiled: SQLCompiler) -> dict[str, None]:
+    """The parameters the caller must give (the rest are values bound inside the statement)."""
+    return {compiled.bind_names[b]: None for b in compiled.binds.values() if b.required}
+
+
+def _literals(compiled: SQLCompiler, required: dict[str, None], bound: Any) -> dict[str, Any]:
+    """The values bound inside the statement, from `bound` (this statement's own, when the SQL
+    was compiled for another of the same shape); the caller's parameters are laid over them."""
+    values = compiled.construct_params(required, extracted_parameters=bound) or {}
+    return {k: v for k, v in values.items() if k not in required}
+
+
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     sql: str
@@ -105,6 +124,7 @@ class EmbeddedExecutor:
     def __init__(self, file: SqliteFile) -> None:
         self.file = file
         self._prepared: dict[int, _Prepared] = {}
+        self._shapes: dict[Any, tuple[SQLCompiler, dict[str, None]]] = {}
 
     async def open(self) -> None:
         await self.file.open()
@@ -113,21 +133,39 @@ class EmbeddedExecutor:
         await self.file.close()
 
     def _prepare(self, stmt: Executable) -> _Prepared:
-        """A statement compiled once for as long as it lives (the store's fixed statements
-        live as long as the store): its SQL text and the values bound inside it."""
-        key = id(stmt)
-        cached = self._prepared.get(key)
-        if cached is not None:
-            return cached
-        compiled: SQLCompiler = stmt.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
-        # Every value bound inside the statement (literals, expanded IN lists), once; the
-        # caller's parameters are laid over them per call (no construct_params per call).
-        required = {compiled.bind_names[b]: None for b in compiled.binds.values() if b.required}
-        literals = {k: v for k, v in (compiled.construct_params(required) or {}).items() if k not in required}
-        prepared = _Prepared(compiled.string, literals, bool(getattr(stmt, "is_select", False)))
-        self._prepared[key] = prepared
-        weakref.finalize(stmt, self._prepared.pop, key, None)
+        """A statement's SQL text and the values bound inside it, compiled once per shape.
+
+        Statements are immutable, so each object's answer is kept while it lives (the store's
+        fixed statements live as long as the store). A statement built per call (a filtered
+        records query: the cases' look-up runs one per complaint) is a new object each time but
+        the same shape: SQLAlchemy's own cache key finds its compiled SQL and only this call's
+        values are taken from it, as SQLAlchemy's engines do. A shape whose SQL depends on its
+        values (expanded IN lists) is compiled per statement, as before."""
+        known = self._prepared.get(id(stmt))
+        if known is not None:
+            return known
+        prepared = self._by_shape(stmt)
+        self._prepared[id(stmt)] = prepared
+        weakref.finalize(stmt, self._prepared.pop, id(stmt), None)
         return prepared
+
+    def _by_shape(self, stmt: Executable) -> _Prepared:
+        key = stmt._generate_cache_key()  # type: ignore[attr-defined]
+        shaped = self._shapes.get(key.key) if key is not None else None
+        if shaped is None:
+            compiled: SQLCompiler = stmt.compile(dialect=_DIALECT, cache_key=key)  # type: ignore[attr-defined]
+            if key is None or compiled.post_compile_params or compiled.literal_execute_params:
+                return self._expanded(stmt)
+            if len(self._shapes) >= MAX_SHAPES:
+                self._shapes.clear()  # a bound, not an LRU: the shapes in use come back at once
+            shaped = self._shapes[key.key] = (compiled, _required(compiled))
+        compiled, required = shaped
+        return _Prepared(compiled.string, _literals(compiled, required, key.bindparams), _reads(stmt))
+
+    @staticmethod
+    def _expanded(stmt: Executable) -> _Prepared:
+        compiled: SQLCompiler = stmt.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
+        return _Prepared(compiled.string, _literals(compiled, _required(compiled), None), _reads(stmt))
 
     async def fetch(self, stmt: Executable, params: Params | None = None) -> list[Sequence[Any]]:
         prepared = self._prepare(stmt)
