@@ -4,7 +4,8 @@
 
 The pipeline decides every message once with the gate's three thresholds relaxed to zero
 (`min_confidence`, `min_lead`, `min_p_answer`; every other condition of an automatic answer
-stays: both views agree, no veto, P(complaint) low, a question). A message answered then is
+stays: both views agree, the action model rates `answer` on top, no veto, P(complaint) low, a
+question). A message answered then is
 answered under stricter thresholds exactly when its confidence, lead and P(answer) reach them,
 so one run gives every point of the grid. Dev uses the shipped models (fitted without dev); the
 5-fold column refits them per fold (`cv_pipeline.py`). The choice is made on dev: the point

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
+from retrieval.embedders import UsemEmbedder
 from retrieval.kb_decision import AnswerPolicy, KbAnalyser
+from retrieval.learned.models import LearnedModels, LinearModel
+from tests.paths import KB_SMALL
 from tests.unit.retrieval.conftest import context
 
 
@@ -75,3 +81,39 @@ async def test_a_statement_without_a_question_is_not_answered(analyser: KbAnalys
     ctx = context("me encanta el router nuevo, va genial")
     await analyser.analyse(ctx)
     assert ctx.kb_answer is None
+
+
+def _fixed_models(dim: int, embedder: str, action: dict[str, float]) -> LearnedModels:
+    """Learned models whose probabilities ignore the text: zero weights, log-probability intercepts."""
+
+    def fixed(name: str, probabilities: dict[str, float]) -> LinearModel:
+        classes = tuple(probabilities)
+        intercept = np.log(np.array([probabilities[c] for c in classes]))
+        return LinearModel(name, classes, np.zeros((dim, len(classes))), intercept, 1.0)
+
+    models = {
+        "sentiment": fixed("sentiment", {"negative": 0.1, "neutral": 0.8, "positive": 0.1}),
+        "complaint": fixed("complaint", {"no": 0.95, "yes": 0.05}),
+        "action": fixed("action", action),
+    }
+    return LearnedModels(models, {"embedder": embedder})
+
+
+@pytest.mark.parametrize(
+    ("action", "answered"),
+    [
+        ({"answer": 0.45, "agent": 0.3, "case": 0.15, "crisis": 0.05, "monitor": 0.05}, True),
+        ({"answer": 0.4, "agent": 0.45, "case": 0.05, "crisis": 0.05, "monitor": 0.05}, False),
+        ({"answer": 0.25, "agent": 0.2, "case": 0.2, "crisis": 0.15, "monitor": 0.2}, False),
+    ],
+)
+async def test_the_action_model_must_rate_answer_its_most_likely_action_above_a_floor(
+    usem: UsemEmbedder, kb_small_cache: Path, action: dict[str, float], answered: bool
+) -> None:
+    learned = _fixed_models(usem.dim, usem.name, action)
+    analyser = KbAnalyser(KB_SMALL, cache_dir=kb_small_cache, embedder=usem, learned=learned)
+    ctx = context("¿cómo reinicio el router?")
+    await analyser.analyse(ctx)
+    assert ctx.model_p["answer"] == pytest.approx(action["answer"])
+    assert (ctx.kb_answer is not None) is answered
+    assert ctx.kb_candidates and ctx.kb_candidates[0].topic == "kb-router-reset"

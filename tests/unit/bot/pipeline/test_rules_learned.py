@@ -101,3 +101,29 @@ def test_the_models_crisis_needs_a_negative_reading_and_no_praise_or_joke() -> N
     # An own-service complaint the crisis class also likes is a case: the rules decide reach.
     mine = ctx_with(model(crisis=0.53, case=0.45, complaint=0.57), sentiment="negative")
     assert rules.decide(mine)[1] != "model-says-crisis"
+
+
+def test_an_influential_authors_joke_at_the_brands_expense_is_a_crisis_an_ordinary_one_is_noise() -> None:
+    """LABELS.md: jokes at the brand's expense are negative; negative and influential is a crisis."""
+    rules = load_rules(DEFAULT_RULES)
+    joke = frozenset({"joke"})
+    famous = ctx_with(model(monitor=0.95), sentiment="positive", intents=joke)
+    famous.author.influential = True
+    assert rules.decide(famous)[:2] == ("crisis", "influential-mockery")
+    # The same joke from an ordinary account is monitored, and praise from a famous one too.
+    assert rules.decide(ctx_with(model(monitor=0.95), sentiment="positive", intents=joke))[:2] == (
+        "monitor",
+        "noise",
+    )
+    fan = ctx_with(model(monitor=0.95), sentiment="positive", intents=joke | {"praise"})
+    fan.author.influential = True
+    assert rules.decide(fan)[1] != "influential-mockery"
+
+
+def test_praise_the_monitor_model_is_sure_of_is_monitored_despite_a_faint_complaint_reading() -> None:
+    rules = load_rules(DEFAULT_RULES)
+    praise = ctx_with(model(monitor=0.97, complaint=0.35, case=0.05), intents=frozenset({"praise"}))
+    assert rules.decide(praise)[:2] == ("monitor", "model-says-monitor")
+    # Still unsure between case and monitor when either the complaint or the case reading is real.
+    assert rules.decide(ctx_with(model(monitor=0.97, complaint=0.45, case=0.05)))[:2] == ("agent", "default")
+    assert rules.decide(ctx_with(model(monitor=0.7, complaint=0.1, case=0.25)))[:2] == ("agent", "default")
