@@ -94,6 +94,8 @@ _TOKEN = re.compile(r"[a-z0-9']+")
 _EMOJI_LIKE = re.compile("[\u2190-\U0010ffff]")  # arrows, symbols, emoji: what carries tone
 _LETTERS = re.compile(r"[^\W\d_]+")
 _CLAUSE_END = re.compile(r"[.,;:!?¿¡\n]")
+# "and" / "but" start a new clause too, so a negator before them does not cancel a cue after them.
+_CONJUNCTIONS = frozenset({"y", "e", "and", "but", "pero", "mas", "mais"})
 _SENTENCE_START = re.compile(r"(?:^|[.!?¿¡\n;:]|[^\x00-\x7f])\s*$")
 _NEGATION_WINDOW: Final = 3
 # Matching is linear in length; a 19,000-character e-mail took 60 ms. Tone and intent show in
@@ -154,8 +156,11 @@ class _Hits:
         first = phrase.split(" ", 1)[0]
         if first in negators:
             return False
-        window = _CLAUSE_END.split(self.text[max(0, start - 40) : start])[-1]
-        return any(word in negators for word in _TOKEN.findall(window)[-_NEGATION_WINDOW:])
+        window = _TOKEN.findall(_CLAUSE_END.split(self.text[max(0, start - 40) : start])[-1])
+        joined = [i for i, word in enumerate(window) if word in _CONJUNCTIONS]
+        if joined:  # "no sale nada y ya he reiniciado": the negator belongs to the other clause
+            window = window[joined[-1] + 1 :]
+        return any(word in negators for word in window[-_NEGATION_WINDOW:])
 
     def at_sentence_start(self, category: str) -> list[str]:
         found: list[str] = []

@@ -181,6 +181,17 @@ def test_negation_cancels_a_complaint(reader: LexiconSignalReader) -> None:
     assert calm.sentiment == "neutral"
 
 
+def test_a_negator_does_not_cross_and_or_but_into_the_next_clause(reader: LexiconSignalReader) -> None:
+    joined = reader.read("En la web de averías no sale nada y ya he reiniciado el router", "es")
+    assert "already_tried" in joined.intents, joined.cues
+    english = reader.read("nothing on the status page and I already rebooted it", "en")
+    assert "already_tried" in english.intents
+    portuguese = reader.read("não aparece nada no site mas já reiniciei o roteador", "pt")
+    assert "already_tried" in portuguese.intents
+    # Within its own clause the negator still cancels the cue.
+    assert "already_tried" not in reader.read("todavía no he reiniciado el router", "es").intents
+
+
 @pytest.mark.parametrize(
     ("lang", "text"),
     [
