@@ -101,6 +101,9 @@ def test_the_models_crisis_needs_a_negative_reading_and_no_praise_or_joke() -> N
     # An own-service complaint the crisis class also likes is a case: the rules decide reach.
     mine = ctx_with(model(crisis=0.53, case=0.45, complaint=0.57), sentiment="negative")
     assert rules.decide(mine)[1] != "model-says-crisis"
+    # Torn between crisis and case with no complaint reading either: still not the model's crisis.
+    torn = ctx_with(model(crisis=0.53, case=0.45, complaint=0.45), sentiment="negative")
+    assert rules.decide(torn)[1] != "model-says-crisis"
 
 
 def test_an_influential_authors_joke_at_the_brands_expense_is_a_crisis_an_ordinary_one_is_noise() -> None:
