@@ -7,7 +7,7 @@ same state as one processed once: one reply in the outbox, one case, one alert.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.core.channels import window_payload
@@ -20,7 +20,7 @@ from bot.core.effects import (
     Reply,
     SaveRecord,
 )
-from bot.core.models import AuditEvent, Decision, OutboxItem
+from bot.core.models import AuditEvent, Decision, InboundMessage, OutboxItem
 from bot.core.records import RecordKind
 from bot.engine.cases import CaseBook
 from bot.pipeline.guards import ReplyGuard
@@ -42,6 +42,10 @@ class EffectApplier:
         self._store = store
         self._guard = guard
         self._cases = cases or CaseBook(store.records)
+
+    def prefetch(self, messages: Sequence[InboundMessage]) -> None:
+        """A batch was claimed: the look-ups its effects will make start now, once for the batch."""
+        self._cases.prefetch(messages)
 
     async def apply(self, outcome: Outcome) -> Decision:
         """Write the outcome's effects; returns the decision as finally taken (maybe suppressed)."""

@@ -56,7 +56,9 @@ class Worker:
     async def _claim(self, consumer: str) -> list[Claim]:
         claims = await self._store.claim(consumer, self._batch_size)
         if claims:
-            self._pipeline.prefetch([claim.message for claim in claims])
+            messages = [claim.message for claim in claims]
+            self._pipeline.prefetch(messages)
+            self._applier.prefetch(messages)
         return claims
 
     async def _handle(self, claims: list[Claim]) -> None:
