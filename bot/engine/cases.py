@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,9 +30,11 @@ from bot.core.cases import (
     case_reference,
     customer_identity,
 )
+from bot.core.models import InboundMessage, Record
 from bot.core.records import RecordKind
+from bot.engine.case_lookups import CaseAnswers, CaseLookups
 from bot.engine.crm_queue import mark_for_sync
-from bot.engine.customers import customer_of, load_customer
+from bot.engine.customers import customer_linked, customer_of, load_customer
 from bot.engine.versioned import load_versioned, save_versioned
 from bot.store.records import RecordFilter, RecordStore
 from responders.case_priority import raise_priority
@@ -71,16 +74,27 @@ class CaseBook:
         self._reopen_window = reopen_window
         self._numbers: list[int] = []
         self._numbers_lock = asyncio.Lock()
+        self._lookups = CaseLookups(store)
+
+    def prefetch(self, messages: Sequence[InboundMessage]) -> None:
+        """A batch was claimed: what its complaints will ask the store is asked now, at once."""
+        self._lookups.prefetch(messages)
 
     async def open_or_join(self, draft: Case) -> CaseResult:
-        draft = await self._with_customer(draft)
-        handled = await self._store.get_record(RecordKind.CASE_MESSAGE, draft.message_key)
+        ahead = await self._lookups.take(draft.message_key, draft.channel, draft.author)
+        draft = await self._with_customer(draft, ahead)
+        if ahead is not None:
+            handled = ahead.handled
+        else:
+            handled = await self._store.get_record(RecordKind.CASE_MESSAGE, draft.message_key)
         if handled is not None:
             case = await load_case(self._store, str(handled.data["case_id"]))
             if case is not None:
                 return CaseResult(case, handled.data["outcome"], draft.language)
-        for _ in range(ATTEMPTS):
-            result = await self._attempt(draft)
+        for attempt in range(ATTEMPTS):
+            # The batch's answer holds for the first attempt; a retry (another writer moved the
+            # identity's pointer meanwhile) asks again.
+            result = await self._attempt(draft, ahead.opened if ahead and not attempt else None)
             if result is not None:
                 await self._store.put_record(
                     RecordKind.CASE_MESSAGE,
@@ -93,7 +107,7 @@ class CaseBook:
                 return result
         raise RuntimeError(f"case for {draft.message_key}: too many concurrent writers")
 
-    async def _attempt(self, draft: Case) -> CaseResult | None:
+    async def _attempt(self, draft: Case, opened: list[Record] | None) -> CaseResult | None:
         pointer = await self._store.get_record(RecordKind.CASE_IDENTITY, draft.identity)
         current = await load_case(self._store, str(pointer.data["case_id"])) if pointer else None
         if (
@@ -107,7 +121,7 @@ class CaseBook:
             outcome: CaseOutcome = "joined" if current.status in ACTIVE else "reopened"
             return CaseResult(joined, outcome, draft.language)
         case = current if current is not None and current.message_key == draft.message_key else None
-        case = case or await self._opened_by(draft.message_key) or await self._create(draft)
+        case = case or await self._opened_by(draft.message_key, opened) or await self._create(draft)
         moved = await self._store.cas_record(
             RecordKind.CASE_IDENTITY,
             draft.identity,
@@ -121,11 +135,13 @@ class CaseBook:
         await self._supersede(case)
         return None
 
-    async def _with_customer(self, draft: Case) -> Case:
+    async def _with_customer(self, draft: Case, ahead: CaseAnswers | None) -> Case:
         """A known customer's case carries their id (so any of their channels joins it), and
         their preferred language wins."""
         if draft.customer_id:
             customer = await load_customer(self._store, draft.customer_id)
+        elif ahead is not None and ahead.identity is not None:
+            customer = await customer_linked(self._store, ahead.identity[0])
         else:
             customer = await customer_of(self._store, draft.channel, draft.author)
         if customer is None or customer.erased:
@@ -138,10 +154,13 @@ class CaseBook:
     def _joinable(self, current: Case, draft: Case) -> bool:
         return current.status in ACTIVE or current.reopenable(draft.opened_at, self._reopen_window)
 
-    async def _opened_by(self, message_key: str) -> Case | None:
-        """The case this message opened in an earlier, interrupted attempt (a redelivery)."""
-        page = await self._store.query_records(RecordFilter(RecordKind.CASE, key=message_key), limit=5)
-        for record in page.items:
+    async def _opened_by(self, message_key: str, opened: list[Record] | None) -> Case | None:
+        """The case this message opened in an earlier, interrupted attempt (a redelivery);
+        `opened`: the cases keyed by this message, when the batch's look-up found them."""
+        if opened is None:
+            page = await self._store.query_records(RecordFilter(RecordKind.CASE, key=message_key), limit=5)
+            opened = page.items
+        for record in opened:
             case = Case.from_record(record.id, record.version, record.data)
             if case.reason != DUPLICATE_REASON:
                 return case

@@ -14,6 +14,7 @@ from typing import Literal
 
 from bot.core.cases import customer_identity
 from bot.core.customers import Customer, Identity
+from bot.core.models import Record
 from bot.core.records import RecordKind
 from bot.engine.versioned import load_versioned, save_versioned
 from bot.store.records import RecordStore
@@ -45,6 +46,11 @@ async def save_customer(store: RecordStore, customer: Customer) -> Customer | No
 async def customer_of(store: RecordStore, channel: str, handle: str) -> Customer | None:
     """The customer an identity is linked to (following merges), or None."""
     link = await store.get_record(RecordKind.IDENTITY, Identity(channel=channel, handle=handle).id)
+    return await customer_linked(store, link)
+
+
+async def customer_linked(store: RecordStore, link: Record | None) -> Customer | None:
+    """The customer an identity's link record points at (following merges), or None."""
     customer_id = str(link.data["customer_id"]) if link else None
     for _ in range(8):  # merged customers point at the one they went into
         if customer_id is None:

@@ -7,7 +7,7 @@ same state as one processed once: one reply in the outbox, one case, one alert.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.core.channels import window_payload
@@ -20,13 +20,15 @@ from bot.core.effects import (
     Reply,
     SaveRecord,
 )
-from bot.core.models import AuditEvent, Decision, OutboxItem
+from bot.core.models import AuditEvent, Decision, InboundMessage, OutboxItem
 from bot.core.records import RecordKind
+from bot.engine.batch_writes import DEFERRABLE, BatchWrites
 from bot.engine.cases import CaseBook
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
 from bot.reading.normalise import echo_fingerprint
 from bot.store.base import Store
+from bot.store.records import RecordWrite
 from responders.agent import agent_queue_entry
 from responders.case import case_ack_text
 
@@ -43,29 +45,46 @@ class EffectApplier:
         self._guard = guard
         self._cases = cases or CaseBook(store.records)
 
-    async def apply(self, outcome: Outcome) -> Decision:
-        """Write the outcome's effects; returns the decision as finally taken (maybe suppressed)."""
+    def prefetch(self, messages: Sequence[InboundMessage]) -> None:
+        """A batch was claimed: the look-ups its effects will make start now, once for the batch."""
+        self._cases.prefetch(messages)
+
+    async def apply(self, outcome: Outcome, writes: BatchWrites | None = None) -> Decision:
+        """Write the outcome's effects; returns the decision as finally taken (maybe suppressed).
+
+        With `writes` (the worker's claimed batch), the write-only ones are left there for the
+        batch's end instead of written now.
+        """
         decision = outcome.decision
         for effect in outcome.effects:
             if isinstance(effect, Reply):
-                decision = await self._reply(outcome, effect, decision)
+                decision = await self._reply(outcome, effect, decision, writes)
             elif isinstance(effect, Notify):
                 await self._store.add_outbox([_notify_item(effect)])
             elif isinstance(effect, SaveRecord):
-                await self._store.put_record(
-                    effect.kind, effect.record_id, effect.data, only_if_absent=effect.only_if_absent
-                )
+                write = RecordWrite(effect.kind, effect.record_id, effect.data, effect.only_if_absent)
+                await self._put(outcome, write, writes)
             elif isinstance(effect, AppendToRecord):
                 await self._append(effect)
             elif isinstance(effect, MergeIntoRecord):
                 await self._merge(effect)
             elif isinstance(effect, OpenCase):
-                decision = await self._open_case(outcome, effect, decision)
+                decision = await self._open_case(outcome, effect, decision, writes)
             elif isinstance(effect, LinkCaseToIncident):
                 await self._link_case(effect)
         return decision
 
-    async def _open_case(self, outcome: Outcome, effect: OpenCase, decision: Decision) -> Decision:
+    async def _put(self, outcome: Outcome, write: RecordWrite, writes: BatchWrites | None) -> None:
+        if writes is not None and write.kind in DEFERRABLE:
+            writes.put(outcome.ctx.message.key, write)
+        else:
+            await self._store.put_record(
+                write.kind, write.record_id, write.data, only_if_absent=write.only_if_absent
+            )
+
+    async def _open_case(
+        self, outcome: Outcome, effect: OpenCase, decision: Decision, writes: BatchWrites | None
+    ) -> Decision:
         """Open or join the case, then acknowledge what happened (in the customer's language)."""
         result = await self._cases.open_or_join(effect.case)
         text = case_ack_text(
@@ -75,7 +94,8 @@ class EffectApplier:
             public=effect.ack_public,
             language=result.language,
         )
-        return await self._reply(outcome, Reply(account="robot", text=text, purpose="case_ack"), decision)
+        ack = Reply(account="robot", text=text, purpose="case_ack")
+        return await self._reply(outcome, ack, decision, writes)
 
     async def _link_case(self, effect: LinkCaseToIncident) -> None:
         handled = await self._store.get_record(RecordKind.CASE_MESSAGE, effect.message_key)
@@ -125,7 +145,9 @@ class EffectApplier:
             if await self._store.cas_record(kind, record_id, expected_version=record.version, data=data):
                 return
 
-    async def _reply(self, outcome: Outcome, reply: Reply, decision: Decision) -> Decision:
+    async def _reply(
+        self, outcome: Outcome, reply: Reply, decision: Decision, writes: BatchWrites | None
+    ) -> Decision:
         ctx = outcome.ctx
         msg = ctx.message
         key = reply_key(msg.key, reply.account, reply.purpose)
@@ -134,7 +156,7 @@ class EffectApplier:
         if reply.automatic:
             reason = await self._guard.blocked(ctx)
             if reason is not None:
-                return await self._suppress(outcome, decision, reason)
+                return await self._suppress(outcome, decision, reason, writes)
         item = OutboxItem(
             idempotency_key=key,
             account=reply.account,
@@ -150,25 +172,28 @@ class EffectApplier:
         if (await self._store.add_outbox([item]))[0]:
             fingerprint = echo_fingerprint(reply.text)
             if fingerprint is not None:
-                await self._store.put_record(
-                    RecordKind.ECHO, fingerprint, {"outbox": key}, only_if_absent=True
-                )
+                echo = RecordWrite(RecordKind.ECHO, fingerprint, {"outbox": key}, only_if_absent=True)
+                await self._put(outcome, echo, writes)
         return decision
 
-    async def _suppress(self, outcome: Outcome, decision: Decision, reason: str) -> Decision:
+    async def _suppress(
+        self, outcome: Outcome, decision: Decision, reason: str, writes: BatchWrites | None
+    ) -> Decision:
         """No automatic reply: keep why, and put the message in front of a person instead."""
         decision = decision.model_copy(update={"suppressed": reason})
         event = AuditEvent(kind="reply_suppressed", subject=decision.message_key, detail={"reason": reason})
-        await self._store.append_audit([event])
+        if writes is not None:
+            writes.audit(decision.message_key, event)
+        else:
+            await self._store.append_audit([event])
         if decision.action in ("answer", "case") and not (
             outcome.ctx.author.own_account or outcome.ctx.author.bot
         ):
             entry: SaveRecord = agent_queue_entry(
                 outcome.ctx, decision, why=f"automatic reply held: {reason}"
             )
-            await self._store.put_record(
-                RecordKind.AGENT_QUEUE, entry.record_id, entry.data, only_if_absent=True
-            )
+            queued = RecordWrite(RecordKind.AGENT_QUEUE, entry.record_id, entry.data, only_if_absent=True)
+            await self._put(outcome, queued, writes)
         return decision
 
 

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 
 from bot.core.models import Claim, Decision
+from bot.engine.batch_writes import BatchWrites
 from bot.engine.effects import EffectApplier
 from bot.pipeline.pipeline import Pipeline
 from bot.store.base import Store
@@ -56,7 +57,9 @@ class Worker:
     async def _claim(self, consumer: str) -> list[Claim]:
         claims = await self._store.claim(consumer, self._batch_size)
         if claims:
-            self._pipeline.prefetch([claim.message for claim in claims])
+            messages = [claim.message for claim in claims]
+            self._pipeline.prefetch(messages)
+            self._applier.prefetch(messages)
         return claims
 
     async def _handle(self, claims: list[Claim]) -> None:
@@ -71,13 +74,19 @@ class Worker:
         results: list[Decision | None] = [None] * len(claims)
         decided = [asyncio.Event() for _ in claims]
         upcoming = iter(range(len(claims)))
+        writes = BatchWrites()  # the write-only effects, stored together before the ack
 
         async def lane() -> None:
             for index in upcoming:
                 after = decided[index - 1] if index else None
-                results[index] = await self._process(claims[index], after, decided[index])
+                results[index] = await self._process(claims[index], after, decided[index], writes)
 
         await asyncio.gather(*(lane() for _ in range(min(self._concurrency, len(claims)))))
+        failed = await writes.flush(self._store)
+        for index, claim in enumerate(claims):
+            if claim.message.key in failed and results[index] is not None:
+                results[index] = None
+                await self._hand_back(claim, "its effects could not be stored")
         decisions = [decision for decision in results if decision is not None]
         done = [claim for claim, decision in zip(claims, results, strict=True) if decision is not None]
         if decisions:
@@ -90,7 +99,11 @@ class Worker:
                 self._on_effects()
 
     async def _process(
-        self, claim: Claim, after: asyncio.Event | None = None, decided: asyncio.Event | None = None
+        self,
+        claim: Claim,
+        after: asyncio.Event | None = None,
+        decided: asyncio.Event | None = None,
+        writes: BatchWrites | None = None,
     ) -> Decision | None:
         """The message's final decision, or None when it failed (handed back to the store).
 
@@ -105,12 +118,17 @@ class Worker:
             finally:
                 if decided is not None:
                     decided.set()
-            return await self._applier.apply(outcome)
+            return await self._applier.apply(outcome, writes)
         except Exception as exc:
             log.exception("message %s failed (attempt %d)", claim.message.key, claim.attempts)
-            if await self._store.fail(claim, f"{type(exc).__name__}: {exc}"):
-                log.error("message %s moved to dead letters", claim.message.key)
+            if writes is not None:
+                writes.drop(claim.message.key)
+            await self._hand_back(claim, f"{type(exc).__name__}: {exc}")
             return None
+
+    async def _hand_back(self, claim: Claim, error: str) -> None:
+        if await self._store.fail(claim, error):
+            log.error("message %s moved to dead letters", claim.message.key)
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event, idle_s: float = 0.2) -> None:
         """Work until `stop`; the batch in hand is finished before returning (graceful shutdown).

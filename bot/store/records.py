@@ -53,6 +53,16 @@ class RecordFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordWrite:
+    """One `put_record` of a batch written in one transaction (`RecordStore.put_records`)."""
+
+    kind: str
+    record_id: str
+    data: dict[str, Any]
+    only_if_absent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class MinuteCount:
     """Decisions in one UTC minute for one channel, action and sentiment (the dashboard)."""
 
@@ -183,7 +193,14 @@ class RecordStore(Protocol):
 
     async def get_record(self, kind: str, record_id: str) -> Record | None: ...
 
+    async def put_records(self, writes: Sequence[RecordWrite]) -> None:
+        """Several `put_record`s in one transaction (a claimed batch's effects), in order."""
+
     async def get_records(self, kind: str, record_ids: Sequence[str]) -> dict[str, Record]: ...
+
+    async def records_by_key(self, kind: str, keys: Sequence[str]) -> dict[str, list[Record]]:
+        """The records of `kind` about each of the messages `keys` (the indexed `key` column),
+        in one round trip: what a claimed batch's redeliveries need to recognise."""
 
     async def cas_record(
         self, kind: str, record_id: str, *, expected_version: int, data: dict[str, Any]

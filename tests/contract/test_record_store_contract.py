@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.models import AuditEvent, Decision, OutboxItem
-from bot.store.records import Filters, InvalidCursor, RecordFilter, RecordStore
+from bot.store.records import Filters, InvalidCursor, RecordFilter, RecordStore, RecordWrite
 from bot.store.scan import all_records
 
 T0 = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)
@@ -84,6 +84,39 @@ async def test_records_are_looked_up_in_batches(records: RecordStore) -> None:
     assert sorted(found) == ids[::100]
     assert found["fp0100"].data == {"outbox": "fp0100"} and found["fp0100"].kind == "echo"
     assert await records.get_records("echo", []) == {}
+
+
+async def test_records_are_found_by_message_key_in_one_call(records: RecordStore) -> None:
+    keys = [f"twitter:{i}" for i in range(70)]  # past the 64 of one padded statement
+    for i, key in enumerate(keys[::3]):
+        await records.put_record("case", f"C-{i}", {"message_key": key, "status": "open"})
+    await records.put_record("case", "C-dup", {"message_key": keys[0], "status": "closed"})
+    await records.put_record("case_message", "x", {"message_key": keys[3]})  # another kind
+    found = await records.records_by_key("case", [*keys, keys[0], "twitter:missing"])
+    assert sorted(found) == sorted(keys[::3])
+    assert sorted(r.id for r in found[keys[0]]) == ["C-0", "C-dup"]
+    assert [r.kind for r in found[keys[3]]] == ["case"] and found[keys[3]][0].data["status"] == "open"
+    assert await records.records_by_key("case", []) == {}
+
+
+async def test_a_batch_of_writes_is_put_like_single_puts(records: RecordStore) -> None:
+    await records.put_record("alert", "kept", {"n": 1})
+    await records.put_record("alert", "over", {"n": 1})
+    await records.put_records(
+        [
+            RecordWrite("alert", "kept", {"n": 2}, only_if_absent=True),  # exists: left alone
+            RecordWrite("alert", "over", {"n": 2}),  # overwritten: version 2
+            RecordWrite("alert", "new", {"n": 3}, only_if_absent=True),
+            RecordWrite("echo", "new", {"n": 4}),
+        ]
+    )
+    kept, over, new = [await records.get_record("alert", i) for i in ("kept", "over", "new")]
+    assert kept is not None and (kept.version, kept.data) == (1, {"n": 1})
+    assert over is not None and (over.version, over.data) == (2, {"n": 2})
+    assert new is not None and (new.version, new.data) == (1, {"n": 3})
+    echo = await records.get_record("echo", "new")
+    assert echo is not None and echo.data == {"n": 4}
+    await records.put_records([])
 
 
 async def test_filtered_list_with_more_matches_than_a_page_returns_all_across_pages(

@@ -20,12 +20,12 @@ from sqlalchemy import bindparam, delete, func, select, update
 from bot.core.customers import identity_id
 from bot.core.models import OUTBOX_STATUSES, AuditEvent, Decision, OutboxItem, Record, utc_now
 from bot.store.base import StoreUnavailable
-from bot.store.records import Filters, MinuteCount, Page, RecordFilter
+from bot.store.records import Filters, MinuteCount, Page, RecordFilter, RecordWrite
 from bot.store.sql import pages, rows, stats
 from bot.store.sql.migrations import migrate
 from bot.store.sql.schema import author_days, minute_counts, records
 from bot.store.sql.schema import decisions as decisions_table
-from bot.store.sql.statements import build_statements
+from bot.store.sql.statements import RECORD_COLUMNS, build_statements
 from bot.store.stats import UTC_ZONE, AuthorStat, Dimension, StatCount, StatFilter
 
 if TYPE_CHECKING:
@@ -262,23 +262,42 @@ class SqlRecordStore:
         found = await self.executor.fetch(self._sql.get_record, {"kind": kind, "id": record_id})
         return rows.record_from_row(*found[0]) if found else None
 
+    async def put_records(self, writes: Sequence[RecordWrite]) -> None:
+        # One transaction for a whole claimed batch's writes instead of one per record; the
+        # inserts-if-absent and the overwrites are one statement each, executed in order.
+        inserts = [self._record_params(w.kind, w.record_id, w.data) for w in writes if w.only_if_absent]
+        upserts = [self._record_params(w.kind, w.record_id, w.data) for w in writes if not w.only_if_absent]
+        ops = [
+            (stmt, params)
+            for stmt, params in ((self._sql.insert_record, inserts), (self._sql.upsert_record, upserts))
+            if params
+        ]
+        if ops:
+            await self.executor.batch(ops, rowcounts=False)
+
     async def get_records(self, kind: str, record_ids: Sequence[str]) -> dict[str, Record]:
-        ids = list(dict.fromkeys(record_ids))
-        if not ids:
-            return {}
-        found: dict[str, Record] = {}
-        for start in range(0, len(ids), 500):  # bounded IN lists: one statement per 500 ids
-            chunk = ids[start : start + 500]
-            # Padded to a few fixed sizes (repeating the last id), so the database sees four
+        return {r.id: r for _key, r in await self._matching(kind, records.c.id, record_ids)}
+
+    async def records_by_key(self, kind: str, keys: Sequence[str]) -> dict[str, list[Record]]:
+        found: dict[str, list[Record]] = {}
+        for key, record in await self._matching(kind, records.c.key, keys):
+            found.setdefault(key, []).append(record)
+        return found
+
+    async def _matching(self, kind: str, column: Any, values: Sequence[str]) -> list[tuple[str, Record]]:
+        """Records of `kind` whose `column` is one of `values`, each with that value."""
+        wanted = list(dict.fromkeys(values))
+        found: dict[tuple[str, str], tuple[str, Record]] = {}
+        for start in range(0, len(wanted), 500):  # bounded IN lists: one statement per 500 values
+            chunk = wanted[start : start + 500]
+            # Padded to a few fixed sizes (repeating the last value), so the database sees four
             # statement texts whatever the batch, and keeps them prepared.
             size = next(n for n in (1, 8, 64, 500) if n >= len(chunk))
             chunk = chunk + [chunk[-1]] * (size - len(chunk))
-            stmt = select(*records.c["kind", "id", "version", "created_at", "updated_at", "body"]).where(
-                records.c.kind == kind, records.c.id.in_(chunk)
-            )
-            for row in await self.executor.fetch(stmt):
-                found[row[1]] = rows.record_from_row(*row)
-        return found
+            stmt = select(column, *RECORD_COLUMNS).where(records.c.kind == kind, column.in_(chunk))
+            for value, *row in await self.executor.fetch(stmt):
+                found[(row[0], row[1])] = (value, rows.record_from_row(*row))
+        return list(found.values())
 
     async def cas_record(
         self, kind: str, record_id: str, *, expected_version: int, data: dict[str, Any]
