@@ -13,6 +13,7 @@ from typing import Any
 from bot.core.channels import window_payload
 from bot.core.effects import (
     AppendToRecord,
+    IdentifyCustomer,
     LinkCaseToIncident,
     MergeIntoRecord,
     Notify,
@@ -23,6 +24,7 @@ from bot.core.effects import (
 from bot.core.models import AuditEvent, Decision, OutboxItem
 from bot.core.records import RecordKind
 from bot.engine.cases import CaseBook
+from bot.engine.self_id import SelfIdentification
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
 from bot.reading.normalise import echo_fingerprint
@@ -38,10 +40,17 @@ def reply_key(message_key: str, account: str, purpose: str) -> str:
 class EffectApplier:
     """Turns effects into outbox items and records, through the guards."""
 
-    def __init__(self, store: Store, guard: ReplyGuard, cases: CaseBook | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        guard: ReplyGuard,
+        cases: CaseBook | None = None,
+        self_id: SelfIdentification | None = None,
+    ) -> None:
         self._store = store
         self._guard = guard
         self._cases = cases or CaseBook(store.records)
+        self._self_id = self_id
 
     async def apply(self, outcome: Outcome) -> Decision:
         """Write the outcome's effects; returns the decision as finally taken (maybe suppressed)."""
@@ -63,7 +72,30 @@ class EffectApplier:
                 decision = await self._open_case(outcome, effect, decision)
             elif isinstance(effect, LinkCaseToIncident):
                 await self._link_case(effect)
+            elif isinstance(effect, IdentifyCustomer):
+                decision = await self._identify(outcome, effect, decision)
         return decision
+
+    async def _identify(self, outcome: Outcome, effect: IdentifyCustomer, decision: Decision) -> Decision:
+        """The code flow's step for this message: the code mail first, then the reply.
+
+        The reply is the flow's own (not an automatic answer the guards meter): the customer
+        asked for it, and the flow limits attempts and codes itself; the kill switch still holds it.
+        """
+        if self._self_id is None:
+            return decision
+        if await self._store.get_outbox(reply_key(outcome.ctx.message.key, "robot", "self_id")) is not None:
+            return decision  # a redelivery of a step already taken
+        result = await self._self_id.handle(outcome.ctx, effect.claim)
+        if result.mail is not None:
+            await self._store.add_outbox([result.mail])  # insert-if-absent: one code mail per claim
+        if result.to_agent is not None:
+            entry = agent_queue_entry(outcome.ctx, decision, why=result.to_agent)
+            await self._store.put_record(
+                RecordKind.AGENT_QUEUE, entry.record_id, entry.data, only_if_absent=True
+            )
+        reply = Reply(account="robot", text=result.reply, purpose="self_id", automatic=False)
+        return await self._reply(outcome, reply, decision)
 
     async def _open_case(self, outcome: Outcome, effect: OpenCase, decision: Decision) -> Decision:
         """Open or join the case, then acknowledge what happened (in the customer's language)."""

@@ -4,9 +4,12 @@ From Zendesk's documented shapes: `POST /api/v2/tickets.json` creates (`201 {"ti
 ids are integers, `status` and `priority` among Zendesk's words, `external_id` kept);
 `GET /api/v2/tickets.json?external_id=X` lists matches (`{"tickets": [...], "count"}`);
 `PUT /api/v2/tickets/{id}.json` updates, and a `comment` in it is appended (private when
-`"public": false`). Auth is HTTP Basic `{email}/token:{api_token}` (401 otherwise). Scripted
-faults, per call, in order: a status (503, 500) or 429 with `Retry-After`, a slow answer, or a
-connection dropped after the request was processed (the ticket exists, the answer is lost).
+`"public": false`). `GET /api/v2/users/search.json` finds end users by `external_id=` or by
+`query=field:value` (Zendesk's search syntax: `email:` or a user field's key), answering
+`{"users": [...], "count", "next_page"}`. Auth is HTTP Basic `{email}/token:{api_token}` (401
+otherwise). Scripted faults, per call, in order: a status (503, 500) or 429 with
+`Retry-After`, a slow answer, or a connection dropped after the request was processed (the
+ticket exists, the answer is lost).
 Every call is recorded. `sign_webhook` makes the headers of Zendesk's outgoing webhooks.
 """
 
@@ -42,6 +45,7 @@ class FakeZendesk:
     tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # the comments endpoint's view
     calls: list[tuple[str, str]] = field(default_factory=list)
+    users: list[dict[str, Any]] = field(default_factory=list)  # end users, as Zendesk shows them
     faults: deque[ZendeskFault | None] = field(default_factory=deque)  # per call; None: no fault
     down: bool = False  # every call answers 503 while set
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(35436))
@@ -51,6 +55,7 @@ class FakeZendesk:
         app.router.add_get("/api/v2/tickets.json", self._list)
         app.router.add_post("/api/v2/tickets.json", self._create)
         app.router.add_put(r"/api/v2/tickets/{id:\d+}.json", self._update)
+        app.router.add_get("/api/v2/users/search.json", self._search_users)
         return app
 
     def by_external_id(self, external_id: str) -> list[dict[str, Any]]:
@@ -82,6 +87,17 @@ class FakeZendesk:
             t for t in self.tickets.values() if external_id is None or t.get("external_id") == external_id
         ]
         return web.json_response({"tickets": found, "count": len(found), "next_page": None})
+
+    async def _search_users(self, request: web.Request) -> web.Response:
+        external_id, query = request.query.get("external_id"), request.query.get("query")
+        if external_id is not None:
+            found = [u for u in self.users if u.get("external_id") == external_id]
+        elif query and ":" in query:
+            name, _, value = query.partition(":")
+            found = [u for u in self.users if _user_value(u, name).casefold() == value.casefold()]
+        else:
+            return web.json_response({"error": "InvalidSearch", "description": "query required"}, status=400)
+        return web.json_response({"users": found, "count": len(found), "next_page": None})
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -133,6 +149,12 @@ class FakeZendesk:
         if ticket.get("status") == "closed":
             problems["status"] = ["closed prevents ticket update"]
         return problems
+
+
+def _user_value(user: dict[str, Any], name: str) -> str:
+    if name in ("email", "name", "phone", "external_id"):
+        return str(user.get(name) or "")
+    return str((user.get("user_fields") or {}).get(name) or "")
 
 
 def sign_webhook(
