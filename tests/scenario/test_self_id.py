@@ -22,16 +22,18 @@ from bot.core.models import OutboxItem, utc_now
 from bot.core.records import RecordKind
 from bot.engine.customers import customer_of
 from bot.engine.outbox import ONE_TIME_SENT
+from bot.store.base import Store
 from bot.web.app import RUNTIME, STORE, create_app
 from tests.conftest import API_TOKEN, eventually, make_message, settings_for
 from tests.mailservers import Dovecot, SmtpServer, dovecot, email_section, smtp_server
-from tests.records_dump import records_database_text
+from tests.records_dump import hot_path_text, records_database_text
 from tests.scenario.records_backends import database_url
 
 __all__ = ["database_url", "dovecot", "smtp_server"]  # fixtures
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 PHONE = "34600111222"
+PERSONAL = ("Ana Pérez", "ana@example.com", "CT-778899", "CT778899", "ana_p", PHONE)
 SAYS = {
     "es": ("Hola, mi número de contrato es CT-778899", "Me han cobrado dos veces la factura de este mes",
            "Sigo sin solución con la factura duplicada", "Te hemos enviado", "Listo", "Seguimos con tu caso"),
@@ -115,6 +117,21 @@ async def test_a_customer_identifies_on_whatsapp_and_their_complaint_joins_their
     assert case_id in joined.text and joined_words in joined.text
     audit = await (await service.get("/api/v1/audit?kind=customer_self_identified", headers=AUTH)).json()
     assert [e["subject"] for e in audit["items"]] == ["K-1"]
+
+    # Erased: nothing of hers stays in the records, the outbox, the audit or the hot path.
+    await eventually(lambda: _settled(store), timeout=20)
+    erased = await service.post("/api/v1/customers/K-1/erase", json={"actor": "dpo"}, headers=AUTH)
+    answer = await erased.json()
+    assert erased.status == 200 and answer["cases"] == 1 and answer["hot_messages"] >= 4, answer
+    everything = await records_database_text(store.records) + await hot_path_text(store)
+    for value in (*PERSONAL, code.group(1)):
+        assert value not in everything, value
+    assert await store.records.get_record(RecordKind.SELF_ID_CHALLENGE, f"whatsapp:{PHONE}") is None
+
+
+async def _settled(store: Store) -> bool:
+    counts = await store.outbox_counts()
+    return await store.queue_depth() == 0 and counts.get("pending", 0) == 0
 
 
 async def _published(pending: Awaitable[OutboxItem | None]) -> OutboxItem | None:
