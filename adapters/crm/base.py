@@ -41,6 +41,10 @@ class CrmConnector(Protocol):
         given), as a local record (its id: the CRM's external id), or None. Self-identification
         asks it when no local customer matches."""
 
+    async def erase_requester(self, ticket_id: str) -> None:
+        """Erase, in the CRM, the personal data of this ticket's requester (an erasure request
+        the service received); an already-erased requester is not an error."""
+
     async def close(self) -> None: ...
 
 

@@ -4,7 +4,8 @@ Dynamics, an in-house system) gets signed JSON events and answers with its ticke
 Every request is a POST of `{"event": ..., ...}` to one URL, signed like the generic webhook
 (`X-Centinela-Timestamp`, `X-Centinela-Signature: sha256=HMAC(secret, "{timestamp}.{body}")`), so
 the receiver checks it with the same few lines. Events: `case.find` (answer `{"ticket_id": ...}`
-or null), `case.create` (`{"ticket_id": ...}`), `case.update`, `case.comment`, and `customer.find`
+or null), `case.create` (`{"ticket_id": ...}`), `case.update`, `case.comment`, `customer.erase`
+(`{"ticket_id"}`: erase the ticket's requester), and `customer.find`
 (`{"email"|"contract_number"|"external_id": ...}`, answer `{"customer": {"id", "name", "email",
 "phone", "contract_number", "preferred_language"}}` or `{"customer": null}`). The receiver must
 treat `external_id` (the case reference) as the key: a repeated create after a lost answer is
@@ -105,6 +106,9 @@ class HttpCrm:
             return Customer.model_validate({k: customer.get(k) for k in fields})
         except ValidationError as exc:
             raise PermanentFailure(f"customer.find: the CRM's customer is not usable: {exc}") from exc
+
+    async def erase_requester(self, ticket_id: str) -> None:
+        await self._post("customer.erase", {"ticket_id": ticket_id})
 
     async def close(self) -> None:
         await self._http.close()

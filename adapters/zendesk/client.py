@@ -9,6 +9,8 @@ on 429 sleeps inside the call; four endpoints with our own error mapping are les
 - comment: PUT  /api/v2/tickets/{id}.json {"ticket": {"comment": {"body", "public": false}}}
 - customer: GET  /api/v2/users/search.json?external_id=K-1, or ?query=email:ana@example.com, or
            ?query=<contract_field>:CT778899 (a user field, in Zendesk's search syntax)
+- erasure: GET /api/v2/tickets/{id}.json (its requester_id), DELETE /api/v2/users/{id}.json,
+           DELETE /api/v2/deleted_users/{id}.json (permanent deletion, as Zendesk's GDPR guide says)
 Auth is an API token (`{email}/token:{token}`, HTTP Basic); 429 carries Retry-After.
 """
 
@@ -110,6 +112,22 @@ class ZendeskCrm:
             )
         except ValidationError as exc:
             raise PermanentFailure(f"zendesk find customer: the user is not usable: {exc}") from exc
+
+    async def erase_requester(self, ticket_id: str) -> None:
+        """Zendesk's right-to-erasure steps: delete the requester, then permanently delete them
+        (`DELETE /api/v2/users/{id}`, `DELETE /api/v2/deleted_users/{id}`); a 404 means done."""
+        path = f"/api/v2/tickets/{ticket_id}.json"
+        answer = await self._http.call("GET", path, headers=self._headers)
+        if answer.status == 404:
+            return
+        raise_for(answer, "zendesk show ticket")
+        requester = (answer.body.get("ticket") or {}).get("requester_id")
+        if requester is None:
+            return
+        for step in (f"/api/v2/users/{requester}.json", f"/api/v2/deleted_users/{requester}.json"):
+            deleted = await self._http.call("DELETE", step, headers=self._headers)
+            if deleted.status != 404:
+                raise_for(deleted, "zendesk delete user")
 
     async def _put(self, ticket_id: str, ticket: dict[str, Any], what: str) -> None:
         answer = await self._http.call(

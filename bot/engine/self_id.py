@@ -32,6 +32,7 @@ from bot.core.self_id import (
     code_digest,
     lookup_key,
     mask_email,
+    mask_personal,
     normal_contract,
     one_time_code,
 )
@@ -67,6 +68,7 @@ class SelfIdentification:
         self._crm = crm
         self._book = CustomerBook(store.records)
         self._secret: bytes | None = None
+        self._contract = settings.contract()
 
     async def handle(self, ctx: MessageContext, claim: SelfIdClaim) -> SelfIdResult:
         if claim.kind == "code":
@@ -89,7 +91,8 @@ class SelfIdentification:
         try:
             customer = await self._find(claim)
         except DeliveryError as exc:
-            log.warning("CRM customer look-up failed for %s: %s", msg.key, exc)
+            masked = mask_personal(str(exc), self._contract)  # a CRM error may quote the query
+            log.warning("CRM customer look-up failed for %s: %s", msg.key, masked)
             return SelfIdResult(render("self_id_agent", lang), to_agent="CRM customer look-up failed")
         if customer is None:
             await self._audit("self_id_unknown", msg.key, {"kind": claim.kind})
