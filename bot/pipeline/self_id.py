@@ -20,6 +20,8 @@ from bot.core.self_id import SelfIdClaim, find_claim, find_code
 from bot.store.records import RecordStore
 from responders.templates import mention, render
 
+MAX_CLAIM_WORDS = 24
+
 
 class SelfIdAnalyser:
     """Private: the claim offered (or the code answered); public: whether personal data shows."""
@@ -32,6 +34,10 @@ class SelfIdAnalyser:
         if ctx.author.own_account or ctx.author.bot or ctx.echo:
             return
         text = ctx.message.text
+        # A short message offers the data; a long one (a mail with a signature, a complaint
+        # quoting a reference number) is decided as usual, its reply never quoting it.
+        if len(text.split()) > MAX_CLAIM_WORDS:
+            return
         claim = find_claim(text, self._contract)
         if ctx.public:
             ctx.personal_data = claim is not None
@@ -43,7 +49,10 @@ class SelfIdAnalyser:
         if code is None:
             return
         pending = identity_id(ctx.message.channel, ctx.message.author.handle)
-        if await self._records.get_record(RecordKind.SELF_ID_CHALLENGE, pending) is not None:
+        record = await self._records.get_record(RecordKind.SELF_ID_CHALLENGE, pending)
+        confirmed = record.data.get("confirmed_by") if record is not None else None
+        # After the link, six digits are just six digits (unless this is the confirming message).
+        if record is not None and confirmed in (None, ctx.message.key):
             ctx.self_id = SelfIdClaim(kind="code", value=code)
 
 

@@ -209,3 +209,21 @@ def test_claims_are_found_in_the_text(text: str) -> None:
 
     claim = find_claim(text, SelfIdSettings().contract())
     assert claim is not None and claim.value in ("CT778899", "ana@example.com")
+
+
+async def test_a_long_private_message_with_an_address_is_decided_as_usual(store: Store) -> None:
+    from bot.pipeline.self_id import SelfIdAnalyser
+
+    analyser = SelfIdAnalyser(store.records, SelfIdSettings().contract())
+    mail = (
+        "Buenos días, llevo tres días sin conexión en casa y nadie me da una solución. "
+        "Ya he reiniciado el router varias veces. Un saludo, Ana Pérez, ana@example.com"
+    )
+    short = make_message("e2", "Mi correo es ana@example.com", channel="email", handle="ana@example.com")
+    for message, claimed in (
+        (make_message("e1", mail, channel="email", handle="ana@example.com"), False),
+        (short, True),
+    ):
+        ctx = MessageContext(message=message, now=T0)
+        await analyser.analyse(ctx)
+        assert (ctx.self_id is not None) is claimed
