@@ -32,6 +32,7 @@ from adapters.email.config import EmailConfig
 from adapters.meta.config import MetaConfig
 from adapters.x.config import XConfig
 from adapters.zendesk.config import ZendeskConfig
+from bot.core.self_id import SelfIdSettings
 from bot.core.sla import SlaSettings
 from bot.core.zones import known_zone
 from bot.reading.cpus import default_reading_helpers
@@ -289,6 +290,7 @@ class Settings(BaseSettings):
     campaigns_dir: Path | None = Field(None, description="watched folder of campaign YAML files (drafts)")
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     cases: CaseSettings = Field(default_factory=CaseSettings)
+    self_id: SelfIdSettings = Field(default_factory=SelfIdSettings)
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per event; json: one JSON object per line"
     )

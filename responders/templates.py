@@ -128,6 +128,87 @@ TEMPLATES: Final[dict[str, dict[str, str]]] = {
         "pt": "Hoje muitos de vocês nos escreveram sobre {topic}. Se acontecer com você, reinicie o "
         "equipamento e, se continuar, fale com a gente por mensagem privada: ajudamos pessoalmente.",
     },
+    # Self-identification by private message (bot/engine/self_id.py). None repeats the number or
+    # the address the customer wrote; `masked` is the address on file as j***@ejemplo.com.
+    "self_id_code_sent": {
+        "es": "Te hemos enviado un código de 6 dígitos a {masked}. Escríbelo aquí para vincular esta "
+        "conversación a tu cuenta; caduca en {minutes} minutos.",
+        "en": "We sent a 6-digit code to {masked}. Write it here to link this conversation to your "
+        "account; it expires in {minutes} minutes.",
+        "pt": "Enviamos um código de 6 dígitos para {masked}. Escreva-o aqui para vincular esta "
+        "conversa à sua conta; ele expira em {minutes} minutos.",
+    },
+    # Unknown data: the same answer whether or not a customer exists, so nobody can probe for one.
+    "self_id_unknown": {
+        "es": "Si esos datos corresponden a un cliente, enviaremos un código al correo que consta en "
+        "su ficha. Si no te llega, revisa los datos o pide hablar con un agente.",
+        "en": "If those details belong to a customer, we will send a code to the e-mail address on "
+        "file. If nothing arrives, check the details or ask to talk to an agent.",
+        "pt": "Se esses dados corresponderem a um cliente, enviaremos um código para o e-mail "
+        "cadastrado. Se não chegar, confira os dados ou peça para falar com um atendente.",
+    },
+    "self_id_no_address": {
+        "es": "No tenemos un correo en tu ficha al que enviar el código. Un agente te escribirá por "
+        "aquí para verificar tu identidad.",
+        "en": "There is no e-mail address on file to send the code to. An agent will write to you "
+        "here to confirm who you are.",
+        "pt": "Não temos um e-mail cadastrado para enviar o código. Um atendente vai falar com você "
+        "por aqui para confirmar sua identidade.",
+    },
+    "self_id_confirmed": {
+        "es": "Listo: esta conversación queda vinculada a tu cuenta. Seguiremos tus casos desde aquí.",
+        "en": "Done: this conversation is now linked to your account. We'll follow your cases from here.",
+        "pt": "Pronto: esta conversa está vinculada à sua conta. Acompanharemos seus casos por aqui.",
+    },
+    "self_id_wrong": {
+        "es": "Ese código no es correcto. Te quedan {left} intentos.",
+        "en": "That code is not right. You have {left} attempts left.",
+        "pt": "Esse código não está correto. Restam {left} tentativas.",
+    },
+    "self_id_locked": {
+        "es": "Demasiados intentos. Por seguridad, espera {minutes} minutos antes de volver a intentarlo.",
+        "en": "Too many attempts. For your security, wait {minutes} minutes before trying again.",
+        "pt": "Tentativas demais. Por segurança, aguarde {minutes} minutos antes de tentar de novo.",
+    },
+    "self_id_expired": {
+        "es": "Ese código ha caducado. Escríbenos de nuevo tu número de contrato o tu correo y te "
+        "enviaremos otro.",
+        "en": "That code has expired. Send us your contract number or e-mail again and we'll send "
+        "you a new one.",
+        "pt": "Esse código expirou. Envie de novo seu número de contrato ou e-mail e mandaremos outro.",
+    },
+    "self_id_rate_limited": {
+        "es": "Ya te hemos enviado varios códigos hace poco. Espera un rato antes de pedir otro.",
+        "en": "We have sent you several codes recently. Please wait a while before asking for another.",
+        "pt": "Já enviamos vários códigos há pouco. Aguarde um pouco antes de pedir outro.",
+    },
+    # A contract number or e-mail written on a public channel: never repeated back.
+    "self_id_write_privately": {
+        "es": "{handle}Por tu seguridad, no publiques tus datos. Escríbenos por mensaje privado y "
+        "te ayudamos allí.",
+        "en": "{handle}For your security, please don't post your details publicly. Send us a private "
+        "message and we'll help you there.",
+        "pt": "{handle}Para sua segurança, não publique seus dados. Envie uma mensagem privada e "
+        "ajudamos por lá.",
+    },
+    "self_id_agent": {
+        "es": "Un agente revisará tu solicitud y te escribirá por aquí.",
+        "en": "An agent will look at your request and write to you here.",
+        "pt": "Um atendente vai analisar sua solicitação e falar com você por aqui.",
+    },
+    "self_id_mail_subject": {
+        "es": "Tu código de verificación",
+        "en": "Your verification code",
+        "pt": "Seu código de verificação",
+    },
+    "self_id_mail": {
+        "es": "Tu código de verificación es {code}. Escríbelo en la conversación en la que nos lo "
+        "pediste; caduca en {minutes} minutos. Si no lo has pedido tú, ignora este correo.",
+        "en": "Your verification code is {code}. Write it in the conversation where you asked for "
+        "it; it expires in {minutes} minutes. If you did not ask for it, ignore this mail.",
+        "pt": "Seu código de verificação é {code}. Escreva-o na conversa em que o pediu; ele expira "
+        "em {minutes} minutos. Se não foi você quem pediu, ignore este e-mail.",
+    },
     "outage_told": {
         "es": "{handle}La incidencia que nos comentaste ({title}) ya está resuelta. Si sigue sin "
         "funcionar, reinicia tu equipo y escríbenos.",

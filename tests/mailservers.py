@@ -197,6 +197,22 @@ class SmtpServer:
     recorder: SmtpRecorder
 
 
+def email_section(dovecot: Dovecot, smtp: SmtpServer, address: str, **extra: Any) -> dict[str, Any]:
+    """The service's `email:` settings for these two servers (plain IMAP and SMTP on loopback)."""
+    return {
+        "address": address,
+        "imap_host": dovecot.host,
+        "imap_port": dovecot.port,
+        "imap_ssl": False,
+        "imap_user": USER,
+        "imap_password": PASSWORD,
+        "smtp_host": smtp.host,
+        "smtp_port": smtp.port,
+        "smtp_security": "none",
+        **extra,
+    }
+
+
 @pytest.fixture
 async def smtp_server() -> AsyncIterator[SmtpServer]:
     recorder = SmtpRecorder()

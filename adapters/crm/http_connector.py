@@ -4,7 +4,10 @@ Dynamics, an in-house system) gets signed JSON events and answers with its ticke
 Every request is a POST of `{"event": ..., ...}` to one URL, signed like the generic webhook
 (`X-Centinela-Timestamp`, `X-Centinela-Signature: sha256=HMAC(secret, "{timestamp}.{body}")`), so
 the receiver checks it with the same few lines. Events: `case.find` (answer `{"ticket_id": ...}`
-or null), `case.create` (`{"ticket_id": ...}`), `case.update`, `case.comment`. The receiver must
+or null), `case.create` (`{"ticket_id": ...}`), `case.update`, `case.comment`, `customer.erase`
+(`{"ticket_id"}`: erase the ticket's requester), and `customer.find`
+(`{"email"|"contract_number"|"external_id": ...}`, answer `{"customer": {"id", "name", "email",
+"phone", "contract_number", "preferred_language"}}` or `{"customer": null}`). The receiver must
 treat `external_id` (the case reference) as the key: a repeated create after a lost answer is
 preceded by a `case.find`, and must not make a second ticket anyway.
 """
@@ -15,13 +18,15 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 
+from adapters.base import PermanentFailure
 from adapters.crm.base import conversation_link
 from adapters.crm.errors import raise_for
 from adapters.http import HttpCaller
 from adapters.webhook.signing import signed_headers
 from bot.core.cases import Case, CaseComment
+from bot.core.customers import Customer
 
 
 class HttpCrmConfig(BaseModel):
@@ -87,6 +92,23 @@ class HttpCrm:
             },
         }
         await self._post("case.comment", fields)
+
+    async def find_customer(
+        self, *, email: str | None = None, contract_number: str | None = None, external_id: str | None = None
+    ) -> Customer | None:
+        asked = {"email": email, "contract_number": contract_number, "external_id": external_id}
+        found = await self._post("customer.find", {k: v for k, v in asked.items() if v is not None})
+        customer = found.get("customer")
+        if not isinstance(customer, dict):
+            return None
+        fields = ("id", "name", "email", "phone", "contract_number", "preferred_language")
+        try:
+            return Customer.model_validate({k: customer.get(k) for k in fields})
+        except ValidationError as exc:
+            raise PermanentFailure(f"customer.find: the CRM's customer is not usable: {exc}") from exc
+
+    async def erase_requester(self, ticket_id: str) -> None:
+        await self._post("customer.erase", {"ticket_id": ticket_id})
 
     async def close(self) -> None:
         await self._http.close()

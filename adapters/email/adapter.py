@@ -14,6 +14,7 @@ import contextlib
 import json
 import ssl
 from collections.abc import Mapping
+from email.message import EmailMessage
 from typing import Any
 
 import aiosmtplib
@@ -32,7 +33,7 @@ from adapters.base import (
 )
 from adapters.email.config import EmailConfig
 from adapters.email.imap import ImapPoller
-from adapters.email.outgoing import reply_message
+from adapters.email.outgoing import new_message, reply_message
 from adapters.email.translate import read_mail
 from bot.core.models import OutboxItem
 
@@ -77,12 +78,7 @@ class EmailAdapter(NoRoutes):
             self.stats.count("duplicates", len(fresh) - sum(fresh))
 
     async def send(self, item: OutboxItem) -> Receipt:
-        if self._cursors is None:
-            raise TemporaryFailure("the e-mail adapter has not started yet")
-        stored = await self._cursors.get(REPLY_KEY + (item.target or ""))
-        if stored is None:
-            raise PermanentFailure(f"no reply address known for mail {item.target!r}")
-        message = reply_message(self._config, item, json.loads(stored))
+        message = await self._compose(item)
         if self._config.smtp_security != "none" and self._tls is None:
             self._tls = await asyncio.to_thread(ssl.create_default_context)  # reads the trust store
         smtp = self._smtp()
@@ -120,6 +116,20 @@ class EmailAdapter(NoRoutes):
         self.stats.count("sent")
         self.stats.state = f"ok ({self.poller.mode})" if self.poller else "ok"
         return {"message_id": message["Message-ID"], "smtp": answer[:200], "refused": sorted(refused)}
+
+    async def _compose(self, item: OutboxItem) -> EmailMessage:
+        """A reply threaded under the customer's mail, or a new mail to an address on file (the
+        self-identification code: `payload.mail == "new"`, the address in `recipient`)."""
+        if self._cursors is None:
+            raise TemporaryFailure("the e-mail adapter has not started yet")
+        if (item.payload or {}).get("mail") == "new":
+            if not item.recipient or "@" not in item.recipient:
+                raise PermanentFailure("a new mail needs the recipient's address")
+            return new_message(self._config, item, str((item.payload or {}).get("subject") or ""))
+        stored = await self._cursors.get(REPLY_KEY + (item.target or ""))
+        if stored is None:
+            raise PermanentFailure(f"no reply address known for mail {item.target!r}")
+        return reply_message(self._config, item, json.loads(stored))
 
     def _smtp(self) -> aiosmtplib.SMTP:
         cfg = self._config

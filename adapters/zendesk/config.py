@@ -14,4 +14,7 @@ class ZendeskConfig(BaseModel):
     )
     channel_field_id: int | None = Field(None, description="ticket custom field for the channel")
     link_field_id: int | None = Field(None, description="ticket custom field for the conversation link")
+    contract_field: str | None = Field(
+        "contract_number", description="key of the user field holding the contract number (customer look-up)"
+    )
     timeout_s: float = Field(15.0, gt=0)

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.alerts import SpikeAlert
 from bot.core.models import ArticleCandidate, InboundMessage, Sentiment
+from bot.core.self_id import SelfIdClaim
 
 
 @dataclass(slots=True)
@@ -57,6 +58,10 @@ class MessageContext:
     # The text's query vector when a reading helper embedded it with the claimed batch:
     # (how it was made, the unit vector). The KB step uses it only if made the way it would.
     embedding: tuple[str, Any] | None = None
+    # A private message offering a contract number, an e-mail or the code sent for one
+    # (`bot.pipeline.self_id`); `personal_data`: a public one that shows such data.
+    self_id: SelfIdClaim | None = None
+    personal_data: bool = False
 
     @property
     def public(self) -> bool:

@@ -38,6 +38,8 @@ class Customer(BaseModel):
     phone: str | None = Field(None, max_length=64)
     preferred_language: str | None = Field(None, max_length=8)
     segments: list[str] = Field(default_factory=list)
+    # Where the record came from when not an import or the API: `crm` (found by its look-up).
+    source: str | None = Field(None, max_length=32)
     identities: list[Identity] = Field(default_factory=list)
     merged_into: str | None = None
     erased: bool = False

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.core.cases import Case
 from bot.core.models import AccountKind, Channel
+from bot.core.self_id import SelfIdClaim
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,4 +106,24 @@ class LinkCaseToIncident:
     incident_id: str
 
 
-Effect = Reply | Notify | SaveRecord | AppendToRecord | MergeIntoRecord | OpenCase | LinkCaseToIncident
+@dataclass(frozen=True, slots=True)
+class IdentifyCustomer:
+    """The author offers `claim` in a private message: start or answer a code challenge.
+
+    What happens depends on stored customers, codes and limits, so the engine decides it
+    (`bot/engine/self_id.py`) and queues the code mail and the reply that match.
+    """
+
+    claim: SelfIdClaim
+
+
+Effect = (
+    Reply
+    | Notify
+    | SaveRecord
+    | AppendToRecord
+    | MergeIntoRecord
+    | OpenCase
+    | LinkCaseToIncident
+    | IdentifyCustomer
+)

@@ -38,3 +38,13 @@ class RecordKind(StrEnum):
     CORRECTION = "correction"
     # A customer's reply that helps another customer (id: the reply's key): the People view.
     COMMUNITY_REPLY = "community_reply"
+    # Self-identification: which customer an e-mail or contract number belongs to (id: a
+    # digest of it), the code waiting for an identity's answer (id: the identity), the secret
+    # the codes are derived from.
+    CUSTOMER_KEY = "customer_key"
+    SELF_ID_CHALLENGE = "self_id_challenge"
+    SELF_ID_SECRET = "self_id_secret"
+    # Each message that took part in a customer's identification (id: the message key).
+    SELF_ID_MESSAGE = "self_id_message"
+    # A CRM-side erasure of an erased customer, queued for the CRM (id: the customer id).
+    CRM_ERASURE = "crm_erasure"

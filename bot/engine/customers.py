@@ -16,6 +16,7 @@ from bot.core.cases import customer_identity
 from bot.core.customers import Customer, Identity
 from bot.core.models import Record
 from bot.core.records import RecordKind
+from bot.core.self_id import lookup_key
 from bot.engine.versioned import load_versioned, save_versioned
 from bot.store.records import RecordStore
 
@@ -51,15 +52,28 @@ async def customer_of(store: RecordStore, channel: str, handle: str) -> Customer
 
 async def customer_linked(store: RecordStore, link: Record | None) -> Customer | None:
     """The customer an identity's link record points at (following merges), or None."""
-    customer_id = str(link.data["customer_id"]) if link else None
+    return await resolve_customer(store, str(link.data["customer_id"])) if link else None
+
+
+async def resolve_customer(store: RecordStore, first: str) -> Customer | None:
+    """The customer `first` is, or was merged into; None when absent or erased."""
+    customer_id: str | None = first
     for _ in range(8):  # merged customers point at the one they went into
         if customer_id is None:
             return None
         customer = await load_customer(store, customer_id)
-        if customer is None or customer.merged_into is None:
+        if customer is None or customer.erased:
+            return None
+        if customer.merged_into is None:
             return customer
         customer_id = customer.merged_into
     return None
+
+
+def lookup_keys(customer: Customer) -> list[str]:
+    """The look-up record ids of the customer's e-mail and contract number (digests)."""
+    keys = [lookup_key("email", customer.email)] if customer.email else []
+    return keys + ([lookup_key("contract", customer.contract_number)] if customer.contract_number else [])
 
 
 class CustomerBook:
@@ -84,6 +98,8 @@ class CustomerBook:
                 break
         else:
             return CustomerChange("refused", f"customer {incoming.id} is changing too often")
+        for key in lookup_keys(saved):  # self-identification finds the customer by either
+            await self._store.put_record(RecordKind.CUSTOMER_KEY, key, {"customer_id": incoming.id})
         for identity in incoming.identities:
             linked = await self.link(incoming.id, identity)
             if not linked.ok:
@@ -91,6 +107,9 @@ class CustomerBook:
         return CustomerChange(
             "changed", f"customer {incoming.id} saved", await load_customer(self._store, incoming.id)
         )
+
+    async def resolve(self, customer_id: str) -> Customer | None:
+        return await resolve_customer(self._store, customer_id)
 
     async def link(self, customer_id: str, identity: Identity) -> CustomerChange:
         customer = await load_customer(self._store, customer_id)

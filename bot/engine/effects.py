@@ -13,6 +13,7 @@ from typing import Any
 from bot.core.channels import window_payload
 from bot.core.effects import (
     AppendToRecord,
+    IdentifyCustomer,
     LinkCaseToIncident,
     MergeIntoRecord,
     Notify,
@@ -24,6 +25,7 @@ from bot.core.models import AuditEvent, Decision, InboundMessage, OutboxItem
 from bot.core.records import RecordKind
 from bot.engine.batch_writes import DEFERRABLE, BatchWrites
 from bot.engine.cases import CaseBook
+from bot.engine.self_id import SelfIdentification
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
 from bot.reading.normalise import echo_fingerprint
@@ -40,10 +42,17 @@ def reply_key(message_key: str, account: str, purpose: str) -> str:
 class EffectApplier:
     """Turns effects into outbox items and records, through the guards."""
 
-    def __init__(self, store: Store, guard: ReplyGuard, cases: CaseBook | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        guard: ReplyGuard,
+        cases: CaseBook | None = None,
+        self_id: SelfIdentification | None = None,
+    ) -> None:
         self._store = store
         self._guard = guard
         self._cases = cases or CaseBook(store.records)
+        self._self_id = self_id
 
     def prefetch(self, messages: Sequence[InboundMessage]) -> None:
         """A batch was claimed: the look-ups its effects will make start now, once for the batch."""
@@ -72,7 +81,32 @@ class EffectApplier:
                 decision = await self._open_case(outcome, effect, decision, writes)
             elif isinstance(effect, LinkCaseToIncident):
                 await self._link_case(effect)
+            elif isinstance(effect, IdentifyCustomer):
+                decision = await self._identify(outcome, effect, decision, writes)
         return decision
+
+    async def _identify(
+        self, outcome: Outcome, effect: IdentifyCustomer, decision: Decision, writes: BatchWrites | None
+    ) -> Decision:
+        """The code flow's step for this message: the code mail first, then the reply.
+
+        The reply is the flow's own (not an automatic answer the guards meter): the customer
+        asked for it, and the flow limits attempts and codes itself; the kill switch still holds it.
+        """
+        if self._self_id is None:
+            return decision
+        if await self._store.get_outbox(reply_key(outcome.ctx.message.key, "robot", "self_id")) is not None:
+            return decision  # a redelivery of a step already taken
+        result = await self._self_id.handle(outcome.ctx, effect.claim)
+        if result.mail is not None:
+            await self._store.add_outbox([result.mail])  # insert-if-absent: one code mail per claim
+        if result.to_agent is not None:
+            entry = agent_queue_entry(outcome.ctx, decision, why=result.to_agent)
+            await self._store.put_record(
+                RecordKind.AGENT_QUEUE, entry.record_id, entry.data, only_if_absent=True
+            )
+        reply = Reply(account="robot", text=result.reply, purpose="self_id", automatic=False)
+        return await self._reply(outcome, reply, decision, writes)
 
     async def _put(self, outcome: Outcome, write: RecordWrite, writes: BatchWrites | None) -> None:
         if writes is not None and write.kind in DEFERRABLE:

@@ -2,9 +2,12 @@
 
 Why each place is named here: personal data was copied where it was needed (the case keeps the
 author's handle and words, the outbox the reply's recipient and text, the identity records the
-handles, the decisions and the dashboard's author figures the handle), so an erasure must visit
-each, and the audit entry it leaves says what was done without repeating any of it. The
-customer's id stays, as a tombstone the audit entry refers to.
+handles, the decisions and the dashboard's author figures the handle, the hot path each message
+body and dead letter, self-identification its look-up digests, codes and mails), so an erasure
+must visit each, and the audit entry it leaves says what was done without repeating any of it.
+Tickets already in the CRM are the CRM's copy: the erasure queues a CRM-side erasure record
+(ticket ids, no personal data) and audits it. The customer's id stays, as a tombstone the audit
+entry refers to.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from bot.core.customers import ERASED, Customer
 from bot.core.models import AuditEvent
 from bot.core.records import RecordKind
 from bot.engine.cases import ATTEMPTS, load_case, save_case
-from bot.engine.customers import load_customer, save_customer
+from bot.engine.customers import load_customer, lookup_keys, save_customer
+from bot.store.hot_path import HotPathStore
 from bot.store.records import Filters, RecordFilter, RecordStore
 from bot.store.scan import all_records
 from scheduler.segments import person_digest
@@ -28,11 +32,14 @@ class Erasure:
     cases: int = 0
     identities: int = 0
     outbox_items: int = 0
+    hot_messages: int = 0
+    crm_tickets: int = 0
 
 
 class CustomerEraser:
-    def __init__(self, store: RecordStore) -> None:
+    def __init__(self, store: RecordStore, hot: HotPathStore | None = None) -> None:
         self._store = store
+        self._hot = hot
 
     async def erase(self, customer_id: str, *, actor: str) -> Erasure:
         customer = await load_customer(self._store, customer_id)
@@ -40,9 +47,16 @@ class CustomerEraser:
             return Erasure(found=False)
         case_ids = await self._case_ids(customer)
         outbox = 0
+        message_keys: list[str] = []
         for case_id in sorted(case_ids):
             keys = await self._scrub_case(case_id, customer_id)
             outbox += await self._scrub_outbox(keys)
+            message_keys += keys
+        identified = await self._forget_self_identification(customer)
+        outbox += await self._scrub_outbox(identified)
+        message_keys += identified
+        hot = await self._hot.forget_messages(message_keys, ERASED) if self._hot is not None else 0
+        tickets = await self._queue_crm_erasure(customer_id, case_ids)
         for identity in customer.identities:
             # The dashboard's decisions and People figures carry the author's handle too.
             await self._store.forget_author(identity.channel, identity.handle, ERASED)
@@ -55,8 +69,14 @@ class CustomerEraser:
             await self._delete_community_replies(identity.id)
         await self._store.delete_record(RecordKind.CASE_IDENTITY, customer_identity(customer_id))
         await self._tombstone(customer_id)
-        erasure = Erasure(True, len(case_ids), len(customer.identities), outbox)
-        detail = {"cases": erasure.cases, "identities": erasure.identities, "outbox_items": outbox}
+        erasure = Erasure(True, len(case_ids), len(customer.identities), outbox, hot, tickets)
+        detail = {
+            "cases": erasure.cases,
+            "identities": erasure.identities,
+            "outbox_items": outbox,
+            "hot_messages": hot,
+            "crm_tickets": tickets,
+        }
         event = AuditEvent(kind="customer_erased", subject=customer_id, actor=actor, detail=detail)
         await self._store.append_audit([event])
         return erasure
@@ -94,6 +114,34 @@ class CustomerEraser:
                 )
                 scrubbed += 1
         return scrubbed
+
+    async def _forget_self_identification(self, customer: Customer) -> list[str]:
+        """Look-up digests, pending codes (whoever asked for them) and the messages of the code
+        flow; returns those messages' keys (their replies and code mails are scrubbed too)."""
+        for key in lookup_keys(customer):
+            await self._store.delete_record(RecordKind.CUSTOMER_KEY, key)
+        where = RecordFilter(RecordKind.SELF_ID_CHALLENGE, customer=customer.id)
+        for record in await all_records(self._store, where):
+            await self._store.delete_record(RecordKind.SELF_ID_CHALLENGE, record.id)
+        keys: list[str] = []
+        for record in await all_records(
+            self._store, RecordFilter(RecordKind.SELF_ID_MESSAGE, customer=customer.id)
+        ):
+            keys.append(record.id)
+            await self._store.delete_record(RecordKind.SELF_ID_MESSAGE, record.id)
+        return keys
+
+    async def _queue_crm_erasure(self, customer_id: str, case_ids: set[str]) -> int:
+        """Tickets the CRM already has for these cases: a CRM-side erasure is queued for them."""
+        found = await self._store.get_records(RecordKind.CRM_SYNC, sorted(case_ids))
+        tickets = sorted({str(r.data["ticket_id"]) for r in found.values() if r.data.get("ticket_id")})
+        if not tickets:
+            return 0
+        data = {"customer_id": customer_id, "status": "pending", "tickets": tickets}
+        await self._store.put_record(RecordKind.CRM_ERASURE, customer_id, data)
+        event = AuditEvent(kind="crm_erasure_queued", subject=customer_id, detail={"tickets": tickets})
+        await self._store.append_audit([event])
+        return len(tickets)
 
     async def _delete_community_replies(self, identity: str) -> None:
         """The People view's record of each reply of theirs that helped someone (their handle)."""

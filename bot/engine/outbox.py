@@ -33,6 +33,7 @@ from bot.pipeline.guards import kill_switch_on
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)
+ONE_TIME_SENT = "[one-time code sent]"
 
 SEND_LEASE = timedelta(seconds=60)
 WINDOW_EXPIRED = "window expired"
@@ -151,7 +152,9 @@ class Publisher:
         except Exception as exc:
             log.exception("adapter %s raised unexpectedly", adapter.name)
             return await self._finish(item, "needs_review", attempts, f"unexpected error: {exc!r}")
-        outcome = {"status": "published", "attempts": attempts, "receipt": receipt}
+        outcome: dict[str, object] = {"status": "published", "attempts": attempts, "receipt": receipt}
+        if (item.payload or {}).get("one_time"):
+            outcome["text"] = ONE_TIME_SENT  # a one-time code is not kept once it has left
         done = item.model_copy(update={**outcome, "attempt_started_at": None, "updated_at": utc_now()})
         await self._store.update_outbox(done)
         return 1

@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from adapters.base import Adapter, AdapterContext
+from adapters.crm.base import CrmConnector
 from bot.config import Settings, replica_name
 from bot.core.models import Action, Decision, InboundMessage
 from bot.engine.adapters import StoreCursors
 from bot.engine.cases import CaseBook
 from bot.engine.effects import EffectApplier
 from bot.engine.outbox import Publisher
+from bot.engine.self_id import SelfIdentification
 from bot.engine.worker import Worker
 from bot.pipeline.accounts import AccountDirectory
 from bot.pipeline.analysers import Analyser, AuthorAnalyser, TextAnalyser
@@ -29,6 +31,7 @@ from bot.pipeline.community_replies import CommunityReplyWatcher
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Clock, Pipeline, Watcher, wall_clock
 from bot.pipeline.rules import load_rules
+from bot.pipeline.self_id import SelfIdAnalyser, SelfIdWatcher
 from bot.reading.chunks import ChunkEmbedder
 from bot.reading.pool import ReadingPool
 from bot.reading.text_reading import TextReader
@@ -93,8 +96,17 @@ def build_pipeline(
     }
     responders.update(ext.responders)
     outages = DeclaredOutageAnalyser(store)  # declared outages and opt-outs (scheduler/)
+    self_id: list[SelfIdAnalyser] = []
+    if settings.self_id.enabled:  # customers confirming who they are by private message
+        self_id.append(SelfIdAnalyser(store.records, settings.self_id.contract()))
     return Pipeline(
-        analysers=[TextAnalyser(reader, pool), AuthorAnalyser(directory, store), *ext.analysers, outages],
+        analysers=[
+            TextAnalyser(reader, pool),
+            AuthorAnalyser(directory, store),
+            *self_id,
+            *ext.analysers,
+            outages,
+        ],
         rules=rules,
         responders=responders,
         watchers=[
@@ -103,6 +115,7 @@ def build_pipeline(
             OptOutWatcher(),
             ContactWatcher(),
             CommunityReplyWatcher(store.get_message),  # advocates who help others (People view)
+            *([SelfIdWatcher()] if self_id else []),
         ],
         clock=clock,
     )
@@ -119,6 +132,7 @@ class Runtime:
         adapters: Mapping[str, Adapter],
         *,
         on_decision: Callable[[Decision], None] | None = None,
+        customer_finder: CrmConnector | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -133,7 +147,10 @@ class Runtime:
         crm = settings.cases.zendesk is not None or settings.cases.http is not None
         reopen = timedelta(days=settings.cases.reopen_days)
         cases = CaseBook(store.records, reopen_window=reopen, crm=crm)
-        applier = EffectApplier(store, ReplyGuard(store, settings.guards), cases)
+        self_id = SelfIdentification(
+            store, settings.self_id, can_mail="email" in self.adapters, crm=customer_finder
+        )
+        applier = EffectApplier(store, ReplyGuard(store, settings.guards), cases, self_id)
         replica = settings.instance
         self.workers = [
             Worker(

@@ -57,6 +57,10 @@ class Conditions(BaseModel):
     kb_answerable: bool | None = Field(None, description="the KB step found an article it is sure of")
     incident: bool | None = Field(None, description="the message belongs to an open incident")
     learned: bool | None = Field(None, description="the learned models read the message")
+    self_identification: bool | None = Field(
+        None, description="a private message offering a contract number, an e-mail or its code"
+    )
+    personal_data: bool | None = Field(None, description="shows a contract number or an e-mail address")
     p_min: dict[ModelOutput, float] | None = Field(None, description="learned probability >= value, each")
     p_max: dict[ModelOutput, float] | None = Field(None, description="learned probability <= value, each")
     _checks: tuple[Callable[[MessageContext], bool], ...] = PrivateAttr(default=())
@@ -141,6 +145,8 @@ _FLAGS: dict[str, Callable[[MessageContext], bool]] = {
     "incident": lambda ctx: ctx.incident_id is not None,
     "risk": lambda ctx: bool(ctx.risks),
     "learned": lambda ctx: bool(ctx.model_p),
+    "self_identification": lambda ctx: ctx.self_id is not None,
+    "personal_data": lambda ctx: ctx.personal_data,
 }
 # One-of conditions: the message's value must be among those listed.
 _MEMBERSHIP: dict[str, Callable[[MessageContext], str]] = {

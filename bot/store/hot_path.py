@@ -56,6 +56,10 @@ class HotPathStore(Protocol):
 
     async def get_message(self, message_key: str) -> InboundMessage | None: ...
 
+    async def forget_messages(self, message_keys: Sequence[str], placeholder: str) -> int:
+        """Blank the personal fields of these stored messages and their dead letters (an
+        erasure); how many stored bodies were rewritten."""
+
     async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         """Set-if-absent on the caller's clock; the same `owner` may take its own again (`Store`)."""
 

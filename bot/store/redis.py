@@ -152,6 +152,9 @@ class RedisStore:
     async def get_message(self, message_key: str) -> InboundMessage | None:
         return await self._intake.get_message(message_key)
 
+    async def forget_messages(self, message_keys: Sequence[str], placeholder: str) -> int:
+        return await self._intake.forget_messages(message_keys, placeholder)
+
     # --- reservations, counters and flags -----------------------------------------------
     async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         hold_s = max((until - now).total_seconds(), 1.0) + EXPIRY_MARGIN_S

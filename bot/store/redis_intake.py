@@ -29,6 +29,7 @@ from redis.exceptions import ResponseError
 from bot.core.models import Claim, DeadLetter, InboundMessage
 from bot.store import redis_scripts as lua
 from bot.store.base import DeadLetterUnloadable, StoreSettings
+from bot.store.forget import forgotten
 from bot.store.letters import (
     UnloadableMessage,
     dead_letter_cursor,
@@ -206,6 +207,23 @@ class RedisIntake:
             except UnloadableMessage as exc:
                 raise DeadLetterUnloadable(f"the stored message {message_key} cannot be loaded") from exc
         return int(await self._requeue(keys=self._keys, args=[message_key])) == 1
+
+    async def forget_messages(self, message_keys: Sequence[str], placeholder: str) -> int:
+        """The dedupe copy (its expiry kept) and the parked body of each key (a dead letter here
+        holds only metadata). A message still waiting in the stream is not rewritten: it is
+        decided, then acked away with its entry."""
+        changed = 0
+        for key in message_keys:
+            copy = f"{self._ns}:msg:{key}"
+            body = await self._redis.get(copy)
+            if body is not None:
+                await self._redis.set(copy, forgotten(body, placeholder), keepttl=True, xx=True)
+                changed += 1
+            parked = await self._redis.hget(self._parked, key)
+            if parked is not None:
+                await self._redis.hset(self._parked, key, forgotten(parked, placeholder))
+                changed += 1
+        return changed
 
     async def get_message(self, message_key: str) -> InboundMessage | None:
         body = await self._redis.get(f"{self._ns}:msg:{message_key}")

@@ -100,6 +100,9 @@ class SplitStore:
     async def get_message(self, message_key: str) -> InboundMessage | None:
         return await self.hot.get_message(message_key)
 
+    async def forget_messages(self, message_keys: Sequence[str], placeholder: str) -> int:
+        return await self.hot.forget_messages(message_keys, placeholder)
+
     async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         return await self.hot.reserve(key, now=now, until=until, owner=owner)
 

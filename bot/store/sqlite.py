@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from bot.core.models import Claim, DeadLetter, InboundMessage
 from bot.store.base import DeadLetterUnloadable, StoreSettings, StoreUnavailable
+from bot.store.forget import forgotten
 from bot.store.letters import (
     UnloadableMessage,
     dead_letter_cursor,
@@ -260,6 +261,21 @@ class SqliteHotPath:
         if moved is None:
             raise DeadLetterUnloadable(f"the stored message {message_key} cannot be loaded")
         return moved
+
+    async def forget_messages(self, message_keys: Sequence[str], placeholder: str) -> int:
+        def blank(c: sqlite3.Connection) -> int:
+            changed = 0
+            for table in ("messages", "dead_letters"):
+                for key in message_keys:
+                    row = c.execute(f"SELECT body FROM {table} WHERE key=?", (key,)).fetchone()
+                    if row is not None:
+                        c.execute(
+                            f"UPDATE {table} SET body=? WHERE key=?", (forgotten(row[0], placeholder), key)
+                        )
+                        changed += 1
+            return changed
+
+        return await self._run(blank, durable=True)
 
     async def get_message(self, message_key: str) -> InboundMessage | None:
         row = await self._read(

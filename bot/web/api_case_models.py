@@ -71,6 +71,8 @@ class ErasureAnswer(BaseModel):
     cases: int
     identities: int
     outbox_items: int
+    hot_messages: int = Field(0, description="stored message bodies and dead letters blanked")
+    crm_tickets: int = Field(0, description="CRM tickets whose CRM-side erasure was queued")
 
 
 class SlaAnswer(BaseModel):

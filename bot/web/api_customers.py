@@ -77,7 +77,8 @@ async def erase_customer(request: web.Request) -> web.Response:
     except BadBody as bad:
         return bad.response
     customer_id = request.match_info["id"]
-    erasure = await CustomerEraser(request.app[STORE_KEY].records).erase(
+    store = request.app[STORE_KEY]
+    erasure = await CustomerEraser(store.records, store.hot).erase(
         customer_id, actor=f"api:{body.actor or 'api'}"
     )
     if not erasure.found:
@@ -88,6 +89,8 @@ async def erase_customer(request: web.Request) -> web.Response:
             "cases": erasure.cases,
             "identities": erasure.identities,
             "outbox_items": erasure.outbox_items,
+            "hot_messages": erasure.hot_messages,
+            "crm_tickets": erasure.crm_tickets,
         }
     )
 

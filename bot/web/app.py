@@ -28,7 +28,7 @@ from bot.store.factory import build_store
 from bot.warroom.wiring import WarRoom
 from bot.web.admission import admitted, counted
 from bot.web.api import api_app
-from bot.web.crm_wiring import install_crm
+from bot.web.crm_wiring import build_connector, install_crm
 from bot.web.dashboard import mount_dashboard
 from bot.web.errors import json_errors
 from bot.web.metrics import Metrics
@@ -131,7 +131,10 @@ def create_app(
         await chosen_store.open()
         pipeline = build_pipeline(settings, chosen_store, extensions=ext)
         routes = by_channel([*edge, *warroom.adapters().values()])
-        runtime = Runtime(settings, chosen_store, pipeline, routes, on_decision=app[METRICS].decided)
+        finder = build_connector(settings)  # the CRM's customer look-up (self-identification)
+        runtime = Runtime(
+            settings, chosen_store, pipeline, routes, on_decision=app[METRICS].decided, customer_finder=finder
+        )
         app[RUNTIME] = runtime
         await runtime.start()
         await warroom.start()
@@ -143,6 +146,8 @@ def create_app(
         yield
         await warroom.stop()
         await runtime.stop()
+        if finder is not None:
+            await finder.close()
         await chosen_store.close()
 
     kb = kb_analyser(ext)

@@ -20,6 +20,7 @@ from adapters.crm.http_connector import HttpCrm
 from adapters.zendesk.client import ZendeskCrm
 from bot.config import Settings
 from bot.engine.case_lifecycle import CaseLifecycle
+from bot.engine.crm_erasure import CrmErasures
 from bot.engine.crm_sync import CrmSync, CrmSyncSettings
 from bot.store.base import Store
 from bot.web.crm_routes import generic_check, status_receiver, zendesk_check
@@ -68,7 +69,12 @@ def install_crm(
         settings=CrmSyncSettings(max_attempts=cases.crm_max_attempts, backoff_s=cases.crm_backoff_s),
         counted=lambda state: counter.labels(state=state).inc(),
     )
+    erasures = CrmErasures(store.records, connector, max_attempts=cases.crm_max_attempts)
     interval = cases.crm_sync_interval_s
+
+    async def sync_and_erase() -> None:
+        await sync.run_once()
+        await erasures.run_once()  # erased customers' requesters, queued by the erasure
 
     async def closing(_app: web.Application) -> AsyncIterator[None]:
         log.info("CRM sync on: %s, every %.0f s (on the scheduler's leader)", connector.name, interval)
@@ -76,4 +82,4 @@ def install_crm(
         await connector.close()
 
     app.cleanup_ctx.append(closing)
-    return TimedJob("crm-sync", interval, sync.run_once)
+    return TimedJob("crm-sync", interval, sync_and_erase)

@@ -117,6 +117,27 @@ async def _dead_letter(store: Store, ids: list[str]) -> None:
                 waiting.discard(claim.message.id)
 
 
+async def test_forgotten_messages_lose_text_and_author_in_the_intake_and_the_dead_letters(
+    store: Store,
+) -> None:
+    await _dead_letter(store, ["poison"])
+    kept = make_message("kept", "Soy Bea, contrato CT-111222", handle="@bea")
+    erased = make_message("ok", "Soy Ana, contrato CT-778899", handle="@ana_p")
+    await store.enqueue([kept, erased])
+    for claims in [await eventually(lambda: store.claim("w1", 2), timeout=20)]:
+        await store.ack(claims)
+    changed = await store.hot.forget_messages(["twitter:poison", "twitter:ok", "twitter:absent"], "[erased]")
+    assert changed >= 2
+    for key in ("twitter:poison", "twitter:ok"):
+        gone = await store.get_message(key)
+        assert gone is not None and gone.text == "[erased]" and gone.author.handle == "[erased]"
+    [letter] = await store.dead_letters()
+    assert letter.message is not None and letter.message.text == "[erased]"
+    still = await store.get_message("twitter:kept")
+    assert still is not None and still.text == kept.text and still.author.handle == "@bea"
+    assert await store.requeue_dead_letter("twitter:poison")  # a blanked letter still loads
+
+
 async def test_dead_letter_pages_show_each_letter_once_newest_first(store: Store) -> None:
     for name in ("d0", "d1", "d2", "d3", "d4"):
         await _dead_letter(store, [name])  # one at a time: distinct failure times

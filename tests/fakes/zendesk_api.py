@@ -4,9 +4,14 @@ From Zendesk's documented shapes: `POST /api/v2/tickets.json` creates (`201 {"ti
 ids are integers, `status` and `priority` among Zendesk's words, `external_id` kept);
 `GET /api/v2/tickets.json?external_id=X` lists matches (`{"tickets": [...], "count"}`);
 `PUT /api/v2/tickets/{id}.json` updates, and a `comment` in it is appended (private when
-`"public": false`). Auth is HTTP Basic `{email}/token:{api_token}` (401 otherwise). Scripted
-faults, per call, in order: a status (503, 500) or 429 with `Retry-After`, a slow answer, or a
-connection dropped after the request was processed (the ticket exists, the answer is lost).
+`"public": false`). `GET /api/v2/users/search.json` finds end users by `external_id=` or by
+`query=field:value` (Zendesk's search syntax: `email:` or a user field's key), answering
+`{"users": [...], "count", "next_page"}`. A created ticket's requester becomes an end user
+(`requester_id`); `DELETE /api/v2/users/{id}.json` soft-deletes one and
+`DELETE /api/v2/deleted_users/{id}.json` purges a soft-deleted one (Zendesk's GDPR steps).
+Auth is HTTP Basic `{email}/token:{api_token}` (401 otherwise). Scripted faults, per call, in
+order: a status (503, 500) or 429 with `Retry-After`, a slow answer, or a connection dropped
+after the request was processed (the ticket exists, the answer is lost).
 Every call is recorded. `sign_webhook` makes the headers of Zendesk's outgoing webhooks.
 """
 
@@ -42,6 +47,9 @@ class FakeZendesk:
     tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # the comments endpoint's view
     calls: list[tuple[str, str]] = field(default_factory=list)
+    users: list[dict[str, Any]] = field(default_factory=list)  # end users, as Zendesk shows them
+    deleted_users: list[dict[str, Any]] = field(default_factory=list)  # soft-deleted, not yet purged
+    purged: list[int] = field(default_factory=list)  # permanently deleted user ids
     faults: deque[ZendeskFault | None] = field(default_factory=deque)  # per call; None: no fault
     down: bool = False  # every call answers 503 while set
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(35436))
@@ -51,6 +59,10 @@ class FakeZendesk:
         app.router.add_get("/api/v2/tickets.json", self._list)
         app.router.add_post("/api/v2/tickets.json", self._create)
         app.router.add_put(r"/api/v2/tickets/{id:\d+}.json", self._update)
+        app.router.add_get("/api/v2/users/search.json", self._search_users)
+        app.router.add_get(r"/api/v2/tickets/{id:\d+}.json", self._show)
+        app.router.add_delete(r"/api/v2/users/{id:\d+}.json", self._delete_user)
+        app.router.add_delete(r"/api/v2/deleted_users/{id:\d+}.json", self._purge_user)
         return app
 
     def by_external_id(self, external_id: str) -> list[dict[str, Any]]:
@@ -83,6 +95,43 @@ class FakeZendesk:
         ]
         return web.json_response({"tickets": found, "count": len(found), "next_page": None})
 
+    async def _search_users(self, request: web.Request) -> web.Response:
+        external_id, query = request.query.get("external_id"), request.query.get("query")
+        if external_id is not None:
+            found = [u for u in self.users if u.get("external_id") == external_id]
+        elif query and ":" in query:
+            name, _, value = query.partition(":")
+            found = [u for u in self.users if _user_value(u, name).casefold() == value.casefold()]
+        else:
+            return web.json_response({"error": "InvalidSearch", "description": "query required"}, status=400)
+        return web.json_response({"users": found, "count": len(found), "next_page": None})
+
+    async def _show(self, request: web.Request) -> web.Response:
+        ticket = self.tickets.get(int(request.match_info["id"]))
+        if ticket is None:
+            return web.json_response({"error": "RecordNotFound"}, status=404)
+        return web.json_response({"ticket": ticket})
+
+    async def _delete_user(self, request: web.Request) -> web.Response:
+        """Soft delete: the user leaves the account and waits in the deleted users."""
+        user_id = int(request.match_info["id"])
+        found = [u for u in self.users if u.get("id") == user_id]
+        if not found:
+            return web.json_response({"error": "RecordNotFound"}, status=404)
+        self.users.remove(found[0])
+        self.deleted_users.append({**found[0], "active": False})
+        return web.json_response({"user": {**found[0], "active": False}})
+
+    async def _purge_user(self, request: web.Request) -> web.Response:
+        """Permanent deletion, allowed only for a soft-deleted user."""
+        user_id = int(request.match_info["id"])
+        found = [u for u in self.deleted_users if u.get("id") == user_id]
+        if not found:
+            return web.json_response({"error": "RecordNotFound"}, status=404)
+        self.deleted_users.remove(found[0])
+        self.purged.append(user_id)
+        return web.json_response({"deleted_user": {"id": user_id, "name": "Permanently Deleted User"}})
+
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
         ticket = body.get("ticket") if isinstance(body, dict) else None
@@ -92,6 +141,10 @@ class FakeZendesk:
         if invalid:
             return web.json_response({"error": "RecordInvalid", "details": invalid}, status=422)
         ticket_id = next(self._ids)
+        given = ticket.get("requester")
+        requester: dict[str, Any] = given if isinstance(given, dict) else {}
+        user = {"id": next(self._ids) + 1_000_000, "name": requester.get("name"), "active": True}
+        self.users.append(user)  # Zendesk creates the requester as an end user
         stored = {
             "id": ticket_id,
             "url": f"{request.url.origin()}/api/v2/tickets/{ticket_id}.json",
@@ -100,6 +153,7 @@ class FakeZendesk:
             "priority": ticket.get("priority"),
             "external_id": ticket.get("external_id"),
             "requester": ticket.get("requester"),
+            "requester_id": user["id"],
             "tags": ticket.get("tags", []),
             "custom_fields": ticket.get("custom_fields", []),
         }
@@ -133,6 +187,12 @@ class FakeZendesk:
         if ticket.get("status") == "closed":
             problems["status"] = ["closed prevents ticket update"]
         return problems
+
+
+def _user_value(user: dict[str, Any], name: str) -> str:
+    if name in ("email", "name", "phone", "external_id"):
+        return str(user.get(name) or "")
+    return str((user.get("user_fields") or {}).get(name) or "")
 
 
 def sign_webhook(

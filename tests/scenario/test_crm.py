@@ -13,11 +13,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.webhook.signing import SignatureError, signed_headers, verify
+from adapters.webhook.signing import SignatureError, signed_headers
 from bot.config import ConfigError
 from bot.core.models import OutboxItem, utc_now
 from bot.web.app import RUNTIME, STORE, create_app
 from tests.conftest import API_TOKEN, eventually, make_message, settings_for
+from tests.fakes.crm_receiver import signed_event
 from tests.fakes.zendesk_api import EMAIL, TOKEN, FakeZendesk, sign_webhook
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -87,20 +88,11 @@ async def test_the_generic_connector_signs_its_events_and_takes_signed_status_ba
     refused: list[str] = []
 
     async def receiver(request: web.Request) -> web.Response:
-        raw = await request.read()
         try:
-            verify(
-                CRM_SECRET,
-                request.headers.get("X-Centinela-Timestamp"),
-                request.headers.get("X-Centinela-Signature"),
-                raw,
-                now=utc_now().timestamp(),
-                max_skew_s=300,
-            )
+            event = await signed_event(request, CRM_SECRET)
         except SignatureError as exc:
             refused.append(str(exc))
             return web.json_response({"error": str(exc)}, status=401)
-        event = json.loads(raw)
         if event["event"] == "case.find":
             found = tickets.get(event["external_id"])
             return web.json_response({"ticket_id": found["ticket_id"] if found else None})

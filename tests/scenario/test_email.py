@@ -23,7 +23,7 @@ from bot.web.app import STORE, create_app
 from responders.templates import ROBOT_LABEL
 from retrieval.kb_decision import KbAnalyser
 from tests.conftest import eventually, settings_for
-from tests.mailservers import PASSWORD, USER, Dovecot, SmtpServer, dovecot, smtp_server
+from tests.mailservers import Dovecot, SmtpServer, dovecot, email_section, smtp_server
 from tests.paths import TEST_DATA
 from tests.scenario.sample_kb import extensions_with, sample_kb_analyser
 
@@ -50,19 +50,7 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> KbAnalyser:
 async def service(
     aiohttp_client: ClientFactory, tmp_path: Path, kb: KbAnalyser, dovecot: Dovecot, smtp_server: SmtpServer
 ) -> TestClient[Any, Any]:
-    section = {
-        "address": OURS,
-        "display_name": "Soporte Aurora",
-        "imap_host": dovecot.host,
-        "imap_port": dovecot.port,
-        "imap_ssl": False,
-        "imap_user": USER,
-        "imap_password": PASSWORD,
-        "smtp_host": smtp_server.host,
-        "smtp_port": smtp_server.port,
-        "smtp_security": "none",
-        "start_from": "all",
-    }
+    section = email_section(dovecot, smtp_server, OURS, display_name="Soporte Aurora", start_from="all")
     settings = settings_for(tmp_path, email=section)
     return await aiohttp_client(create_app(settings, extensions=extensions_with(settings, kb)))
 

@@ -21,6 +21,21 @@ from tests.unit.bot.engine.case_drafts import T0, draft
 PERSONAL = ("Ana Pérez", "ana@example.com", "+34600111222", "CT-778899", "@ana", "34600111222", "texto")
 
 
+def _sent(key: str, message_key: str, recipient: str, text: str, target: str | None = None) -> OutboxItem:
+    """A reply or mail to her, as the outbox keeps it (channel from the key's message)."""
+    channel = message_key.split(":", 1)[0] if target else "email"
+    return OutboxItem(
+        idempotency_key=key,
+        account="robot",
+        channel=channel,
+        target=target,
+        recipient=recipient,
+        text=text,
+        message_key=message_key,
+        created_at=T0,
+    )
+
+
 async def _ana(records: RecordStore) -> CustomerBook:
     book = CustomerBook(records)
     ana = Customer(
@@ -93,17 +108,9 @@ async def test_an_erased_customer_leaves_no_personal_data_in_the_database(record
     await book.link("K-1", Identity(channel="whatsapp", handle="34600111222"))
     await cases.open_or_join(draft("w1", "34600111222", channel="whatsapp"))
     await CaseLifecycle(records).add_note(opened.case.id, "llamé a Ana Pérez al +34600111222", actor="eva")
-    reply = OutboxItem(
-        idempotency_key="case_ack:twitter:t1:robot",
-        account="robot",
-        channel="twitter",
-        target="t1",
-        recipient="@ana",
-        text="@ana texto",
-        message_key="twitter:t1",
-        created_at=T0,
+    await records.add_outbox(
+        [_sent("case_ack:twitter:t1:robot", "twitter:t1", "@ana", "@ana texto", target="t1")]
     )
-    await records.add_outbox([reply])
     await _helpful_reply(records, "@ana", "bea", 1)  # her reply that helped bea (the People view)
     await _helpful_reply(records, "bea", "@ana", 2)  # bea's, kept
     erasure = await CustomerEraser(records).erase("K-1", actor="api:dpo")
@@ -118,3 +125,39 @@ async def test_an_erased_customer_leaves_no_personal_data_in_the_database(record
     [event] = (await records.query_audit(Filters({"kind": "customer_erased"}))).items
     assert event.subject == "K-1" and event.actor == "api:dpo"
     assert (await CustomerEraser(records).erase("K-404", actor="t")).found is False
+
+
+async def test_erasure_reaches_the_code_flow_and_queues_the_crm_side_for_tickets_it_has(
+    records: RecordStore,
+) -> None:
+    from bot.core.self_id import Challenge, lookup_key
+
+    opened = await CaseBook(records).open_or_join(draft("t1"))
+    await _ana(records)
+    assert await records.get_record(RecordKind.CUSTOMER_KEY, lookup_key("contract", "CT778899")) is not None
+    await records.put_record(RecordKind.CRM_SYNC, opened.case.id, {"status": "synced", "ticket_id": 35436})
+    # Someone asked for a code on WhatsApp for her contract; the mail went to her address.
+    challenge = Challenge(
+        customer_id="K-1", code_hash="h", salt="s", message_key="whatsapp:w1", expires_at=T0
+    )
+    await records.put_record(RecordKind.SELF_ID_CHALLENGE, "whatsapp:34600111222", challenge.data())
+    await records.put_record(RecordKind.SELF_ID_MESSAGE, "whatsapp:w1", {"customer_id": "K-1"})
+    code = "Seu código de verificação é 123456"
+    await records.add_outbox([_sent("self_id_code:whatsapp:w1", "whatsapp:w1", "ana@example.com", code)])
+
+    erasure = await CustomerEraser(records).erase("K-1", actor="api:dpo")
+    assert erasure.crm_tickets == 1 and erasure.outbox_items == 1
+    everything = await records_database_text(records)
+    for value in (*PERSONAL, "123456"):
+        assert value not in everything, value
+    for kind in (RecordKind.SELF_ID_CHALLENGE, RecordKind.SELF_ID_MESSAGE):
+        assert await records.count_records(kind) == 0
+    assert await records.count_records(RecordKind.CUSTOMER_KEY) == 0
+    queued = await records.get_record(RecordKind.CRM_ERASURE, "K-1")
+    assert queued is not None and queued.data == {
+        "customer_id": "K-1",
+        "status": "pending",
+        "tickets": ["35436"],
+    }
+    [event] = (await records.query_audit(Filters({"kind": "crm_erasure_queued"}))).items
+    assert event.subject == "K-1"
