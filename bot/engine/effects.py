@@ -2,7 +2,9 @@
 
 Every effect gets an idempotency key derived from the message key, and every write is
 insert-if-absent, so a message processed twice (a worker died before its ack) leaves exactly the
-same state as one processed once: one reply in the outbox, one case, one alert.
+same state as one processed once: one reply in the outbox, one case, one alert. What a reply
+brings along (its echo fingerprint, the agent-queue entry kept if a guard holds it) is decided by
+the pipeline (`bot/pipeline/reply_policy.py`) and applied here as given.
 """
 
 from __future__ import annotations
@@ -25,10 +27,8 @@ from bot.core.records import RecordKind
 from bot.engine.cases import CaseBook
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
-from bot.reading.normalise import echo_fingerprint
+from bot.pipeline.reply_policy import case_ack
 from bot.store.base import Store
-from responders.agent import agent_queue_entry
-from responders.case import case_ack_text
 
 
 def reply_key(message_key: str, account: str, purpose: str) -> str:
@@ -68,14 +68,8 @@ class EffectApplier:
     async def _open_case(self, outcome: Outcome, effect: OpenCase, decision: Decision) -> Decision:
         """Open or join the case, then acknowledge what happened (in the customer's language)."""
         result = await self._cases.open_or_join(effect.case)
-        text = case_ack_text(
-            result.case,
-            result.outcome,
-            handle=effect.case.author,
-            public=effect.ack_public,
-            language=result.language,
-        )
-        return await self._reply(outcome, Reply(account="robot", text=text, purpose="case_ack"), decision)
+        ack = case_ack(outcome.ctx, decision, effect, result.case, result.outcome, result.language)
+        return await self._reply(outcome, ack, decision)
 
     async def _link_case(self, effect: LinkCaseToIncident) -> None:
         handled = await self._store.get_record(RecordKind.CASE_MESSAGE, effect.message_key)
@@ -134,7 +128,7 @@ class EffectApplier:
         if reply.automatic:
             reason = await self._guard.blocked(ctx)
             if reason is not None:
-                return await self._suppress(outcome, decision, reason)
+                return await self._suppress(reply, decision, reason)
         item = OutboxItem(
             idempotency_key=key,
             account=reply.account,
@@ -147,27 +141,20 @@ class EffectApplier:
             created_at=ctx.now,
             next_attempt_at=ctx.now,
         )
-        if (await self._store.add_outbox([item]))[0]:
-            fingerprint = echo_fingerprint(reply.text)
-            if fingerprint is not None:
-                await self._store.put_record(
-                    RecordKind.ECHO, fingerprint, {"outbox": key}, only_if_absent=True
-                )
+        if (await self._store.add_outbox([item]))[0] and reply.echo is not None:
+            await self._store.put_record(RecordKind.ECHO, reply.echo, {"outbox": key}, only_if_absent=True)
         return decision
 
-    async def _suppress(self, outcome: Outcome, decision: Decision, reason: str) -> Decision:
-        """No automatic reply: keep why, and put the message in front of a person instead."""
+    async def _suppress(self, reply: Reply, decision: Decision, reason: str) -> Decision:
+        """No automatic reply: keep why, and keep the record the pipeline asked for instead."""
         decision = decision.model_copy(update={"suppressed": reason})
         event = AuditEvent(kind="reply_suppressed", subject=decision.message_key, detail={"reason": reason})
         await self._store.append_audit([event])
-        if decision.action in ("answer", "case") and not (
-            outcome.ctx.author.own_account or outcome.ctx.author.bot
-        ):
-            entry: SaveRecord = agent_queue_entry(
-                outcome.ctx, decision, why=f"automatic reply held: {reason}"
-            )
+        entry = reply.if_held
+        if entry is not None:
+            data = {**entry.data, "reason": f"{entry.data.get('reason', '')}: {reason}"}
             await self._store.put_record(
-                RecordKind.AGENT_QUEUE, entry.record_id, entry.data, only_if_absent=True
+                entry.kind, entry.record_id, data, only_if_absent=entry.only_if_absent
             )
         return decision
 
