@@ -20,6 +20,7 @@ from bot.core.records import RecordKind
 from bot.reading.topics import topic_keys
 from bot.store.base import Store
 from bot.store.records import RecordFilter
+from bot.store.scan import iter_records
 
 MAX_COMPLAINERS = 20_000
 COMPLAINT_ACTIONS = ("case", "agent", "crisis")
@@ -50,8 +51,12 @@ class DeclaredOutageAnalyser:
     async def _outages(self) -> list[tuple[str, list[str]]]:
         if time.monotonic() - self._loaded_at >= self._refresh_s:
             where = RecordFilter(RecordKind.INCIDENT, status="open")
-            page = await self._store.records.query_records(where, limit=200)
-            self._open = [(r.id, list(r.data["match_keys"])) for r in page.items if r.data.get("declared")]
+            # Every page: detected incidents (not declared) may be many more than one page.
+            self._open = [
+                (r.id, list(r.data["match_keys"]))
+                async for r in iter_records(self._store.records, where)
+                if r.data.get("declared")
+            ]
             self.declared = {outage_id for outage_id, _ in self._open}
             self._loaded_at = time.monotonic()
         return self._open

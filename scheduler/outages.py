@@ -28,6 +28,7 @@ from bot.pipeline.guards import kill_switch_on
 from bot.reading.normalise import strip_accents
 from bot.store.base import Store
 from bot.store.records import RecordFilter
+from bot.store.scan import iter_records
 from responders.templates import mention, render
 
 log = logging.getLogger(__name__)
@@ -173,10 +174,10 @@ class OutageDesk:
         return posted
 
     async def open_outages(self) -> list[Record]:
-        page = await self._store.records.query_records(
-            RecordFilter(RecordKind.INCIDENT, status=OPEN), limit=500
-        )
-        return [r for r in page.items if r.data.get("declared")]
+        # Every page: "declared" is not a column, and a storm of detected incidents newer than
+        # the declared outage must not push it out of a first page.
+        where = RecordFilter(RecordKind.INCIDENT, status=OPEN)
+        return [r async for r in iter_records(self._store.records, where) if r.data.get("declared")]
 
     async def _posts(
         self, outage_id: str, data: dict[str, Any], what: str, template: str, now: datetime
