@@ -21,6 +21,7 @@ from adapters.email.config import EmailConfig
 from adapters.meta.adapter import MetaAdapter, narrowed_to
 from adapters.meta.config import MetaConfig
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
+from adapters.slack.adapter import SlackAdapter, SlackConfig
 from adapters.webhook.adapter import GenericWebhookAdapter, WebhookConfig
 from adapters.x.adapter import XAdapter
 from adapters.x.config import XConfig
@@ -54,4 +55,6 @@ ADAPTERS: dict[str, AdapterSpec[Any]] = {
     "whatsapp": AdapterSpec("whatsapp", MetaConfig, narrowed_to("whatsapp")),
     "discourse": AdapterSpec("discourse", DiscourseConfig, DiscourseAdapter),
     "email": AdapterSpec("email", EmailConfig, EmailAdapter),
+    # The war-room's outbound side; its settings section is `slack:` (bot/engine/adapters.py).
+    "slack": AdapterSpec("slack", SlackConfig, SlackAdapter),
 }
