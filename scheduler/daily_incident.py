@@ -25,13 +25,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from bot.core.drafts import Draft
 from bot.core.models import OutboxItem, Record, utc_now
 from bot.core.records import RecordKind
 from bot.store.base import Store
 from bot.store.records import RecordFilter
 from bot.store.scan import iter_records
 from bot.warroom.state import SLACK_CHANNEL, new_state
-from responders.drafts import Draft
 from responders.templates import render
 
 log = logging.getLogger(__name__)
