@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.core.context import MessageContext
 from bot.core.effects import AppendToRecord, Effect
+from bot.core.incidents import Incident
 from bot.core.models import Decision
 from bot.core.records import RecordKind
 from bot.reading.topics import topic_keys
@@ -52,11 +53,10 @@ class DeclaredOutageAnalyser:
         if time.monotonic() - self._loaded_at >= self._refresh_s:
             where = RecordFilter(RecordKind.INCIDENT, status="open")
             # Every page: detected incidents (not declared) may be many more than one page.
-            self._open = [
-                (r.id, list(r.data["match_keys"]))
-                async for r in iter_records(self._store.records, where)
-                if r.data.get("declared")
+            incidents = [
+                (r.id, Incident.from_record(r)) async for r in iter_records(self._store.records, where)
             ]
+            self._open = [(rid, i.match_keys) for rid, i in incidents if i.declared]
             self.declared = {outage_id for outage_id, _ in self._open}
             self._loaded_at = time.monotonic()
         return self._open

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import time
 
 from bot.core.context import MessageContext
+from bot.core.incidents import Incident
 from bot.core.models import utc_now
 from bot.core.records import RecordKind
 from bot.store.base import Store
@@ -28,7 +29,10 @@ async def test_a_declared_outage_is_found_behind_a_page_of_newer_detected_incide
     started = await desk.start("Fibra Madrid", region="Madrid", actor="oncall")
     assert started.ok and started.record is not None
     for i in range(MORE_THAN_A_PAGE):  # newer, open, not declared
-        await store.put_record(RecordKind.INCIDENT, f"spike:{i}", {"status": "open", "topic": f"t{i}"})
+        detected = Incident(
+            status="open", alert_id=f"spike:{i}", topic=f"topic:t{i}", opened_at=utc_now().isoformat()
+        )
+        await store.put_record(RecordKind.INCIDENT, f"spike:{i}", detected.data())
     assert [r.id for r in await desk.open_outages()] == [started.record.id]
     ctx = MessageContext(message=make_message(text="sin internet en Madrid desde esta mañana"), now=utc_now())
     ctx.topic_keys = ["region:madrid"]

@@ -11,6 +11,7 @@ from bot.core.agent_queue import AgentQueueEntry
 from bot.core.context import MessageContext
 from bot.core.drafts import Draft
 from bot.core.effects import SaveRecord
+from bot.core.incidents import Incident
 from bot.core.models import ArticleCandidate, Decision, Record
 from bot.core.records import RecordKind
 from responders.agent import AgentResponder
@@ -58,3 +59,19 @@ def test_a_stored_draft_reads_as_the_core_model() -> None:
     draft = Draft.from_record(Record(kind=RecordKind.DRAFT, id="twitter:m1", version=3, data=data))
     assert (draft.id, draft.version, draft.status) == ("twitter:m1", 3, "pending")
     assert {k: v for k, v in draft.data().items() if k in data} == data
+
+
+def test_an_incident_stores_only_the_fields_its_writer_set_and_keeps_unknown_ones() -> None:
+    detected = Incident(
+        status="open", alert_id="spike:1", topic="topic:no-internet", opened_at=NOW.isoformat()
+    )
+    assert detected.data() == {
+        "status": "open",
+        "opened_at": NOW.isoformat(),
+        "topic": "topic:no-internet",
+        "alert_id": "spike:1",
+    }
+    later = {**detected.data(), "severity": "high"}  # a field this release does not know
+    record = Record(kind=RecordKind.INCIDENT, id="spike:1", version=2, data=later)
+    read = Incident.from_record(record)
+    assert read.data() == later and not read.declared and read.match_keys == []
