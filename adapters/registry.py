@@ -1,7 +1,7 @@
 """The only list of adapters. Enabling one is configuration; adding one is a folder and a line here.
 
 Each entry names the adapter, its pydantic config model (the settings section of the same name)
-and how to build it from that config. The composition root (`bot/web/compose.py`) builds the
+and how to build it from that config. The composition root (`bot/compose.py`) builds the
 enabled ones, mounts their routes, starts their pollers and routes outbox items to them by channel.
 """
 
