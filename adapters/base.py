@@ -100,6 +100,10 @@ class Route:
     method: str
     path: str
     handler: Handler
+    # Customer messages come in here: POSTs pass the intake's admission gate (size, concurrency,
+    # queue depth). Staff interactions (Slack's buttons) do not, so a deep queue during an
+    # outage never refuses an approval.
+    intake: bool = True
 
 
 class CursorStore(Protocol):

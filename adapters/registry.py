@@ -1,7 +1,7 @@
 """The only list of adapters. Enabling one is configuration; adding one is a folder and a line here.
 
 Each entry names the adapter, its pydantic config model (the settings section of the same name)
-and how to build it from that config. The composition root (`bot/web/compose.py`) builds the
+and how to build it from that config. The composition root (`bot/compose.py`) builds the
 enabled ones, mounts their routes, starts their pollers and routes outbox items to them by channel.
 """
 
@@ -21,6 +21,7 @@ from adapters.email.config import EmailConfig
 from adapters.meta.adapter import MetaAdapter, narrowed_to
 from adapters.meta.config import MetaConfig
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
+from adapters.slack.adapter import SlackAdapter, SlackConfig
 from adapters.webhook.adapter import GenericWebhookAdapter, WebhookConfig
 from adapters.x.adapter import XAdapter
 from adapters.x.config import XConfig
@@ -54,4 +55,6 @@ ADAPTERS: dict[str, AdapterSpec[Any]] = {
     "whatsapp": AdapterSpec("whatsapp", MetaConfig, narrowed_to("whatsapp")),
     "discourse": AdapterSpec("discourse", DiscourseConfig, DiscourseAdapter),
     "email": AdapterSpec("email", EmailConfig, EmailAdapter),
+    # The war-room's outbound side; its settings section is `slack:` (bot/engine/adapters.py).
+    "slack": AdapterSpec("slack", SlackConfig, SlackAdapter),
 }

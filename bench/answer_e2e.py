@@ -30,7 +30,6 @@ from bot.cli.replay import percentile
 from bot.config import SAMPLES_DIR, load_settings
 from bot.core.models import OutboxItem
 from bot.engine.extensions import build_extensions
-from bot.engine.kb_reload import kb_analyser
 from bot.web.app import STORE, create_app
 from retrieval.articles import load_articles
 
@@ -51,7 +50,7 @@ async def _run(kb_dir: Path, rate: float, seconds: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="centinela-bench-e2e-") as scratch:
         settings = load_settings(data_dir=Path(scratch), webhook_secret=SECRET, api_token="bench-token")
         extensions = build_extensions(settings, kb_dir)
-        analyser = kb_analyser(extensions)
+        analyser = extensions.kb
         if analyser is not None:
             await analyser.knowledge_base()  # load the model and index before traffic starts
         app = create_app(settings, extensions=extensions)

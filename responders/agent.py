@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.agent_queue import AgentQueueEntry
 from bot.core.context import MessageContext
 from bot.core.effects import Effect, SaveRecord
 from bot.core.models import Action, Decision
@@ -11,21 +12,17 @@ from bot.core.records import RecordKind
 def agent_queue_entry(ctx: MessageContext, decision: Decision, *, why: str) -> SaveRecord:
     """The queue entry a human agent sees: the message, the reason, and candidate articles."""
     msg = ctx.message
-    return SaveRecord(
-        kind=RecordKind.AGENT_QUEUE,
-        record_id=msg.key,
-        data={
-            "status": "open",
-            "message_key": msg.key,
-            "channel": msg.channel,
-            "author": msg.author.handle,
-            "text": msg.text,
-            "language": ctx.language,
-            "reason": why,
-            "candidates": [c.model_dump() for c in decision.candidates],
-            "created_at": msg.created_at.isoformat(),
-        },
+    entry = AgentQueueEntry(
+        message_key=msg.key,
+        channel=msg.channel,
+        author=msg.author.handle,
+        text=msg.text,
+        language=ctx.language,
+        reason=why,
+        candidates=list(decision.candidates),
+        created_at=msg.created_at.isoformat(),
     )
+    return SaveRecord(kind=RecordKind.AGENT_QUEUE, record_id=msg.key, data=entry.data())
 
 
 class AgentResponder:

@@ -25,12 +25,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from bot.core.drafts import Draft
 from bot.core.models import OutboxItem, Record, utc_now
 from bot.core.records import RecordKind
 from bot.store.base import Store
 from bot.store.records import RecordFilter
+from bot.store.scan import iter_records
 from bot.warroom.state import SLACK_CHANNEL, new_state
-from responders.drafts import Draft
 from responders.templates import render
 
 log = logging.getLogger(__name__)
@@ -110,8 +111,10 @@ class DailyIncidentDrafter:
 
     async def _top_alert(self, since: datetime, until: datetime) -> Record | None:
         where = RecordFilter(RecordKind.ALERT, since=since, until=until)
-        page = await self._store.records.query_records(where, limit=1000)
-        candidates = [r for r in page.items if r.data.get("kind") in ("spike", "trend")]
+        # Every page of the day: the alert's kind is not a column, so a first page of crises
+        # could hide the biggest spike.
+        found = iter_records(self._store.records, where)
+        candidates = [r async for r in found if r.data.get("kind") in ("spike", "trend")]
         return max(candidates, key=lambda r: int(r.data.get("count") or 0), default=None)
 
 

@@ -15,11 +15,13 @@ from typing import Any
 
 from bot.core.context import MessageContext
 from bot.core.effects import AppendToRecord, Effect
+from bot.core.incidents import Incident
 from bot.core.models import Decision
 from bot.core.records import RecordKind
 from bot.reading.topics import topic_keys
 from bot.store.base import Store
 from bot.store.records import RecordFilter
+from bot.store.scan import iter_records
 
 MAX_COMPLAINERS = 20_000
 COMPLAINT_ACTIONS = ("case", "agent", "crisis")
@@ -50,8 +52,11 @@ class DeclaredOutageAnalyser:
     async def _outages(self) -> list[tuple[str, list[str]]]:
         if time.monotonic() - self._loaded_at >= self._refresh_s:
             where = RecordFilter(RecordKind.INCIDENT, status="open")
-            page = await self._store.records.query_records(where, limit=200)
-            self._open = [(r.id, list(r.data["match_keys"])) for r in page.items if r.data.get("declared")]
+            # Every page: detected incidents (not declared) may be many more than one page.
+            incidents = [
+                (r.id, Incident.from_record(r)) async for r in iter_records(self._store.records, where)
+            ]
+            self._open = [(rid, i.match_keys) for rid, i in incidents if i.declared]
             self.declared = {outage_id for outage_id, _ in self._open}
             self._loaded_at = time.monotonic()
         return self._open

@@ -22,12 +22,14 @@ from datetime import datetime
 from typing import Any, Final
 
 from bot.core.channels import capabilities, window_payload
+from bot.core.incidents import Incident
 from bot.core.models import AuditEvent, OutboxItem, Record, utc_now
 from bot.core.records import RecordKind
 from bot.pipeline.guards import kill_switch_on
 from bot.reading.normalise import strip_accents
 from bot.store.base import Store
 from bot.store.records import RecordFilter
+from bot.store.scan import iter_records
 from responders.templates import mention, render
 
 log = logging.getLogger(__name__)
@@ -99,21 +101,21 @@ class OutageDesk:
         outage_id = (
             f"O-{now:%Y%m%d-%H%M}-{_slug(title)[:40]}-{hashlib.sha256(title.encode()).hexdigest()[:4]}"
         )
-        data: dict[str, Any] = {
-            "declared": True,
-            "status": OPEN,
-            "title": title.strip(),
-            "region": region,
-            "topic": topic,
-            "match_keys": keys,
-            "channels": self._channels,
-            "languages": self._languages,
-            "update_every_s": self._every,
-            "opened_at": now.isoformat(),
-            "opened_by": actor,
-            "last_update_slot": 0,
-            "complainers": [],
-        }
+        data = Incident(
+            declared=True,
+            status=OPEN,
+            title=title.strip(),
+            region=region,
+            topic=topic,
+            match_keys=keys,
+            channels=list(self._channels),
+            languages=list(self._languages),
+            update_every_s=self._every,
+            opened_at=now.isoformat(),
+            opened_by=actor,
+            last_update_slot=0,
+            complainers=[],
+        ).data()
         if not await self._store.put_record(RecordKind.INCIDENT, outage_id, data, only_if_absent=True):
             existing = await self._store.get_record(RecordKind.INCIDENT, outage_id)
             return OutageResult(False, f"outage {outage_id} was already declared", existing, status_code=409)
@@ -173,10 +175,10 @@ class OutageDesk:
         return posted
 
     async def open_outages(self) -> list[Record]:
-        page = await self._store.records.query_records(
-            RecordFilter(RecordKind.INCIDENT, status=OPEN), limit=500
-        )
-        return [r for r in page.items if r.data.get("declared")]
+        # Every page: "declared" is not a column, and a storm of detected incidents newer than
+        # the declared outage must not push it out of a first page.
+        where = RecordFilter(RecordKind.INCIDENT, status=OPEN)
+        return [r async for r in iter_records(self._store.records, where) if r.data.get("declared")]
 
     async def _posts(
         self, outage_id: str, data: dict[str, Any], what: str, template: str, now: datetime

@@ -43,7 +43,6 @@ from bot.cli.evaluate import decide_all, score  # noqa: E402
 from bot.cli.traffic import read_messages  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.engine.extensions import build_extensions  # noqa: E402
-from bot.engine.kb_reload import kb_analyser  # noqa: E402
 from bot.engine.runtime import build_pipeline  # noqa: E402
 from bot.pipeline.pipeline import event_clock  # noqa: E402
 from bot.reading.normalise import normalise_text  # noqa: E402
@@ -59,7 +58,7 @@ FIGURES = ("action_accuracy", "unsafe_auto_replies", "sentiment_accuracy")
 async def quality(caps: list[int | None], kb_dir: Path) -> list[dict[str, Any]]:
     settings = Settings(reading_processes=0, data_dir=ROOT / "var")
     extensions = build_extensions(settings, kb_dir)
-    kb = kb_analyser(extensions)
+    kb = extensions.kb
     assert isinstance(kb, KbAnalyser)
     sets = {name: read_messages(SHARED / "eval" / f"{name}.jsonl")[0] for name in ("train", "dev")}
     rows: list[dict[str, Any]] = []

@@ -34,6 +34,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from adapters.base import (
     AdapterContext,
     AdapterStats,
+    Handler,
     IntakeSink,
     OutcomeUnknown,
     PermanentFailure,
@@ -72,6 +73,7 @@ class SlackView:
 
 Renderer = Callable[[dict[str, Any]], Awaitable[SlackView | None]]
 PostedHook = Callable[[dict[str, Any], SlackView, Receipt], Awaitable[None]]
+EVENTS_PATH = "/slack/events"
 
 
 def slack_client(config: SlackConfig) -> AsyncWebClient:
@@ -85,7 +87,13 @@ def slack_client(config: SlackConfig) -> AsyncWebClient:
 
 
 class SlackAdapter:
-    """Posts and updates war-room messages; Slack's inbound side is the bolt app, not this."""
+    """Posts and updates war-room messages; Slack's inbound side is the war-room's bolt app.
+
+    Built from the registry like every adapter (enabled when the Slack section has a token and
+    a signing secret). The war-room then attaches what only it knows (`attach`): the renderer
+    that draws an alert as it stands, and the handler of `/slack/events`, which this adapter
+    offers as its route so the app mounts it as it mounts every adapter's.
+    """
 
     name = "slack"
     channels: tuple[str, ...] = ("slack",)
@@ -102,15 +110,22 @@ class SlackAdapter:
         self.client = client or slack_client(config)
         self._render = render
         self._on_posted = on_posted
+        self._events: Handler | None = None
         self.stats = AdapterStats()
+
+    def attach(self, *, render: Renderer, on_posted: PostedHook, events: Handler) -> None:
+        """The war-room's renderer, its posted hook and the bolt app's `/slack/events` handler."""
+        self._render, self._on_posted, self._events = render, on_posted, events
 
     def translate(self, payload: object, headers: object) -> Translation:
         """Slack's inbound side is the bolt app at `/slack/events`, not customer messages."""
         return Translation()
 
     def routes(self, sink: IntakeSink) -> Sequence[Route]:
-        """The bolt app is mounted by the war-room, which owns its handlers."""
-        return ()
+        """`/slack/events` once the war-room attached its bolt app (staff clicks, not intake)."""
+        if self._events is None:
+            return ()
+        return (Route("POST", EVENTS_PATH, self._events, intake=False),)
 
     async def start(self, context: AdapterContext) -> None:
         """Nothing to poll: Slack pushes interactions to `/slack/events`."""

@@ -124,7 +124,7 @@ async def evaluate(
     settings: Settings, kb_dir: Path, messages_path: Path, *, as_json: bool, errors: bool
 ) -> int:
     from bot.cli.evaluate import decide_all, score
-    from bot.engine.runtime import build_pipeline
+    from bot.compose import compose
     from bot.pipeline.pipeline import event_clock
     from bot.store.sqlite import SqliteStore
 
@@ -136,7 +136,8 @@ async def evaluate(
         store = SqliteStore(Path(scratch) / "eval.sqlite3")
         await store.open()
         try:
-            pipeline = build_pipeline(settings, store, clock=event_clock, extensions=extensions)
+            service = compose(settings, store=store, extensions=extensions, edge=[], clock=event_clock)
+            pipeline = service.pipeline()
             result = score(items, await decide_all(pipeline, items))
         finally:
             await store.close()

@@ -29,9 +29,9 @@ from bot.cli.cases import add_cases_parser, run_cases
 from bot.cli.customers import add_customers_parser, run_customers
 from bot.cli.logs import configure_logging, log_format_from_env
 from bot.config import SAMPLES_DIR, ConfigError, Settings, load_settings
+from bot.core.drafts import DRAFT_STATUSES
 from bot.pipeline.rules import RulesError
 from bot.store.base import StoreUnavailable
-from responders.drafts import DRAFT_STATUSES
 from scheduler.cli_args import SCHEDULER_COMMANDS, add_scheduler_parsers
 
 log = logging.getLogger("centinela")

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
+from bot.compose import compose
 from bot.config import Settings
 from bot.core.cases import DUPLICATE_REASON
 from bot.core.models import Decision, InboundMessage
 from bot.core.records import RecordKind
-from bot.engine.kb_reload import kb_analyser
-from bot.engine.runtime import Extensions, Runtime, build_pipeline
+from bot.engine.runtime import Extensions, Runtime
 from bot.pipeline.pipeline import event_clock
 from bot.store.factory import build_store
 from bot.store.records import RecordFilter
@@ -77,17 +77,12 @@ async def run_replay(
     tally = ReplayTally()
     warm_started = time.perf_counter()
     await store.open()
-    runtime = Runtime(
-        settings,
-        store,
-        build_pipeline(settings, store, clock=event_clock, extensions=extensions),
-        {"*": recording},
-        on_decision=tally.decided,
-    )
+    service = compose(settings, store=store, extensions=extensions, edge=[recording], clock=event_clock)
+    runtime = service.build_runtime(on_decision=tally.decided)
     try:
         # As `serve` does before it listens: the KB model, its index and classifier load now,
         # and the helper processes come up, so the timed part below is decisions only.
-        await warm_up(extensions)
+        await service.warm_up()
         await runtime.start()
     except BaseException:
         await store.close()
@@ -111,14 +106,6 @@ async def run_replay(
         await store.close()
         _remove_run(folder, run_id, keep=keep)
     return report
-
-
-async def warm_up(extensions: Extensions | None) -> None:
-    """Load the knowledge base and train its classifier now (no-op without a KB)."""
-    kb = kb_analyser(extensions)
-    if kb is not None:
-        await kb.knowledge_base()
-        await kb.wait_until_trained()
 
 
 def _remove_run(folder: Path, run_id: str, *, keep: bool) -> None:

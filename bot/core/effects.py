@@ -27,6 +27,12 @@ class Reply:
     text: str
     automatic: bool = True
     purpose: str = "reply"
+    # Decided by the pipeline (`bot/pipeline/reply_policy.py`), applied as given by the engine:
+    # the fingerprint to remember once the reply is queued (a quote of it is then our own echo),
+    # and the record to keep instead when a guard holds the reply (the guard's reason is
+    # appended to its `reason`), so a held answer still reaches a person.
+    echo: str | None = None
+    if_held: SaveRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from adapters.base import Adapter
 from adapters.registry import ADAPTERS
-from bot.config import Settings
+from bot.config import Settings, SlackSettings
 from bot.store.base import Store
 
 CURSOR_PREFIX = "cursor:"
@@ -35,9 +35,23 @@ def adapter_configs(
     }
     for name in ADAPTERS:
         section = getattr(settings, name, None)
-        if isinstance(section, BaseModel) and getattr(section, "enabled", True):
+        if name != "slack" and isinstance(section, BaseModel) and getattr(section, "enabled", True):
             configs[name] = section
+    slack = slack_config(settings.slack)
+    if slack is not None:
+        configs["slack"] = slack
     return configs
+
+
+def slack_config(slack: SlackSettings) -> dict[str, Any] | None:
+    """The Slack adapter's config, when the war-room has a bot token and a signing secret.
+
+    The `slack:` section also holds the war-room's own settings (approvers, escalation), so it
+    is mapped here rather than handed over whole like the platforms' sections.
+    """
+    if slack.bot_token is None or slack.signing_secret is None:
+        return None
+    return {"token": slack.bot_token, "channel": slack.channel, "base_url": slack.api_base_url}
 
 
 def build_adapters(configs: dict[str, BaseModel | dict[str, Any]]) -> list[Adapter]:

@@ -2,7 +2,9 @@
 
 Every effect gets an idempotency key derived from the message key, and every write is
 insert-if-absent, so a message processed twice (a worker died before its ack) leaves exactly the
-same state as one processed once: one reply in the outbox, one case, one alert.
+same state as one processed once: one reply in the outbox, one case, one alert. What a reply
+brings along (its echo fingerprint, the agent-queue entry kept if a guard holds it) is decided by
+the pipeline (`bot/pipeline/reply_policy.py`) and applied here as given.
 """
 
 from __future__ import annotations
@@ -28,11 +30,10 @@ from bot.engine.cases import CaseBook
 from bot.engine.self_id import SelfIdentification
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
-from bot.reading.normalise import echo_fingerprint
+from bot.pipeline.reply_policy import case_ack
 from bot.store.base import Store
 from bot.store.records import RecordWrite
 from responders.agent import agent_queue_entry
-from responders.case import case_ack_text
 
 
 def reply_key(message_key: str, account: str, purpose: str) -> str:
@@ -121,14 +122,7 @@ class EffectApplier:
     ) -> Decision:
         """Open or join the case, then acknowledge what happened (in the customer's language)."""
         result = await self._cases.open_or_join(effect.case)
-        text = case_ack_text(
-            result.case,
-            result.outcome,
-            handle=effect.case.author,
-            public=effect.ack_public,
-            language=result.language,
-        )
-        ack = Reply(account="robot", text=text, purpose="case_ack")
+        ack = case_ack(outcome.ctx, decision, effect, result.case, result.outcome, result.language)
         return await self._reply(outcome, ack, decision, writes)
 
     async def _link_case(self, effect: LinkCaseToIncident) -> None:
@@ -190,7 +184,7 @@ class EffectApplier:
         if reply.automatic:
             reason = await self._guard.blocked(ctx)
             if reason is not None:
-                return await self._suppress(outcome, decision, reason, writes)
+                return await self._suppress(outcome, reply, decision, reason, writes)
         item = OutboxItem(
             idempotency_key=key,
             account=reply.account,
@@ -203,31 +197,27 @@ class EffectApplier:
             created_at=ctx.now,
             next_attempt_at=ctx.now,
         )
-        if (await self._store.add_outbox([item]))[0]:
-            fingerprint = echo_fingerprint(reply.text)
-            if fingerprint is not None:
-                echo = RecordWrite(RecordKind.ECHO, fingerprint, {"outbox": key}, only_if_absent=True)
-                await self._put(outcome, echo, writes)
+        if (await self._store.add_outbox([item]))[0] and reply.echo is not None:
+            echo = RecordWrite(RecordKind.ECHO, reply.echo, {"outbox": key}, only_if_absent=True)
+            await self._put(outcome, echo, writes)
         return decision
 
     async def _suppress(
-        self, outcome: Outcome, decision: Decision, reason: str, writes: BatchWrites | None
+        self, outcome: Outcome, reply: Reply, decision: Decision, reason: str, writes: BatchWrites | None
     ) -> Decision:
-        """No automatic reply: keep why, and put the message in front of a person instead."""
+        """No automatic reply: keep why, and keep the record the pipeline asked for instead."""
         decision = decision.model_copy(update={"suppressed": reason})
         event = AuditEvent(kind="reply_suppressed", subject=decision.message_key, detail={"reason": reason})
         if writes is not None:
             writes.audit(decision.message_key, event)
         else:
             await self._store.append_audit([event])
-        if decision.action in ("answer", "case") and not (
-            outcome.ctx.author.own_account or outcome.ctx.author.bot
-        ):
-            entry: SaveRecord = agent_queue_entry(
-                outcome.ctx, decision, why=f"automatic reply held: {reason}"
-            )
-            queued = RecordWrite(RecordKind.AGENT_QUEUE, entry.record_id, entry.data, only_if_absent=True)
-            await self._put(outcome, queued, writes)
+        entry = reply.if_held
+        if entry is not None:
+            data = {**entry.data, "reason": f"{entry.data.get('reason', '')}: {reason}"}
+            held = RecordWrite(entry.kind, entry.record_id, data, only_if_absent=entry.only_if_absent)
+            await self._put(outcome, held, writes)
+        return decision
         return decision
 
 

@@ -18,14 +18,17 @@ def default_kb_dir() -> Path:
     return SAMPLES_DIR / "kb"
 
 
-def build_extensions(settings: Settings, kb_dir: Path | None) -> Extensions:
-    """KB retrieval (when a KB folder is given) and spike detection."""
-    analysers: list[KbAnalyser] = []
+def build_extensions(settings: Settings, kb_dir: Path | None, *, kb: KbAnalyser | None = None) -> Extensions:
+    """KB retrieval (when a KB folder is given) and spike detection.
+
+    `kb` is an analyser of `kb_dir` already loaded (the tests share one across services).
+    """
+    analysers: list[KbAnalyser] = [] if kb is None else [kb]
     if kb_dir is not None and not kb_dir.is_dir():
         raise ConfigError(f"knowledge-base folder {kb_dir} does not exist")
     if kb_dir is not None and next(kb_dir.rglob("*.md"), None) is None:
         raise ConfigError(f"knowledge-base folder {kb_dir} holds no *.md article")
-    if kb_dir is not None:
+    if kb_dir is not None and kb is None:
         analysers.append(
             KbAnalyser(
                 kb_dir,
@@ -39,6 +42,7 @@ def build_extensions(settings: Settings, kb_dir: Path | None) -> Extensions:
         watchers=[SpikeWatcher(), CrisisThreadWatcher()],
         brands=sorted(kb_brands(kb_dir)) if kb_dir is not None else [],
         embedder=analysers[0].query_embedder if analysers else None,
+        kb=analysers[0] if analysers else None,
     )
 
 

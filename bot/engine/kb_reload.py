@@ -7,8 +7,7 @@ reload (folder deleted, unreadable files, embedder error) is reported and logged
 keeps serving. Individual bad article files are not failures: they are listed in `errors` and
 the rest of the folder loads.
 
-Wiring (in `bot/service.py`, with `analyser` the `KbAnalyser` from the extensions, found with
-`kb_analyser(extensions)`)::
+Wiring (in `bot/web/app.py`, with `analyser` the extensions' `kb`, the `KbAnalyser`)::
 
     api.router.add_post("/kb/reload", kb_reload_handler(analyser))   # -> POST /api/v1/kb/reload
     app.cleanup_ctx.append(kb_poll_ctx(analyser, interval_s=settings_value))
@@ -20,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -40,18 +39,6 @@ class ReloadableKb(Protocol):
     async def knowledge_base(self) -> AsyncKnowledgeBase: ...
 
     async def wait_until_trained(self) -> None: ...
-
-
-def kb_analyser(extensions: Any) -> ReloadableKb | None:
-    """The KB analyser among `extensions.analysers` (None when the service runs without a KB)."""
-    analysers: Iterable[Any] = getattr(extensions, "analysers", ())
-    for analyser in analysers:
-        if callable(getattr(analyser, "knowledge_base", None)) and callable(
-            getattr(analyser, "wait_until_trained", None)
-        ):
-            found: ReloadableKb = analyser
-            return found
-    return None
 
 
 def kb_summary(kb: KnowledgeBase) -> dict[str, Any]:

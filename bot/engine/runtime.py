@@ -22,6 +22,7 @@ from bot.core.models import Action, Decision, InboundMessage
 from bot.engine.adapters import StoreCursors
 from bot.engine.cases import CaseBook
 from bot.engine.effects import EffectApplier
+from bot.engine.kb_reload import ReloadableKb
 from bot.engine.outbox import Publisher
 from bot.engine.self_id import SelfIdentification
 from bot.engine.worker import Worker
@@ -61,12 +62,23 @@ class Extensions:
     brands: list[str] = field(default_factory=list)
     # The KB step's query embedder: the reading helpers embed each claimed batch with it.
     embedder: ChunkEmbedder | None = None
+    # The KB analyser among `analysers`, named so start-up and reloads reach it without a search.
+    kb: ReloadableKb | None = None
 
 
 def build_pipeline(
-    settings: Settings, store: Store, *, clock: Clock = wall_clock, extensions: Extensions | None = None
+    settings: Settings,
+    store: Store,
+    *,
+    clock: Clock = wall_clock,
+    extensions: Extensions | None = None,
+    watchers: Sequence[Watcher] = (),
 ) -> Pipeline:
-    """The decision pipeline as configured; a bad rules file raises `RulesError` here, at start-up."""
+    """The decision pipeline as configured; a bad rules file raises `RulesError` here, at start-up.
+
+    `watchers` are the war-room's (the composition root hands them over), run after the
+    extensions' own.
+    """
     ext = extensions or Extensions()
     directory = AccountDirectory(
         settings.own_accounts,
@@ -111,6 +123,7 @@ def build_pipeline(
         responders=responders,
         watchers=[
             *ext.watchers,
+            *watchers,
             OutageComplainerWatcher(outages),
             OptOutWatcher(),
             ContactWatcher(),

@@ -18,6 +18,7 @@ from bot.core.context import MessageContext
 from bot.core.effects import Effect
 from bot.core.models import Action, Decision, InboundMessage, utc_now
 from bot.pipeline.analysers import Analyser, Prefetcher
+from bot.pipeline.reply_policy import explicit_effects
 from bot.pipeline.rules import RuleSet
 from responders.base import Responder
 
@@ -122,6 +123,7 @@ class Pipeline:
         effects = await self._responders[decision.action].respond(ctx, decision)
         for watcher in self._watchers:
             effects.extend(await watcher.watch(ctx, decision))
+        effects = explicit_effects(ctx, decision, effects)
         decision.latency_ms = (time.perf_counter() - started) * 1000
         return Outcome(ctx=ctx, decision=decision, effects=effects)
 

@@ -13,6 +13,7 @@ from typing import Any
 from bot.core.alerts import SpikeAlert
 from bot.core.context import MessageContext
 from bot.core.effects import Effect, LinkCaseToIncident, MergeIntoRecord, SaveRecord
+from bot.core.incidents import Incident
 from bot.core.models import Decision
 from bot.core.records import RecordKind
 from bot.pipeline.spikes import SpikeDetector
@@ -66,13 +67,12 @@ class SpikeWatcher:
                     )
                 )
             if alert.kind == "spike" and not alert.is_update:
-                incident = {
-                    "status": "open",
-                    "alert_id": alert.alert_id,
-                    "topic": alert.topic,
-                    "opened_at": data["at"],
-                }
-                effects.append(SaveRecord(kind=RecordKind.INCIDENT, record_id=alert.alert_id, data=incident))
+                incident = Incident(
+                    status="open", alert_id=alert.alert_id, topic=alert.topic, opened_at=data["at"]
+                )
+                effects.append(
+                    SaveRecord(kind=RecordKind.INCIDENT, record_id=alert.alert_id, data=incident.data())
+                )
                 # The complaints that made the spike came before it was known: link their cases too.
                 effects.extend(
                     LinkCaseToIncident(message_key=key, incident_id=alert.alert_id)

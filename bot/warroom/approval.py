@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.core.channels import window_payload
+from bot.core.drafts import Draft
 from bot.core.models import AuditEvent, InboundMessage, OutboxItem, utc_now
 from bot.core.records import RecordKind
 from bot.engine.effects import reply_key
@@ -26,7 +27,6 @@ from bot.store.base import Store
 from bot.store.records import RecordFilter
 from bot.warroom.blocks import actor_label
 from bot.warroom.state import CAS_ATTEMPTS, WarRoomLog
-from responders.drafts import Draft
 
 log = logging.getLogger(__name__)
 

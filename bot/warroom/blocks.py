@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.core.cases import ACTIVE
 from bot.core.channels import capabilities
+from bot.core.drafts import Draft
 from bot.warroom.state import WarRoomState
-from responders.drafts import Draft
 
 Block = dict[str, Any]
 

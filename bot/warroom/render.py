@@ -11,13 +11,13 @@ from typing import Any
 
 from adapters.base import Receipt
 from adapters.slack.adapter import SlackView
+from bot.core.drafts import Draft
 from bot.core.records import RecordKind
 from bot.engine.cases import load_case
 from bot.store.base import Store
 from bot.warroom.blocks import Block, alert_message, draft_message
 from bot.warroom.case_buttons import alert_case_id
 from bot.warroom.state import WarRoomLog, WarRoomState
-from responders.drafts import Draft
 
 
 class WarRoomRenderer:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bot.core.drafts import Draft
 from bot.core.models import AuditEvent
 from bot.core.records import RecordKind
 from bot.engine.periodic import run_every
@@ -20,7 +21,6 @@ from bot.store.records import RecordFilter
 from bot.store.scan import all_records
 from bot.warroom.approval import AUDIT_KIND, queue_reply
 from bot.warroom.state import WarRoomLog
-from responders.drafts import Draft
 
 log = logging.getLogger(__name__)
 

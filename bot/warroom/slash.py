@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 
+from bot.core.incidents import Incident
 from bot.core.models import ACTIONS
 from bot.core.records import RecordKind
 from bot.pipeline.guards import KILL_SWITCH
@@ -59,6 +60,6 @@ async def incidents_text(store: Store) -> str:
     ).items
     lines = [f"*Open incidents:* {count}"]
     for record in incidents[:LISTED]:
-        data = record.data
-        lines.append(f"• `{record.id}` {data.get('topic', '?')} opened {data.get('opened_at', '?')}")
+        incident = Incident.from_record(record)
+        lines.append(f"• `{record.id}` {incident.topic or '?'} opened {incident.opened_at}")
     return "\n".join(lines)

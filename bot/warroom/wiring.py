@@ -1,8 +1,9 @@
-"""What the war-room adds to the service, built once from the settings.
+"""What the war-room adds to the service, built once by the composition root (`bot/compose.py`).
 
 Without Slack credentials only the approval service and the result watcher exist (drafts are
-listed and approved through the REST API and the CLI); with them, the Slack adapter, the bolt
-app at `/slack/events` and the announcer watcher join in; the escalation ticks run on the
+listed and approved through the REST API and the CLI); with them the registry builds the Slack
+adapter, and the war-room attaches its renderer and the bolt app (served at `/slack/events` as
+the adapter's route) and adds the announcer watcher; the escalation ticks run on the
 scheduler's leader (`scheduler/service.py`), so several replicas page once.
 """
 
@@ -12,10 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from aiohttp import web
-
-from adapters.base import Adapter
-from adapters.slack.adapter import SlackAdapter, SlackConfig, slack_client
+from adapters.slack.adapter import SlackAdapter
 from bot.config import Settings
 from bot.pipeline.pipeline import Watcher
 from bot.store.base import Store
@@ -30,28 +28,31 @@ from bot.warroom.slack_app import WarRoomHandlers, build_slack_app, slack_events
 from scheduler.service import campaign_book, outage_desk
 from scheduler.slack_campaign import CampaignSlack
 
-SLACK_EVENTS_PATH = "/slack/events"
-
 
 class WarRoom:
     """The war-room's parts and their background tasks."""
 
-    def __init__(self, settings: Settings, store: Store, *, wake: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        slack_adapter: SlackAdapter | None = None,
+        wake: Callable[[], None] | None = None,
+    ) -> None:
         self.settings = settings.slack
         self.settings_dashboard = settings.dashboard
         self.approvals = ApprovalService(store, wake=wake)
         self.results = ResultWatcher(store, self.approvals.log)
-        self.adapter: SlackAdapter | None = None
+        self.adapter = slack_adapter
         self.digest: DailyDigest | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         slack = self.settings
-        if slack.bot_token is None or slack.signing_secret is None:
+        if slack_adapter is None or slack.signing_secret is None:
             return
-        config = SlackConfig(token=slack.bot_token, channel=slack.channel, base_url=slack.api_base_url)
-        client = slack_client(config)
+        client = slack_adapter.client
         renderer = WarRoomRenderer(store, self.approvals.log, channel=slack.channel)
-        self.adapter = SlackAdapter(config, client=client, render=renderer.render, on_posted=renderer.posted)
         approvers = Approvers(
             slack.approvers,
             usergroup=slack.approver_usergroup,
@@ -72,6 +73,8 @@ class WarRoom:
             cases=war_room_cases(settings, store, self.approvals.log),
         )
         self.bolt = build_slack_app(client, slack.signing_secret.get_secret_value(), handlers)
+        events = slack_events_handler(self.bolt)
+        slack_adapter.attach(render=renderer.render, on_posted=renderer.posted, events=events)
         if settings.dashboard.digest_time is not None:  # the daily digest (issue 18)
             self.digest = DailyDigest(store, settings.dashboard, channel=slack.channel)
 
@@ -81,13 +84,6 @@ class WarRoom:
 
     def watchers(self) -> list[Watcher]:
         return [WarRoomAnnouncer()] if self.slack_enabled else []
-
-    def adapters(self) -> dict[str, Adapter]:
-        return {"slack": self.adapter} if self.adapter is not None else {}
-
-    def mount(self, app: web.Application) -> None:
-        if self.slack_enabled:
-            app.router.add_post(SLACK_EVENTS_PATH, slack_events_handler(self.bolt))
 
     async def start(self) -> None:
         self._stop.clear()

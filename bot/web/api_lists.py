@@ -17,17 +17,18 @@ from typing import Any
 from aiohttp import web
 
 from bot.core.cases import PRIORITIES
+from bot.core.records import RecordKind
 from bot.store.base import Store
 from bot.store.records import MAX_PAGE, Filters, InvalidCursor, Page, RecordFilter
 
 STORE_KEY: web.AppKey[Store] = web.AppKey("api_lists_store", Store)
-KINDS = {
-    "agent-queue": "agent_queue",
-    "cases": "case",
-    "alerts": "alert",
-    "drafts": "draft",
-    "incidents": "incident",
-    "crm-sync": "crm_sync",
+KINDS: dict[str, RecordKind] = {  # URL segment -> record kind, spelt out (no string tricks)
+    "agent-queue": RecordKind.AGENT_QUEUE,
+    "cases": RecordKind.CASE,
+    "alerts": RecordKind.ALERT,
+    "drafts": RecordKind.DRAFT,
+    "incidents": RecordKind.INCIDENT,
+    "crm-sync": RecordKind.CRM_SYNC,
 }
 
 
@@ -110,7 +111,7 @@ def _priority(request: web.Request, kind: str) -> str | None:
     raw = request.query.get("priority") or None
     if raw is None:
         return None
-    if kind != "case":
+    if kind != RecordKind.CASE:
         raise _bad("only the case list filters by priority", "priority")
     if raw not in PRIORITIES:
         raise _bad(f"priority must be one of {', '.join(PRIORITIES)}", "priority")

@@ -12,8 +12,8 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.core.drafts import Draft
 from bot.core.models import Decision, InboundMessage, OutboxItem
-from responders.drafts import Draft
 
 T = TypeVar("T")
 

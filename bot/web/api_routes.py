@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from bot.core.cases import CASE_STATUSES, PRIORITIES
 from bot.core.customers import Customer
+from bot.core.drafts import DRAFT_STATUSES
 from bot.core.models import ACTIONS, AuditEvent, DeadLetter, Decision, InboundMessage, Record
 from bot.engine.crm_queue import SYNC_STATES
 from bot.store.stats import DIMENSIONS, SPANS
@@ -22,7 +23,6 @@ from bot.web import api_case_models as cm
 from bot.web import api_models as m
 from bot.web import stats_models as sm
 from bot.web.api_corrections import CorrectionAnswer, CorrectionBody
-from responders.drafts import DRAFT_STATUSES
 from scheduler import api_models as sched
 from scheduler.campaign_book import CAMPAIGN_STATUSES
 

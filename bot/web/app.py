@@ -3,13 +3,13 @@
 The store, the pipeline's runtime and the metrics are created in one `cleanup_ctx` and kept
 under typed `AppKey`s; shutdown runs the same generator to the end: intake stops first (the
 site closes), the war-room's loops stop, workers finish the batches in hand, the publisher
-stops, the store closes. The war-room (drafts, approvals; Slack when configured) is built here
-too, so the Slack handlers, the REST API and the publisher share one approval service.
+stops, the store closes. The parts themselves come from the composition root (`bot/compose.py`);
+this module mounts their routes and runs their lifetimes, so the Slack handlers, the REST API and
+the publisher share the one approval service built there.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -17,14 +17,13 @@ from collections.abc import AsyncIterator, Sequence
 from aiohttp import web
 
 from adapters.base import Adapter
+from bot.compose import compose
 from bot.config import Settings
 from bot.core.intake_limits import IntakeGate, IntakeSettings
 from bot.core.models import InboundMessage
-from bot.engine.adapters import adapter_configs, build_adapters, by_channel
-from bot.engine.kb_reload import kb_analyser, kb_poll_ctx
-from bot.engine.runtime import Extensions, Runtime, build_pipeline
+from bot.engine.kb_reload import kb_poll_ctx
+from bot.engine.runtime import Extensions, Runtime
 from bot.store.base import Store
-from bot.store.factory import build_store
 from bot.warroom.wiring import WarRoom
 from bot.web.admission import admitted, counted
 from bot.web.api import api_app
@@ -33,7 +32,7 @@ from bot.web.dashboard import mount_dashboard
 from bot.web.errors import json_errors
 from bot.web.metrics import Metrics
 from bot.web.openapi import mount_documentation
-from bot.web.secrets import accepted_secrets, secrets_path
+from bot.web.secrets import secrets_path
 from bot.web.sla_wiring import sla_job
 from retrieval.knowledge_base import KnowledgeBase
 from scheduler.service import outage_desk, scheduler_ctx
@@ -108,33 +107,22 @@ def create_app(
     app = web.Application(client_max_size=settings.webhook_max_bytes, middlewares=[json_errors()])
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
-    api_token, webhook_secret = accepted_secrets(settings)
+    service = compose(settings, store=store, extensions=extensions)
     if settings.api_token is None or settings.webhook_secret is None:
         log.info(
             "API token / webhook secret not configured: using generated ones in %s", secrets_path(settings)
         )
-    chosen_store = store or build_store(settings)
-    edge = build_adapters(adapter_configs(settings, webhook_secrets=webhook_secret))
+    chosen_store, edge, warroom, kb = service.store, service.edge, service.warroom, service.kb
+    api_token = service.api_tokens
     app[STORE] = chosen_store
     app[EDGE] = edge
-
-    def wake_publisher() -> None:
-        if RUNTIME in app:
-            app[RUNTIME].publisher.wake.set()
-
-    warroom = WarRoom(settings, chosen_store, wake=wake_publisher)
     app[WARROOM] = warroom
-    ext = extensions or Extensions()
-    ext = dataclasses.replace(ext, watchers=[*ext.watchers, *warroom.watchers()])
+    wake_publisher = service.wake_publisher
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         await chosen_store.open()
-        pipeline = build_pipeline(settings, chosen_store, extensions=ext)
-        routes = by_channel([*edge, *warroom.adapters().values()])
         finder = build_connector(settings)  # the CRM's customer look-up (self-identification)
-        runtime = Runtime(
-            settings, chosen_store, pipeline, routes, on_decision=app[METRICS].decided, customer_finder=finder
-        )
+        runtime = service.build_runtime(on_decision=app[METRICS].decided, customer_finder=finder)
         app[RUNTIME] = runtime
         await runtime.start()
         await warroom.start()
@@ -150,16 +138,13 @@ def create_app(
             await finder.close()
         await chosen_store.close()
 
-    kb = kb_analyser(ext)
-
     async def warm_up(app: web.Application) -> AsyncIterator[None]:
         """Load the KB and its classifier before traffic: the first customer must not wait.
 
         The runtime then freezes what start-up built (`Runtime.start`).
         """
-        if kb is not None:
-            loaded = (await kb.knowledge_base()).kb
-            await kb.wait_until_trained()
+        loaded = await service.warm_up()
+        if loaded is not None:
             warn_if_unusable(loaded)
         yield
 
@@ -191,13 +176,13 @@ def create_app(
         chosen_store.queue_depth,
     )
     intake = counted(ingest, gate)
-    for adapter in edge:
+    for adapter in edge:  # the platforms' webhooks and Slack's /slack/events alike
         for route in adapter.routes(intake):
-            handler = admitted(route.handler, gate) if route.method == "POST" else route.handler
+            gated = route.method == "POST" and route.intake
+            handler = admitted(route.handler, gate) if gated else route.handler
             app.router.add_route(route.method, route.path, handler)
     mount_documentation(app)
     mount_dashboard(app, chosen_store, api_token, settings.dashboard)  # /dashboard (issue 18)
-    warroom.mount(app)
     app.add_subapp(
         "/api/v1",
         api_app(

@@ -7,7 +7,6 @@ analyser holds no per-service state besides that model, so the adapter scenarios
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from bot.config import Settings
@@ -23,6 +22,4 @@ def sample_kb_analyser(cache_dir: Path) -> KbAnalyser:
 
 def extensions_with(settings: Settings, analyser: KbAnalyser) -> Extensions:
     """Fresh extensions for `settings`, answering from the shared sample-KB analyser."""
-    fresh = build_extensions(settings, SAMPLE_KB)
-    others = [a for a in fresh.analysers if not isinstance(a, KbAnalyser)]
-    return dataclasses.replace(fresh, analysers=[analyser, *others])
+    return build_extensions(settings, SAMPLE_KB, kb=analyser)

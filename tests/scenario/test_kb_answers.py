@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient
 from adapters.webhook.signing import signed_headers
 from bot.core.models import Decision, OutboxItem
 from bot.engine.extensions import build_extensions
-from bot.engine.kb_reload import kb_analyser, kb_reload_handler, poll_kb_changes
+from bot.engine.kb_reload import kb_reload_handler, poll_kb_changes
 from bot.web.app import STORE, create_app
 from responders.templates import ROBOT_LABEL
 from retrieval.kb_decision import KbAnalyser
@@ -41,7 +41,7 @@ async def service(
 ) -> tuple[TestClient[Any, Any], KbAnalyser]:
     settings = settings_for(tmp_path)
     extensions = build_extensions(settings, kb_dir)
-    found = kb_analyser(extensions)
+    found = extensions.kb
     assert isinstance(found, KbAnalyser)
     await found.knowledge_base()
     app = create_app(settings, extensions=extensions)

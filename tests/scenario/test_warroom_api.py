@@ -12,12 +12,12 @@ from aiohttp.test_utils import TestClient
 
 from bot.cli.main import main
 from bot.config import load_settings
+from bot.core.drafts import Draft
 from bot.core.models import OutboxItem
 from bot.core.records import RecordKind
 from bot.store.sqlite import SqliteStore
 from bot.web.app import RUNTIME, STORE, WARROOM, create_app
 from responders.crisis import CrisisResponder
-from responders.drafts import Draft
 from tests.conftest import API_TOKEN, eventually, make_message, settings_for
 from tests.scenario.warroom_rig import CRISIS_TEXT, ClientFactory
 

@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.recording.adapter import RecordingAdapter
+from bot.core.drafts import Draft
 from bot.core.models import InboundMessage, OutboxItem, utc_now
 from bot.core.records import RecordKind
 from bot.engine.runtime import Runtime
@@ -20,7 +21,6 @@ from bot.store.base import Store
 from bot.warroom.state import WarRoomState
 from bot.warroom.wiring import WarRoom
 from bot.web.app import RUNTIME, STORE, WARROOM, create_app
-from responders.drafts import Draft
 from tests.conftest import eventually, make_message, settings_for
 from tests.fakes.slack_api import (
     BOT_TOKEN,
