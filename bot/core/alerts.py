@@ -31,3 +31,4 @@ class SpikeAlert(BaseModel):
     is_update: bool = False
     keys: list[str] = Field(default_factory=list, description="every key folded into this spike")
     ended_at: datetime | None = Field(default=None, description="set on the closing update only")
+    opened_at: datetime | None = Field(default=None, description="`at` of the alert's first emission")

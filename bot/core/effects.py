@@ -65,6 +65,8 @@ class AppendToRecord:
 
     `item["key"]` identifies the item, so a redelivered message is not attached twice. A record
     that does not exist (yet) is left alone: context is a nicety, never a reason to fail.
+    `await_record`: an earlier message's effects create it, and with several workers or replicas
+    they may still be on their way, so it is waited for a moment first.
     """
 
     kind: str
@@ -72,6 +74,7 @@ class AppendToRecord:
     field: str
     item: dict[str, Any]
     max_items: int = 200
+    await_record: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,7 @@ class MergeIntoRecord:
     record_id: str
     fields: dict[str, Any]
     only_missing: bool = True
+    await_record: bool = False  # as for `AppendToRecord`
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ the pipeline (`bot/pipeline/reply_policy.py`) and applied here as given.
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,6 +36,12 @@ from bot.pipeline.reply_policy import case_ack
 from bot.store.base import Store
 from bot.store.records import RecordWrite
 from responders.agent import agent_queue_entry
+
+UPDATE_ATTEMPTS = 12  # about 1.5 s of backoff at most: far longer than any effect takes
+
+
+class RecordUpdateFailed(RuntimeError):
+    """An append or merge lost every compare-and-set race on its record."""
 
 
 def reply_key(message_key: str, account: str, purpose: str) -> str:
@@ -146,7 +154,7 @@ class EffectApplier:
                 return None
             return {**data, effect.field: [*items, effect.item][-effect.max_items :]}
 
-        await self._update(effect.kind, effect.record_id, change)
+        await self._update(effect.kind, effect.record_id, change, await_record=effect.await_record)
 
     async def _merge(self, effect: MergeIntoRecord) -> None:
         def change(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -157,21 +165,35 @@ class EffectApplier:
             }
             return {**data, **wanted} if wanted else None
 
-        await self._update(effect.kind, effect.record_id, change)
+        await self._update(effect.kind, effect.record_id, change, await_record=effect.await_record)
 
     async def _update(
-        self, kind: str, record_id: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]
+        self,
+        kind: str,
+        record_id: str,
+        change: Callable[[dict[str, Any]], dict[str, Any] | None],
+        *,
+        await_record: bool = False,
     ) -> None:
-        """Compare-and-set loop on an existing record; `change` returns None for "nothing to do"."""
-        for _ in range(5):
+        """Compare-and-set loop on an existing record; `change` returns None for "nothing to do".
+
+        `await_record`: an earlier message's effects create the record (a crisis alert, a
+        spike), and on another worker or replica they may still be on their way: wait a moment.
+        Lost races on a record that exists raise in the end (the message is retried): an
+        update is never silently dropped for being contended.
+        """
+        for attempt in range(UPDATE_ATTEMPTS):
             record = await self._store.get_record(kind, record_id)
-            if record is None:
+            if record is None and (not await_record or attempt == UPDATE_ATTEMPTS - 1):
                 return
-            data = change(record.data)
-            if data is None:
-                return
-            if await self._store.cas_record(kind, record_id, expected_version=record.version, data=data):
-                return
+            if record is not None:
+                data = change(record.data)
+                if data is None:
+                    return
+                if await self._store.cas_record(kind, record_id, expected_version=record.version, data=data):
+                    return
+            await asyncio.sleep(min(0.005 * 2**attempt, 0.2) * random.random())
+        raise RecordUpdateFailed(f"{kind} {record_id}: still contended after {UPDATE_ATTEMPTS} tries")
 
     async def _reply(
         self, outcome: Outcome, reply: Reply, decision: Decision, writes: BatchWrites | None

@@ -21,9 +21,11 @@ from bot.config import Settings, replica_name
 from bot.core.models import Action, Decision, InboundMessage
 from bot.engine.adapters import StoreCursors
 from bot.engine.cases import CaseBook
+from bot.engine.decision_order import DecisionOrder, LocalTurns, Turns
 from bot.engine.effects import EffectApplier
 from bot.engine.kb_reload import ReloadableKb
 from bot.engine.outbox import Publisher
+from bot.engine.redis_turns import RedisTurns
 from bot.engine.self_id import SelfIdentification
 from bot.engine.worker import Worker
 from bot.pipeline.accounts import AccountDirectory
@@ -37,6 +39,7 @@ from bot.reading.chunks import ChunkEmbedder
 from bot.reading.pool import ReadingPool
 from bot.reading.text_reading import TextReader
 from bot.store.base import Store
+from bot.store.redis import RedisStore
 from responders.agent import AgentResponder
 from responders.base import Responder
 from responders.case import CaseResponder
@@ -134,6 +137,20 @@ def build_pipeline(
     )
 
 
+# A turn not ended after this is skipped: its worker died (a batch's decisions take well under a
+# second even with the model on a loaded machine). Everyone waits that long once per crash; a
+# worker merely that slow has its batch decided out of order, with a warning, never lost.
+TURN_STALL_S = 10.0
+
+
+def decision_turns(settings: Settings, store: Store) -> Turns:
+    """Turns among the replicas on a shared Redis, else among this process's workers."""
+    hot = store.hot
+    if isinstance(hot, RedisStore):
+        return RedisTurns(hot.url, hot.namespace, settings.instance, stall_s=TURN_STALL_S)
+    return LocalTurns(stall_s=TURN_STALL_S)
+
+
 class Runtime:
     """Workers and publisher over one store; `start()` then `stop()` (graceful)."""
 
@@ -165,6 +182,8 @@ class Runtime:
         )
         applier = EffectApplier(store, ReplyGuard(store, settings.guards), cases, self_id)
         replica = settings.instance
+        steps = pipeline.journaled()
+        self.order = DecisionOrder(decision_turns(settings, store), steps) if steps else None
         self.workers = [
             Worker(
                 f"{replica}-worker-{i}",
@@ -174,6 +193,7 @@ class Runtime:
                 batch_size=settings.batch_size,
                 on_decision=on_decision,
                 on_effects=self.publisher.wake.set,
+                order=self.order,
             )
             for i in range(settings.workers)
         ]
@@ -182,6 +202,8 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
+        if self.order is not None:
+            await self.order.turns.open()
         await self.pipeline.start()
         # What start-up built (lexicons, rules, models, indexes) lives as long as the process:
         # frozen, the garbage collector never scans it again, which keeps its pauses out of
@@ -219,3 +241,5 @@ class Runtime:
         for adapter in self._unique_adapters():
             await adapter.close()
         await self.pipeline.close()
+        if self.order is not None:
+            await self.order.turns.close()

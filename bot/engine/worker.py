@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from bot.core.models import Claim, Decision
 from bot.engine.batch_writes import BatchWrites
+from bot.engine.decision_order import DecisionOrder
 from bot.engine.effects import EffectApplier
 from bot.pipeline.pipeline import Pipeline
 from bot.store.base import Store
@@ -38,6 +39,7 @@ class Worker:
         concurrency: int = 4,
         on_decision: DecisionHook | None = None,
         on_effects: Callable[[], None] | None = None,
+        order: DecisionOrder | None = None,
     ) -> None:
         self.name = name
         self._store = store
@@ -47,6 +49,8 @@ class Worker:
         self._concurrency = concurrency
         self._on_decision = on_decision
         self._on_effects = on_effects
+        self._order = order
+        self._tickets: dict[str, int] = {}  # first delivery id of a claimed batch -> its turn
 
     async def run_once(self) -> int:
         """Process one batch; returns how many messages were claimed."""
@@ -55,7 +59,12 @@ class Worker:
         return len(claims)
 
     async def _claim(self, consumer: str) -> list[Claim]:
-        claims = await self._store.claim(consumer, self._batch_size)
+        if self._order is None:
+            claims = await self._store.claim(consumer, self._batch_size)
+        else:  # numbered in the claim's critical section: turns follow the queue's order
+            claims, ticket = await self._order.ticketed(lambda: self._store.claim(consumer, self._batch_size))
+            if ticket is not None:
+                self._tickets[claims[0].delivery_id] = ticket
         if claims:
             messages = [claim.message for claim in claims]
             self._pipeline.prefetch(messages)
@@ -81,7 +90,14 @@ class Worker:
                 after = decided[index - 1] if index else None
                 results[index] = await self._process(claims[index], after, decided[index], writes)
 
-        await asyncio.gather(*(lane() for _ in range(min(self._concurrency, len(claims)))))
+        ticket = self._tickets.pop(claims[0].delivery_id, None)
+        if self._order is not None and ticket is not None:
+            await self._enter(self._order, ticket)
+            # The turn passes on once the last decision is made; effects still overlap.
+            turn = asyncio.create_task(self._leave(self._order, ticket, decided[-1]))
+            await asyncio.gather(turn, *(lane() for _ in range(min(self._concurrency, len(claims)))))
+        else:
+            await asyncio.gather(*(lane() for _ in range(min(self._concurrency, len(claims)))))
         failed = await writes.flush(self._store)
         for index, claim in enumerate(claims):
             if claim.message.key in failed and results[index] is not None:
@@ -97,6 +113,20 @@ class Worker:
                     self._on_decision(decision)
             if self._on_effects is not None:
                 self._on_effects()
+
+    @staticmethod
+    async def _enter(order: DecisionOrder, ticket: int) -> None:
+        try:
+            await order.enter(ticket)
+        except BaseException:  # the batch comes back after the visibility timeout, with a new turn
+            with contextlib.suppress(Exception):
+                await order.void(ticket)
+            raise
+
+    @staticmethod
+    async def _leave(order: DecisionOrder, ticket: int, last: asyncio.Event) -> None:
+        await last.wait()
+        await order.leave(ticket)
 
     async def _process(
         self,
@@ -170,6 +200,9 @@ class Worker:
         try:
             claims = await ahead
             if claims:
+                ticket = self._tickets.pop(claims[0].delivery_id, None)
+                if self._order is not None and ticket is not None:
+                    await self._order.void(ticket)
                 await self._store.release(claims)
         except Exception:  # unacked claims come back after the visibility timeout anyway
             log.exception("worker %s could not release the batch claimed ahead", self.name)

@@ -18,6 +18,7 @@ from bot.core.context import MessageContext
 from bot.core.effects import Effect
 from bot.core.models import Action, Decision, InboundMessage, utc_now
 from bot.pipeline.analysers import Analyser, Prefetcher
+from bot.pipeline.journal import Journaled
 from bot.pipeline.reply_policy import explicit_effects
 from bot.pipeline.rules import RuleSet
 from responders.base import Responder
@@ -72,6 +73,10 @@ class Pipeline:
         self._responders = dict(responders)
         self._watchers = list(watchers)
         self._clock = clock
+
+    def journaled(self) -> list[Journaled]:
+        """The steps whose state depends on the decision order (they take turns across workers)."""
+        return [step for step in (*self._analysers, *self._watchers) if isinstance(step, Journaled)]
 
     async def start(self) -> None:
         """Bring up what analysers run beside the pipeline (helper processes)."""

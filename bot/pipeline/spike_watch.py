@@ -3,11 +3,14 @@
 The analyser half runs before the router, so a complaint that belongs to an ongoing outage is
 linked to its incident (one incident, not a thousand unrelated cases). The watcher half turns
 the detector's alerts into records after the decision. Both share one in-process detector that
-works on event time, so a replay at any speed raises the same alerts.
+works on event time, so a replay at any speed raises the same alerts. The detector's input is
+journaled (`bot.pipeline.journal`): every replica counts every message, in one order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.core.alerts import SpikeAlert
@@ -16,6 +19,7 @@ from bot.core.effects import Effect, LinkCaseToIncident, MergeIntoRecord, SaveRe
 from bot.core.incidents import Incident
 from bot.core.models import Decision
 from bot.core.records import RecordKind
+from bot.pipeline.journal import Fact
 from bot.pipeline.spikes import SpikeDetector
 from bot.reading.topics import topic_keys
 
@@ -23,8 +27,22 @@ from bot.reading.topics import topic_keys
 class SpikeAnalyser:
     """Counts the message toward its topics and links it to an open incident, if any."""
 
+    journal_name = "spikes"
+
     def __init__(self, detector: SpikeDetector) -> None:
         self._detector = detector
+        self._facts: list[Fact] = []
+
+    def take_facts(self) -> list[Fact]:
+        facts, self._facts = self._facts, []
+        return facts
+
+    def apply_facts(self, facts: Sequence[Fact]) -> None:
+        """Count what another replica counted; the alerts it raised are its own to record."""
+        for at, key, keys, negative in facts:
+            self._detector.observe(
+                at=datetime.fromisoformat(at), message_key=key, keys=keys, negative=bool(negative)
+            )
 
     async def analyse(self, ctx: MessageContext) -> None:
         kb_topic = ctx.kb_candidates[0].topic if ctx.kb_candidates else None
@@ -33,18 +51,18 @@ class SpikeAnalyser:
         if not keys or ctx.author.own_account or ctx.author.bot:
             return
         at = ctx.message.created_at
-        alerts = self._detector.observe(
-            at=at, message_key=ctx.message.key, keys=keys, negative=ctx.sentiment == "negative"
-        )
+        negative = ctx.sentiment == "negative"
+        self._facts.append([at.isoformat(), ctx.message.key, keys, negative])
+        alerts = self._detector.observe(at=at, message_key=ctx.message.key, keys=keys, negative=negative)
         ctx.spike_alerts = alerts
         ctx.incident_id = self._detector.incident_for(keys, at)
 
 
 class SpikeWatcher:
-    """Records each spike once (updated in place as it grows) and opens its incident."""
+    """Records each spike once (updated in place as it grows) and opens its incident.
 
-    def __init__(self) -> None:
-        self._opened_at: dict[str, str] = {}
+    Stateless: the alert carries when it opened, so any replica can write its updates.
+    """
 
     async def watch(self, ctx: MessageContext, decision: Decision) -> list[Effect]:
         alerts = ctx.spike_alerts
@@ -57,7 +75,11 @@ class SpikeWatcher:
                 figures = {k: v for k, v in data.items() if k != "status" or alert.ended_at}
                 effects.append(
                     MergeIntoRecord(
-                        kind=RecordKind.ALERT, record_id=alert.alert_id, fields=figures, only_missing=False
+                        kind=RecordKind.ALERT,
+                        record_id=alert.alert_id,
+                        fields=figures,
+                        only_missing=False,
+                        await_record=True,  # saved by the message that opened it, maybe elsewhere
                     )
                 )
             else:
@@ -80,8 +102,9 @@ class SpikeWatcher:
                 )
         return effects
 
-    def _record(self, alert: SpikeAlert) -> dict[str, Any]:
-        opened = self._opened_at.setdefault(alert.alert_id, alert.at.isoformat())
+    @staticmethod
+    def _record(alert: SpikeAlert) -> dict[str, Any]:
+        opened = (alert.opened_at or alert.at).isoformat()
         return {
             "kind": alert.kind,
             "status": "closed" if alert.ended_at else "open",

@@ -103,6 +103,7 @@ class _Alert:
     recent: dict[str, float] = field(default_factory=dict)
     curve: dict[int, int] = field(default_factory=dict)
     last_hot: float = 0.0
+    opened_t: float = 0.0
     emitted_count: int = 0
     emitted_t: float = 0.0
 
@@ -447,7 +448,7 @@ class SpikeDetector:
         first_t = events[onset_index([e[0] for e in events], now, expected / cfg.window_s)][0]
         alert_id = f"spike:{topic}@{_dt(first_t):%Y%m%dT%H%M%SZ}"
         a = _Alert(alert_id=alert_id, kind="trend", topic=topic, keys={key, topic}, first_t=first_t,
-                   baseline=expected, last_hot=now)  # fmt: skip
+                   baseline=expected, last_hot=now, opened_t=now)  # fmt: skip
         members = events if topic == key else [*events, *self._counters[topic].window]
         for t, msg, negative in sorted(members):
             if t >= first_t:
@@ -481,4 +482,5 @@ class SpikeDetector:
             curve=curve,
             is_update=is_update,
             keys=sorted(a.keys),
+            opened_at=_dt(a.opened_t),
         )

@@ -4,12 +4,14 @@ When an influential author's complaint takes off, the replies, quotes and retwee
 are not crises of their own; staff want to see them beside the original. A message that replies
 to the crisis message, or mentions its author, within a window after it (on the messages' own
 clock) is appended to the alert's `related_messages`, with the action it got (a reply reporting
-its own outage still opens its own case).
+its own outage still opens its own case). The open crises are journaled
+(`bot.pipeline.journal`), so a reply decided on another replica finds its crisis too.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +19,7 @@ from bot.core.context import MessageContext
 from bot.core.effects import AppendToRecord, Effect
 from bot.core.models import Decision
 from bot.core.records import RecordKind
+from bot.pipeline.journal import Fact
 from responders.crisis import crisis_alert_id
 
 MENTION = re.compile(r"(?<![\w@])@(\w{2,})")
@@ -32,11 +35,22 @@ class _OpenCrisis:
 class CrisisThreadWatcher:
     """Remembers open crisis alerts by author and message id; links what follows them."""
 
+    journal_name = "crisis_threads"
+
     def __init__(self, *, window: timedelta = timedelta(hours=2), max_tracked: int = 500) -> None:
         self._window = window
         self._max_tracked = max_tracked
         self._by_author: dict[str, _OpenCrisis] = {}
         self._by_message: dict[str, _OpenCrisis] = {}
+        self._facts: list[Fact] = []
+
+    def take_facts(self) -> list[Fact]:
+        facts, self._facts = self._facts, []
+        return facts
+
+    def apply_facts(self, facts: Sequence[Fact]) -> None:
+        for alert_id, message_id, started, handle, thread in facts:
+            self._track(_OpenCrisis(alert_id, message_id, datetime.fromisoformat(started)), handle, thread)
 
     async def watch(self, ctx: MessageContext, decision: Decision) -> list[Effect]:
         msg = ctx.message
@@ -55,7 +69,11 @@ class CrisisThreadWatcher:
         }
         return [
             AppendToRecord(
-                kind=RecordKind.ALERT, record_id=crisis.alert_id, field="related_messages", item=item
+                kind=RecordKind.ALERT,
+                record_id=crisis.alert_id,
+                field="related_messages",
+                item=item,
+                await_record=True,  # the crisis's own effects may be applied by another worker
             )
         ]
 
@@ -63,9 +81,14 @@ class CrisisThreadWatcher:
         msg = ctx.message
         crisis = _OpenCrisis(crisis_alert_id(msg.key), msg.id, msg.created_at)
         handle = msg.author.handle.lstrip("@").casefold()
+        thread = f"{msg.channel}:{msg.id}"
+        self._facts.append([crisis.alert_id, crisis.message_id, crisis.started.isoformat(), handle, thread])
+        self._track(crisis, handle, thread)
+
+    def _track(self, crisis: _OpenCrisis, handle: str, thread: str) -> None:
         if handle:
             self._by_author[handle] = crisis
-        self._by_message[f"{msg.channel}:{msg.id}"] = crisis
+        self._by_message[thread] = crisis
         if len(self._by_message) > self._max_tracked:
             oldest = min(self._by_message, key=lambda k: self._by_message[k].started)
             self._by_message.pop(oldest)

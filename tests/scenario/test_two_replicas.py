@@ -21,6 +21,7 @@ from bot.store.sql.schema import decisions, records
 from bot.store.sql.store import SqlRecordStore
 from bot.store.sql.url import parse_database_url
 from tests.conftest import TEST_REDIS_URL, make_message, redis_reachable
+from tests.replica_process import stop_replicas
 from tests.sql_fixtures import drop_schema, postgres_reachable, postgres_url
 
 MESSAGES = 5000
@@ -94,15 +95,7 @@ async def test_two_processes_decide_each_message_once_and_publish_once(tmp_path:
             assert asyncio.get_running_loop().time() < deadline, "replicas did not finish in time"
             await asyncio.sleep(0.2)
     finally:
-        for proc in replicas:
-            if proc.stdin is not None:
-                proc.stdin.close()
-        for proc in replicas:
-            try:
-                await asyncio.wait_for(proc.wait(), timeout=30)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        await stop_replicas(replicas)
 
     try:
         decided = Counter[str]()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from bot.config import GuardSettings
@@ -74,3 +75,18 @@ async def test_open_case_acknowledges_what_happened_and_links_incidents_through_
     case = await store.get_record("case", "C-1001")
     assert case is not None and case.data["incident_id"] == "spike:9"
     assert case.data["crm"] is False  # part of an outage: no CRM ticket of its own
+
+
+async def test_append_waits_for_a_record_another_worker_is_still_creating(store: Store) -> None:
+    """Two replicas: the crisis is saved by one while the other already appends a reply to it."""
+
+    async def create_later() -> None:
+        await asyncio.sleep(0.05)
+        await store.put_record("alert", "crisis:1", {"kind": "crisis"})
+
+    creating = asyncio.create_task(create_later())
+    item = {"key": "twitter:reply", "action": "monitor"}
+    await apply(store, AppendToRecord("alert", "crisis:1", "related_messages", item, await_record=True))
+    await creating
+    record = await store.get_record("alert", "crisis:1")
+    assert record is not None and record.data["related_messages"] == [item]
