@@ -60,7 +60,7 @@ def make_message(
     )
 
 
-async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float = 5.0) -> T:
+async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float = 15.0) -> T:
     """Poll `check` until it returns something truthy, or fail after `timeout` seconds."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

@@ -57,7 +57,7 @@ async def _start(name: str, out: Path, database_url: str, namespace: str) -> asy
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(170)
+@pytest.mark.timeout(240)
 async def test_two_processes_decide_each_message_once_and_publish_once(tmp_path: Path) -> None:
     await redis_reachable()
     await postgres_reachable()
@@ -87,7 +87,7 @@ async def test_two_processes_decide_each_message_once_and_publish_once(tmp_path:
         for start in range(0, MESSAGES, 250):
             assert all(await hot.enqueue(messages[start : start + 250]))
 
-        deadline = asyncio.get_running_loop().time() + 90  # about 30 s on a quiet machine
+        deadline = asyncio.get_running_loop().time() + 150  # a bound, not a speed test: ~30 s quiet
         while True:
             done = await _count(rec, decisions) == MESSAGES and await hot.queue_depth() == 0
             if done and (await rec.outbox_counts())["pending"] == 0:
