@@ -4,6 +4,7 @@ within the channel's messaging window, each person once, in their language."""
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,13 +56,32 @@ PEOPLE = [
 
 
 @pytest.mark.parametrize(
-    "text", ["BAJA", "¡Baja!", "stop", "Unsubscribe.", "sair", "Não quero mais mensagens"]
+    "text",
+    [
+        "BAJA",
+        "¡Baja!",
+        "stop",
+        "Unsubscribe.",
+        "sair",
+        "Não quero mais mensagens",
+        "¡¡ Baja !! ! ! ! ! ! ! ! ! ! ! ! ! ! ! ! ! ! ! ! ! !",
+        unicodedata.normalize("NFD", "no quiero recibir más mensajes"),
+    ],
 )
 def test_opt_out_keywords_in_each_language(text: str) -> None:
     assert is_opt_out(text)
 
 
-@pytest.mark.parametrize("text", ["quiero la baja de mi contrato", "don't stop the music", "hola"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quiero la baja de mi contrato",
+        "don't stop the music",
+        "hola",
+        "stop " * 40,
+        "no quiero recibir mas mensajes " + "por favor, " * 30,
+    ],
+)
 def test_ordinary_messages_are_not_opt_outs(text: str) -> None:
     assert not is_opt_out(text)
 
