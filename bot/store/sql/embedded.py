@@ -140,7 +140,8 @@ class EmbeddedExecutor:
         records query: the cases' look-up runs one per complaint) is a new object each time but
         the same shape: SQLAlchemy's own cache key finds its compiled SQL and only this call's
         values are taken from it, as SQLAlchemy's engines do. A shape whose SQL depends on its
-        values (expanded IN lists) is compiled per statement, as before."""
+        values (literal-rendered ones) is compiled per statement; an IN list is expanded from
+        its shape's compiled SQL."""
         known = self._prepared.get(id(stmt))
         if known is not None:
             return known
@@ -154,13 +155,21 @@ class EmbeddedExecutor:
         shaped = self._shapes.get(key.key) if key is not None else None
         if shaped is None:
             compiled: SQLCompiler = stmt.compile(dialect=_DIALECT, cache_key=key)  # type: ignore[attr-defined]
-            if key is None or compiled.post_compile_params or compiled.literal_execute_params:
+            if key is None or compiled.literal_execute_params:
                 return self._expanded(stmt)
             if len(self._shapes) >= MAX_SHAPES:
                 self._shapes.clear()  # a bound, not an LRU: the shapes in use come back at once
             shaped = self._shapes[key.key] = (compiled, _required(compiled))
         compiled, required = shaped
-        return _Prepared(compiled.string, _literals(compiled, required, key.bindparams), _reads(stmt))
+        values = compiled.construct_params(required, extracted_parameters=key.bindparams) or {}
+        sql = compiled.string
+        if compiled.post_compile_params:
+            # An IN list's SQL depends on its length: SQLAlchemy expands the compiled shape with
+            # this statement's values (a text substitution), as its engines do, not a new compile.
+            expanded = compiled.construct_expanded_state(values)
+            sql, values = expanded.statement, dict(expanded.parameters)
+        literals = {k: v for k, v in values.items() if k not in required}
+        return _Prepared(sql, literals, _reads(stmt))
 
     @staticmethod
     def _expanded(stmt: Executable) -> _Prepared:
