@@ -141,6 +141,9 @@ class SqliteHotPath:
             if len(rows) < count:
                 rows += c.execute(_CLAIM_DUE, (now, consumer, count - len(rows))).fetchall()
             claims: list[Claim] = []
+            # One random nonce per claim, the row's sequence after it: unique per delivery, and
+            # one call into the OS's random source per batch instead of one per message.
+            nonce = uuid.uuid4().hex
             for seq, key, attempts, body in rows:
                 try:
                     message = load_message(body)
@@ -152,7 +155,7 @@ class SqliteHotPath:
                 if attempts >= max_attempts:
                     _dead_letter(c, key, message, attempts, "not acknowledged within the visibility timeout")
                     continue
-                token = uuid.uuid4().hex
+                token = f"{nonce}-{seq}"
                 c.execute(
                     "UPDATE queue SET consumer=?, token=?, attempts=attempts+1, available_at=? WHERE seq=?",
                     (consumer, token, now + timeout, seq),
