@@ -3,7 +3,8 @@
 `serve` (through `bot/web/app.py`), `replay`, `eval`, the benchmarks and the tests all build the
 service here, so what a replay or a test runs is wired as production is: the store, the
 adapters the settings enable (the Slack war-room client among them, from the registry), the
-war-room, the pipeline with every watcher, and the runtime over them. The web app only mounts
+war-room, the metrics, the CRM's endpoints and sync, the SLA check, the scheduler's leader with
+those timed jobs, the pipeline with every watcher, and the runtime over them. The web app only mounts
 routes and runs these parts' lifetimes; nothing is patched together afterwards.
 
 A replay or an evaluation hands in what differs on purpose: its own store namespace, a
@@ -12,8 +13,10 @@ recording instead of the platforms (`edge`), and the messages' own clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+
+from aiohttp import web
 
 from adapters.base import Adapter
 from adapters.crm.base import CrmConnector
@@ -27,8 +30,12 @@ from bot.pipeline.pipeline import Clock, Pipeline, wall_clock
 from bot.store.base import Store
 from bot.store.factory import build_store
 from bot.warroom.wiring import WarRoom
+from bot.web.crm_wiring import CrmWiring, build_crm
+from bot.web.metrics import Metrics
 from bot.web.secrets import accepted_secrets
+from bot.web.sla_wiring import sla_job
 from retrieval.knowledge_base import KnowledgeBase
+from scheduler.service import scheduler_ctx
 
 
 @dataclass(slots=True)
@@ -43,6 +50,13 @@ class Service:
     # The accepted API tokens (the first is the current one); empty with a handed-in edge.
     api_tokens: list[str]
     warroom: WarRoom = field(init=False)
+    # The counters and gauges `/metrics` serves; the SLA and CRM jobs count on the same registry.
+    metrics: Metrics = field(init=False)
+    # The configured CRM's endpoints, sync job and connector (None: cases stay local).
+    crm: CrmWiring | None = field(init=False)
+    # The scheduler leader's lifetime (a `cleanup_ctx` entry): campaigns, outages, escalation,
+    # and the SLA and CRM jobs built here.
+    scheduler: Callable[[web.Application], AsyncIterator[None]] = field(init=False)
     runtime: Runtime | None = None
 
     @property
@@ -116,4 +130,11 @@ def compose(
     )
     slack = next((a for a in service.edge if isinstance(a, SlackAdapter)), None)
     service.warroom = WarRoom(settings, service.store, slack_adapter=slack, wake=service.wake_publisher)
+    service.metrics = Metrics()
+    registry = service.metrics.registry
+    service.crm = build_crm(settings, service.store, registry)  # cases reach the CRM
+    sla = sla_job(settings, service.store, registry, slack=service.warroom.slack_enabled)
+    # Every timed job runs on the scheduler's leader (campaigns, outages, escalation, SLA, CRM sync).
+    timed = [sla] if service.crm is None else [sla, service.crm.job]
+    service.scheduler = scheduler_ctx(settings, service.store, service.wake_publisher, extra_jobs=timed)
     return service

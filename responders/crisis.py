@@ -8,6 +8,7 @@ draft that staff already acted on.
 
 from __future__ import annotations
 
+from bot.core.alerts import Alert
 from bot.core.context import MessageContext
 from bot.core.effects import Effect, SaveRecord
 from bot.core.models import Action, Decision
@@ -32,25 +33,25 @@ class CrisisResponder:
             SaveRecord(
                 kind=RecordKind.ALERT,
                 record_id=alert_id,
-                data={
-                    "kind": "crisis",
-                    "status": "open",
-                    "message_key": msg.key,
-                    "message_id": msg.id,
-                    "channel": msg.channel,
-                    "author": msg.author.handle,
-                    "followers": msg.author.followers,
-                    "verified": msg.author.verified,
-                    "text": msg.text,
-                    "language": ctx.language,
-                    "why": decision.reason,
-                    "risks": sorted(ctx.risks),
-                    "at": ctx.now.isoformat(),
-                    "first_message_at": msg.created_at.isoformat(),
-                    "draft_id": draft.id,
-                    "incident_id": ctx.incident_id,
-                    "related_articles": related_articles(ctx),
-                },
+                data=Alert(
+                    kind="crisis",
+                    status="open",
+                    message_key=msg.key,
+                    message_id=msg.id,
+                    channel=msg.channel,
+                    author=msg.author.handle,
+                    followers=msg.author.followers,
+                    verified=msg.author.verified,
+                    text=msg.text,
+                    language=ctx.language,
+                    why=decision.reason,
+                    risks=sorted(ctx.risks),
+                    at=ctx.now.isoformat(),
+                    first_message_at=msg.created_at.isoformat(),
+                    draft_id=draft.id,
+                    incident_id=ctx.incident_id,
+                    related_articles=related_articles(ctx),
+                ).data(),
             ),
             SaveRecord(kind=RecordKind.DRAFT, record_id=draft.id, data=draft.data()),
         ]

@@ -25,8 +25,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from bot.core.alerts import Alert
 from bot.core.drafts import Draft
-from bot.core.models import OutboxItem, Record, utc_now
+from bot.core.models import OutboxItem, utc_now
 from bot.core.records import RecordKind
 from bot.store.base import Store
 from bot.store.records import RecordFilter
@@ -88,10 +89,11 @@ class DailyIncidentDrafter:
         if await self._store.get_record(RecordKind.DRAFT, draft_id) is not None:
             return None
         midnight = datetime.combine(local.date(), time.min, tzinfo=zone)
-        top = await self._top_alert(midnight, local)
-        if top is None:
+        found = await self._top_alert(midnight, local)
+        if found is None:
             return None
-        topic = topic_words(str(top.data.get("topic") or ""))
+        top_id, top = found
+        topic = topic_words(top.topic or "")
         draft = Draft(
             id=draft_id,
             alert_id=draft_id,
@@ -100,22 +102,25 @@ class DailyIncidentDrafter:
             channel=self._channel,
             language=lang,
             text=render("incident_of_the_day", lang, automatic=False, topic=topic),
-            source=f"{DAILY_PURPOSE}:{top.id}",
+            source=f"{DAILY_PURPOSE}:{top_id}",
             created_at=self._clock().isoformat(),
         )
         if not await self._store.put_record(RecordKind.DRAFT, draft_id, draft.data(), only_if_absent=True):
             return None
         await announce_daily_draft(self._store, draft_id, self._clock())
-        log.info("incident of the day for %s drafted from %s (%s): %s", zone.key, top.id, topic, draft_id)
+        log.info("incident of the day for %s drafted from %s (%s): %s", zone.key, top_id, topic, draft_id)
         return draft_id
 
-    async def _top_alert(self, since: datetime, until: datetime) -> Record | None:
+    async def _top_alert(self, since: datetime, until: datetime) -> tuple[str, Alert] | None:
+        """The day's spike or trend with most messages, with its record id."""
         where = RecordFilter(RecordKind.ALERT, since=since, until=until)
         # Every page of the day: the alert's kind is not a column, so a first page of crises
         # could hide the biggest spike.
         found = iter_records(self._store.records, where)
-        candidates = [r async for r in found if r.data.get("kind") in ("spike", "trend")]
-        return max(candidates, key=lambda r: int(r.data.get("count") or 0), default=None)
+        candidates = [
+            (r.id, alert) async for r in found if (alert := Alert.from_record(r)).kind in ("spike", "trend")
+        ]
+        return max(candidates, key=lambda c: c[1].count, default=None)
 
 
 async def announce_daily_draft(store: Store, draft_id: str, now: datetime) -> None:

@@ -4,7 +4,8 @@ Every replica runs a `SchedulerLeader`; only the lease holder runs the jobs: the
 the outage updates, the incident of the day, with Slack the war-room escalation ticks and the
 draft campaign announcements, and, with `CENTINELA_CAMPAIGNS_DIR`, the folder scan. Segment
 campaigns reach the customers in the customer records (`customer_segments.py`).
-`bot/web/app.py` adds `scheduler_ctx` to its `cleanup_ctx` with one line.
+The composition root (`bot/compose.py`) builds `scheduler_ctx` with the SLA and CRM jobs;
+`bot/web/app.py` adds it to its `cleanup_ctx` with one line.
 """
 
 from __future__ import annotations

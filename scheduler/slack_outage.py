@@ -12,6 +12,7 @@ import shlex
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.core.alerts import Alert
 from bot.core.records import RecordKind
 from bot.store.base import Store
 from scheduler.outages import OutageDesk
@@ -62,12 +63,13 @@ async def declare_from_spike(
     The alert keeps the outage's id (compare-and-set on its version, since the spike watcher
     updates the same record), so the button is offered once; a second click, or two approvers at
     once, meet the desk's own guard (one outage per title and minute) and are told so."""
-    alert = await store.get_record(RecordKind.ALERT, alert_id)
-    if alert is None or alert.data.get("kind") != "spike":
+    record = await store.get_record(RecordKind.ALERT, alert_id)
+    alert = Alert.from_record(record) if record is not None else None
+    if alert is None or alert.kind != "spike":
         return "There is no negative spike to declare as an outage."
-    if alert.data.get("outage_id"):
-        return f"This spike is already declared as outage {alert.data['outage_id']}."
-    parts = dict(part.split(":", 1) for part in str(alert.data.get("topic", "")).split("|") if ":" in part)
+    if alert.outage_id:
+        return f"This spike is already declared as outage {alert.outage_id}."
+    parts = dict(part.split(":", 1) for part in (alert.topic or "").split("|") if ":" in part)
     topic, region = parts.get("topic"), parts.get("region")
     title = " ".join(w for w in ((topic or "").replace("-", " ").capitalize(), (region or "").title()) if w)
     result = await desk.start(title or alert_id, region=region, topic=topic, actor=actor)
@@ -76,10 +78,12 @@ async def declare_from_spike(
     outage_id = result.record.id
     for _ in range(5):  # the spike watcher may be updating the same alert: retry on its version
         current = await store.get_record(RecordKind.ALERT, alert_id)
-        if current is None or current.data.get("outage_id"):
+        if current is None or (latest := Alert.from_record(current)).outage_id:
             break
-        data = {**current.data, "outage_id": outage_id}
-        if await store.cas_record(RecordKind.ALERT, alert_id, expected_version=current.version, data=data):
+        latest.outage_id = outage_id
+        if await store.cas_record(
+            RecordKind.ALERT, alert_id, expected_version=current.version, data=latest.data()
+        ):
             break
     if noted is not None:
         await noted(alert_id, actor, f"declared outage {outage_id}")

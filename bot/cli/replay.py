@@ -22,6 +22,7 @@ from typing import Any
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
 from bot.compose import compose
 from bot.config import Settings
+from bot.core.alerts import Alert
 from bot.core.cases import DUPLICATE_REASON
 from bot.core.models import Decision, InboundMessage
 from bot.core.records import RecordKind
@@ -162,8 +163,8 @@ async def _report(
     duplicates = sum(n - 1 for n in sent_keys.values() if n > 1) + sum(
         n - 1 for n in sent_targets.values() if n > 1
     )
-    alerts = [r.data for r in await all_records(store.records, RecordFilter(RecordKind.ALERT))]
-    alerts.sort(key=lambda a: str(a.get("at", "")))
+    alerts = [Alert.from_record(r) for r in await all_records(store.records, RecordFilter(RecordKind.ALERT))]
+    alerts.sort(key=lambda a: a.at)
     every_case = await all_records(store.records, RecordFilter(RecordKind.CASE))
     cases = [r.data for r in every_case if r.data.get("reason") != DUPLICATE_REASON]
     handled = await all_records(store.records, RecordFilter(RecordKind.CASE_MESSAGE))
@@ -192,11 +193,12 @@ async def _report(
     }
 
 
-def _alert_summary(alert: dict[str, Any]) -> dict[str, Any]:
+def _alert_summary(alert: Alert) -> dict[str, Any]:
+    stored = alert.data()  # the fields its writer set, as before the model
     keys = ("kind", "topic", "message_id", "at", "first_message_at", "count", "status")
-    summary = {k: alert[k] for k in keys if alert.get(k) is not None}
-    if alert.get("related_messages"):
-        summary["related_messages"] = len(alert["related_messages"])
+    summary = {k: stored[k] for k in keys if stored.get(k) is not None}
+    if alert.related_messages:
+        summary["related_messages"] = len(alert.related_messages)
     return summary
 
 

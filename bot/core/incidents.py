@@ -13,15 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from bot.core.models import Record
+from bot.core.stored import SparseRecord
 
 
-class Incident(BaseModel):
+class Incident(SparseRecord):
     """One incident; `declared` ones carry the outage's title, matching keys and posting plan."""
-
-    model_config = ConfigDict(extra="allow")
 
     status: str = "open"
     opened_at: str = Field("", description="ISO 8601")
@@ -41,11 +39,3 @@ class Incident(BaseModel):
     complainers: list[dict[str, Any]] = Field(default_factory=list)
     resolved_at: str | None = None
     resolved_by: str | None = None
-
-    @classmethod
-    def from_record(cls, record: Record) -> Incident:
-        return cls.model_validate(record.data)
-
-    def data(self) -> dict[str, Any]:
-        """As stored: the fields that were set (and any unknown ones read with the record)."""
-        return self.model_dump(exclude_unset=True)

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.alerts import Alert
 from bot.core.cases import Case
 from bot.core.models import utc_now
 from bot.core.records import RecordKind
@@ -93,19 +94,19 @@ class SlaWatch:
         topic = (
             f"{case.id} {words} {'missed' if level == 'breach' else 'due soon'} (due {deadline.isoformat()})"
         )
-        data = {
-            "kind": "sla",
-            "status": "open",
-            "topic": topic,
-            "at": now.isoformat(),
-            "case_id": case.id,
-            "sla": kind,
-            "level": level,
-            "due": deadline.isoformat(),
-            "priority": case.priority,
-            "channel": case.channel,
-        }
-        if not await self._store.put_record(RecordKind.ALERT, identifier, data, only_if_absent=True):
+        alert = Alert(
+            kind="sla",
+            status="open",
+            topic=topic,
+            at=now.isoformat(),
+            case_id=case.id,
+            sla=kind,
+            level=level,
+            due=deadline.isoformat(),
+            priority=case.priority,
+            channel=case.channel,
+        )
+        if not await self._store.put_record(RecordKind.ALERT, identifier, alert.data(), only_if_absent=True):
             return 0
         self._on_alert(kind, level)
         if self._announce is not None:

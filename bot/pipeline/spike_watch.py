@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from bot.core.alerts import SpikeAlert
+from bot.core.alerts import Alert, SpikeAlert
 from bot.core.context import MessageContext
 from bot.core.effects import Effect, LinkCaseToIncident, MergeIntoRecord, SaveRecord
 from bot.core.incidents import Incident
@@ -68,7 +67,8 @@ class SpikeWatcher:
         alerts = ctx.spike_alerts
         effects: list[Effect] = []
         for alert in alerts:
-            data = self._record(alert)
+            record = self._record(alert)
+            data = record.data()
             if alert.is_update:
                 # A growing spike updates its figures but keeps what the war-room set
                 # (acknowledged stays acknowledged, and who did it); only its end changes the status.
@@ -90,7 +90,7 @@ class SpikeWatcher:
                 )
             if alert.kind == "spike" and not alert.is_update:
                 incident = Incident(
-                    status="open", alert_id=alert.alert_id, topic=alert.topic, opened_at=data["at"]
+                    status="open", alert_id=alert.alert_id, topic=alert.topic, opened_at=record.at
                 )
                 effects.append(
                     SaveRecord(kind=RecordKind.INCIDENT, record_id=alert.alert_id, data=incident.data())
@@ -103,19 +103,19 @@ class SpikeWatcher:
         return effects
 
     @staticmethod
-    def _record(alert: SpikeAlert) -> dict[str, Any]:
+    def _record(alert: SpikeAlert) -> Alert:
         opened = (alert.opened_at or alert.at).isoformat()
-        return {
-            "kind": alert.kind,
-            "status": "closed" if alert.ended_at else "open",
-            "topic": alert.topic,
-            "at": opened,
-            "updated_at": alert.at.isoformat(),
-            "first_message_at": alert.first_message_at.isoformat(),
-            "count": alert.count,
-            "baseline_per_window": alert.baseline_per_window,
-            "negative_share": alert.negative_share,
-            "keys": alert.keys,
-            "message_keys": alert.message_keys,
-            "curve": [(t.isoformat(), n) for t, n in alert.curve],
-        }
+        return Alert(
+            kind=alert.kind,
+            status="closed" if alert.ended_at else "open",
+            topic=alert.topic,
+            at=opened,
+            updated_at=alert.at.isoformat(),
+            first_message_at=alert.first_message_at.isoformat(),
+            count=alert.count,
+            baseline_per_window=alert.baseline_per_window,
+            negative_share=alert.negative_share,
+            keys=alert.keys,
+            message_keys=alert.message_keys,
+            curve=[(t.isoformat(), n) for t, n in alert.curve],
+        )

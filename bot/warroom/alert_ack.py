@@ -9,6 +9,7 @@ and spike updates merge their figures without resetting the status (`bot/spike_w
 
 from __future__ import annotations
 
+from bot.core.alerts import Alert
 from bot.core.records import RecordKind
 from bot.store.base import Store
 
@@ -24,12 +25,14 @@ async def mark_alert_acknowledged(store: Store, alert_id: str, *, by: str, at: s
         record = await store.get_record(RecordKind.ALERT, alert_id)
         if record is None:
             return False
-        data = dict(record.data)
-        if data.get("acknowledged_by"):
+        alert = Alert.from_record(record)
+        if alert.acknowledged_by:
             return True
-        data["acknowledged_by"], data["acknowledged_at"] = by, at
-        if data.get("status", "open") == "open":
-            data["status"] = "acknowledged"
-        if await store.cas_record(RecordKind.ALERT, alert_id, expected_version=record.version, data=data):
+        alert.acknowledged_by, alert.acknowledged_at = by, at
+        if alert.status == "open":
+            alert.status = "acknowledged"
+        if await store.cas_record(
+            RecordKind.ALERT, alert_id, expected_version=record.version, data=alert.data()
+        ):
             return True
     raise RuntimeError(f"alert {alert_id} kept changing under us")

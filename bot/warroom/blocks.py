@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from bot.core.alerts import Alert
 from bot.core.cases import ACTIVE
 from bot.core.channels import capabilities
 from bot.core.drafts import Draft
@@ -48,17 +49,17 @@ STATUS_LINE = {
 
 def alert_message(
     alert_id: str,
-    alert: dict[str, Any],
+    alert: Alert,
     draft: Draft | None,
     state: WarRoomState | None,
     case: tuple[str, str] | None = None,
 ) -> tuple[str, list[Block]]:
     """The fallback text and the blocks of one alert as it stands now; `case` is the (id,
     status) of the case the alert is about, if any."""
-    kind = str(alert.get("kind", "crisis"))
+    kind = alert.kind
     title = TITLES.get(kind, ":bar_chart: Trend (not a crisis)")
-    topic = alert.get("topic")
-    text = f"{title}: {topic}" if topic else f"{title} from {alert.get('author') or 'someone'}"
+    topic = alert.topic
+    text = f"{title}: {topic}" if topic else f"{title} from {alert.author or 'someone'}"
     blocks: list[Block] = [{"type": "header", "text": _plain(text[:150])}]
     if kind == "crisis":
         blocks += _crisis_blocks(alert)
@@ -89,25 +90,19 @@ def draft_message(draft: Draft, state: WarRoomState | None) -> tuple[str, list[B
     return text, blocks
 
 
-def _crisis_blocks(alert: dict[str, Any]) -> list[Block]:
-    link = message_link(
-        str(alert.get("channel", "")), str(alert.get("author", "")), str(alert.get("message_id", ""))
-    )
-    quote = "\n".join("> " + line for line in str(alert.get("text", "")).splitlines()) or "> (no text)"
-    where = (
-        f"<{link}|Open on {alert.get('channel')}>"
-        if link
-        else f"{alert.get('channel')} · {alert.get('message_id')}"
-    )
-    followers = alert.get("followers")
+def _crisis_blocks(alert: Alert) -> list[Block]:
+    link = message_link(alert.channel or "", alert.author or "", alert.message_id or "")
+    quote = "\n".join("> " + line for line in (alert.text or "").splitlines()) or "> (no text)"
+    where = f"<{link}|Open on {alert.channel}>" if link else f"{alert.channel} · {alert.message_id}"
+    followers = alert.followers
     reach = f"{followers:,} followers" if isinstance(followers, int) else "reach unknown"
-    if alert.get("verified"):
+    if alert.verified:
         reach += ", verified"
-    risks = ", ".join(alert.get("risks") or []) or "none"
-    related = [f"<{a['url']}|{a['title'] or a['id']}>" for a in alert.get("related_articles") or []]
-    if alert.get("incident_id"):
-        related.insert(0, f"incident `{alert['incident_id']}`")
-    thread = alert.get("related_messages") or []
+    risks = ", ".join(alert.risks) or "none"
+    related = [f"<{a['url']}|{a['title'] or a['id']}>" for a in alert.related_articles]
+    if alert.incident_id:
+        related.insert(0, f"incident `{alert.incident_id}`")
+    thread = alert.related_messages
     if thread:
         actions = ", ".join(f"{n} {a}" for a, n in sorted(Counter(m.get("action") for m in thread).items()))
         related.insert(0, f"{len(thread)} replies and mentions since ({actions})")
@@ -116,10 +111,10 @@ def _crisis_blocks(alert: dict[str, Any]) -> list[Block]:
         {
             "type": "section",
             "fields": [
-                _md(f"*Author*\n{alert.get('author') or 'unknown'} ({reach})"),
-                _md(f"*Why flagged*\n{_cut(str(alert.get('why', '')), 600)}"),
+                _md(f"*Author*\n{alert.author or 'unknown'} ({reach})"),
+                _md(f"*Why flagged*\n{_cut(alert.why or '', 600)}"),
                 _md(f"*Risks*\n{risks}"),
-                _md(f"*Language*\n{alert.get('language') or '?'}"),
+                _md(f"*Language*\n{alert.language or '?'}"),
             ],
         },
         {
@@ -129,20 +124,18 @@ def _crisis_blocks(alert: dict[str, Any]) -> list[Block]:
     ]
 
 
-def _spike_blocks(alert: dict[str, Any]) -> list[Block]:
-    curve = alert.get("curve") or []
-    points = " · ".join(f"{_clock(str(t))} {n}" for t, n in curve[-12:]) or "no data"
-    baseline = float(alert.get("baseline_per_window") or 0.0)
-    share = float(alert.get("negative_share") or 0.0)
-    related = ", ".join(str(k) for k in (alert.get("message_keys") or [])[:8]) or "none"
+def _spike_blocks(alert: Alert) -> list[Block]:
+    points = " · ".join(f"{_clock(str(t))} {n}" for t, n in alert.curve[-12:]) or "no data"
+    baseline, share = alert.baseline_per_window, alert.negative_share
+    related = ", ".join(alert.message_keys[:8]) or "none"
     return [
         {
             "type": "section",
             "fields": [
-                _md(f"*Messages in window*\n{alert.get('count', 0)} (baseline {baseline:.1f})"),
+                _md(f"*Messages in window*\n{alert.count} (baseline {baseline:.1f})"),
                 _md(f"*Negative share*\n{share:.0%}"),
-                _md(f"*Since*\n{_clock(str(alert.get('first_message_at', '')))} UTC"),
-                _md(f"*Status*\n{alert.get('status', 'open')}"),
+                _md(f"*Since*\n{_clock(alert.first_message_at or '')} UTC"),
+                _md(f"*Status*\n{alert.status}"),
             ],
         },
         {
@@ -152,15 +145,15 @@ def _spike_blocks(alert: dict[str, Any]) -> list[Block]:
     ]
 
 
-def _sla_blocks(alert: dict[str, Any]) -> list[Block]:
+def _sla_blocks(alert: Alert) -> list[Block]:
     return [
         {
             "type": "section",
             "fields": [
-                _md(f"*Case*\n`{alert.get('case_id', '?')}`"),
-                _md(f"*Due*\n{_clock(str(alert.get('due', '')))} UTC"),
-                _md(f"*Priority*\n{alert.get('priority', '?')}"),
-                _md(f"*Channel*\n{alert.get('channel', '?')}"),
+                _md(f"*Case*\n`{alert.case_id or '?'}`"),
+                _md(f"*Due*\n{_clock(alert.due or '')} UTC"),
+                _md(f"*Priority*\n{alert.priority or '?'}"),
+                _md(f"*Channel*\n{alert.channel or '?'}"),
             ],
         }
     ]
@@ -184,9 +177,9 @@ def _draft_blocks(draft: Draft) -> list[Block]:
     ]
 
 
-def _offers_outage(alert: dict[str, Any]) -> bool:
+def _offers_outage(alert: Alert) -> bool:
     """A negative spike with a region or a topic may be declared an outage, once."""
-    return alert.get("kind") == "spike" and not alert.get("outage_id") and bool(alert.get("topic"))
+    return alert.kind == "spike" and not alert.outage_id and bool(alert.topic)
 
 
 def _actions(

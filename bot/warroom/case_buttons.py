@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from bot.config import Settings
+from bot.core.alerts import Alert
 from bot.core.cases import Case, identity_key
 from bot.core.models import AuditEvent, utc_now
 from bot.core.records import RecordKind
@@ -44,30 +45,29 @@ class CaseButtonResult:
         return self.outcome in ("opened", "solved")
 
 
-def alert_case_id(alert: dict[str, Any], state: WarRoomState | None) -> str | None:
+def alert_case_id(alert: Alert, state: WarRoomState | None) -> str | None:
     """The case an alert is about: named by the alert (SLA), or opened from it (crisis)."""
-    named = alert.get("case_id") or (state.case_id if state else None)
-    return str(named) if named else None
+    return alert.case_id or (state.case_id if state else None) or None
 
 
-def case_from_alert(alert: dict[str, Any], *, actor: str, at: datetime) -> Case:
+def case_from_alert(alert: Alert, *, actor: str, at: datetime) -> Case:
     """The case a crisis alert's message becomes: urgent (a person judged it a crisis), in the
     message's language, answered on its thread."""
-    channel, author = str(alert["channel"]), str(alert.get("author") or "")
+    channel, author = str(alert.channel), alert.author or ""
     return Case.model_validate(
         {
             "id": "",
             "priority": "urgent",
-            "message_key": str(alert["message_key"]),
+            "message_key": str(alert.message_key),
             "channel": channel,
             "author": author,
             "identity": identity_key(channel, author),
-            "text": str(alert.get("text") or ""),
-            "language": str(alert.get("language") or "en"),
-            "incident_id": alert.get("incident_id"),
+            "text": alert.text or "",
+            "language": alert.language or "en",
+            "incident_id": alert.incident_id,
             "reason": f"opened from the war-room by {actor}",
             "opened_at": at,
-            "reply_target": alert.get("message_id"),
+            "reply_target": alert.message_id,
         }
     )
 
@@ -89,17 +89,18 @@ class WarRoomCases:
 
     async def open_case(self, alert_id: str, *, actor: str, now: datetime | None = None) -> CaseButtonResult:
         at = now or utc_now()
-        alert = await self._store.get_record(RecordKind.ALERT, alert_id)
-        if alert is None or alert.data.get("kind") not in OPENS_CASES or not alert.data.get("message_key"):
+        record = await self._store.get_record(RecordKind.ALERT, alert_id)
+        alert = Alert.from_record(record) if record is not None else None
+        if alert is None or alert.kind not in OPENS_CASES or not alert.message_key:
             return await self._audited(
                 "open_case", alert_id, actor, "not_found", "No crisis alert to open a case from."
             )
-        known = alert_case_id(alert.data, await self._log.get(alert_id))
+        known = alert_case_id(alert, await self._log.get(alert_id))
         if known is not None:
             return await self._audited(
                 "open_case", alert_id, actor, "already", f"Case {known} is already open.", known
             )
-        opened = await self._book.open_or_join(case_from_alert(alert.data, actor=actor, at=at))
+        opened = await self._book.open_or_join(case_from_alert(alert, actor=actor, at=at))
         case_id, won = opened.case.id, False
 
         def claim(state: WarRoomState) -> bool:
@@ -119,8 +120,8 @@ class WarRoomCases:
         return await self._audited("open_case", alert_id, actor, "opened", f"Opened case {case_id}.", case_id)
 
     async def solve_case(self, alert_id: str, *, actor: str, now: datetime | None = None) -> CaseButtonResult:
-        alert = await self._store.get_record(RecordKind.ALERT, alert_id)
-        case_id = alert_case_id(alert.data, await self._log.get(alert_id)) if alert else None
+        record = await self._store.get_record(RecordKind.ALERT, alert_id)
+        case_id = alert_case_id(Alert.from_record(record), await self._log.get(alert_id)) if record else None
         if case_id is None:
             return await self._audited("solve_case", alert_id, actor, "not_found", "This alert has no case.")
         change = await self._lifecycle.set_status(case_id, "solved", actor=actor, now=now)

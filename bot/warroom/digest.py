@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import DashboardSettings
+from bot.core.alerts import Alert
 from bot.core.models import OutboxItem, utc_now
 from bot.core.records import RecordKind
 from bot.engine.periodic import run_every
@@ -115,7 +116,7 @@ class DailyDigest:
         where = RecordFilter(RecordKind.ALERT, since=now - timedelta(days=1), until=now)
         async for record in iter_records(self._store.records, where):
             alerts += 1
-            spikes += record.data.get("kind") == "spike"
+            spikes += Alert.from_record(record).kind == "spike"
         negative = sum(h.get("negative", 0) for h in sentiment.values())
         bars = [HourBar(s, sentiment[s]) for s in starts]
         return DigestFigures(bars, by_action, negative, alerts, spikes)

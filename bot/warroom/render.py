@@ -11,6 +11,7 @@ from typing import Any
 
 from adapters.base import Receipt
 from adapters.slack.adapter import SlackView
+from bot.core.alerts import Alert
 from bot.core.drafts import Draft
 from bot.core.records import RecordKind
 from bot.engine.cases import load_case
@@ -30,17 +31,18 @@ class WarRoomRenderer:
 
     async def render(self, payload: dict[str, Any]) -> SlackView | None:
         alert_id = str(payload["alert_id"])
-        alert = await self._store.get_record(RecordKind.ALERT, alert_id)
+        record = await self._store.get_record(RecordKind.ALERT, alert_id)
         state = await self._log.get(alert_id)
-        if alert is None:
+        if record is None:
             return await self._render_draft(alert_id, state)
-        draft_id = alert.data.get("draft_id")
-        draft_record = await self._store.get_record(RecordKind.DRAFT, str(draft_id)) if draft_id else None
+        alert = Alert.from_record(record)
+        draft_id = alert.draft_id
+        draft_record = await self._store.get_record(RecordKind.DRAFT, draft_id) if draft_id else None
         draft = Draft.from_record(draft_record) if draft_record else None
-        case_id = alert_case_id(alert.data, state)
+        case_id = alert_case_id(alert, state)
         case = await load_case(self._store.records, case_id) if case_id else None
         shown = (case.id, case.status) if case else None
-        text, blocks = alert_message(alert_id, alert.data, draft, state, shown)
+        text, blocks = alert_message(alert_id, alert, draft, state, shown)
         return self._view(text, blocks, state)
 
     async def _render_draft(self, draft_id: str, state: WarRoomState | None) -> SlackView | None:

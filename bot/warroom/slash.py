@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 
+from bot.core.alerts import Alert
 from bot.core.incidents import Incident
 from bot.core.models import ACTIONS
 from bot.core.records import RecordKind
@@ -45,9 +46,9 @@ async def status_text(store: Store, now: datetime) -> str:
         f"*Open alerts:* {open_alerts}",
     ]
     for record in alerts[:LISTED]:
-        data = record.data
-        what = data.get("topic") or data.get("author") or ""
-        lines.append(f"• `{record.id}` {data.get('kind', '?')} {what} since {data.get('at', '?')}")
+        alert = Alert.from_record(record)
+        what = alert.topic or alert.author or ""
+        lines.append(f"• `{record.id}` {alert.kind} {what} since {alert.at or '?'}")
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, Field
 
+from bot.core.alerts import Alert
 from bot.core.models import OutboxItem, Record, utc_now
 from bot.core.records import RecordKind
 from bot.store.base import Store
@@ -162,5 +163,5 @@ class WarRoomLog:
         await self._store.add_outbox([item])
 
     async def _alert_kind(self, alert_id: str) -> str:
-        alert = await self._store.get_record(RecordKind.ALERT, alert_id)
-        return str(alert.data.get("kind", "crisis")) if alert else "crisis"
+        record = await self._store.get_record(RecordKind.ALERT, alert_id)
+        return Alert.from_record(record).kind if record else "crisis"

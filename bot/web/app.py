@@ -1,10 +1,11 @@
 """`centinela serve`: the aiohttp application that owns every long-lived resource.
 
-The store, the pipeline's runtime and the metrics are created in one `cleanup_ctx` and kept
+The store and the pipeline's runtime are started in one `cleanup_ctx` and kept
 under typed `AppKey`s; shutdown runs the same generator to the end: intake stops first (the
 site closes), the war-room's loops stop, workers finish the batches in hand, the publisher
 stops, the store closes. The parts themselves come from the composition root (`bot/compose.py`);
-this module mounts their routes and runs their lifetimes, so the Slack handlers, the REST API and
+this module mounts their routes (the CRM's among them) and runs their lifetimes (the
+scheduler's leader too), so the Slack handlers, the REST API and
 the publisher share the one approval service built there.
 """
 
@@ -27,15 +28,14 @@ from bot.store.base import Store
 from bot.warroom.wiring import WarRoom
 from bot.web.admission import admitted, counted
 from bot.web.api import api_app
-from bot.web.crm_wiring import build_connector, install_crm
+from bot.web.crm_wiring import build_connector
 from bot.web.dashboard import mount_dashboard
 from bot.web.errors import json_errors
 from bot.web.metrics import Metrics
 from bot.web.openapi import mount_documentation
 from bot.web.secrets import secrets_path
-from bot.web.sla_wiring import sla_job
 from retrieval.knowledge_base import KnowledgeBase
-from scheduler.service import outage_desk, scheduler_ctx
+from scheduler.service import outage_desk
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +106,8 @@ def create_app(
     """The whole service; `store` may be injected (tests), else it is built from the settings."""
     app = web.Application(client_max_size=settings.webhook_max_bytes, middlewares=[json_errors()])
     app[SETTINGS] = settings
-    app[METRICS] = Metrics()
     service = compose(settings, store=store, extensions=extensions)
+    app[METRICS] = service.metrics
     if settings.api_token is None or settings.webhook_secret is None:
         log.info(
             "API token / webhook secret not configured: using generated ones in %s", secrets_path(settings)
@@ -117,7 +117,6 @@ def create_app(
     app[STORE] = chosen_store
     app[EDGE] = edge
     app[WARROOM] = warroom
-    wake_publisher = service.wake_publisher
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         await chosen_store.open()
@@ -152,11 +151,9 @@ def create_app(
     app.cleanup_ctx.append(resources)
     if kb is not None:
         app.cleanup_ctx.append(kb_poll_ctx(kb, interval_s=settings.kb_poll_s))
-    # Every timed job runs on the scheduler's leader (campaigns, outages, escalation, SLA, CRM sync).
-    crm = install_crm(app, settings, chosen_store, app[METRICS].registry)  # cases reach the CRM
-    sla = sla_job(settings, chosen_store, app[METRICS].registry, slack=warroom.slack_enabled)
-    timed = [sla] if crm is None else [sla, crm]
-    app.cleanup_ctx.append(scheduler_ctx(settings, chosen_store, wake_publisher, extra_jobs=timed))
+    if service.crm is not None:
+        service.crm.mount(app)  # the CRM's status endpoints; its connector closes with the app
+    app.cleanup_ctx.append(service.scheduler)  # the leader runs the timed jobs compose built
 
     async def ingest(messages: Sequence[InboundMessage]) -> list[bool]:
         fresh = await app[RUNTIME].ingest(messages)

@@ -1,9 +1,10 @@
 """The SLA in the service: the periodic check, its war-room posts, its metrics and its report.
 
-`create_app` hands `sla_job` to the scheduler's leader: every `cases.sla.check_interval_s`, on
-the leader only (one replica at a time, like every timed job), open cases are checked and the
-p50/p90 figures refreshed for `/metrics`; warnings and breaches go to the Slack war-room when it
-is on (and are alert records either way). `GET /api/v1/sla` answers the same report for any period.
+The composition root (`bot/compose.py`) hands `sla_job` to the scheduler's leader: every
+`cases.sla.check_interval_s`, on the leader only (one replica at a time, like every timed job),
+open cases are checked and the p50/p90 figures refreshed for `/metrics`; warnings and breaches
+go to the Slack war-room when it is on (and are alert records either way). `GET /api/v1/sla`
+answers the same report for any period.
 """
 
 from __future__ import annotations

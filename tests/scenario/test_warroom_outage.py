@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.alerts import Alert
 from bot.core.records import RecordKind
 from bot.store.records import RecordFilter
 from bot.warroom import blocks
@@ -59,7 +60,7 @@ SPIKE_DATA = {
 
 def test_a_negative_spike_offers_to_declare_an_outage_until_it_is_one() -> None:
     def buttons(alert: dict[str, object]) -> set[str]:
-        _, found = blocks.alert_message(SPIKE, alert, None, None)
+        _, found = blocks.alert_message(SPIKE, Alert.model_validate(alert), None, None)
         return {b["action_id"] for blk in found if blk["type"] == "actions" for b in blk["elements"]}
 
     assert blocks.DECLARE_OUTAGE in buttons(SPIKE_DATA)

@@ -55,3 +55,17 @@ def test_a_handed_in_edge_replaces_the_platforms_and_the_kb_is_reached_by_name(t
     assert service.api_tokens == [] and not (tmp_path / "var" / "secrets.json").exists()
     assert service.kb is None and extensions.kb is None
     assert service.build_runtime().adapters == {"*": recording}
+
+
+async def test_the_crm_and_the_sla_check_are_built_by_compose_not_by_the_web_app(tmp_path: Path) -> None:
+    local = compose(settings_for(tmp_path))
+    assert local.crm is None  # no CRM configured: cases stay local, nothing mounted
+    http = {"url": "http://crm.invalid/hooks", "secret": "s"}
+    service = compose(settings_for(tmp_path, cases={"http": http, "crm_sync_interval_s": 7}))
+    assert service.crm is not None
+    assert [path for path, _ in service.crm.routes] == ["/webhooks/crm"]
+    assert (service.crm.job.name, service.crm.job.interval_s) == ("crm-sync", 7)
+    # The CRM and SLA figures count on the registry `/metrics` serves.
+    names = {m.name for m in service.metrics.registry.collect()}
+    assert {"centinela_crm_sync", "centinela_sla_alerts"} <= names
+    await service.crm.connector.close()
