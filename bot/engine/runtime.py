@@ -24,6 +24,7 @@ from bot.engine.cases import CaseBook
 from bot.engine.decision_order import DecisionOrder, LocalTurns, Turns
 from bot.engine.effects import EffectApplier
 from bot.engine.kb_reload import ReloadableKb
+from bot.engine.lookup_backfill import index_lookup_keys
 from bot.engine.outbox import Publisher
 from bot.engine.redis_turns import RedisTurns
 from bot.engine.self_id import SelfIdentification
@@ -200,6 +201,7 @@ class Runtime:
         self.work_available = asyncio.Event()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._backfill: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         if self.order is not None:
@@ -218,6 +220,14 @@ class Runtime:
             asyncio.create_task(w.run(self._stop, self.work_available), name=w.name) for w in self.workers
         ]
         self._tasks.append(asyncio.create_task(self.publisher.run(self._stop), name="publisher"))
+        # Customers an earlier release wrote get their look-up keys; idempotent on every replica.
+        self._backfill = asyncio.create_task(self._index_lookup_keys(), name="lookup-keys")
+
+    async def _index_lookup_keys(self) -> None:
+        try:
+            await index_lookup_keys(self.store.records)
+        except Exception:  # the next start-up tries again; serving must not wait on it
+            log.exception("customer look-up key backfill failed")
 
     def _unique_adapters(self) -> list[Adapter]:
         """One adapter may deliver several channels; start and close it once."""
@@ -234,6 +244,10 @@ class Runtime:
         """Finish the batches in hand, stop publishing, close adapters; nothing is lost."""
         self._stop.set()
         self.work_available.set()
+        if self._backfill is not None:  # idempotent: an interrupted backfill resumes next start
+            self._backfill.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._backfill
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
