@@ -13,11 +13,11 @@ from datetime import datetime
 
 from bot.core.channels import capabilities
 from bot.core.context import MessageContext
+from bot.core.digests import person_digest
 from bot.core.effects import Effect, SaveRecord
 from bot.core.models import Decision
 from bot.core.records import RecordKind
 from bot.store.base import Store
-from scheduler.segments import person_digest
 
 
 class ContactWatcher:

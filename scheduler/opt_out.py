@@ -16,12 +16,13 @@ from itertools import islice
 from typing import Final
 
 from bot.core.context import MessageContext
+from bot.core.digests import person_digest
 from bot.core.effects import Effect, SaveRecord
 from bot.core.models import Decision
 from bot.core.records import RecordKind
 from bot.reading.normalise import strip_accents
 from bot.store.base import Store
-from scheduler.segments import Recipient, person_digest
+from scheduler.segments import Recipient
 
 OPT_OUT_PHRASES: Final[dict[str, tuple[str, ...]]] = {
     "es": ("baja", "darme de baja", "dame de baja", "no quiero recibir mas mensajes", "no mas mensajes"),

@@ -14,13 +14,13 @@ adapter checks the window again at send time.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from bot.core.channels import capabilities
+from bot.core.digests import person_digest
 from scheduler.campaign_file import CampaignSegment
 
 
@@ -48,10 +48,6 @@ class Recipient:
         if window is None:
             return True
         return self.last_message_at is not None and (now - self.last_message_at).total_seconds() <= window
-
-
-def person_digest(channel: str, handle: str) -> str:
-    return hashlib.sha256(f"{channel}:{handle.casefold()}".encode()).hexdigest()[:16]
 
 
 def matches(segment: CampaignSegment, person: Recipient) -> bool:

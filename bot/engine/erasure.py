@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.core.cases import Case, customer_identity
 from bot.core.customers import ERASED, Customer
+from bot.core.digests import person_digest
 from bot.core.models import AuditEvent
 from bot.core.records import RecordKind
 from bot.engine.cases import ATTEMPTS, load_case, save_case
@@ -23,7 +24,6 @@ from bot.engine.customers import load_customer, lookup_keys, save_customer
 from bot.store.hot_path import HotPathStore
 from bot.store.records import Filters, RecordFilter, RecordStore
 from bot.store.scan import all_records
-from scheduler.segments import person_digest
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ per identity and per customer. Every reply is decided here and queued by the eff
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from adapters.base import DeliveryError
 from adapters.crm.base import CrmConnector
 from bot.core.context import MessageContext
 from bot.core.customers import Customer, Identity, identity_id
+from bot.core.digests import identity_digest
 from bot.core.models import AuditEvent, OutboxItem
 from bot.core.records import RecordKind
 from bot.core.self_id import (
@@ -86,7 +86,9 @@ class SelfIdentification:
                 return await self._code_sent(ctx, customer, customer.email)
         if current is not None and current.locked_until is not None and current.locked_until > ctx.now:
             return SelfIdResult(self._text("self_id_locked", lang, until=current.locked_until, ctx=ctx))
-        if not await self._within(f"self_id:identity:{_digest(who)}", self._settings.codes_per_identity, ctx):
+        if not await self._within(
+            f"self_id:identity:{identity_digest(who)}", self._settings.codes_per_identity, ctx
+        ):
             return SelfIdResult(render("self_id_rate_limited", lang))
         try:
             customer = await self._find(claim)
@@ -256,8 +258,3 @@ def _holds(customer: Customer, claim: SelfIdClaim) -> bool:
     if claim.kind == "email":
         return (customer.email or "").strip().lower() == claim.value
     return normal_contract(customer.contract_number or "") == claim.value
-
-
-def _digest(identity: str) -> str:
-    """A counter's name for an identity: the hot path's counters hold no handle."""
-    return hashlib.sha256(identity.encode()).hexdigest()[:16]

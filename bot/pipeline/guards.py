@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from bot.config import GuardSettings
 from bot.core.context import MessageContext
+from bot.core.digests import person_digest
 from bot.store.base import Store
 
 KILL_SWITCH = "kill_switch"
@@ -43,7 +44,7 @@ class ReplyGuard:
         # Owned by the message: its own redelivery (crash before the outbox write) passes again.
         if not await self._store.reserve(thread, now=ctx.now, until=until, owner=msg.key):
             return "already replied automatically in this thread within the interval"
-        author = f"author:{msg.channel}:{msg.author.handle.casefold()}"
+        author = f"author:{person_digest(msg.channel, msg.author.handle)}"  # no handle kept
         count = await self._store.incr_window(author, now=ctx.now, window_s=3600)
         if count > self._settings.author_reply_cap:
             return f"author already got {self._settings.author_reply_cap} automatic replies this hour"

@@ -12,11 +12,12 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from bot.core.digests import person_digest
 from bot.core.records import RecordKind
 from bot.web.app import STORE, create_app
 from scheduler.campaign_book import CampaignBook
 from scheduler.campaign_runner import CampaignRunner
-from scheduler.segments import Recipient, StaticSegmentSource, person_digest
+from scheduler.segments import Recipient, StaticSegmentSource
 from tests.conftest import API_TOKEN, eventually, make_message, settings_for
 from tests.fakes.meta_graph import PAGE_ID, FakeGraph
 from tests.fakes.x_api import BRAND_ID, FakeX

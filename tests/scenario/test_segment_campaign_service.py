@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.customers import Customer, Identity
+from bot.core.digests import person_digest
 from bot.core.records import RecordKind
 from bot.engine.customers import CustomerBook
 from bot.web.app import STORE, create_app
-from scheduler.segments import person_digest
 from tests.conftest import eventually, make_message, settings_for
 from tests.scenario.test_campaign_service import AUTH, ClientFactory, due_campaign
 

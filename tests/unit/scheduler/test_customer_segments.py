@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.customers import Customer, Identity
+from bot.core.digests import person_digest
 from bot.core.records import RecordKind
 from bot.engine.customers import CustomerBook
 from bot.engine.erasure import CustomerEraser
@@ -14,7 +15,6 @@ from scheduler.campaign_book import CampaignBook
 from scheduler.campaign_file import CampaignSegment
 from scheduler.campaign_runner import CampaignRunner
 from scheduler.customer_segments import CustomerSegmentSource
-from scheduler.segments import person_digest
 from tests.unit.scheduler.campaign_rig import Clock
 from tests.unit.scheduler.test_segments import SEGMENT_CAMPAIGN, STEP
 

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.digests import person_digest
 from bot.core.records import RecordKind
 from bot.store.base import Store
 from scheduler.campaign_book import CampaignBook
 from scheduler.campaign_runner import CampaignRunner
 from scheduler.opt_out import is_opt_out
-from scheduler.segments import Recipient, StaticSegmentSource, person_digest
+from scheduler.segments import Recipient, StaticSegmentSource
 from tests.unit.scheduler.campaign_rig import Clock, utc
 
 SEGMENT_CAMPAIGN = textwrap.dedent(

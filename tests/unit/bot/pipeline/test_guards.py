@@ -10,7 +10,9 @@ from bot.config import GuardSettings
 from bot.core.context import AuthorProfile, MessageContext
 from bot.pipeline.guards import ReplyGuard, kill_switch_on, set_kill_switch
 from bot.store.base import Store
-from tests.conftest import make_message
+from bot.store.redis import RedisStore
+from bot.store.split import SplitStore
+from tests.conftest import make_message, open_store
 
 T0 = datetime(2026, 5, 20, 10, tzinfo=UTC)
 
@@ -63,3 +65,21 @@ async def test_kill_switch_persists_and_is_audited(store: Store, tmp_path: Path)
     assert not await kill_switch_on(store)
     events = await store.list_audit(kind="kill_switch")
     assert [(e.subject, e.actor) for e in events] == [("off", "U123"), ("on", "U123")]
+
+
+async def test_the_per_author_cap_keeps_no_handle_in_the_hot_path(tmp_path: Path) -> None:
+    """The cap's counter is named by a digest: an erased person's handle is not left in Redis."""
+    store = await open_store("redis", tmp_path)
+    try:
+        guard = ReplyGuard(store, GuardSettings(author_reply_cap=1))
+        assert await guard.blocked(ctx("m1", handle="@Ana_Lopez")) is None
+        assert "1 automatic replies" in (await guard.blocked(ctx("m2", handle="@ana_lopez")) or "")
+        assert isinstance(store, SplitStore)
+        hot = store.hot
+        assert isinstance(hot, RedisStore)
+        keys = [str(k) async for k in hot._redis.scan_iter(match=f"{hot.namespace}:*")]
+        assert keys, "the guard wrote its counters"
+        assert not [k for k in keys if "ana_lopez" in k.casefold()]
+    finally:
+        await store.clear()
+        await store.close()
