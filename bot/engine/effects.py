@@ -35,7 +35,6 @@ from bot.pipeline.pipeline import Outcome
 from bot.pipeline.reply_policy import case_ack
 from bot.store.base import Store
 from bot.store.records import RecordWrite
-from responders.agent import agent_queue_entry
 
 UPDATE_ATTEMPTS = 12  # about 1.5 s of backoff at most: far longer than any effect takes
 
@@ -109,10 +108,10 @@ class EffectApplier:
         result = await self._self_id.handle(outcome.ctx, effect.claim)
         if result.mail is not None:
             await self._store.add_outbox([result.mail])  # insert-if-absent: one code mail per claim
-        if result.to_agent is not None:
-            entry = agent_queue_entry(outcome.ctx, decision, why=result.to_agent)
+        hand_off = result.hand_off(outcome.ctx, decision)
+        if hand_off is not None:
             await self._store.put_record(
-                RecordKind.AGENT_QUEUE, entry.record_id, entry.data, only_if_absent=True
+                hand_off.kind, hand_off.record_id, hand_off.data, only_if_absent=True
             )
         reply = Reply(account="robot", text=result.reply, purpose="self_id", automatic=False)
         return await self._reply(outcome, reply, decision, writes)

@@ -23,7 +23,8 @@ from adapters.crm.base import CrmConnector
 from bot.core.context import MessageContext
 from bot.core.customers import Customer, Identity, identity_id
 from bot.core.digests import identity_digest
-from bot.core.models import AuditEvent, OutboxItem
+from bot.core.effects import SaveRecord
+from bot.core.models import AuditEvent, Decision, OutboxItem
 from bot.core.records import RecordKind
 from bot.core.self_id import (
     Challenge,
@@ -38,6 +39,7 @@ from bot.core.self_id import (
 )
 from bot.engine.customers import CustomerBook, load_customer
 from bot.store.base import Store
+from responders.agent import agent_queue_entry
 from responders.templates import render
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,12 @@ class SelfIdResult:
     reply: str
     mail: OutboxItem | None = None
     to_agent: str | None = None
+
+    def hand_off(self, ctx: MessageContext, decision: Decision) -> SaveRecord | None:
+        """When the flow gives up on a machine answer, a person takes over: the agent-queue
+        entry staff see (the message, why, candidate articles), kept here with the flow's other
+        choices so the engine only applies it."""
+        return None if self.to_agent is None else agent_queue_entry(ctx, decision, why=self.to_agent)
 
 
 class SelfIdentification:

@@ -148,6 +148,7 @@ async def test_unknown_data_is_answered_without_saying_whether_a_customer_exists
     assert unknown == render("self_id_unknown", "es")
     by_mail = await flow.say("w2", SelfIdClaim(kind="email", value="nadie@example.com"))
     assert by_mail == unknown and await flow.mails() == []
+    assert await store.get_record(RecordKind.AGENT_QUEUE, "whatsapp:w1") is None  # no hand-off
 
 
 async def test_no_address_on_file_is_said_and_a_person_takes_over(store: Store) -> None:
@@ -157,6 +158,7 @@ async def test_no_address_on_file_is_said_and_a_person_takes_over(store: Store) 
     assert await flow.mails() == []
     entry = await store.get_record(RecordKind.AGENT_QUEUE, "whatsapp:w1")
     assert entry is not None
+    assert "no e-mail on file" in str(entry.data)
 
 
 async def test_codes_per_identity_are_limited_within_the_window(store: Store) -> None:
