@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS queue (
 CREATE INDEX IF NOT EXISTS queue_available ON queue (available_at);
 CREATE INDEX IF NOT EXISTS queue_consumer ON queue (consumer);
 CREATE INDEX IF NOT EXISTS queue_token ON queue (token);
-CREATE TABLE IF NOT EXISTS dead_letters (key TEXT PRIMARY KEY, body TEXT NOT NULL, failed_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  key TEXT PRIMARY KEY, body TEXT NOT NULL, failed_at REAL NOT NULL, person TEXT);
 CREATE INDEX IF NOT EXISTS dead_letters_time ON dead_letters (failed_at, key);
 CREATE TABLE IF NOT EXISTS reservations (key TEXT PRIMARY KEY, until REAL NOT NULL, owner TEXT);
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL);
@@ -274,14 +275,17 @@ class SqliteHotPath:
         return await self._run(lambda c: _forget(c, message_keys, placeholder), durable=True)
 
     async def forget_queued(self, channel: str, handle: str, placeholder: str) -> int:
-        """The queue row holds no body (it is the `messages` row): the author's digest finds the
-        keys, their bodies are rewritten and the digest is cleared, in one transaction."""
+        """The queue row holds no body (it is the `messages` row): the author's digest on queued
+        rows and dead letters finds the keys, their bodies are rewritten and the digest is
+        cleared, in one transaction."""
         person = author_digest(channel, handle)
 
         def blank(c: sqlite3.Connection) -> int:
-            keys = [row[0] for row in c.execute("SELECT key FROM queue WHERE person=?", (person,))]
-            c.execute("UPDATE queue SET person=NULL WHERE person=?", (person,))
-            return _forget(c, keys, placeholder)
+            keys: set[str] = set()
+            for table in ("queue", "dead_letters"):
+                keys |= {row[0] for row in c.execute(f"SELECT key FROM {table} WHERE person=?", (person,))}
+                c.execute(f"UPDATE {table} SET person=NULL WHERE person=?", (person,))
+            return _forget(c, sorted(keys), placeholder)
 
         return await self._run(blank, durable=True)
 
@@ -369,11 +373,12 @@ def _create_schema(c: sqlite3.Connection) -> None:
     columns = {row[1] for row in c.execute("PRAGMA table_info(reservations)")}
     if "owner" not in columns:  # a file from before reservations had owners
         c.execute("ALTER TABLE reservations ADD COLUMN owner TEXT").close()
-    if "person" not in {row[1] for row in c.execute("PRAGMA table_info(queue)")}:
-        # a file from before queued messages were indexed by author (erasure): its rows stay
-        # unindexed and are drained by the workers as before
-        c.execute("ALTER TABLE queue ADD COLUMN person TEXT").close()
-    c.execute("CREATE INDEX IF NOT EXISTS queue_person ON queue (person)").close()
+    for table in ("queue", "dead_letters"):
+        if "person" not in {row[1] for row in c.execute(f"PRAGMA table_info({table})")}:
+            # a file from before queued messages were indexed by author (erasure): its rows
+            # stay unindexed and are drained (or requeued) as before
+            c.execute(f"ALTER TABLE {table} ADD COLUMN person TEXT").close()
+        c.execute(f"CREATE INDEX IF NOT EXISTS {table}_person ON {table} (person)").close()
 
 
 def _forget(c: sqlite3.Connection, message_keys: Sequence[str], placeholder: str) -> int:
@@ -416,9 +421,11 @@ def _unloadable(
 
 def _store_letter(c: sqlite3.Connection, letter: DeadLetter) -> None:
     key = letter.key
+    row = c.execute("SELECT person FROM queue WHERE key=?", (key,)).fetchone()
     c.execute("DELETE FROM queue WHERE key=?", (key,))
     c.execute(
-        "INSERT OR REPLACE INTO dead_letters VALUES (?,?,?)", (key, letter.model_dump_json(), time.time())
+        "INSERT OR REPLACE INTO dead_letters (key, body, failed_at, person) VALUES (?,?,?,?)",
+        (key, letter.model_dump_json(), time.time(), row[0] if row else None),
     )
 
 
