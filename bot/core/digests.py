@@ -20,3 +20,10 @@ def identity_digest(identity: str) -> str:
 def person_digest(channel: str, handle: str) -> str:
     """A person on one channel, whatever the case of their handle."""
     return identity_digest(f"{channel}:{handle.casefold()}")
+
+
+def author_digest(channel: str, handle: str) -> str:
+    """A message's author as an identity record names them: with or without a leading @ (the
+    platforms differ, a linked identity is stored without it), so the intake's per-author index
+    and an erasure by identity meet on the same name."""
+    return person_digest(channel, handle.strip().lstrip("@"))

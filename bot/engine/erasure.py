@@ -3,8 +3,9 @@
 Why each place is named here: personal data was copied where it was needed (the case keeps the
 author's handle and words, the outbox the reply's recipient and text, the identity records the
 handles, the decisions and the dashboard's author figures the handle, the hot path each message
-body and dead letter, self-identification its look-up digests, codes and mails), so an erasure
-must visit each, and the audit entry it leaves says what was done without repeating any of it.
+body and dead letter, waiting ones too, self-identification its look-up digests, codes and
+mails), so an erasure must visit each, and the audit entry it leaves says what was done without
+repeating any of it.
 Tickets already in the CRM are the CRM's copy: the erasure queues a CRM-side erasure record
 (ticket ids, no personal data) and audits it. The customer's id stays, as a tombstone the audit
 entry refers to.
@@ -55,7 +56,12 @@ class CustomerEraser:
         identified = await self._forget_self_identification(customer)
         outbox += await self._scrub_outbox(identified)
         message_keys += identified
-        hot = await self._hot.forget_messages(message_keys, ERASED) if self._hot is not None else 0
+        hot = 0
+        if self._hot is not None:
+            hot = await self._hot.forget_messages(message_keys, ERASED)
+            for identity in customer.identities:
+                # messages still waiting in the intake belong to no case yet
+                hot += await self._hot.forget_queued(identity.channel, identity.handle, ERASED)
         tickets = await self._queue_crm_erasure(customer_id, case_ids)
         for identity in customer.identities:
             # The dashboard's decisions and People figures carry the author's handle too.

@@ -60,6 +60,11 @@ class HotPathStore(Protocol):
         """Blank the personal fields of these stored messages and their dead letters (an
         erasure); how many stored bodies were rewritten."""
 
+    async def forget_queued(self, channel: str, handle: str, placeholder: str) -> int:
+        """`forget_messages` for the messages of this author still in the intake, found by an
+        index on the author's digest: a message not yet processed belongs to no case, so an
+        erasure could not name its key."""
+
     async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         """Set-if-absent on the caller's clock; the same `owner` may take its own again (`Store`)."""
 

@@ -155,6 +155,9 @@ class RedisStore:
     async def forget_messages(self, message_keys: Sequence[str], placeholder: str) -> int:
         return await self._intake.forget_messages(message_keys, placeholder)
 
+    async def forget_queued(self, channel: str, handle: str, placeholder: str) -> int:
+        return await self._intake.forget_queued(channel, handle, placeholder)
+
     # --- reservations, counters and flags -----------------------------------------------
     async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         hold_s = max((until - now).total_seconds(), 1.0) + EXPIRY_MARGIN_S

@@ -14,6 +14,11 @@ fail with a superseded delivery id change nothing, as with the SQLite store's to
 Ordering: a consumer's own pending entries first (stream order), then entries idle longer
 than the visibility timeout, released ones included (stream order, so a released message
 keeps its place), then new entries. Retries re-enter at the tail once their backoff is due.
+
+Erasure: each body waits in a hash (`q:bodies`), not in its stream entry, and each author's
+waiting keys in a set named by their digest (`q:by_author:<digest>`, no handle in it), so an
+erasure rewrites the waiting messages of one person without scanning the stream. A key leaves
+its author's set when it is acked; retries and dead letters stay in it, so they are reached too.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from bot.core.digests import author_digest
 from bot.core.models import Claim, DeadLetter, InboundMessage
 from bot.store import redis_scripts as lua
 from bot.store.base import DeadLetterUnloadable, StoreSettings
@@ -53,16 +59,23 @@ class RedisIntake:
         self._redis = client
         self._ns = namespace
         self.settings = settings
-        names = ("intake", "q:attempts", "q:tokens", "q:delayed", "q:parked", "dead", "dead:by_time", "q:seq")
+        names = (
+            *("intake", "q:attempts", "q:tokens", "q:delayed", "q:parked"),
+            *("dead", "dead:by_time", "q:seq", "q:bodies"),
+        )
         self._keys = [f"{namespace}:{name}" for name in names]
         self.stream, self._delayed, self._dead, self._dead_by_time = (self._keys[i] for i in (0, 3, 5, 6))
-        self._parked = self._keys[4]
+        self._parked, self._bodies = self._keys[4], self._keys[8]
         self._enqueue = client.register_script(lua.ENQUEUE)
         self._claim = client.register_script(lua.CLAIM)
         self._ack = client.register_script(lua.ACK)
         self._release = client.register_script(lua.RELEASE)
         self._fail = client.register_script(lua.FAIL)
         self._requeue = client.register_script(lua.REQUEUE_DEAD)
+        self._replace_field = client.register_script(lua.REPLACE_FIELD)
+
+    def _author_set(self, channel: str, handle: str) -> str:
+        return f"{self._ns}:q:by_author:{author_digest(channel, handle)}"
 
     async def ensure_group(self) -> None:
         """Create the stream and its group; from id 0 so nothing added before is skipped."""
@@ -75,9 +88,11 @@ class RedisIntake:
     async def enqueue(self, messages: Sequence[InboundMessage]) -> list[bool]:
         if not messages:
             return []
-        keys = [self.stream] + [f"{self._ns}:msg:{m.key}" for m in messages]
+        keys = [self.stream, self._bodies]
         args: list[Arg] = [int(self.settings.dedupe_window_s * 1000)]
         for message in messages:
+            author = self._author_set(message.channel, message.author.handle)
+            keys += [f"{self._ns}:msg:{message.key}", author]
             args += [message.key, message.model_dump_json()]
         flags: list[Any] = await self._enqueue(keys=keys, args=args)
         return [bool(flag) for flag in flags]
@@ -109,7 +124,10 @@ class RedisIntake:
 
     async def ack(self, claims: Sequence[Claim]) -> None:
         if claims:
-            await self._ack(keys=self._keys, args=[GROUP, *_claim_args(claims)])
+            # A claim scrubbed by an erasure meanwhile names the erased handle's set, which does
+            # not hold its key: a no-op, and the erasure already deleted the author's own set.
+            authors = [self._author_set(c.message.channel, c.message.author.handle) for c in claims]
+            await self._ack(keys=[*self._keys, *authors], args=[GROUP, *_claim_args(claims)])
 
     async def release(self, claims: Sequence[Claim]) -> None:
         if claims:
@@ -209,9 +227,8 @@ class RedisIntake:
         return int(await self._requeue(keys=self._keys, args=[message_key])) == 1
 
     async def forget_messages(self, message_keys: Sequence[str], placeholder: str) -> int:
-        """The dedupe copy (its expiry kept) and the parked body of each key (a dead letter here
-        holds only metadata). A message still waiting in the stream is not rewritten: it is
-        decided, then acked away with its entry."""
+        """The dedupe copy (its expiry kept), the waiting body and the parked body of each key
+        (a dead letter here holds only metadata)."""
         changed = 0
         for key in message_keys:
             copy = f"{self._ns}:msg:{key}"
@@ -219,10 +236,26 @@ class RedisIntake:
             if body is not None:
                 await self._redis.set(copy, forgotten(body, placeholder), keepttl=True, xx=True)
                 changed += 1
-            parked = await self._redis.hget(self._parked, key)
-            if parked is not None:
-                await self._redis.hset(self._parked, key, forgotten(parked, placeholder))
-                changed += 1
+            for hash_key in (self._bodies, self._parked):
+                changed += await self._forget_field(hash_key, key, placeholder)
+        return changed
+
+    async def _forget_field(self, hash_key: str, key: str, placeholder: str) -> int:
+        body = await self._redis.hget(hash_key, key)
+        if body is None:
+            return 0
+        args = [key, body, forgotten(body, placeholder)]
+        return int(await self._replace_field(keys=[hash_key], args=args))
+
+    async def forget_queued(self, channel: str, handle: str, placeholder: str) -> int:
+        """Rewrite the messages of one author still in the intake (waiting, retrying or dead),
+        then drop them from their set, which would otherwise outlive the person it names; a
+        message arriving meanwhile stays in it, for the next erasure to find."""
+        author = self._author_set(channel, handle)
+        keys = sorted(as_strs(await self._redis.smembers(author)))
+        changed = await self.forget_messages(keys, placeholder)
+        if keys:
+            await self._redis.srem(author, *keys)
         return changed
 
     async def get_message(self, message_key: str) -> InboundMessage | None:

@@ -9,13 +9,19 @@ from Redis `TIME`, the one clock every worker shares; reservations use the calle
 Queue scripts share one key layout (the order of `RedisIntake._keys`):
 stream, attempts (hash key→count), tokens (hash key→current delivery id), delayed (zset
 key→due ms), parked (hash key→body of messages off the stream: delayed or dead), dead
-(hash key→DeadLetter JSON), dead_by_time (zset key→failed ms), seq (claim counter).
+(hash key→DeadLetter JSON), dead_by_time (zset key→failed ms), seq (claim counter), bodies
+(hash key→body of messages on the stream).
+
+Why bodies live in a hash and not in the stream entry: an erasure must rewrite a message that is
+still waiting, and a stream entry cannot be edited in place (re-adding it would lose its place and
+its pending state). The entry holds only the key; entries written before this layout still carry
+the body inline ('b') and are read from there when the hash has none.
 """
 
 from __future__ import annotations
 
 _QUEUE_PRELUDE = """
-local stream, attempts_h, tokens_h, delayed_z, parked_h, dead_h, dead_z, seq_k = unpack(KEYS)
+local stream, attempts_h, tokens_h, delayed_z, parked_h, dead_h, dead_z, seq_k, bodies_h = unpack(KEYS)
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -33,22 +39,35 @@ local function dead_letter(key, body, attempts, err, now)
   redis.call('ZADD', dead_z, now, key)
   redis.call('HDEL', attempts_h, key)
   redis.call('HDEL', tokens_h, key)
+  redis.call('HDEL', bodies_h, key)
+end
+
+-- The body of a stream entry: the hash first (an erasure rewrites it there), then the entry's
+-- own inline copy (older layout); '' when neither has it, which fails to load and is
+-- dead-lettered like any unreadable body rather than vanishing.
+local function entry_body(key, fields)
+  return redis.call('HGET', bodies_h, key) or (fields and fields[4]) or ''
 end
 """
 
-# KEYS: stream, msg:{key}...  ARGV: window_ms, then (key, body) per message.
+# KEYS: stream, bodies, then (msg:{key}, author's queued set) per message.
+# ARGV: window_ms, then (key, body) per message.
 # The seen-marker doubles as the `get_message` copy; XADD goes first so that a failure
 # between the two can only cause a later duplicate, never a marker without an entry.
+# The author's set names the keys an erasure must reach before they are acked.
 ENQUEUE = """
 local out = {}
-for i = 2, #KEYS do
-  local key, body = ARGV[2 * i - 2], ARGV[2 * i - 1]
-  if redis.call('EXISTS', KEYS[i]) == 1 then
-    out[i - 1] = 0
+for j = 1, (#KEYS - 2) / 2 do
+  local seen, author = KEYS[2 * j + 1], KEYS[2 * j + 2]
+  local key, body = ARGV[2 * j], ARGV[2 * j + 1]
+  if redis.call('EXISTS', seen) == 1 then
+    out[j] = 0
   else
-    redis.call('XADD', KEYS[1], '*', 'k', key, 'b', body)
-    redis.call('SET', KEYS[i], body, 'PX', ARGV[1])
-    out[i - 1] = 1
+    redis.call('HSET', KEYS[2], key, body)
+    redis.call('XADD', KEYS[1], '*', 'k', key)
+    redis.call('SADD', author, key)
+    redis.call('SET', seen, body, 'PX', ARGV[1])
+    out[j] = 1
   end
 end
 return out
@@ -69,7 +88,10 @@ for _, key in ipairs(redis.call('ZRANGEBYSCORE', delayed_z, '-inf', now, 'LIMIT'
   local body = redis.call('HGET', parked_h, key)
   redis.call('ZREM', delayed_z, key)
   redis.call('HDEL', parked_h, key)
-  if body then redis.call('XADD', stream, '*', 'k', key, 'b', body) end
+  if body then
+    redis.call('HSET', bodies_h, key, body)
+    redis.call('XADD', stream, '*', 'k', key)
+  end
 end
 
 local entries = {}
@@ -103,7 +125,8 @@ if #entries < want then read('>', want - #entries) end
 local seq = redis.call('INCR', seq_k)
 local out = {}
 for _, e in ipairs(entries) do
-  local id, key, body = e[1], e[2][2], e[2][4]
+  local id, key = e[1], e[2][2]
+  local body = entry_body(key, e[2])
   local n = tonumber(redis.call('HGET', attempts_h, key) or '0')
   if n >= max_attempts then
     redis.call('XACK', stream, group, id)
@@ -120,6 +143,7 @@ return out
 """
 )
 
+# KEYS: the queue keys, then the author's queued set per claim.
 # ARGV: group, then (key, entry id, delivery id) per claim. A stale delivery is ignored.
 ACK = (
     _QUEUE_PRELUDE
@@ -131,6 +155,8 @@ for i = 2, #ARGV, 3 do
     redis.call('XDEL', stream, id)
     redis.call('HDEL', attempts_h, key)
     redis.call('HDEL', tokens_h, key)
+    redis.call('HDEL', bodies_h, key)
+    redis.call('SREM', KEYS[9 + (i + 1) / 3], key)
   end
 end
 return 0
@@ -166,7 +192,8 @@ local key, id = ARGV[2], ARGV[3]
 if redis.call('HGET', tokens_h, key) ~= ARGV[4] then return -1 end
 local n = tonumber(redis.call('HGET', attempts_h, key) or '0')
 local entry = redis.call('XRANGE', stream, id, id)[1]
-local body = entry and entry[2][4] or ARGV[8]
+local body = redis.call('HGET', bodies_h, key) or (entry and entry[2][4]) or ARGV[8]
+redis.call('HDEL', bodies_h, key)
 redis.call('XACK', stream, ARGV[1], id)
 redis.call('XDEL', stream, id)
 redis.call('HDEL', tokens_h, key)
@@ -193,10 +220,21 @@ redis.call('ZREM', dead_z, key)
 redis.call('HDEL', parked_h, key)
 redis.call('HDEL', attempts_h, key)
 redis.call('HDEL', tokens_h, key)
-redis.call('XADD', stream, '*', 'k', key, 'b', body)
+redis.call('HSET', bodies_h, key, body)
+redis.call('XADD', stream, '*', 'k', key)
 return 1
 """
 )
+
+# KEYS: hash. ARGV: field, expected value, new value. Rewrites the field only if it still holds
+# what the caller read, so an erasure never re-creates a body an ack deleted meanwhile.
+REPLACE_FIELD = """
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  return 1
+end
+return 0
+"""
 
 # KEYS: reservation. ARGV: now, until (caller's clock, epoch seconds), expiry_ms (wall clock,
 # garbage collection only: the comparison with the caller's `now` decides), owner ('' = none).

@@ -103,6 +103,9 @@ class SplitStore:
     async def forget_messages(self, message_keys: Sequence[str], placeholder: str) -> int:
         return await self.hot.forget_messages(message_keys, placeholder)
 
+    async def forget_queued(self, channel: str, handle: str, placeholder: str) -> int:
+        return await self.hot.forget_queued(channel, handle, placeholder)
+
     async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
         return await self.hot.reserve(key, now=now, until=until, owner=owner)
 

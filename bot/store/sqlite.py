@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
+from bot.core.digests import author_digest
 from bot.core.models import Claim, DeadLetter, InboundMessage
 from bot.store.base import DeadLetterUnloadable, StoreSettings, StoreUnavailable
 from bot.store.forget import forgotten
@@ -40,11 +41,12 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (key TEXT PRIMARY KEY, body TEXT NOT NULL, seen_until REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS queue (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, available_at REAL NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0, consumer TEXT, token TEXT);
+  attempts INTEGER NOT NULL DEFAULT 0, consumer TEXT, token TEXT, person TEXT);
 CREATE INDEX IF NOT EXISTS queue_available ON queue (available_at);
 CREATE INDEX IF NOT EXISTS queue_consumer ON queue (consumer);
 CREATE INDEX IF NOT EXISTS queue_token ON queue (token);
-CREATE TABLE IF NOT EXISTS dead_letters (key TEXT PRIMARY KEY, body TEXT NOT NULL, failed_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS dead_letters (
+  key TEXT PRIMARY KEY, body TEXT NOT NULL, failed_at REAL NOT NULL, person TEXT);
 CREATE INDEX IF NOT EXISTS dead_letters_time ON dead_letters (failed_at, key);
 CREATE TABLE IF NOT EXISTS reservations (key TEXT PRIMARY KEY, until REAL NOT NULL, owner TEXT);
 CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL);
@@ -110,19 +112,19 @@ class SqliteHotPath:
     async def enqueue(self, messages: Sequence[InboundMessage]) -> list[bool]:
         now = time.time()
         window = self.settings.dedupe_window_s
-        rows = [(m.key, m.model_dump_json()) for m in messages]
+        rows = [(m.key, m.model_dump_json(), author_digest(m.channel, m.author.handle)) for m in messages]
 
         def insert(c: sqlite3.Connection) -> list[bool]:
             fresh: list[bool] = []
-            for key, body in rows:
+            for key, body, person in rows:
                 seen = c.execute("SELECT seen_until FROM messages WHERE key=?", (key,)).fetchone()
                 if seen is not None and seen[0] > now:
                     fresh.append(False)
                     continue
                 c.execute("INSERT OR REPLACE INTO messages VALUES (?,?,?)", (key, body, now + window))
                 c.execute(
-                    "INSERT OR IGNORE INTO queue (key, available_at) VALUES (?, ?)",
-                    (key, now),
+                    "INSERT OR IGNORE INTO queue (key, available_at, person) VALUES (?, ?, ?)",
+                    (key, now, person),
                 )
                 fresh.append(True)
             return fresh
@@ -253,11 +255,15 @@ class SqliteHotPath:
                 return False
             row = c.execute("SELECT body FROM messages WHERE key=?", (message_key,)).fetchone()
             try:
-                load_message(row[0] if row else "")
+                message = load_message(row[0] if row else "")
             except UnloadableMessage:
                 return None  # it would only fail again: refused, the dead letter stays
+            person = author_digest(message.channel, message.author.handle)
             c.execute("DELETE FROM dead_letters WHERE key=?", (message_key,))
-            c.execute("INSERT OR IGNORE INTO queue (key, available_at) VALUES (?, 0)", (message_key,))
+            c.execute(
+                "INSERT OR IGNORE INTO queue (key, available_at, person) VALUES (?, 0, ?)",
+                (message_key, person),
+            )
             return True
 
         moved = await self._run(move)
@@ -266,17 +272,20 @@ class SqliteHotPath:
         return moved
 
     async def forget_messages(self, message_keys: Sequence[str], placeholder: str) -> int:
+        return await self._run(lambda c: _forget(c, message_keys, placeholder), durable=True)
+
+    async def forget_queued(self, channel: str, handle: str, placeholder: str) -> int:
+        """The queue row holds no body (it is the `messages` row): the author's digest on queued
+        rows and dead letters finds the keys, their bodies are rewritten and the digest is
+        cleared, in one transaction."""
+        person = author_digest(channel, handle)
+
         def blank(c: sqlite3.Connection) -> int:
-            changed = 0
-            for table in ("messages", "dead_letters"):
-                for key in message_keys:
-                    row = c.execute(f"SELECT body FROM {table} WHERE key=?", (key,)).fetchone()
-                    if row is not None:
-                        c.execute(
-                            f"UPDATE {table} SET body=? WHERE key=?", (forgotten(row[0], placeholder), key)
-                        )
-                        changed += 1
-            return changed
+            keys: set[str] = set()
+            for table in ("queue", "dead_letters"):
+                keys |= {row[0] for row in c.execute(f"SELECT key FROM {table} WHERE person=?", (person,))}
+                c.execute(f"UPDATE {table} SET person=NULL WHERE person=?", (person,))
+            return _forget(c, sorted(keys), placeholder)
 
         return await self._run(blank, durable=True)
 
@@ -364,6 +373,25 @@ def _create_schema(c: sqlite3.Connection) -> None:
     columns = {row[1] for row in c.execute("PRAGMA table_info(reservations)")}
     if "owner" not in columns:  # a file from before reservations had owners
         c.execute("ALTER TABLE reservations ADD COLUMN owner TEXT").close()
+    for table in ("queue", "dead_letters"):
+        if "person" not in {row[1] for row in c.execute(f"PRAGMA table_info({table})")}:
+            # a file from before queued messages were indexed by author (erasure): its rows
+            # stay unindexed and are drained (or requeued) as before
+            c.execute(f"ALTER TABLE {table} ADD COLUMN person TEXT").close()
+        c.execute(f"CREATE INDEX IF NOT EXISTS {table}_person ON {table} (person)").close()
+
+
+def _forget(c: sqlite3.Connection, message_keys: Sequence[str], placeholder: str) -> int:
+    """Rewrite the stored bodies (dedupe copy, the one a queued row is claimed from, and dead
+    letters) of these keys; how many were rewritten."""
+    changed = 0
+    for table in ("messages", "dead_letters"):
+        for key in message_keys:
+            row = c.execute(f"SELECT body FROM {table} WHERE key=?", (key,)).fetchone()
+            if row is not None:
+                c.execute(f"UPDATE {table} SET body=? WHERE key=?", (forgotten(row[0], placeholder), key))
+                changed += 1
+    return changed
 
 
 def _dead_letter(c: sqlite3.Connection, key: str, message: InboundMessage, attempts: int, error: str) -> None:
@@ -393,9 +421,11 @@ def _unloadable(
 
 def _store_letter(c: sqlite3.Connection, letter: DeadLetter) -> None:
     key = letter.key
+    row = c.execute("SELECT person FROM queue WHERE key=?", (key,)).fetchone()
     c.execute("DELETE FROM queue WHERE key=?", (key,))
     c.execute(
-        "INSERT OR REPLACE INTO dead_letters VALUES (?,?,?)", (key, letter.model_dump_json(), time.time())
+        "INSERT OR REPLACE INTO dead_letters (key, body, failed_at, person) VALUES (?,?,?,?)",
+        (key, letter.model_dump_json(), time.time(), row[0] if row else None),
     )
 
 

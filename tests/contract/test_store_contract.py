@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.models import DeadLetter
+from bot.core.digests import author_digest
+from bot.core.models import DeadLetter, InboundMessage
 from bot.store.base import Store
 from bot.store.records import InvalidCursor, encode_cursor
 from tests.conftest import eventually, make_message
+from tests.records_dump import hot_path_text
 
 T0 = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)
 
@@ -136,6 +138,48 @@ async def test_forgotten_messages_lose_text_and_author_in_the_intake_and_the_dea
     still = await store.get_message("twitter:kept")
     assert still is not None and still.text == kept.text and still.author.handle == "@bea"
     assert await store.requeue_dead_letter("twitter:poison")  # a blanked letter still loads
+
+
+async def test_an_authors_queued_messages_are_forgotten_before_any_worker_takes_them(store: Store) -> None:
+    """A message not yet processed belongs to no case: the erasure finds it by its author."""
+    await store.enqueue([make_message("d1", "Soy Ana, mi teléfono 600111222", handle="@ana_p")])
+    while not await store.dead_letters():
+        for claim in await eventually(lambda: store.claim("w1", 1), timeout=20):
+            await store.fail(claim, "boom")
+    retried = make_message("r1", "Soy Ana, contrato CT-778899", handle="@Ana_P")
+    await store.enqueue([retried])
+    [claim] = await eventually(lambda: store.claim("w1", 1), timeout=20)
+    assert not await store.fail(claim, "boom")  # waiting for its retry, off the stream
+    waiting = make_message("w1", "Mi correo es ana.p@example.com, contrato CT-778899", handle="@ana_p")
+    other = make_message("b1", "Soy Bea, contrato CT-111222", handle="@bea")
+    await store.enqueue([waiting, other])
+    assert "CT-778899" in await hot_path_text(store)
+
+    changed = await store.hot.forget_queued("twitter", "ana_p", "[erased]")  # as the identity names her
+    assert changed >= 3
+    everything = await hot_path_text(store)
+    for value in (
+        "CT-778899",
+        "600111222",
+        "ana.p@example.com",
+        "Ana_P",
+        "ana_p",
+        author_digest("twitter", "ana_p"),
+    ):
+        assert value not in everything, value
+    assert "CT-111222" in everything and "@bea" in everything  # nobody else's
+
+    seen: dict[str, InboundMessage] = {}
+    while len(seen) < 3:  # the scrubbed messages are still claimed, loaded and acked
+        claims = await eventually(lambda: store.claim("w1", 3), timeout=20)
+        seen |= {c.message.id: c.message for c in claims}
+        await store.ack(claims)
+    assert seen["r1"].text == seen["w1"].text == "[erased]" and seen["w1"].author.handle == "[erased]"
+    assert seen["b1"].text == other.text
+    [letter] = await store.dead_letters()
+    assert letter.message is not None and letter.message.text == "[erased]"
+    assert await store.queue_depth() == 0
+    assert await store.hot.forget_queued("twitter", "@ana_p", "[erased]") == 0
 
 
 async def test_dead_letter_pages_show_each_letter_once_newest_first(store: Store) -> None:

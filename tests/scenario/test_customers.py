@@ -16,11 +16,12 @@ from aiohttp.test_utils import TestClient
 from bot.cli.main import main
 from bot.core.models import OutboxItem, utc_now
 from bot.engine.customers import load_customer
+from bot.store.base import Store
 from bot.store.factory import build_records
 from bot.store.sql.url import parse_database_url
 from bot.web.app import RUNTIME, STORE, create_app
 from tests.conftest import API_TOKEN, eventually, make_message, settings_for
-from tests.records_dump import records_database_text
+from tests.records_dump import hot_path_text, records_database_text
 from tests.scenario.records_backends import database_url
 
 __all__ = ["database_url"]  # the fixture, used by name
@@ -131,3 +132,38 @@ async def test_linked_whatsapp_joins_the_case_in_the_preferred_language_and_eras
     audit_page = await (await client.get("/api/v1/audit?kind=customer_erased", headers=AUTH)).json()
     assert [e["actor"] for e in audit_page["items"]] == ["api:dpo"]
     assert (await client.post("/api/v1/customers/K-404/erase", headers=AUTH)).status == 404
+
+
+async def test_erasure_reaches_a_message_still_waiting_in_the_intake_and_a_worker_then_decides_it(
+    aiohttp_client: ClientFactory, tmp_path: Path
+) -> None:
+    """An intake-only replica (no workers) accepts Ana's complaint; she is erased before any
+    worker takes it; a worker replica started afterwards decides the blanked message."""
+    intake = await aiohttp_client(create_app(settings_for(tmp_path, workers=0)))
+    saved = await intake.put(
+        "/api/v1/customers/K-1",
+        json={"name": "Ana Pérez", "identities": [{"channel": "twitter", "handle": "ana_p"}]},
+        headers=AUTH,
+    )
+    assert saved.status == 200, await saved.text()
+    waiting = make_message("q1", f"{COMPLAINT}, contrato CT-778899", handle="@ana_p", created_at=utc_now())
+    assert await intake.app[RUNTIME].ingest([waiting]) == [True]
+    store = intake.app[STORE]
+    assert "CT-778899" in await hot_path_text(store)
+    erased = await intake.post("/api/v1/customers/K-1/erase", json={"actor": "dpo"}, headers=AUTH)
+    assert erased.status == 200 and (await erased.json())["hot_messages"] >= 1
+    everything = await hot_path_text(store)
+    for value in ("CT-778899", "@ana_p", COMPLAINT):
+        assert value not in everything, value
+    await intake.close()
+
+    worker = await aiohttp_client(create_app(settings_for(tmp_path)))
+    after = worker.app[STORE]
+    await eventually(lambda: _drained(after), timeout=20)
+    assert await after.dead_letters() == []
+    message = await after.get_message("twitter:q1")
+    assert message is not None and message.text == "[erased]"
+
+
+async def _drained(store: Store) -> bool:
+    return await store.queue_depth() == 0

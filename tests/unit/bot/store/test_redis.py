@@ -250,3 +250,35 @@ async def test_dead_letter_keeps_the_message_byte_exact(store: RedisStore) -> No
     assert await store.requeue_dead_letter("twitter:big")
     claim = (await store.claim("w", 1))[0]
     assert claim.message.raw == raw and claim.attempts == 1
+
+
+async def test_an_entry_written_by_the_previous_release_with_its_body_inline_is_still_claimed(
+    store: RedisStore,
+) -> None:
+    """Before bodies moved to `q:bodies`, each stream entry carried its body as field 'b'."""
+    old = make_message("old1", "escrito antes de la actualización")
+    client = aioredis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    try:
+        await client.xadd(f"{store.namespace}:intake", {"k": old.key, "b": old.model_dump_json()})
+        [claim] = await eventually(lambda: store.claim("w1", 1), timeout=20)
+        assert claim.message == old and claim.attempts == 1
+        await store.ack([claim])
+        assert await client.xlen(f"{store.namespace}:intake") == 0
+    finally:
+        await client.aclose()
+    assert await store.dead_letters() == []
+
+
+async def test_a_waiting_body_lives_in_the_bodies_hash_not_in_the_stream_entry(store: RedisStore) -> None:
+    await store.enqueue([make_message("n1", "Soy Ana, contrato CT-778899")])
+    client = aioredis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    try:
+        entries = await client.xrange(f"{store.namespace}:intake") or []
+        assert [fields for _, fields in entries] == [{"k": "twitter:n1"}]
+        assert "CT-778899" in (await client.hget(f"{store.namespace}:q:bodies", "twitter:n1") or "")
+        [claim] = await eventually(lambda: store.claim("w1", 1), timeout=20)
+        await store.ack([claim])
+        assert await client.hlen(f"{store.namespace}:q:bodies") == 0
+        assert not [k async for k in client.scan_iter(match=f"{store.namespace}:q:by_author:*")]
+    finally:
+        await client.aclose()
