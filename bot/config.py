@@ -208,6 +208,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CENTINELA_", env_nested_delimiter="__", extra="forbid")
 
     data_dir: Path = Path("var")
+    kb_cache_dir: Path | None = Field(
+        None,
+        description="where the KB's vectors, index and fitted classifier are kept between starts "
+        "(default: the data directory's kb-cache/); replicas, or every run of a test suite, may share one",
+    )
     redis_url: str | None = None
     database_url: str | None = Field(
         None,
@@ -343,6 +348,11 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "centinela.sqlite3"
+
+    @property
+    def kb_cache(self) -> Path:
+        """The KB cache's root; each KB folder gets a sub-folder of its own (see `build_extensions`)."""
+        return self.kb_cache_dir or self.data_dir / "kb-cache"
 
     @property
     def recording_file(self) -> Path:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import inspect
 import os
+import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -33,6 +36,25 @@ T = TypeVar("T")
 # Tests read texts inline unless they test the reading helpers: a helper process per runtime
 # would add seconds of start-up to every service test and prove nothing more.
 os.environ.setdefault("CENTINELA_READING_PROCESSES", "0")
+
+
+def _shared_kb_cache() -> None:
+    """One KB cache for the whole run (`CENTINELA_KB_CACHE_DIR`), removed when the run ends.
+
+    Every service a test builds has its own data directory, so by default each would embed the
+    sample KB and fit its classifier again: seconds each, most of the suite's time once. The
+    cache is keyed by the KB's content and the embedder, so sharing it changes no result. Set
+    before any settings are read; pytest-xdist's workers inherit it from the main process, and
+    only the process that made the folder removes it.
+    """
+    if os.environ.get("CENTINELA_KB_CACHE_DIR"):
+        return
+    folder = tempfile.mkdtemp(prefix="centinela-test-kb-cache-")
+    os.environ["CENTINELA_KB_CACHE_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+_shared_kb_cache()
 TEST_REDIS_URL = os.environ.get("CENTINELA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

@@ -201,7 +201,7 @@ def bench(settings: Settings, messages: Path | None, *, as_json: bool, only: str
 def kb(settings: Settings, args: argparse.Namespace) -> int:
     from retrieval.cli import kb_build, kb_search
 
-    cache = settings.data_dir / "kb-cache"
+    cache = settings.kb_cache
     if args.kb_command == "build":
         return kb_build(args.dir, cache)
     return kb_search(args.kb or default_kb_dir(), cache, args.text, args.k)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def build_extensions(settings: Settings, kb_dir: Path | None, *, kb: KbAnalyser 
         analysers.append(
             KbAnalyser(
                 kb_dir,
-                cache_dir=settings.data_dir / "kb-cache" / _slug(kb_dir),
+                cache_dir=kb_cache_dir_for(settings, kb_dir),
                 learned=load_learned(settings),
             )
         )
@@ -75,7 +76,6 @@ def kb_brands(kb_dir: Path) -> set[str]:
     return brands
 
 
-def _slug(folder: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
+def kb_cache_dir_for(settings: Settings, kb_dir: Path) -> Path:
+    """The cache folder of the KB at `kb_dir`: one per folder, so two KBs never share vectors."""
+    return settings.kb_cache / hashlib.sha256(str(kb_dir.resolve()).encode()).hexdigest()[:12]

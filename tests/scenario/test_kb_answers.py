@@ -23,16 +23,14 @@ from bot.web.app import STORE, create_app
 from responders.templates import ROBOT_LABEL
 from retrieval.kb_decision import KbAnalyser
 from tests.conftest import WEBHOOK_SECRET, eventually, settings_for
-from tests.paths import KB_SMALL
+from tests.kb_copies import copy_small_kb
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 
 @pytest.fixture
 def kb_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "kb"
-    shutil.copytree(KB_SMALL, target)
-    return target
+    return copy_small_kb(tmp_path / "kb", settings_for(tmp_path))
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,15 +13,14 @@ from aiohttp.test_utils import TestClient
 from bot.engine.extensions import build_extensions
 from bot.web.app import create_app
 from tests.conftest import API_TOKEN, settings_for
-from tests.paths import KB_SMALL
+from tests.kb_copies import copy_small_kb
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 
 async def test_reload_endpoint_picks_up_a_new_article(aiohttp_client: ClientFactory, tmp_path: Path) -> None:
-    kb_dir = tmp_path / "kb"
-    shutil.copytree(KB_SMALL, kb_dir)
     settings = settings_for(tmp_path)
+    kb_dir = await asyncio.to_thread(copy_small_kb, tmp_path / "kb", settings)
     client = await aiohttp_client(create_app(settings, extensions=build_extensions(settings, kb_dir)))
     auth = {"Authorization": f"Bearer {API_TOKEN}"}
 
