@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CENTINELA_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export CENTINELA_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# pytest-xdist workers for `make test`: twice the cores, since most tests wait on sockets and child
+# processes (servers, replicas, the reading helper) rather than compute; `TEST_WORKERS=0` runs serially.
+TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) )))
 
 .PHONY: run test lint typecheck unit install bench eval clean chaos
 
@@ -33,7 +36,7 @@ test: $(STAMP)
 	scripts/ensure-dovecot.sh
 	scripts/ensure-chromium.sh
 	scripts/ensure-postgres.sh "$$CENTINELA_TEST_DATABASE_URL"
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/centinela bench

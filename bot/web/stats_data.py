@@ -8,10 +8,13 @@ queue) from indexed record queries filtered on status.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.alerts import Alert
+from bot.core.incidents import Incident
 from bot.core.models import Record, utc_now
 from bot.core.records import RecordKind
 from bot.pipeline.guards import KILL_SWITCH
@@ -111,36 +114,60 @@ async def topics(store: Store, q: StatQuery) -> out.TopicsOut:
     )
 
 
-def _alert(r: Record, kind: str, now: datetime, sla: timedelta) -> out.AlertOut:
-    d = r.data
+def _alert_row(r: Record, now: datetime, sla: timedelta) -> out.AlertOut:
+    alert = Alert.from_record(r)
+    topic = alert.topic or alert.author or ""
+    return _open_row(r, alert.kind, alert.status, topic, alert.at, alert.acknowledged_by, now, sla)
+
+
+def _incident_row(r: Record, now: datetime, sla: timedelta) -> out.AlertOut:
+    incident = Incident.from_record(r)
+    return _open_row(
+        r, RecordKind.INCIDENT, incident.status, incident.topic or "", incident.opened_at, None, now, sla
+    )
+
+
+def _open_row(
+    r: Record,
+    kind: str,
+    status: str,
+    topic: str,
+    at: str,
+    acknowledged_by: str | None,
+    now: datetime,
+    sla: timedelta,
+) -> out.AlertOut:
+    """One row of the Now view's open list: alerts and incidents side by side, with their age."""
     age = (now - r.created_at).total_seconds()
-    status = str(d.get("status") or "open")
     return out.AlertOut(
         id=r.id,
-        kind=str(d.get("kind") or kind),
+        kind=kind,
         status=status,
-        topic=str(d.get("topic") or d.get("author") or ""),
-        at=str(d.get("at") or d.get("opened_at") or r.created_at.isoformat()),
+        topic=topic,
+        at=at or r.created_at.isoformat(),
         age_s=round(max(age, 0.0), 1),
-        acknowledged_by=d.get("acknowledged_by"),
+        acknowledged_by=acknowledged_by,
         breach=status == "open" and age > sla.total_seconds(),
     )
 
 
-async def _open(store: Store, kind: str, now: datetime, sla: timedelta) -> list[out.AlertOut]:
+RowOf = Callable[[Record, datetime, timedelta], out.AlertOut]
+
+
+async def _open(
+    store: Store, kind: RecordKind, row: RowOf, now: datetime, sla: timedelta
+) -> list[out.AlertOut]:
     found: list[out.AlertOut] = []
     for status in OPEN_STATUSES:
         async for r in iter_records(store.records, RecordFilter(kind, status=status)):
-            found.append(_alert(r, kind, now, sla))
+            found.append(row(r, now, sla))
     return sorted(found, key=lambda a: a.age_s)
 
 
 async def _campaign_echoes(store: Store, since: datetime, until: datetime) -> list[out.AlertOut]:
     """Trend alerts (a campaign's echo) raised in the span, newest first."""
     where = RecordFilter(RecordKind.ALERT, since=since, until=until)
-    found = [
-        _alert(r, RecordKind.ALERT, until, timedelta.max) async for r in iter_records(store.records, where)
-    ]
+    found = [_alert_row(r, until, timedelta.max) async for r in iter_records(store.records, where)]
     return [a for a in found if a.kind == "trend"]
 
 
@@ -148,8 +175,8 @@ async def now_view(store: Store, q: StatQuery, *, sla_minutes: float) -> out.Now
     """Messages per minute by channel over the last hour, what is open, and the kill switch."""
     hour = await series(store, StatQuery("hour", q.until, q.tz, "channel", q.where))
     sla = timedelta(minutes=sla_minutes)
-    alerts = [a for a in await _open(store, RecordKind.ALERT, q.until, sla) if a.kind != "trend"]
-    incidents = await _open(store, RecordKind.INCIDENT, q.until, sla)
+    alerts = [a for a in await _open(store, RecordKind.ALERT, _alert_row, q.until, sla) if a.kind != "trend"]
+    incidents = await _open(store, RecordKind.INCIDENT, _incident_row, q.until, sla)
     queue_breaches, queue = 0, 0
     async for r in iter_records(store.records, RecordFilter(RecordKind.AGENT_QUEUE, status="open")):
         queue += 1
