@@ -101,3 +101,20 @@ async def test_an_unreachable_database_stops_start_up_with_a_clear_message(tmp_p
     message = str(caught.value)
     assert message.startswith("cannot open the records database at postgresql+asyncpg://app:***@127.0.0.1:1")
     assert "s3cret" not in message and "\n" not in message
+
+
+def test_the_kb_cache_defaults_to_the_data_directory_and_can_be_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.engine.extensions import kb_cache_dir_for
+
+    kb = tmp_path / "kb"
+    monkeypatch.delenv("CENTINELA_KB_CACHE_DIR", raising=False)
+    monkeypatch.setenv("CENTINELA_DATA_DIR", str(tmp_path / "data"))
+    default = load_settings()
+    assert default.kb_cache == tmp_path / "data" / "kb-cache"
+    monkeypatch.setenv("CENTINELA_KB_CACHE_DIR", str(tmp_path / "shared-cache"))
+    moved = load_settings()
+    assert kb_cache_dir_for(moved, kb).parent == tmp_path / "shared-cache"
+    assert kb_cache_dir_for(moved, kb).name == kb_cache_dir_for(default, kb).name  # one folder per KB
+    assert kb_cache_dir_for(moved, kb) != kb_cache_dir_for(moved, tmp_path / "other-kb")
