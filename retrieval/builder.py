@@ -27,6 +27,7 @@ from retrieval.cache import (
     read_cache,
     write_cache,
 )
+from retrieval.cache_lock import exclusive
 from retrieval.chunking import CHUNKING_VERSION, Chunk, ChunkingConfig, chunk_article
 from retrieval.embedders import Embedder, Vectors
 from retrieval.index import IndexConfig, IndexKind, VectorIndex
@@ -70,95 +71,101 @@ def build_knowledge_base(
     chunking: ChunkingConfig | None = None,
     index_config: IndexConfig | None = None,
 ) -> BuiltKnowledgeBase:
-    """Load, chunk, embed (reusing cached vectors) and index every article below `folder`."""
-    started = time.perf_counter()
-    chunking = chunking or ChunkingConfig()
-    index_config = index_config or IndexConfig()
-    loaded = load_articles(folder)
-    for error in loaded.errors:
-        log.warning("kb article rejected: %s", error, extra={"path": str(error.path)})
+    """Load, chunk, embed (reusing cached vectors) and index every article below `folder`.
 
-    embedder_id = EmbedderIdentity(name=embedder.name, version=embedder.version, dim=embedder.dim)
-    chunking_id = ChunkingIdentity(
-        version=CHUNKING_VERSION, max_chars=chunking.max_chars, min_chars=chunking.min_chars
-    )
-    cached = read_cache(cache_dir, embedder_id, chunking_id) if cache_dir is not None else None
+    One process at a time per cache folder (`cache_lock.py`): a second one then reuses the vectors.
+    """
+    with exclusive(cache_dir, "build"):
+        started = time.perf_counter()
+        chunking = chunking or ChunkingConfig()
+        index_config = index_config or IndexConfig()
+        loaded = load_articles(folder)
+        for error in loaded.errors:
+            log.warning("kb article rejected: %s", error, extra={"path": str(error.path)})
 
-    chunks: list[Chunk] = []
-    spans: dict[str, tuple[int, int]] = {}
-    for article in loaded.articles:
-        own = chunk_article(article, chunking)
-        spans[article.id] = (len(chunks), len(chunks) + len(own))
-        chunks.extend(own)
-
-    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    to_embed: list[Article] = []
-    for article in loaded.articles:
-        start, end = spans[article.id]
-        reused = _cached_rows(cached, article, chunks[start:end])
-        if reused is None:
-            to_embed.append(article)
-        else:
-            vectors[start:end] = reused
-    rows = [row for article in to_embed for row in range(*spans[article.id])]
-    _embed_rows(embedder, chunks, rows, vectors)
-
-    fingerprint = _fingerprint(embedder_id, chunking_id, index_config, len(chunks), loaded.articles)
-    kind = index_config.kind_for(len(chunks))
-    index_file = f"index-{fingerprint[:16]}.faiss" if kind == "hnsw" else None
-    stored_index = cached.index_path(fingerprint) if cached is not None else None
-    index = (
-        VectorIndex.load(stored_index, index_config)
-        if stored_index is not None
-        else VectorIndex.build(vectors, index_config)
-    )
-
-    unchanged = (
-        cached is not None
-        and cached.manifest.fingerprint == fingerprint
-        and (index_file is None or stored_index is not None)
-    )
-    if cache_dir is not None and not unchanged:
-        manifest = Manifest(
-            embedder=embedder_id,
-            chunking=chunking_id,
-            articles={
-                a.id: CachedArticle(
-                    path=a.path.relative_to(folder).as_posix(),
-                    content_hash=a.content_hash,
-                    first_chunk=spans[a.id][0],
-                    n_chunks=spans[a.id][1] - spans[a.id][0],
-                )
-                for a in loaded.articles
-            },
-            chunks=[CachedChunk(article_id=c.article_id, kind=c.kind) for c in chunks],
-            fingerprint=fingerprint,
-            vectors_file="",
-            index_file=index_file,
+        embedder_id = EmbedderIdentity(name=embedder.name, version=embedder.version, dim=embedder.dim)
+        chunking_id = ChunkingIdentity(
+            version=CHUNKING_VERSION, max_chars=chunking.max_chars, min_chars=chunking.min_chars
         )
-        try:
-            write_cache(cache_dir, manifest, vectors, index.save if index_file else None, fingerprint[:16])
-        except OSError as exc:
-            # The knowledge base in memory is complete and correct; only the next start is slower.
-            log.error("kb cache: cannot write %s: %s", cache_dir, exc)
+        cached = read_cache(cache_dir, embedder_id, chunking_id) if cache_dir is not None else None
 
-    previous = set(cached.manifest.articles) if cached is not None else set()
-    stats = BuildStats(
-        articles=len(loaded.articles),
-        chunks=len(chunks),
-        embedded_articles=len(to_embed),
-        reused_articles=len(loaded.articles) - len(to_embed),
-        removed_articles=len(previous - set(spans)),
-        embedded_chunks=len(rows),
-        index_kind=index.kind,
-        index_reused=stored_index is not None,
-        seconds=time.perf_counter() - started,
-    )
-    if to_embed or not unchanged:
-        log.info("kb built from %s", folder, extra={"kb_stats": stats})
-    else:  # everything came from the cache: normal, so not worth a line at INFO
-        log.debug("kb loaded from cache for %s", folder, extra={"kb_stats": stats})
-    return BuiltKnowledgeBase(loaded.articles, loaded.errors, chunks, spans, vectors, index, stats)
+        chunks: list[Chunk] = []
+        spans: dict[str, tuple[int, int]] = {}
+        for article in loaded.articles:
+            own = chunk_article(article, chunking)
+            spans[article.id] = (len(chunks), len(chunks) + len(own))
+            chunks.extend(own)
+
+        vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+        to_embed: list[Article] = []
+        for article in loaded.articles:
+            start, end = spans[article.id]
+            reused = _cached_rows(cached, article, chunks[start:end])
+            if reused is None:
+                to_embed.append(article)
+            else:
+                vectors[start:end] = reused
+        rows = [row for article in to_embed for row in range(*spans[article.id])]
+        _embed_rows(embedder, chunks, rows, vectors)
+
+        fingerprint = _fingerprint(embedder_id, chunking_id, index_config, len(chunks), loaded.articles)
+        kind = index_config.kind_for(len(chunks))
+        index_file = f"index-{fingerprint[:16]}.faiss" if kind == "hnsw" else None
+        stored_index = cached.index_path(fingerprint) if cached is not None else None
+        index = (
+            VectorIndex.load(stored_index, index_config)
+            if stored_index is not None
+            else VectorIndex.build(vectors, index_config)
+        )
+
+        unchanged = (
+            cached is not None
+            and cached.manifest.fingerprint == fingerprint
+            and (index_file is None or stored_index is not None)
+        )
+        if cache_dir is not None and not unchanged:
+            manifest = Manifest(
+                embedder=embedder_id,
+                chunking=chunking_id,
+                articles={
+                    a.id: CachedArticle(
+                        path=a.path.relative_to(folder).as_posix(),
+                        content_hash=a.content_hash,
+                        first_chunk=spans[a.id][0],
+                        n_chunks=spans[a.id][1] - spans[a.id][0],
+                    )
+                    for a in loaded.articles
+                },
+                chunks=[CachedChunk(article_id=c.article_id, kind=c.kind) for c in chunks],
+                fingerprint=fingerprint,
+                vectors_file="",
+                index_file=index_file,
+            )
+            try:
+                write_cache(
+                    cache_dir, manifest, vectors, index.save if index_file else None, fingerprint[:16]
+                )
+            except OSError as exc:
+                # The knowledge base in memory is complete and correct; only the next start is slower.
+                log.error("kb cache: cannot write %s: %s", cache_dir, exc)
+
+        previous = set(cached.manifest.articles) if cached is not None else set()
+        stats = BuildStats(
+            articles=len(loaded.articles),
+            chunks=len(chunks),
+            embedded_articles=len(to_embed),
+            reused_articles=len(loaded.articles) - len(to_embed),
+            removed_articles=len(previous - set(spans)),
+            embedded_chunks=len(rows),
+            index_kind=index.kind,
+            index_reused=stored_index is not None,
+            seconds=time.perf_counter() - started,
+        )
+        if to_embed or not unchanged:
+            log.info("kb built from %s", folder, extra={"kb_stats": stats})
+        else:  # everything came from the cache: normal, so not worth a line at INFO
+            log.debug("kb loaded from cache for %s", folder, extra={"kb_stats": stats})
+        return BuiltKnowledgeBase(loaded.articles, loaded.errors, chunks, spans, vectors, index, stats)
 
 
 def _cached_rows(cached: CachedVectors | None, article: Article, chunks: list[Chunk]) -> Vectors | None:

@@ -21,12 +21,14 @@ import numpy as np
 
 from retrieval import kb_classifier
 from retrieval.cache import atomic_write
+from retrieval.cache_lock import exclusive
 from retrieval.kb_classifier import ClassifierConfig, Examples, TopicClassifier
 from retrieval.knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
 PREFIX = "classifier-"
+KEEP = 3  # weight files kept per cache folder (see `_prune`)
 
 
 def classifier_digest(kb: KnowledgeBase, examples: Examples, config: ClassifierConfig) -> str:
@@ -61,12 +63,13 @@ def trained_classifier(
     if cache_dir is None:
         return TopicClassifier.train(kb, examples, config)
     path = cache_dir / f"{PREFIX}{classifier_digest(kb, examples, config)[:32]}.npz"
-    stored = _read(path, kb.embedder.dim)
-    if stored is not None:
-        return stored
-    classifier = TopicClassifier.train(kb, examples, config)
-    _write(path, classifier)
-    return classifier
+    with exclusive(cache_dir, "classifier"):  # a second process waits, then reads the first's weights
+        stored = _read(path, kb.embedder.dim)
+        if stored is not None:
+            return stored
+        classifier = TopicClassifier.train(kb, examples, config)
+        _write(path, classifier)
+        return classifier
 
 
 def _read(path: Path, dim: int) -> TopicClassifier | None:
@@ -108,6 +111,20 @@ def _write(path: Path, classifier: TopicClassifier) -> None:
     except OSError as exc:
         log.warning("kb classifier cache not written", extra={"path": str(path), "error": str(exc)})
         return
-    for stale in path.parent.glob(f"{PREFIX}*.npz"):
-        if stale != path:
-            stale.unlink(missing_ok=True)
+    _prune(path.parent, keep=path)
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    """Drop all but the newest few weight files: during a rolling deploy the old and the new
+    release (other training code or examples) start in turn on one cache, and each would
+    otherwise delete the other's weights and train again at every start."""
+    older = sorted((p for p in folder.glob(f"{PREFIX}*.npz") if p != keep), key=_mtime, reverse=True)
+    for stale in older[KEEP - 1 :]:
+        stale.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # removed meanwhile by another process
+        return 0.0

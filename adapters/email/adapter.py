@@ -38,6 +38,9 @@ from adapters.email.translate import read_mail
 from bot.core.models import OutboxItem
 
 REPLY_KEY = "reply:"
+# On close the poller finishes its step and says goodbye (IDLE done, LOGOUT) within this, else it is
+# cancelled: safe, since its cursor moves only after a mail is durably in the intake.
+CLOSE_GRACE_S = 5.0
 
 
 class EmailAdapter(NoRoutes):
@@ -149,7 +152,7 @@ class EmailAdapter(NoRoutes):
         self._stop.set()
         if self._task is not None:
             try:
-                await asyncio.wait_for(self._task, self._config.timeout_s)
+                await asyncio.wait_for(self._task, min(self._config.timeout_s, CLOSE_GRACE_S))
             except TimeoutError:
                 self._task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -28,6 +28,10 @@ _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 _UIDNEXT = re.compile(rb"UIDNEXT (\d+)")
 _FETCH_UID = re.compile(rb"UID (\d+)")
 _LITERAL = re.compile(rb"\{(\d+)\}$")
+# Stopping: how long the server gets to end IDLE and to answer LOGOUT. Both are courtesies (the
+# cursor only moves after a mail is in the intake), and a server that went away first would
+# otherwise hold the service's shutdown for two full command timeouts.
+GOODBYE_S = 2.0
 MailHandler = Callable[[int, bytes], Awaitable[None]]
 
 
@@ -96,7 +100,7 @@ class ImapPoller:
                     await _wait(stop, cfg.poll_s)
         finally:
             self.connected.clear()
-            await _logout(client)
+            await _logout(client, GOODBYE_S if stop.is_set() else self._config.timeout_s)
 
     async def _start_uid(self, lines: list[Any]) -> int:
         text = b" ".join(bytes(line) for line in lines)
@@ -144,7 +148,7 @@ class ImapPoller:
             for task in (push, stopped):
                 task.cancel()
             client.idle_done()
-            await asyncio.wait_for(idle, self._config.timeout_s)
+            await asyncio.wait_for(idle, GOODBYE_S if stop.is_set() else self._config.timeout_s)
 
 
 def search_uids(lines: list[Any]) -> list[int]:
@@ -184,9 +188,9 @@ async def _wait(stop: asyncio.Event, seconds: float) -> None:
         return
 
 
-async def _logout(client: Any) -> None:
+async def _logout(client: Any, timeout: float) -> None:
     try:
         if client.get_state() in ("AUTH", "SELECTED"):
-            await client.logout()
+            await asyncio.wait_for(client.logout(), timeout)
     except Exception as exc:  # the connection may already be gone; nothing to keep
         log.debug("imap logout failed: %s", exc)

@@ -6,7 +6,6 @@ session shares one copy of the folder, and each service builds its extensions as
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,16 @@ import pytest
 from bot.config import Settings
 from bot.engine.extensions import build_extensions
 from bot.engine.runtime import Extensions
-from tests.paths import KB_SMALL
+from tests.conftest import settings_for
+from tests.kb_copies import copy_small_kb
 
 
 @pytest.fixture(scope="session")
 def shared_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small KB's folder, copied once for the session (the scenarios never change it)."""
+    """The small KB's folder, copied once for the session (the scenarios never change it), with
+    the run's warm cache beside it."""
     root = tmp_path_factory.mktemp("social-kb")
-    shutil.copytree(KB_SMALL, root / "kb")
-    return root / "kb"
+    return copy_small_kb(root / "kb", settings_for(root))
 
 
 def kb_extensions(settings: Settings, kb_dir: Path | None) -> Extensions:

@@ -7,8 +7,6 @@ analyser holds no per-service state besides that model, so the adapter scenarios
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.config import Settings
 from bot.engine.extensions import build_extensions
 from bot.engine.runtime import Extensions
@@ -16,8 +14,12 @@ from retrieval.kb_decision import KbAnalyser
 from tests.paths import SAMPLE_KB
 
 
-def sample_kb_analyser(cache_dir: Path) -> KbAnalyser:
-    return KbAnalyser(SAMPLE_KB, cache_dir=cache_dir)
+def sample_kb_analyser(settings: Settings) -> KbAnalyser:
+    """The sample KB's analyser exactly as a service with `settings` builds it, so it loads from
+    the run's KB cache (`CENTINELA_KB_CACHE_DIR`) what any earlier test embedded and trained."""
+    kb = build_extensions(settings, SAMPLE_KB).kb
+    assert isinstance(kb, KbAnalyser)
+    return kb
 
 
 def extensions_with(settings: Settings, analyser: KbAnalyser) -> Extensions:

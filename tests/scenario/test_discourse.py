@@ -49,7 +49,7 @@ def question(**extra: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KbAnalyser:
     """One sample-KB analyser for the module: embedded and trained once, not once per test."""
-    return sample_kb_analyser(tmp_path_factory.mktemp("kb-cache"))
+    return sample_kb_analyser(settings_for(tmp_path_factory.mktemp("kb")))
 
 
 @pytest.fixture

@@ -43,12 +43,12 @@ def fresh(name: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KbAnalyser:
-    return sample_kb_analyser(tmp_path_factory.mktemp("kb-cache"))
+    return sample_kb_analyser(settings_for(tmp_path_factory.mktemp("kb")))
 
 
 @pytest.fixture
 async def service(
-    aiohttp_client: ClientFactory, tmp_path: Path, kb: KbAnalyser, dovecot: Dovecot, smtp_server: SmtpServer
+    dovecot: Dovecot, smtp_server: SmtpServer, aiohttp_client: ClientFactory, tmp_path: Path, kb: KbAnalyser
 ) -> TestClient[Any, Any]:
     section = email_section(dovecot, smtp_server, OURS, display_name="Soporte Aurora", start_from="all")
     settings = settings_for(tmp_path, email=section)

@@ -47,12 +47,13 @@ SAYS = {
 @pytest.fixture
 async def service(
     database_url: str,
-    aiohttp_client: ClientFactory,
-    tmp_path: Path,
     dovecot: Dovecot,
     smtp_server: SmtpServer,
+    aiohttp_client: ClientFactory,
+    tmp_path: Path,
 ) -> TestClient[Any, Any]:
-    # `database_url` first: the app must close before its PostgreSQL schema is dropped.
+    # The app's fixture last: it closes first, before its PostgreSQL schema is dropped and its
+    # mail servers stop (fixtures are torn down in reverse order).
     section = email_section(dovecot, smtp_server, "soporte@ondanet.example")
     settings = settings_for(tmp_path, database_url=database_url, email=section)
     return await aiohttp_client(create_app(settings))

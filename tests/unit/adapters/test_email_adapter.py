@@ -18,6 +18,7 @@ from bot.core.models import InboundMessage, OutboxItem
 from bot.engine.adapters import StoreCursors
 from bot.store.sqlite import SqliteStore
 from tests.conftest import eventually
+from tests.fakes.silent_imap import SilentImap
 from tests.mailservers import PASSWORD, USER, Dovecot, SmtpServer, dovecot, free_port, smtp_server
 from tests.paths import TEST_DATA
 
@@ -288,3 +289,21 @@ async def test_tls_against_a_plain_server_fails_typed_and_reports(
     with pytest.raises(TemporaryFailure, match="cannot reach"):
         await sender.send(outbox_item())
     assert smtp_server.recorder.received == []
+
+
+async def test_a_server_gone_silent_during_idle_does_not_hold_the_shutdown(store: SqliteStore) -> None:
+    server = SilentImap()
+    await server.start()
+    imap = Dovecot("127.0.0.1", server.port, Path("/nonexistent"))
+    # The command timeout a silent server would otherwise cost twice (IDLE's end, then LOGOUT).
+    adapter = await started(EmailAdapter(config(imap, None, timeout_s=30.0)), store, CrashingSink(store))
+    try:
+        await asyncio.wait_for(server.idling.wait(), 15)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        await adapter.close()
+        assert loop.time() - began < 15, "shutdown waited on the silent server's command timeouts"
+        assert adapter.poller is not None and not adapter.poller.connected.is_set()
+    finally:
+        await adapter.close()
+        await server.close()

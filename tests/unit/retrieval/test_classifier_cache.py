@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.classifier_cache import PREFIX, trained_classifier
+from retrieval.classifier_cache import KEEP, PREFIX, trained_classifier
 from retrieval.kb_classifier import ClassifierConfig, Examples
 from retrieval.kb_decision import KbAnalyser
 from retrieval.knowledge_base import KnowledgeBase
@@ -42,14 +42,15 @@ def test_the_second_start_loads_the_same_weights_without_training(
     assert first.probabilities(vector) == second.probabilities(vector)
 
 
-def test_other_inputs_train_again_and_replace_the_stored_weights(
+def test_other_inputs_train_again_and_store_their_own_weights(
     built: tuple[KnowledgeBase, Path], kb_copy: Path, counting: CountingEmbedder
 ) -> None:
     kb, cache = built
     trained_classifier(kb, EXAMPLES, cache)
     before = _stored(cache)
     trained_classifier(kb, EXAMPLES, cache, ClassifierConfig(iterations=10))
-    assert len(_stored(cache)) == 1 and _stored(cache) != before, "new settings: trained and stored anew"
+    after = _stored(cache)
+    assert len(after) == 2 and set(before) < set(after), "new settings: trained and stored beside"
     article = next(kb_copy.rglob("*.md"))
     article.write_text(article.read_text(encoding="utf-8") + "\nUn párrafo nuevo sobre el módem.\n")
     edited = KnowledgeBase.build(kb_copy, counting, cache_dir=cache)
@@ -80,3 +81,19 @@ async def test_the_kb_step_starts_from_the_stored_classifier(kb_copy: Path, tmp_
     analyser = KbAnalyser(kb_copy, cache_dir=cache, embedder=second)
     await analyser.knowledge_base()
     assert second.calls == [], "the second start embeds nothing: vectors and classifier come from the cache"
+
+
+def test_two_releases_starting_in_turn_keep_both_weights_and_only_the_newest_few_stay(
+    built: tuple[KnowledgeBase, Path], counting: CountingEmbedder
+) -> None:
+    kb, cache = built
+    old_release, new_release = ClassifierConfig(iterations=10), ClassifierConfig(iterations=20)
+    trained_classifier(kb, EXAMPLES, cache, old_release)
+    trained_classifier(kb, EXAMPLES, cache, new_release)
+    counting.calls.clear()
+    trained_classifier(kb, EXAMPLES, cache, old_release)
+    trained_classifier(kb, EXAMPLES, cache, new_release)
+    assert counting.calls == [], "a rolling deploy's restarts load their weights, neither trains again"
+    for iterations in (30, 40, 50):
+        trained_classifier(kb, EXAMPLES, cache, ClassifierConfig(iterations=iterations))
+    assert len(_stored(cache)) == KEEP
