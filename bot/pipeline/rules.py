@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from bot.core.context import MessageContext
 from bot.core.models import Action, Channel, Sentiment
+from bot.core.yaml_loader import SAFE_LOADER
 
 # What the learned models (`retrieval/learned`) put in `MessageContext.model_p`.
 ModelOutput = Literal[
@@ -231,11 +232,6 @@ class RuleSet(BaseModel):
         return self.default, "default", "no rule matched"
 
 
-# libyaml's safe loader when PyYAML was built with it: the rules file is read at every start-up
-# (and by each replay), and the pure-Python parser took a tenth of a second of it.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_rules(path: Path) -> RuleSet:
     """Parse and validate a rules file; errors name the file, the line and the reason."""
     try:
@@ -243,8 +239,8 @@ def load_rules(path: Path) -> RuleSet:
     except OSError as exc:
         raise RulesError(f"{path}: cannot read rules file: {exc}") from exc
     try:
-        node = yaml.compose(text, Loader=_LOADER)
-        data = yaml.load(text, Loader=_LOADER)  # a safe loader (see _LOADER)
+        node = yaml.compose(text, Loader=SAFE_LOADER)
+        data = yaml.load(text, Loader=SAFE_LOADER)  # a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
