@@ -22,7 +22,6 @@ from bench.memory import PeakTreeMemory
 from bot.cli.replay import run_replay
 from bot.cli.traffic import read_messages
 from bot.config import load_settings
-from bot.engine.extensions import build_extensions
 
 
 async def _run(
@@ -37,7 +36,11 @@ async def _run(
             redis_url=redis_url if served else None,
             database_url=database_url if served else None,
         )
-        extensions = build_extensions(settings, kb) if kb is not None else None
+        extensions = None
+        if kb is not None:  # imported here: without the model, numpy and the index stay unloaded
+            from bot.engine.extensions import build_extensions
+
+            extensions = build_extensions(settings, kb)
         with PeakTreeMemory() as memory:
             report = await run_replay(settings, messages, speed=None, extensions=extensions)
     return {

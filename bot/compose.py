@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -34,8 +35,10 @@ from bot.web.crm_wiring import CrmWiring, build_crm
 from bot.web.metrics import Metrics
 from bot.web.secrets import accepted_secrets
 from bot.web.sla_wiring import sla_job
-from retrieval.knowledge_base import KnowledgeBase
 from scheduler.service import scheduler_ctx
+
+if TYPE_CHECKING:  # numpy stays unloaded in a service without the KB model
+    from retrieval.knowledge_base import KnowledgeBase
 
 
 @dataclass(slots=True)

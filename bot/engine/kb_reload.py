@@ -20,13 +20,15 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
 from bot.engine.periodic import run_every
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.service import AsyncKnowledgeBase
+
+if TYPE_CHECKING:  # numpy and the index stay unloaded in a service without the KB model
+    from retrieval.knowledge_base import KnowledgeBase
+    from retrieval.service import AsyncKnowledgeBase
 
 log = logging.getLogger(__name__)
 

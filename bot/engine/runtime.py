@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -26,7 +27,6 @@ from bot.engine.effects import EffectApplier
 from bot.engine.kb_reload import ReloadableKb
 from bot.engine.lookup_backfill import index_lookup_keys
 from bot.engine.outbox import Publisher
-from bot.engine.redis_turns import RedisTurns
 from bot.engine.self_id import SelfIdentification
 from bot.engine.worker import Worker
 from bot.pipeline.accounts import AccountDirectory
@@ -40,7 +40,6 @@ from bot.reading.chunks import ChunkEmbedder
 from bot.reading.pool import ReadingPool
 from bot.reading.text_reading import TextReader
 from bot.store.base import Store
-from bot.store.redis import RedisStore
 from responders.agent import AgentResponder
 from responders.base import Responder
 from responders.case import CaseResponder
@@ -147,7 +146,12 @@ TURN_STALL_S = 10.0
 def decision_turns(settings: Settings, store: Store) -> Turns:
     """Turns among the replicas on a shared Redis, else among this process's workers."""
     hot = store.hot
-    if isinstance(hot, RedisStore):
+    # Only a loaded `bot.store.redis` makes Redis stores (the factory imports it when Redis is
+    # configured): without it the hot path is not Redis, and redis-py stays unloaded.
+    redis_store = sys.modules.get("bot.store.redis")
+    if redis_store is not None and isinstance(hot, redis_store.RedisStore):
+        from bot.engine.redis_turns import RedisTurns
+
         return RedisTurns(hot.url, hot.namespace, settings.instance, stall_s=TURN_STALL_S)
     return LocalTurns(stall_s=TURN_STALL_S)
 

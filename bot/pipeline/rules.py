@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from bot.core.context import MessageContext
 from bot.core.models import Action, Channel, Sentiment
+from bot.core.yaml_loader import SAFE_LOADER
 
 # What the learned models (`retrieval/learned`) put in `MessageContext.model_p`.
 ModelOutput = Literal[
@@ -238,8 +239,8 @@ def load_rules(path: Path) -> RuleSet:
     except OSError as exc:
         raise RulesError(f"{path}: cannot read rules file: {exc}") from exc
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=SAFE_LOADER)
+        data = yaml.load(text, Loader=SAFE_LOADER)  # a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -24,9 +24,7 @@ from bot.warroom.case_buttons import war_room_cases
 from bot.warroom.digest import DailyDigest
 from bot.warroom.render import WarRoomRenderer
 from bot.warroom.results import ResultWatcher
-from bot.warroom.slack_app import WarRoomHandlers, build_slack_app, slack_events_handler
 from scheduler.service import campaign_book, outage_desk
-from scheduler.slack_campaign import CampaignSlack
 
 
 class WarRoom:
@@ -51,6 +49,10 @@ class WarRoom:
         slack = self.settings
         if slack_adapter is None or slack.signing_secret is None:
             return
+        # Bolt is loaded here, with Slack configured: a service without it (or a replay) never pays for it.
+        from bot.warroom.slack_app import WarRoomHandlers, build_slack_app, slack_events_handler
+        from scheduler.slack_campaign import CampaignSlack
+
         client = slack_adapter.client
         renderer = WarRoomRenderer(store, self.approvals.log, channel=slack.channel)
         approvers = Approvers(

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.core.intake_limits import IntakeGate
 from bot.core.models import InboundMessage
-from bot.web.errors import STORE_DOWN, unavailable
+from bot.web.errors import store_down, unavailable
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Ingest = Callable[[Sequence[InboundMessage]], Awaitable[list[bool]]]
@@ -43,7 +43,7 @@ async def _queue_full(gate: IntakeGate) -> bool:
     a bad signature or body still gets its 4xx, and a good one its 503 when the enqueue fails."""
     try:
         return await gate.queue_full()
-    except STORE_DOWN:
+    except store_down():
         return False
 
 

@@ -15,14 +15,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
-from redis.exceptions import BusyLoadingError, ReadOnlyError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.store.base import StoreUnavailable
 
@@ -31,16 +29,20 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # What a store raises when it cannot be reached or cannot write for now; all worth a retry.
-STORE_DOWN: tuple[type[BaseException], ...] = (
+_DOWN: tuple[type[BaseException], ...] = (
     StoreUnavailable,
-    RedisConnectionError,
-    RedisTimeoutError,
-    BusyLoadingError,
-    ReadOnlyError,
     sqlite3.OperationalError,
     ConnectionError,
     TimeoutError,
 )
+_REDIS_DOWN = ("ConnectionError", "TimeoutError", "BusyLoadingError", "ReadOnlyError")
+
+
+def store_down() -> tuple[type[BaseException], ...]:
+    """`_DOWN`, and redis-py's own errors once it is loaded: only a Redis store loads it (and
+    only it raises them), so a service on SQLite never imports redis-py for this check."""
+    redis = sys.modules.get("redis.exceptions")
+    return _DOWN if redis is None else (*_DOWN, *(getattr(redis, name) for name in _REDIS_DOWN))
 
 
 def error_body(message: str, field: str | None = None) -> dict[str, Any]:
@@ -105,7 +107,7 @@ def json_errors(*, retry_after_s: int = 5) -> Middleware:
                 allowed = ", ".join(sorted(exc.allowed_methods))
                 body["error"] = f"{request.method} is not allowed on {request.path} (allowed: {allowed})"
             return web.json_response(body, status=exc.status, headers=_extra_headers(exc.headers))
-        except STORE_DOWN as exc:
+        except store_down() as exc:
             log.warning("store unavailable during %s %s: %s", request.method, request.path, exc)
             return unavailable("store unavailable, retry later", retry_after_s)
         except Exception:

@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import yaml
 
+from bot.core.yaml_loader import SAFE_LOADER
 from bot.reading.lexicons.phrases import ALWAYS, compile_pattern, finditer_words, normalise, trigger_words
 
 __all__ = [
@@ -175,7 +176,7 @@ class _Builder:
 
 def _read(name: str) -> dict[str, Any]:
     source = resources.files(__name__).joinpath(f"{name}.yaml")
-    data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    data = yaml.load(source.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     if not isinstance(data, dict):
         raise ValueError(f"lexicon {name}.yaml must be a mapping")
     return data

@@ -22,6 +22,7 @@ from bot.core.models import OUTBOX_STATUSES, AuditEvent, Decision, OutboxItem, R
 from bot.store.base import StoreUnavailable
 from bot.store.records import Filters, MinuteCount, Page, RecordFilter, RecordWrite
 from bot.store.sql import pages, rows, stats
+from bot.store.sql.in_lists import InLookup
 from bot.store.sql.migrations import migrate
 from bot.store.sql.schema import author_days, minute_counts, records
 from bot.store.sql.schema import decisions as decisions_table
@@ -43,6 +44,15 @@ class SqlRecordStore:
         self.day_zone = day_zone  # the dashboard's zone: local days kept in `stat_days`
         self._sql = build_statements(executor.dialect_name)
         self._stats = stats.build_stat_statements(executor.dialect_name)
+        kind = records.c.kind == bindparam("kind")
+        self._by_id = InLookup(
+            lambda ids: select(records.c.id, *RECORD_COLUMNS).where(kind, records.c.id.in_(ids))
+        )
+        self._by_key = InLookup(
+            lambda keys: select(records.c.key, *RECORD_COLUMNS).where(kind, records.c.key.in_(keys))
+        )
+        body, key = decisions_table.c.body, decisions_table.c.key
+        self._decisions_in = InLookup(lambda keys: select(body).where(key.in_(keys)))
 
     async def open(self) -> None:
         try:
@@ -81,10 +91,11 @@ class SqlRecordStore:
             return
         # A redelivered message overwrites its decision: its earlier one leaves the counts.
         keys = sorted({d.message_key for d in decisions})
-        found = await self.executor.fetch(
-            select(decisions_table.c.body).where(decisions_table.c.key.in_(keys))
-        )
-        previous = [Decision.model_validate_json(body) for (body,) in found]
+        previous = [
+            Decision.model_validate_json(body)
+            for stmt, params in self._decisions_in.chunks(keys)
+            for (body,) in await self.executor.fetch(stmt, params)
+        ]
         latest = list({d.message_key: d for d in decisions}.values())  # a key twice: the last wins
         counted = [*latest, *previous]
         weights = [1] * len(latest) + [-1] * len(previous)
@@ -276,26 +287,19 @@ class SqlRecordStore:
             await self.executor.batch(ops, rowcounts=False)
 
     async def get_records(self, kind: str, record_ids: Sequence[str]) -> dict[str, Record]:
-        return {r.id: r for _key, r in await self._matching(kind, records.c.id, record_ids)}
+        return {r.id: r for _key, r in await self._matching(self._by_id, kind, record_ids)}
 
     async def records_by_key(self, kind: str, keys: Sequence[str]) -> dict[str, list[Record]]:
         found: dict[str, list[Record]] = {}
-        for key, record in await self._matching(kind, records.c.key, keys):
+        for key, record in await self._matching(self._by_key, kind, keys):
             found.setdefault(key, []).append(record)
         return found
 
-    async def _matching(self, kind: str, column: Any, values: Sequence[str]) -> list[tuple[str, Record]]:
-        """Records of `kind` whose `column` is one of `values`, each with that value."""
-        wanted = list(dict.fromkeys(values))
+    async def _matching(self, lookup: InLookup, kind: str, values: Sequence[str]) -> list[tuple[str, Record]]:
+        """Records of `kind` whose looked-up column is one of `values`, each with that value."""
         found: dict[tuple[str, str], tuple[str, Record]] = {}
-        for start in range(0, len(wanted), 500):  # bounded IN lists: one statement per 500 values
-            chunk = wanted[start : start + 500]
-            # Padded to a few fixed sizes (repeating the last value), so the database sees four
-            # statement texts whatever the batch, and keeps them prepared.
-            size = next(n for n in (1, 8, 64, 500) if n >= len(chunk))
-            chunk = chunk + [chunk[-1]] * (size - len(chunk))
-            stmt = select(column, *RECORD_COLUMNS).where(records.c.kind == kind, column.in_(chunk))
-            for value, *row in await self.executor.fetch(stmt):
+        for stmt, params in lookup.chunks(values, {"kind": kind}):
+            for value, *row in await self.executor.fetch(stmt, params):
                 found[(row[0], row[1])] = (value, rows.record_from_row(*row))
         return list(found.values())
 
