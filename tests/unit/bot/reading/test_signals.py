@@ -83,6 +83,18 @@ RISK_EXAMPLES = [
     ("es", "boycott", "no le den ni un euro más a Ondanet"),
     ("en", "boycott", "don't give Ondanet another penny, share this until they listen"),
     ("pt", "boycott", "não assinem Ondanet, sério"),
+    # Discrimination told as a story (by language, age or sex) and press asking for affected people.
+    ("es", "discrimination", "al abuelo le dijeron en la tienda que los jubilados no necesitan fibra"),
+    ("es", "discrimination", "no quisieron venderme la línea porque hablo catalán"),
+    ("es", "discrimination", "el comercial me dijo que mejor esperara al marido para firmar"),
+    ("en", "discrimination", "the rep told my grandma that older people don't need unlimited data"),
+    ("en", "discrimination", "they hung up on my mom because she speaks Spanish"),
+    ("en", "discrimination", "the installer said I should wait for your husband, to my face"),
+    ("pt", "discrimination", "a atendente disse que idosos não precisam de fibra"),
+    ("pt", "discrimination", "o técnico mandou esperar o marido chegar"),
+    ("es", "press", "Escribo para un periódico digital y busco vecinos afectados por el corte"),
+    ("en", "press", "I write for the local paper and would like to hear from anyone affected"),
+    ("pt", "press", "Sou redatora de um jornal local, quem foi afetado pela queda?"),
 ]
 
 
@@ -116,6 +128,13 @@ def test_risks_survive_a_wrong_language_guess(
         ("en", "I reached out to support and they sorted my bill"),
         ("es", "¿cuál es el consumo de datos del plan?"),
         ("en", "I'm not paying another penny for a TV package I cancelled"),
+        # Everyday phrases close to the new language / age / press cues.
+        ("es", "mi marido tiene la línea a su nombre, ¿puedo cambiar yo la tarifa?"),
+        ("es", "hablo con mi abuela por videollamada a diario y va perfecto"),
+        ("es", "voy a esperar a mi marido para elegir la tarifa, ¿me la guardáis?"),
+        ("en", "my husband set up the router, how do I change the wifi name?"),
+        ("en", "do I need to speak Spanish to call support?"),
+        ("pt", "meu marido é o titular, posso pedir a segunda via?"),
     ],
 )
 def test_ordinary_messages_carry_no_risk(reader: LexiconSignalReader, lang: str, text: str) -> None:
