@@ -62,6 +62,9 @@ VOTE_SHARPNESS = 20.0
 VETO_INTENTS = frozenset({"complaint", "already_tried", "human_request", "sales", "spam", "retweet", "vague"})
 
 
+WARM_UP_TEXT = "ready"  # embedded once at start so that the encoder is loaded before traffic
+
+
 class AnswerPolicy(BaseModel):
     """When the KB step may answer on its own.
 
@@ -159,6 +162,9 @@ class KbAnalyser:
                     )
                     snapshot = kb.kb
                     self._model = (snapshot, await asyncio.to_thread(self._train, snapshot))
+                    # From a warm cache nothing was embedded, so the encoder is not loaded yet:
+                    # load it now, or the first customer's message waits seconds for it.
+                    await asyncio.to_thread(self._embedder.embed, [WARM_UP_TEXT])
                     self._kb = kb
         return self._kb
 

@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.classifier_cache import KEEP, PREFIX, trained_classifier
 from retrieval.kb_classifier import ClassifierConfig, Examples
-from retrieval.kb_decision import KbAnalyser
+from retrieval.kb_decision import WARM_UP_TEXT, KbAnalyser
 from retrieval.knowledge_base import KnowledgeBase
 from tests.unit.retrieval.conftest import CountingEmbedder
 
@@ -80,7 +80,9 @@ async def test_the_kb_step_starts_from_the_stored_classifier(kb_copy: Path, tmp_
     second = CountingEmbedder()
     analyser = KbAnalyser(kb_copy, cache_dir=cache, embedder=second)
     await analyser.knowledge_base()
-    assert second.calls == [], "the second start embeds nothing: vectors and classifier come from the cache"
+    # Nothing of the KB or the examples: vectors and classifier come from the cache. One sentence
+    # is embedded so that the encoder is loaded before the first customer's message.
+    assert second.calls == [[WARM_UP_TEXT]]
 
 
 def test_two_releases_starting_in_turn_keep_both_weights_and_only_the_newest_few_stay(
