@@ -58,6 +58,10 @@ def model_run(store: str, traffic: Path, args: tuple[str, ...]) -> dict[str, Any
     if "pipeline_msgs_per_s" in run and "limit_msgs_per_s" in limit:
         run["encoder_limit"] = limit
         run["share_of_limit"] = round(run["pipeline_msgs_per_s"] / limit["limit_msgs_per_s"], 3)
+    if run.get("cpu_ms_per_msg") and "cpu_ms_per_text" in limit:
+        # The same ratio in CPU per message: what the share would be on idle cores, every core
+        # busy. Under contention the throughput share can read higher (see bench/cpu.py).
+        run["cpu_share_of_encoder"] = round(limit["cpu_ms_per_text"] / run["cpu_ms_per_msg"], 3)
     return run
 
 
@@ -68,6 +72,10 @@ def median_share(runs: list[dict[str, Any]]) -> dict[str, Any]:
     if shares:
         chosen["runs_share_of_limit"] = shares
         chosen["median_share_of_limit"] = shares[len(shares) // 2]
+    cpu_shares = sorted(r["cpu_share_of_encoder"] for r in runs if "cpu_share_of_encoder" in r)
+    if cpu_shares:
+        chosen["runs_cpu_share_of_encoder"] = cpu_shares
+        chosen["median_cpu_share_of_encoder"] = cpu_shares[len(cpu_shares) // 2]
     return chosen
 
 
@@ -110,6 +118,9 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
         top["with_model_msgs_per_s"] = {s: r.get("pipeline_msgs_per_s") for s, r in model.items()}
         top["with_model_share_of_encoder_limit"] = {
             s: r.get("median_share_of_limit") for s, r in model.items()
+        }
+        top["with_model_cpu_share_of_encoder"] = {
+            s: r.get("median_cpu_share_of_encoder") for s, r in model.items()
         }
         top["with_model_decision_p99_ms"] = {s: r.get("decision_p99_ms") for s, r in model.items()}
         top["with_model_service_rss_mb"] = {s: r.get("peak_tree_rss_mb") for s, r in model.items()}
