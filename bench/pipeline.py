@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench.cpu import TreeCpu
 from bench.memory import PeakTreeMemory
+from bot.cli.malloc_arenas import limit_malloc_arenas
 from bot.cli.replay import run_replay
 from bot.cli.traffic import read_messages
 from bot.config import load_settings
@@ -72,6 +73,7 @@ async def _run(
 
 
 def main() -> None:
+    limit_malloc_arenas()  # as `centinela` does, so the memory figures are the service's
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", choices=["sqlite", "postgres+redis"], required=True)
     parser.add_argument("--messages", type=Path, required=True)
