@@ -81,7 +81,7 @@ def test_with_the_model_the_cpu_share_is_the_encoders_cpu_per_text_over_the_pipe
         "bench.encoder_limit": {"limit_msgs_per_s": 200.0, "cpu_ms_per_text": 1.8},
         "bench.pipeline": {"pipeline_msgs_per_s": 220.0, "cpu_ms_per_msg": 3.6},
     }
-    monkeypatch.setattr(bench_run, "_module", lambda name, *_args: dict(answers[name]))
+    monkeypatch.setattr(bench_run, "run_module", lambda name, *_args: dict(answers[name]))
     run = bench_run.model_run("sqlite", Path("traffic.jsonl"), ())
     assert run["share_of_limit"] == 1.1, "throughput under contention can read above the limit"
     assert run["cpu_share_of_encoder"] == 0.5, "what the work costs: half of it is the encoder's"
