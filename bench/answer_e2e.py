@@ -1,12 +1,14 @@
 """KB answers end to end: signed webhook in → automatic reply in the outbox, under steady load.
 
-Run as `python -m bench.answer_e2e [--kb DIR] [--rate 100] [--seconds 20]`; prints one JSON line:
+Run as `python -m bench.answer_e2e [--kb DIR] [--rate 100] [--seconds 20] [--messages FILE]`;
+prints one JSON line:
 `answer_end_to_end_p50_ms` / `answer_end_to_end_p99_ms` (from the start of the HTTP POST to the
 moment the reply is written to the outbox), how many of the messages were answered, and the
 memory of the service with the model loaded, reading helpers included (`bench.memory`). The
 real service (`bot.web.app.create_app`) runs in this process on an ephemeral port with a SQLite
-store in a temporary directory; the messages are the KB's own example questions, each from a
-different author so the reply guards never hold one back.
+store in a temporary directory; the messages are the KB's own example questions (or, with
+`--messages`, the texts of a traffic file in its order), each from a different author so the
+reply guards never hold one back.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from aiohttp import web
 
 from adapters.webhook.signing import signed_headers
 from bench.memory import tree_memory
+from bot.cli.malloc_arenas import limit_malloc_arenas
 from bot.cli.replay import percentile
+from bot.cli.traffic import read_messages
 from bot.config import SAMPLES_DIR, load_settings
 from bot.core.models import OutboxItem
 from bot.engine.extensions import build_extensions
@@ -43,10 +47,16 @@ def questions(kb_dir: Path) -> list[tuple[str, str]]:
     return [(q, article.lang) for article in loaded.articles for q in article.questions]
 
 
-async def _run(kb_dir: Path, rate: float, seconds: float) -> dict[str, Any]:
-    texts = questions(kb_dir)
+def traffic_texts(messages: Path) -> list[tuple[str, str]]:
+    """(text, language hint) of every message of a traffic file, in its order."""
+    items, _bad = read_messages(messages)
+    return [(item.message.text, item.message.language or "") for item in items]
+
+
+async def _run(kb_dir: Path, rate: float, seconds: float, messages: Path | None = None) -> dict[str, Any]:
+    texts = questions(kb_dir) if messages is None else traffic_texts(messages)
     if not texts:
-        raise SystemExit(f"no example questions in {kb_dir}")
+        raise SystemExit(f"no text to send in {messages or kb_dir}")
     with tempfile.TemporaryDirectory(prefix="centinela-bench-e2e-") as scratch:
         settings = load_settings(data_dir=Path(scratch), webhook_secret=SECRET, api_token="bench-token")
         extensions = build_extensions(settings, kb_dir)
@@ -88,6 +98,7 @@ async def _run(kb_dir: Path, rate: float, seconds: float) -> dict[str, Any]:
         "messages": len(sent),
         "answered": len(latencies),
         "rate_msgs_per_s": rate,
+        "texts": "kb questions" if messages is None else str(messages),
         "decision_p50_ms": round(percentile(decided, 0.5), 2),
         "decision_p99_ms": round(percentile(decided, 0.99), 2),
         "service_rss_mb": memory.rss_mb,
@@ -132,13 +143,15 @@ def _watch_outbox(app: web.Application, replied: dict[str, float]) -> None:
 
 
 def main() -> None:
+    limit_malloc_arenas()  # as `centinela serve` does
     parser = argparse.ArgumentParser()
     default_kb = SHARED_KB if SHARED_KB.exists() else SAMPLES_DIR / "kb"
     parser.add_argument("--kb", type=Path, default=default_kb)
     parser.add_argument("--rate", type=float, default=100.0, help="messages per second")
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--messages", type=Path, help="send this file's texts (default: the KB's questions)")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(_run(args.kb, args.rate, args.seconds))))
+    print(json.dumps(asyncio.run(_run(args.kb, args.rate, args.seconds, args.messages))))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ what the machine could do at best then; the pipeline figure is reported as a sha
 
 `python -m bench.encoder_limit --messages FILE [--processes N]` prints one JSON line:
 `limit_msgs_per_s` (N processes, each embedding its share of the texts in one call; wall time
-from a common start once every model is loaded) and `one_core_msgs_per_s` (the best process's
-own rate). Each process loads the model itself, as a reading helper does.
+from a common start once every model is loaded), `one_core_msgs_per_s` (the best process's
+own rate) and `cpu_ms_per_text` (CPU the encoder spent per text: what the load cannot move).
+Each process loads the model itself, as a reading helper does.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ def _worker(messages: Path, part: int, parts: int) -> None:
     embedder.embed_texts(["warm-up"])
     print("ready", flush=True)
     sys.stdin.readline()  # every process starts embedding together, once all are loaded
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     embedder.embed_texts(texts)
-    print(json.dumps({"texts": len(texts), "seconds": time.perf_counter() - started, "end": time.time()}))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(json.dumps({"texts": len(texts), "seconds": seconds, "cpu_s": cpu, "end": time.time()}))
 
 
 def measure(messages: Path, processes: int) -> dict[str, object]:
@@ -64,6 +66,8 @@ def measure(messages: Path, processes: int) -> dict[str, object]:
         "limit_msgs_per_s": round(texts / wall, 1),
         "one_core_msgs_per_s": round(max(r["texts"] / r["seconds"] for r in results), 1),
         "limit_texts": texts,
+        # what one text costs the encoder alone, whatever share of the cores the run got
+        "cpu_ms_per_text": round(sum(float(r["cpu_s"]) for r in results) / texts * 1000, 3),
     }
 
 

@@ -63,14 +63,20 @@ def _rss_pss_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def tree_memory(pid: int | None = None) -> TreeMemory:
-    """RSS and PSS summed over `pid` (default: this process) and its live descendants."""
-    root = pid or os.getpid()
-    pending, seen = [root], []
+def descendants(pid: int) -> list[int]:
+    """The live descendants of `pid` (children, their children, ...)."""
+    pending, seen = _children(pid), []
     while pending:
         current = pending.pop()
         seen.append(current)
         pending.extend(_children(current))
+    return seen
+
+
+def tree_memory(pid: int | None = None) -> TreeMemory:
+    """RSS and PSS summed over `pid` (default: this process) and its live descendants."""
+    root = pid or os.getpid()
+    seen = [root, *descendants(root)]
     totals = [usage for usage in map(_rss_pss_kb, seen) if usage[0] > 0]  # zombies map nothing
     return TreeMemory(
         processes=len(totals),

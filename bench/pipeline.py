@@ -7,7 +7,7 @@ shape: hot path in Redis, records in PostgreSQL (the replay works in a schema of
 dropped after).
 A separate process keeps the memory figures honest (nothing else loaded) and the stores
 isolated. Memory is reported for the worker process alone (`peak_rss_mb`) and for the whole
-tree with its reading helpers (`bench.memory`).
+tree with its reading helpers (`bench.memory`), and so is the CPU spent deciding (`bench.cpu`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ import json
 import tempfile
 from pathlib import Path
 
+from bench.cpu import TreeCpu
 from bench.memory import PeakTreeMemory
+from bot.cli.malloc_arenas import limit_malloc_arenas
 from bot.cli.replay import run_replay
 from bot.cli.traffic import read_messages
 from bot.config import load_settings
@@ -41,8 +43,16 @@ async def _run(
             from bot.engine.extensions import build_extensions
 
             extensions = build_extensions(settings, kb)
-        with PeakTreeMemory() as memory:
-            report = await run_replay(settings, messages, speed=None, extensions=extensions)
+        with PeakTreeMemory() as memory, TreeCpu() as cpu:
+            fed = 0
+
+            def started(count: int) -> None:  # the replay's timed part begins with its first feed
+                nonlocal fed
+                if fed == 0:
+                    cpu.mark()
+                fed += count
+
+            report = await run_replay(settings, messages, speed=None, extensions=extensions, progress=started)
     return {
         "store": store,
         "model": kb is not None,
@@ -56,10 +66,14 @@ async def _run(
         "processes": memory.peak.processes,
         "peak_tree_rss_mb": memory.peak.rss_mb,
         "peak_tree_pss_mb": memory.peak.pss_mb,
+        # worker + helpers, from the first message fed to the end (start-up not counted)
+        "tree_cpu_s": cpu.seconds,
+        "cpu_ms_per_msg": round(cpu.seconds / report["messages"] * 1000, 3) if report["messages"] else None,
     }
 
 
 def main() -> None:
+    limit_malloc_arenas()  # as `centinela` does, so the memory figures are the service's
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", choices=["sqlite", "postgres+redis"], required=True)
     parser.add_argument("--messages", type=Path, required=True)

@@ -47,7 +47,8 @@ async def _fleet(
     schema = f"bench_replicas_{uuid.uuid4().hex[:10]}"
     namespace = f"bench-replicas-{uuid.uuid4().hex[:10]}"
     database_url = f"{pg}?schema={schema}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # Each replica sizes its reading helpers to its share of this machine's CPUs.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CENTINELA_REPLICAS_PER_HOST": str(n)}
     if kb is not None:
         env["CENTINELA_BENCH_KB"] = str(kb)
     hot = RedisStore(redis_url, namespace=namespace)

@@ -20,7 +20,7 @@ def _traffic(messages: Path | None) -> Path:
     return SHARED_TRAFFIC if SHARED_TRAFFIC.exists() else SAMPLES_DIR / "traffic.jsonl"
 
 
-def _module(name: str, *args: str) -> dict[str, Any]:
+def run_module(name: str, *args: str) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-m", name, *args], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
@@ -53,11 +53,15 @@ def model_run(store: str, traffic: Path, args: tuple[str, ...]) -> dict[str, Any
     with this shared machine's load as much as the pipeline does; taken just before, the
     pipeline's share of it is the figure that holds from one hour to the next.
     """
-    limit = _module("bench.encoder_limit", "--messages", str(traffic))
-    run = _module("bench.pipeline", "--store", store, *args, "--kb", str(_kb()))
+    limit = run_module("bench.encoder_limit", "--messages", str(traffic))
+    run = run_module("bench.pipeline", "--store", store, *args, "--kb", str(_kb()))
     if "pipeline_msgs_per_s" in run and "limit_msgs_per_s" in limit:
         run["encoder_limit"] = limit
         run["share_of_limit"] = round(run["pipeline_msgs_per_s"] / limit["limit_msgs_per_s"], 3)
+    if run.get("cpu_ms_per_msg") and "cpu_ms_per_text" in limit:
+        # The same ratio in CPU per message: what the share would be on idle cores, every core
+        # busy. Under contention the throughput share can read higher (see bench/cpu.py).
+        run["cpu_share_of_encoder"] = round(limit["cpu_ms_per_text"] / run["cpu_ms_per_msg"], 3)
     return run
 
 
@@ -68,6 +72,10 @@ def median_share(runs: list[dict[str, Any]]) -> dict[str, Any]:
     if shares:
         chosen["runs_share_of_limit"] = shares
         chosen["median_share_of_limit"] = shares[len(shares) // 2]
+    cpu_shares = sorted(r["cpu_share_of_encoder"] for r in runs if "cpu_share_of_encoder" in r)
+    if cpu_shares:
+        chosen["runs_cpu_share_of_encoder"] = cpu_shares
+        chosen["median_cpu_share_of_encoder"] = cpu_shares[len(cpu_shares) // 2]
     return chosen
 
 
@@ -77,7 +85,7 @@ def run_benchmarks(
     traffic = _traffic(messages)
     results: dict[str, Any] = {"traffic": str(traffic)}
     if only is None or "pipeline" in only:
-        results["calibration"] = _module("bench.calibrate", "--messages", str(traffic))
+        results["calibration"] = run_module("bench.calibrate", "--messages", str(traffic))
         redis_url = settings.redis_url or "redis://127.0.0.1:6379/14"
         database_url = settings.database_url or "postgresql://postgres@127.0.0.1:5432/test"
         if not database_url.startswith("postgres"):
@@ -87,14 +95,17 @@ def run_benchmarks(
             if only is None or "model" in only:
                 model_runs = [model_run(store, traffic, args) for _ in range(PIPELINE_RUNS)]
                 results[f"model_{store}"] = median_share(model_runs)
-            runs = [_module("bench.pipeline", "--store", store, *args) for _ in range(PIPELINE_RUNS)]
+            runs = [run_module("bench.pipeline", "--store", store, *args) for _ in range(PIPELINE_RUNS)]
             results[f"pipeline_{store}"] = median_run(runs)
+    if only is None or "at_capacity" in only:  # decision p99 at 75 % of the capacity measured then
+        at = ("--messages", str(traffic), "--kb", str(_kb()))
+        results["at_capacity"] = run_module("bench.at_capacity", *at)
     if only is None or "answer_e2e" in only:
-        results["answer_e2e"] = _module("bench.answer_e2e")
+        results["answer_e2e"] = run_module("bench.answer_e2e")
     if only is None or "kb" in only:
-        results["kb"] = _module("bench.kb_search")
+        results["kb"] = run_module("bench.kb_search")
     if only is None or "dashboard" in only:
-        results["dashboard"] = _module("bench.dashboard")
+        results["dashboard"] = run_module("bench.dashboard")
     results.update(headline(results))
     return results
 
@@ -111,8 +122,17 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
         top["with_model_share_of_encoder_limit"] = {
             s: r.get("median_share_of_limit") for s, r in model.items()
         }
+        top["with_model_cpu_share_of_encoder"] = {
+            s: r.get("median_cpu_share_of_encoder") for s, r in model.items()
+        }
         top["with_model_decision_p99_ms"] = {s: r.get("decision_p99_ms") for s, r in model.items()}
         top["with_model_service_rss_mb"] = {s: r.get("peak_tree_rss_mb") for s, r in model.items()}
+    loaded = results.get("at_capacity", {})
+    if "decision_p99_ms" in loaded:
+        top["with_model_at_capacity"] = {
+            key: loaded.get(key)
+            for key in ("capacity_msgs_per_s", "fraction", "offered_msgs_per_s", "decision_p99_ms")
+        } | {"answer_end_to_end_p99_ms": loaded.get("answer_end_to_end_p99_ms")}
     stores = {k.removeprefix("pipeline_"): v for k, v in results.items() if k.startswith("pipeline_")}
     if stores:
         top["pipeline_msgs_per_s"] = {s: r.get("pipeline_msgs_per_s") for s, r in stores.items()}

@@ -271,12 +271,21 @@ class Settings(BaseSettings):
         "(a web tier in front of worker replicas, or an intake load test)",
     )
     batch_size: int = Field(64, ge=1, le=1000)
+    replicas_per_host: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="replicas of this service sharing this machine's CPUs: sizes the default of "
+        "reading_processes to this replica's share",
+    )
     reading_processes: int = Field(
         default_factory=default_reading_helpers,
         ge=0,
         le=32,
-        description="helper processes reading texts ahead of the workers (0: read inline); "
-        "default: usable CPUs (affinity and cgroup quota) minus one, at most 4",
+        description="helper processes reading (and, with the KB on, embedding) texts ahead of the "
+        "workers (0: read inline); default: this replica's share of the usable CPUs (affinity and "
+        "cgroup quota, divided by replicas_per_host) minus one, at most 4, at least 1 while the "
+        "share is a CPU",
     )
     max_attempts: int = Field(5, ge=1)
     visibility_timeout_s: float = Field(30.0, gt=0)
@@ -313,6 +322,13 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"languages must be ISO 639-1 codes, got {bad}")
         return [code.lower() for code in value]
+
+    @model_validator(mode="after")
+    def _helpers_for_this_replica(self) -> Settings:
+        # Set explicitly (argument, environment, file): kept. Else sized to this replica's share.
+        if "reading_processes" not in self.model_fields_set and self.replicas_per_host > 1:
+            self.reading_processes = default_reading_helpers(self.replicas_per_host)
+        return self
 
     @field_validator("rules_file")
     @classmethod

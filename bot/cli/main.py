@@ -28,6 +28,7 @@ from bot.cli.args import (
 from bot.cli.cases import add_cases_parser, run_cases
 from bot.cli.customers import add_customers_parser, run_customers
 from bot.cli.logs import configure_logging, log_format_from_env
+from bot.cli.malloc_arenas import limit_malloc_arenas
 from bot.config import SAMPLES_DIR, ConfigError, Settings, load_settings
 from bot.core.drafts import DRAFT_STATUSES
 from bot.pipeline.rules import RulesError
@@ -163,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    limit_malloc_arenas()  # before any thread starts (bot/cli/malloc_arenas.py)
     JSON_ERRORS.set("--json" in (sys.argv[1:] if argv is None else argv))
     args = _parser().parse_args(argv)
     as_json = bool(getattr(args, "json", False))

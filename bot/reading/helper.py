@@ -20,6 +20,7 @@ import struct
 import sys
 from typing import Any, BinaryIO
 
+from bot.cli.malloc_arenas import limit_malloc_arenas
 from bot.reading.chunks import ChunkEmbedder, read_chunk
 from bot.reading.text_reading import TextReader
 
@@ -73,6 +74,7 @@ def main() -> None:
     # Ctrl-C reaches the whole process group; the worker that owns this helper decides when it
     # ends (by closing its input), so the helper does not die mid-chunk with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_malloc_arenas()
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # stray prints must not corrupt the data channel
     spec = sys.argv[3] if len(sys.argv) > 3 else None

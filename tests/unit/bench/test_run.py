@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bench.run import headline, median_run, median_share
 
@@ -67,3 +70,22 @@ def test_with_the_model_each_run_is_a_share_of_the_limit_measured_beside_it() ->
     assert top["with_model_share_of_encoder_limit"] == {"sqlite": 0.9}
     assert top["with_model_decision_p99_ms"] == {"sqlite": 40.0}
     assert top["pipeline_msgs_per_s"] == {"sqlite": 2000.0}, "the no-model figure stays, as a second line"
+
+
+def test_with_the_model_the_cpu_share_is_the_encoders_cpu_per_text_over_the_pipelines_per_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench import run as bench_run
+
+    answers = {
+        "bench.encoder_limit": {"limit_msgs_per_s": 200.0, "cpu_ms_per_text": 1.8},
+        "bench.pipeline": {"pipeline_msgs_per_s": 220.0, "cpu_ms_per_msg": 3.6},
+    }
+    monkeypatch.setattr(bench_run, "run_module", lambda name, *_args: dict(answers[name]))
+    run = bench_run.model_run("sqlite", Path("traffic.jsonl"), ())
+    assert run["share_of_limit"] == 1.1, "throughput under contention can read above the limit"
+    assert run["cpu_share_of_encoder"] == 0.5, "what the work costs: half of it is the encoder's"
+    chosen = median_share([run, {**run, "pipeline_msgs_per_s": 100.0, "cpu_share_of_encoder": 0.4}])
+    assert chosen["runs_cpu_share_of_encoder"] == [0.4, 0.5]
+    top = headline({"model_sqlite": chosen})
+    assert top["with_model_cpu_share_of_encoder"] == {"sqlite": chosen["median_cpu_share_of_encoder"]}

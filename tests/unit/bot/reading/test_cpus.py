@@ -40,3 +40,21 @@ def test_cgroup_v1_unlimited_and_missing(tmp_path: Path) -> None:
 
 def test_default_is_bounded() -> None:
     assert 0 <= default_reading_helpers() <= MAX_READING_HELPERS
+
+
+def test_replicas_on_one_machine_split_its_cpus() -> None:
+    assert default_reading_helpers(1, cpus=2) == 1  # one core for the worker, one for a helper
+    assert default_reading_helpers(2, cpus=2) == 1  # a one-core share still embeds in batches
+    assert default_reading_helpers(4, cpus=2) == 0  # more replicas than cores: no helper
+    assert default_reading_helpers(2, cpus=8) == 3
+    assert default_reading_helpers(1, cpus=64) == MAX_READING_HELPERS
+    assert default_reading_helpers(1, cpus=1) == 0
+
+
+def test_the_replicas_hint_sizes_the_default_but_not_an_explicit_count(tmp_path: Path) -> None:
+    from bot.config import load_settings
+
+    many = usable_cpus() + 1  # more replicas than CPUs: no helper for any of them
+    assert load_settings(data_dir=tmp_path, replicas_per_host=many).reading_processes == 0
+    explicit = load_settings(data_dir=tmp_path, replicas_per_host=many, reading_processes=2)
+    assert explicit.reading_processes == 2
