@@ -43,7 +43,9 @@ def _shared_kb_cache() -> None:
 
     Every service a test builds has its own data directory, so by default each would embed the
     sample KB and fit its classifier again: seconds each, most of the suite's time once. The
-    cache is keyed by the KB's content and the embedder, so sharing it changes no result. Set
+    cache has a folder per KB folder, reuses vectors only for an article whose content hash and
+    embedder match, and weights only for the same training inputs, so sharing it changes no
+    result. Set
     before any settings are read; pytest-xdist's workers inherit it from the main process, and
     only the process that made the folder removes it.
     """
