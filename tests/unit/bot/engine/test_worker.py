@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import AsyncIterator
 from pathlib import Path
+
+import pytest
 
 from bot.core.context import MessageContext
 from bot.core.effects import Effect
@@ -13,8 +16,21 @@ from bot.engine.effects import EffectApplier
 from bot.engine.runtime import Extensions, build_pipeline
 from bot.engine.worker import Worker
 from bot.pipeline.guards import ReplyGuard
-from bot.store.base import Store
-from tests.conftest import eventually, make_message, settings_for
+from bot.store.base import Store, StoreSettings
+from tests.conftest import eventually, make_message, open_store, settings_for
+
+
+@pytest.fixture
+async def store(store_kind: str, tmp_path: Path) -> AsyncIterator[Store]:
+    """The loop's tests check exactly-once hand-offs between batches, not redelivery: a claim must
+    not expire while a slow (loaded) machine is still deciding it, or the batch claimed ahead takes
+    it again and it is decided twice. The conftest store's 0.3 s timeout did that under load."""
+    opened = await open_store(store_kind, tmp_path, StoreSettings(visibility_timeout_s=60.0, max_attempts=3))
+    try:
+        yield opened
+    finally:
+        await opened.clear()
+        await opened.close()
 
 
 def _worker(store: Store, tmp_path: Path, batch_size: int, decided: list[Decision]) -> Worker:
