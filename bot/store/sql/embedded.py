@@ -195,11 +195,19 @@ class EmbeddedExecutor:
         planned: list[tuple[str, list[dict[str, Any]]]] = []
         for stmt, rows in ops:
             prepared = self._prepare(stmt)
-            planned.append((prepared.sql, [{**prepared.literals, **r} for r in rows]))
+            literals = prepared.literals
+            bound = [{**literals, **r} if literals or not isinstance(r, dict) else r for r in rows]
+            planned.append((prepared.sql, bound))
 
         def run(c: sqlite3.Connection) -> list[list[int]]:
             counts: list[list[int]] = []
             for sql, rows in planned:
+                if not rowcounts and len(rows) > 1:
+                    # One executemany: the rows are bound and stepped in C, not one Python call
+                    # and cursor each, and this thread holds the GIL the event loop needs for less.
+                    c.executemany(sql, rows).close()
+                    counts.append([])
+                    continue
                 per_row: list[int] = []
                 for row in rows:
                     cursor = c.execute(sql, row)
