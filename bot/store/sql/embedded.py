@@ -25,7 +25,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from bot.store.base import StoreUnavailable
-from bot.store.sql.group_commit import Op, Params
+from bot.store.sql.group_commit import Op, Params, require_exact
 from bot.store.sqlite_runner import GroupCommitRunner
 
 T = TypeVar("T")
@@ -190,7 +190,7 @@ class EmbeddedExecutor:
         return await self.file.run(run, read=prepared.read)
 
     async def batch(
-        self, ops: Sequence[Op], *, durable: bool = False, rowcounts: bool = True
+        self, ops: Sequence[Op], *, durable: bool = False, rowcounts: bool = True, exact: bool = False
     ) -> list[list[int]]:
         planned: list[tuple[str, list[dict[str, Any]]]] = []
         for stmt, rows in ops:
@@ -202,7 +202,7 @@ class EmbeddedExecutor:
         def run(c: sqlite3.Connection) -> list[list[int]]:
             counts: list[list[int]] = []
             for sql, rows in planned:
-                if not rowcounts and len(rows) > 1:
+                if not (rowcounts or exact) and len(rows) > 1:
                     # One executemany: the rows are bound and stepped in C, not one Python call
                     # and cursor each, and this thread holds the GIL the event loop needs for less.
                     c.executemany(sql, rows).close()
@@ -213,6 +213,8 @@ class EmbeddedExecutor:
                     cursor = c.execute(sql, row)
                     per_row.append(cursor.rowcount)
                     cursor.close()
+                if exact:  # raised inside the group: the runner rolls this call back alone
+                    require_exact(per_row)
                 counts.append(per_row)
             return counts
 
