@@ -5,7 +5,9 @@ stored cases, and must hold across replicas and redeliveries. Three small record
 - `counter/case` hands out the numbers of the references (`C-1001`, ...) by compare-and-set,
   a block of ten at a time per process;
 - `case_identity/<identity>` points at the identity's latest case; only the writer whose
-  compare-and-set moves it opens a case, every other writer joins that case;
+  compare-and-set moves it opens a case, every other writer joins that case. A new case, its
+  pointer and the message's record are written by one `cas_records` (all or nothing, one
+  round trip), so the loser of a race leaves no case behind;
 - `case_message/<message key>` remembers what a message did, so a redelivery acknowledges the
   same case the same way instead of opening another one.
 """
@@ -36,7 +38,7 @@ from bot.engine.case_lookups import CaseAnswers, CaseLookups
 from bot.engine.crm_queue import mark_for_sync
 from bot.engine.customers import customer_linked, customer_of, load_customer
 from bot.engine.versioned import load_versioned, save_versioned
-from bot.store.records import RecordFilter, RecordStore
+from bot.store.records import RecordFilter, RecordStore, RecordSwap
 from responders.case_priority import raise_priority
 
 log = logging.getLogger(__name__)
@@ -92,22 +94,24 @@ class CaseBook:
             if case is not None:
                 return CaseResult(case, handled.data["outcome"], draft.language)
         for attempt in range(ATTEMPTS):
+            if attempt:  # lost a race: maybe to a redelivery of this very message elsewhere
+                handled = await self._store.get_record(RecordKind.CASE_MESSAGE, draft.message_key)
+                case = await load_case(self._store, str(handled.data["case_id"])) if handled else None
+                if handled is not None and case is not None:
+                    return CaseResult(case, handled.data["outcome"], draft.language)
             # The batch's answer holds for the first attempt; a retry (another writer moved the
             # identity's pointer meanwhile) asks again.
             result = await self._attempt(draft, ahead.opened if ahead and not attempt else None)
             if result is not None:
-                await self._store.put_record(
-                    RecordKind.CASE_MESSAGE,
-                    draft.message_key,
-                    {"case_id": result.case.id, "outcome": result.outcome},
-                    only_if_absent=True,
-                )
                 if self._crm:
                     await mark_for_sync(self._store, result.case)
                 return result
         raise RuntimeError(f"case for {draft.message_key}: too many concurrent writers")
 
     async def _attempt(self, draft: Case, opened: list[Record] | None) -> CaseResult | None:
+        """One try: the case written together with the identity's pointer and what the message
+        did (`cas_records`: all or nothing, one round trip); None when another writer moved
+        any of them first (nothing of this try is left behind: the caller reads again)."""
         pointer = await self._store.get_record(RecordKind.CASE_IDENTITY, draft.identity)
         current = await load_case(self._store, str(pointer.data["case_id"])) if pointer else None
         if (
@@ -115,25 +119,34 @@ class CaseBook:
             and current.message_key != draft.message_key
             and self._joinable(current, draft)
         ):
-            joined = await save_case(self._store, self._joined(current, draft))
-            if joined is None:
-                return None
             outcome: CaseOutcome = "joined" if current.status in ACTIVE else "reopened"
-            return CaseResult(joined, outcome, draft.language)
+            joined = self._joined(current, draft)
+            swaps = [RecordSwap(RecordKind.CASE, joined.id, current.version, joined.record_data())]
+            if not await self._store.cas_records([*swaps, self._handled(draft, joined, outcome)]):
+                return None
+            return CaseResult(
+                joined.model_copy(update={"version": current.version + 1}), outcome, draft.language
+            )
         case = current if current is not None and current.message_key == draft.message_key else None
-        case = case or await self._opened_by(draft.message_key, opened) or await self._create(draft)
-        moved = await self._store.cas_record(
-            RecordKind.CASE_IDENTITY,
-            draft.identity,
-            expected_version=pointer.version if pointer else 0,
-            data={"case_id": case.id},
-        )
-        if moved or (pointer is not None and pointer.data.get("case_id") == case.id):
-            return CaseResult(case, "opened", draft.language)
-        # Another writer opened a case for this identity at the same moment: theirs wins, and
-        # this one (seen by no one yet) is closed as a duplicate before this message joins theirs.
-        await self._supersede(case)
-        return None
+        case = case or await self._opened_by(draft.message_key, opened)
+        swaps = []
+        if case is None:
+            case = await self._drafted(draft)
+            swaps.append(RecordSwap(RecordKind.CASE, case.id, 0, case.record_data()))
+        if pointer is None or pointer.data.get("case_id") != case.id:
+            version = pointer.version if pointer else 0
+            swaps.append(RecordSwap(RecordKind.CASE_IDENTITY, draft.identity, version, {"case_id": case.id}))
+        if not await self._store.cas_records([*swaps, self._handled(draft, case, "opened")]):
+            return None
+        if swaps and swaps[0].kind == RecordKind.CASE:
+            case = case.model_copy(update={"version": 1})
+        return CaseResult(case, "opened", draft.language)
+
+    @staticmethod
+    def _handled(draft: Case, case: Case, outcome: CaseOutcome) -> RecordSwap:
+        """What the message did, written with its case: a redelivery acknowledges the same."""
+        data = {"case_id": case.id, "outcome": outcome}
+        return RecordSwap(RecordKind.CASE_MESSAGE, draft.message_key, 0, data)
 
     async def _with_customer(self, draft: Case, ahead: CaseAnswers | None) -> Case:
         """A known customer's case carries their id (so any of their channels joins it), and
@@ -166,11 +179,10 @@ class CaseBook:
                 return case
         return None
 
-    async def _create(self, draft: Case) -> Case:
+    async def _drafted(self, draft: Case) -> Case:
+        """The new case, numbered; written by the caller together with its pointer."""
         number = await self._next_number()
-        case = draft.model_copy(update={"id": case_reference(number), "updated_at": draft.opened_at})
-        await self._store.put_record(RecordKind.CASE, case.id, case.record_data(), only_if_absent=True)
-        return case.model_copy(update={"version": 1})
+        return draft.model_copy(update={"id": case_reference(number), "updated_at": draft.opened_at})
 
     async def _next_number(self) -> int:
         """The next reference number. Numbers are taken from the shared counter a block at a
@@ -193,17 +205,6 @@ class CaseBook:
             ):
                 return start
         raise RuntimeError("case counter: too many concurrent writers")
-
-    async def _supersede(self, case: Case) -> None:
-        for _ in range(ATTEMPTS):
-            current = await load_case(self._store, case.id)
-            if current is None or current.status == "closed":
-                return
-            closed = current.model_copy(
-                update={"status": "closed", "closed_at": current.opened_at, "reason": DUPLICATE_REASON}
-            )
-            if await save_case(self._store, closed) is not None:
-                return
 
     def _joined(self, current: Case, draft: Case) -> Case:
         """`current` with `draft`'s message added as a comment (once), reopened if it was over."""

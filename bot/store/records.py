@@ -63,6 +63,16 @@ class RecordWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordSwap:
+    """One record of a `cas_records`: written only if still at `expected_version` (0: absent)."""
+
+    kind: str
+    record_id: str
+    expected_version: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class MinuteCount:
     """Decisions in one UTC minute for one channel, action and sentiment (the dashboard)."""
 
@@ -206,6 +216,12 @@ class RecordStore(Protocol):
         self, kind: str, record_id: str, *, expected_version: int, data: dict[str, Any]
     ) -> bool:
         """Write only if the stored version is `expected_version` (0: absent)."""
+
+    async def cas_records(self, swaps: Sequence[RecordSwap]) -> bool:
+        """Compare-and-set of several records at once: all are written, in one transaction,
+        if every one is still at its expected version; otherwise none is and the answer is
+        False. What must change together (a case, its identity's pointer, what the message
+        did) then costs one round trip and never leaves half of itself behind."""
 
     async def delete_record(self, kind: str, record_id: str) -> bool:
         """Remove a record for good (an erasure on request); True when it existed."""

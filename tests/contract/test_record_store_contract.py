@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.models import AuditEvent, Decision, OutboxItem
-from bot.store.records import Filters, InvalidCursor, RecordFilter, RecordStore, RecordWrite
+from bot.store.records import Filters, InvalidCursor, RecordFilter, RecordStore, RecordSwap, RecordWrite
 from bot.store.scan import all_records
 
 T0 = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)
@@ -73,6 +73,51 @@ async def test_records_version_and_compare_and_set(records: RecordStore) -> None
     assert await records.count_records("draft") == 2
     assert {r.id for r in await records.list_records("draft")} == {"d1", "new"}
     assert await records.get_record("case", "d1") is None
+
+
+async def test_several_records_are_compared_and_set_all_or_nothing(records: RecordStore) -> None:
+    assert await records.cas_records(
+        [
+            RecordSwap("case", "C-1", 0, {"status": "open"}),
+            RecordSwap("case_identity", "twitter:ana", 0, {"case_id": "C-1"}),
+        ]
+    )
+    # One stale version (the pointer is at 1 now) and nothing of the swap is written.
+    assert not await records.cas_records(
+        [
+            RecordSwap("case", "C-2", 0, {"status": "open"}),
+            RecordSwap("case_identity", "twitter:ana", 0, {"case_id": "C-2"}),
+        ]
+    )
+    assert await records.get_record("case", "C-2") is None
+    pointer = await records.get_record("case_identity", "twitter:ana")
+    assert pointer is not None and (pointer.version, pointer.data) == (1, {"case_id": "C-1"})
+    # An update at the stored version wins once among concurrent writers; an insert of an existing
+    # record loses like a stale update.
+    outcomes = await asyncio.gather(
+        *(
+            records.cas_records(
+                [
+                    RecordSwap("case", "C-1", 1, {"status": "pending", "by": f"u{i}"}),
+                    RecordSwap("case_message", f"m{i}", 0, {}),
+                ]
+            )
+            for i in range(6)
+        )
+    )
+    assert outcomes.count(True) == 1
+    assert await records.count_records("case_message") == 1
+    case = await records.get_record("case", "C-1")
+    assert case is not None and case.version == 2 and case.data["status"] == "pending"
+    mixed = [
+        RecordSwap("case", "C-3", 0, {"status": "open"}),
+        RecordSwap("case", "C-1", 2, {"status": "solved"}),
+        RecordSwap("case_identity", "twitter:ana", 0, {"case_id": "C-3"}),  # exists: loses
+    ]
+    assert not await records.cas_records(mixed)
+    assert await records.get_record("case", "C-3") is None
+    assert await records.get_record("case", "C-1") == case
+    assert await records.cas_records([])
 
 
 async def test_records_are_looked_up_in_batches(records: RecordStore) -> None:

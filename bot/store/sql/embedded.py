@@ -25,7 +25,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from bot.store.base import StoreUnavailable
-from bot.store.sql.group_commit import Op, Params
+from bot.store.sql.group_commit import Op, Params, require_exact
 from bot.store.sqlite_runner import GroupCommitRunner
 
 T = TypeVar("T")
@@ -190,21 +190,31 @@ class EmbeddedExecutor:
         return await self.file.run(run, read=prepared.read)
 
     async def batch(
-        self, ops: Sequence[Op], *, durable: bool = False, rowcounts: bool = True
+        self, ops: Sequence[Op], *, durable: bool = False, rowcounts: bool = True, exact: bool = False
     ) -> list[list[int]]:
         planned: list[tuple[str, list[dict[str, Any]]]] = []
         for stmt, rows in ops:
             prepared = self._prepare(stmt)
-            planned.append((prepared.sql, [{**prepared.literals, **r} for r in rows]))
+            literals = prepared.literals
+            bound = [{**literals, **r} if literals or not isinstance(r, dict) else r for r in rows]
+            planned.append((prepared.sql, bound))
 
         def run(c: sqlite3.Connection) -> list[list[int]]:
             counts: list[list[int]] = []
             for sql, rows in planned:
+                if not (rowcounts or exact) and len(rows) > 1:
+                    # One executemany: the rows are bound and stepped in C, not one Python call
+                    # and cursor each, and this thread holds the GIL the event loop needs for less.
+                    c.executemany(sql, rows).close()
+                    counts.append([])
+                    continue
                 per_row: list[int] = []
                 for row in rows:
                     cursor = c.execute(sql, row)
                     per_row.append(cursor.rowcount)
                     cursor.close()
+                if exact:  # raised inside the group: the runner rolls this call back alone
+                    require_exact(per_row)
                 counts.append(per_row)
             return counts
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
-from bot.store.sql.group_commit import GroupCommit, Op, Params
+from bot.store.sql.group_commit import GroupCommit, Op, Params, require_exact
 from bot.store.sql.url import DatabaseTarget
 
 
@@ -36,10 +36,12 @@ class SqlExecutor(Protocol):
         """Rows of one statement (a SELECT, or a write with RETURNING), in its own transaction."""
 
     async def batch(
-        self, ops: Sequence[Op], *, durable: bool = False, rowcounts: bool = True
+        self, ops: Sequence[Op], *, durable: bool = False, rowcounts: bool = True, exact: bool = False
     ) -> list[list[int]]:
         """Run every op's rows in ONE transaction; the rowcount of each row, per op. With
-        `rowcounts=False` each op may run as one executemany and its counts are empty."""
+        `rowcounts=False` each op may run as one executemany and its counts are empty. With
+        `exact`, every row must change exactly one row, else none of the batch is written and
+        `RowsUnchanged` is raised (the other callers sharing its group commit are unaffected)."""
 
     async def ddl(self, statements: Sequence[str]) -> None:
         """Schema changes, in order, in one transaction."""
@@ -108,13 +110,15 @@ class EngineExecutor:
         return [tuple(row) for row in rows]
 
     async def batch(
-        self, ops: Sequence[Op], *, durable: bool = False, rowcounts: bool = True
+        self, ops: Sequence[Op], *, durable: bool = False, rowcounts: bool = True, exact: bool = False
     ) -> list[list[int]]:
         """Joins the next group commit (`bot/store/sql/group_commit.py`): concurrent writers
         share one transaction and one WAL flush instead of paying a commit (an fsync) each."""
-        return await self._group.submit(ops, rowcounts=rowcounts)
+        return await self._group.submit(ops, rowcounts=rowcounts or exact, exact=exact)
 
-    async def _run_batch(self, conn: AsyncConnection, ops: Sequence[Op], rowcounts: bool) -> list[list[int]]:
+    async def _run_batch(
+        self, conn: AsyncConnection, ops: Sequence[Op], rowcounts: bool, exact: bool
+    ) -> list[list[int]]:
         counts: list[list[int]] = []
         for stmt, rows in ops:
             if not rowcounts and len(rows) > 1:  # one executemany round trip (asyncpg)
@@ -125,6 +129,8 @@ class EngineExecutor:
             for row in rows:
                 result = await conn.execute(stmt, dict(row))
                 per_row.append(result.rowcount)
+            if exact:  # raised inside the transaction: the group commit rolls this call back
+                require_exact(per_row)
             counts.append(per_row)
         return counts
 

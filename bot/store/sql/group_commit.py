@@ -26,13 +26,25 @@ if TYPE_CHECKING:
 Params = Mapping[str, Any]
 # One operation of a batch: a statement and its rows; one rowcount comes back per row.
 Op = tuple[Executable, Sequence[Params]]
-Runner = Callable[["AsyncConnection", Sequence[Op], bool], Awaitable[list[list[int]]]]
+Runner = Callable[["AsyncConnection", Sequence[Op], bool, bool], Awaitable[list[list[int]]]]
+
+
+class RowsUnchanged(Exception):
+    """A batch asked to change exactly one row per row given (`exact=True`) did not: it is
+    rolled back whole, and its caller hears this (a multi-record compare-and-set that lost)."""
+
+
+def require_exact(counts: Sequence[int]) -> None:
+    """Raise `RowsUnchanged` unless every row of an exact batch changed exactly one row."""
+    if any(n != 1 for n in counts):
+        raise RowsUnchanged("a row of an all-or-nothing batch changed nothing")
 
 
 @dataclass(slots=True)
 class _Call:
     ops: Sequence[Op]
     rowcounts: bool
+    exact: bool
     future: asyncio.Future[list[list[int]]]
 
 
@@ -49,8 +61,8 @@ class GroupCommit:
         self._queue: deque[_Call] = deque()
         self._drainers: set[asyncio.Task[None]] = set()
 
-    async def submit(self, ops: Sequence[Op], *, rowcounts: bool) -> list[list[int]]:
-        call = _Call(ops, rowcounts, asyncio.get_running_loop().create_future())
+    async def submit(self, ops: Sequence[Op], *, rowcounts: bool, exact: bool = False) -> list[list[int]]:
+        call = _Call(ops, rowcounts, exact, asyncio.get_running_loop().create_future())
         self._queue.append(call)
         # A few groups commit at once: a group's statements are round trips on one connection,
         # so one group at a time would cap all writers at one statement per round trip.
@@ -70,7 +82,7 @@ class GroupCommit:
     async def _commit(self, group: list[_Call]) -> None:
         try:
             async with self._engine().begin() as conn:
-                results = [await self._run(conn, call.ops, call.rowcounts) for call in group]
+                results = [await self._run(conn, call.ops, call.rowcounts, call.exact) for call in group]
         except Exception as exc:
             if len(group) == 1:
                 _settle(group[0], error=exc)
@@ -78,7 +90,7 @@ class GroupCommit:
             for call in group:  # rare: find the failing call, each in a transaction of its own
                 try:
                     async with self._engine().begin() as conn:
-                        _settle(call, await self._run(conn, call.ops, call.rowcounts))
+                        _settle(call, await self._run(conn, call.ops, call.rowcounts, call.exact))
                 except Exception as single:
                     _settle(call, error=single)
             return

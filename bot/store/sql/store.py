@@ -20,8 +20,9 @@ from sqlalchemy import bindparam, delete, func, select, update
 from bot.core.customers import identity_id
 from bot.core.models import OUTBOX_STATUSES, AuditEvent, Decision, OutboxItem, Record, utc_now
 from bot.store.base import StoreUnavailable
-from bot.store.records import Filters, MinuteCount, Page, RecordFilter, RecordWrite
+from bot.store.records import Filters, MinuteCount, Page, RecordFilter, RecordSwap, RecordWrite
 from bot.store.sql import pages, rows, stats
+from bot.store.sql.group_commit import RowsUnchanged
 from bot.store.sql.in_lists import InLookup
 from bot.store.sql.migrations import migrate
 from bot.store.sql.schema import author_days, minute_counts, records
@@ -319,6 +320,33 @@ class SqlRecordStore:
                 ]
             )
         return counts[0] == 1
+
+    async def cas_records(self, swaps: Sequence[RecordSwap]) -> bool:
+        # Inserts-if-absent for the records expected absent, `UPDATE ... WHERE version` for the
+        # others, in one all-or-nothing batch: a row that changes nothing rolls the batch back.
+        inserts = [self._record_params(s.kind, s.record_id, s.data) for s in swaps if not s.expected_version]
+        updates = [
+            {
+                **self._record_params(s.kind, s.record_id, s.data),
+                "w_kind": s.kind,
+                "w_id": s.record_id,
+                "expected": s.expected_version,
+            }
+            for s in swaps
+            if s.expected_version
+        ]
+        ops = [
+            (stmt, params)
+            for stmt, params in ((self._sql.insert_record, inserts), (self._sql.cas_record, updates))
+            if params
+        ]
+        if not ops:
+            return True
+        try:
+            await self.executor.batch(ops, exact=True)
+        except RowsUnchanged:
+            return False
+        return True
 
     async def delete_record(self, kind: str, record_id: str) -> bool:
         stmt = delete(records).where(records.c.kind == bindparam("d_kind"), records.c.id == bindparam("d_id"))
