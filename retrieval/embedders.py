@@ -116,6 +116,21 @@ class UsemEmbedder:
         model = self._model if self._model is not None else self._load()
         return normalise_rows(model.encode(list(texts)))
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in this process's memory now."""
+        return self._model is not None
+
+    def release(self) -> None:
+        """Drop the model (about 110 MB) until the next `embed` loads it again.
+
+        Why: when the reading helpers embed every message, the worker process needs the encoder
+        only to build a KB whose vectors were not cached; keeping it afterwards would hold a
+        second copy of the model for nothing. A call in flight keeps its own reference.
+        """
+        with self._lock:
+            self._model = None
+
 
 class SentenceTransformerEmbedder:
     """A local sentence-transformers model, for teams that bring their own.

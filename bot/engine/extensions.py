@@ -35,6 +35,8 @@ def build_extensions(settings: Settings, kb_dir: Path | None, *, kb: KbAnalyser 
                 kb_dir,
                 cache_dir=kb_cache_dir_for(settings, kb_dir),
                 learned=load_learned(settings),
+                # The reading helpers embed each claimed batch with this analyser's spec.
+                queries_elsewhere=settings.reading_processes > 0,
             )
         )
     detector = SpikeDetector()

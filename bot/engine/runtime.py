@@ -37,8 +37,9 @@ from bot.pipeline.pipeline import Clock, Pipeline, Watcher, wall_clock
 from bot.pipeline.rules import load_rules
 from bot.pipeline.self_id import SelfIdAnalyser, SelfIdWatcher
 from bot.reading.chunks import ChunkEmbedder
+from bot.reading.on_demand import OnDemandReader
 from bot.reading.pool import ReadingPool
-from bot.reading.text_reading import TextReader
+from bot.reading.text_reading import ReadsText, TextReader
 from bot.store.base import Store
 from responders.agent import AgentResponder
 from responders.base import Responder
@@ -89,18 +90,7 @@ def build_pipeline(
         influencer_followers=settings.influencer_followers,
         brands=ext.brands,
     )
-    reader = TextReader.for_languages(settings.languages, settings.default_language)
-    pool = (
-        ReadingPool(
-            settings.reading_processes,
-            settings.languages,
-            settings.default_language,
-            reader=reader,
-            embedder=ext.embedder,
-        )
-        if settings.reading_processes > 0
-        else None
-    )
+    reader, pool = _text_reading(settings, ext.embedder)
     rules = load_rules(settings.rules_file)
     responders: dict[Action, Responder] = {
         "answer": KbAnswerResponder(),
@@ -135,6 +125,25 @@ def build_pipeline(
         ],
         clock=clock,
     )
+
+
+def _text_reading(settings: Settings, embedder: ChunkEmbedder | None) -> tuple[ReadsText, ReadingPool | None]:
+    """The worker's text reader and its reading helpers, if any.
+
+    With helpers that embed too (the KB on, an embedder they can rebuild), the models live in
+    the helpers only: the worker waits for their readings and builds its own reader only if
+    one is ever missing (`OnDemandReader`). Otherwise the worker reads ahead too (no-model
+    reading is cheap, and the worker's copy of the language models already exists).
+    """
+    languages, default = settings.languages, settings.default_language
+    if settings.reading_processes < 1:
+        return TextReader.for_languages(languages, default), None
+    if embedder is not None and embedder.spec is not None:
+        pool = ReadingPool(settings.reading_processes, languages, default, embedder=embedder)
+        return OnDemandReader(languages, default), pool
+    reader = TextReader.for_languages(languages, default)
+    helpers = ReadingPool(settings.reading_processes, languages, default, reader=reader, embedder=embedder)
+    return reader, helpers
 
 
 # A turn not ended after this is skipped: its worker died (a batch's decisions take well under a

@@ -19,7 +19,7 @@ from bot.core.records import RecordKind
 from bot.pipeline.accounts import AccountDirectory
 from bot.reading.normalise import echo_fingerprint
 from bot.reading.pool import ReadingPool
-from bot.reading.text_reading import TextReader
+from bot.reading.text_reading import ReadsText
 from bot.store.base import Store
 
 # Look-ups made ahead and not used (a message that failed earlier) are forgotten past this many.
@@ -96,7 +96,7 @@ class TextAnalyser:
     the helpers cannot give in time is done inline (`bot.reading.pool`).
     """
 
-    def __init__(self, reader: TextReader, pool: ReadingPool | None = None) -> None:
+    def __init__(self, reader: ReadsText, pool: ReadingPool | None = None) -> None:
         self._reader = reader
         self._pool = pool
 

@@ -19,9 +19,13 @@ the worker for the interpreter. Each helper gets at most `IN_FLIGHT` chunks at a
 rest wait in the worker, where they can still be stolen.
 
 With the KB on (`embedder`), a helper also embeds each chunk's texts in one call: the encoder
-is most of a decision's CPU, and in batches it costs a fraction of one text at a time. A chunk
-the worker takes over is then read and embedded here as a whole, in a thread, so it is batched
-too and the event loop keeps running the effects of the messages before it.
+is most of a decision's CPU, and in batches it costs a fraction of one text at a time. Given a
+`reader` too, the worker takes chunks over as above, reading and embedding one here as a whole,
+in a thread. Without a `reader` (the service's configuration with the KB on) the models live
+in the helpers only, one copy of the language detector and the encoder instead of two (about
+250 MB): the worker waits for its chunk rather than reading it, and a message comes back None
+(read inline, loading the models here) only when no helper is running or a helper has not
+answered for `HUNG_S`; such a helper is killed and restarted like a dead one.
 """
 
 from __future__ import annotations
@@ -58,6 +62,11 @@ WAIT_S = 0.05
 # Readings not taken (a message that failed before reading) are forgotten past this many.
 MAX_PENDING = 4096
 RESTART_BACKOFF_S = 5.0
+# A helper that holds a chunk this long without answering is taken for hung (a chunk takes it
+# milliseconds; seconds on a machine loaded many times over).
+HUNG_S = 10.0
+# How often a worker waiting for a helper looks whether the helpers are still there.
+WAIT_SLICE_S = 0.25
 START_TIMEOUT_S = 120.0
 
 
@@ -68,6 +77,7 @@ class _Chunk:
     done: asyncio.Future[ChunkAnswer | None]
     sent: bool = False
     stolen: bool = False
+    sent_at: float = 0.0
 
 
 @dataclass(eq=False, slots=True)
@@ -198,6 +208,7 @@ class ReadingPool:
                 self._lost(helper, exc)
                 continue
             chunk.sent = True
+            chunk.sent_at = time.monotonic()
             helper.in_flight[chunk.id] = chunk
 
     async def take(self, message: InboundMessage) -> TextReading | None:
@@ -206,6 +217,10 @@ class ReadingPool:
         if entry is None:
             return None
         chunk, index = entry
+        models_here = self._reader is not None or self._embedder is None
+        if not chunk.done.done() and not models_here and not await self._wait_for_helpers(chunk):
+            self.missed += 1  # the models are in the helpers only, and none could answer
+            return None
         if not chunk.done.done():
             if not chunk.sent:  # still waiting for a helper: quicker to read it here
                 if self._embedder is None or self._reader is None:  # reading alone: per message
@@ -232,6 +247,19 @@ class ReadingPool:
         if vectors is None or self._embedder is None:
             return TextReading(*rows[index])
         return TextReading(*rows[index], embedding=(self._embedder.key, vectors[index]))
+
+    async def _wait_for_helpers(self, chunk: _Chunk) -> bool:
+        """Wait for `chunk`'s answer while a helper is up and none is hung; False: read inline."""
+        while not chunk.done.done():
+            if not self._helpers:
+                chunk.stolen = True  # read inline now: a helper restarted later must not redo it
+                return False
+            await asyncio.wait((chunk.done,), timeout=WAIT_SLICE_S)
+            now = time.monotonic()
+            for helper in list(self._helpers):
+                if any(now - held.sent_at > HUNG_S for held in helper.in_flight.values()):
+                    self._lost(helper, TimeoutError(f"no answer in {HUNG_S:g} s"))
+        return chunk.done.result() is not None
 
     async def _read_last_queued(self) -> bool:
         """Read the newest chunk not yet sent to a helper, here; False when there is none."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.reading.language import LanguageDetector
 from bot.reading.normalise import normalise_text
@@ -58,6 +58,12 @@ class TextReading:
         ctx.intents, ctx.risks, ctx.cues = self.intents, self.risks, self.cues
         if self.embedding is not None:
             ctx.embedding = self.embedding
+
+
+class ReadsText(Protocol):
+    """What reading a message needs: a `TextReader`, or one built on first use (`on_demand`)."""
+
+    def read(self, raw_text: str, preferred: str | None = None) -> TextReading: ...
 
 
 class TextReader:

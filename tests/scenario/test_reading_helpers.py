@@ -3,31 +3,39 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from adapters.recording.adapter import RecordingAdapter, RecordingConfig
 from bot.cli.traffic import read_messages
 from bot.core.models import Decision
 from bot.engine.runtime import Extensions, Runtime, build_pipeline
 from bot.pipeline.pipeline import event_clock
+from bot.reading.text_reading import TextReader
 from bot.store.sqlite import SqliteStore
 from retrieval.embedders import HashingEmbedder
 from retrieval.kb_decision import KbAnalyser
 from tests.conftest import eventually, settings_for
 from tests.paths import SAMPLE_KB
 from tests.paths import SAMPLE_TRAFFIC as SAMPLES
+from tests.unit.retrieval.conftest import CountingEmbedder
 
 
-def _with_kb(tmp_path: Path) -> Extensions:
+def _with_kb(tmp_path: Path, embedder: HashingEmbedder | None = None) -> Extensions:
     """The KB step on the sample KB (a hashing embedder: the same vectors in every process)."""
-    kb = KbAnalyser(SAMPLE_KB, cache_dir=tmp_path / "kb-cache", embedder=HashingEmbedder(dim=128))
+    kb = KbAnalyser(SAMPLE_KB, cache_dir=tmp_path / "kb-cache", embedder=embedder or HashingEmbedder(dim=128))
     return Extensions(analysers=[kb], embedder=kb.query_embedder)
 
 
 async def _decide_all(
-    tmp_path: Path, reading_processes: int, *, kb: bool = False
+    tmp_path: Path, reading_processes: int, *, kb: bool = False, extensions: Extensions | None = None
 ) -> dict[str, tuple[object, ...]]:
     settings = settings_for(tmp_path, reading_processes=reading_processes, batch_size=8)
-    extensions = _with_kb(tmp_path) if kb else None
+    if extensions is None and kb:
+        extensions = _with_kb(tmp_path)
+    if extensions is not None and extensions.kb is not None:
+        await extensions.kb.knowledge_base()  # as the service's warm-up does before traffic
     items, _ = read_messages(SAMPLES)
     messages = [item.message for item in items]
     store = SqliteStore(tmp_path / "store.sqlite3")
@@ -80,3 +88,26 @@ async def test_helpers_embed_and_decide_like_the_inline_path_with_the_kb_on(tmp_
     assert len(inline) == 30
     assert helped == inline
     assert sum(1 for *_rest, candidates in inline.values() if candidates) >= 20, "the KB step ran"
+
+
+async def test_with_the_kb_on_the_worker_neither_reads_nor_embeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[TextReader] = []
+    real_init = TextReader.__init__
+
+    def counting_init(self: TextReader, *args: Any, **kwargs: Any) -> None:
+        built.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(TextReader, "__init__", counting_init)  # this process only, not the helper
+    counting = CountingEmbedder()
+    kb = KbAnalyser(SAMPLE_KB, cache_dir=tmp_path / "kb-cache", embedder=counting, queries_elsewhere=True)
+    extensions = Extensions(analysers=[kb], embedder=kb.query_embedder, kb=kb)
+    await kb.knowledge_base()
+    at_start = len(counting.calls)
+    decided = await _decide_all(tmp_path / "helped", reading_processes=1, extensions=extensions)
+    assert len(decided) == 30
+    assert sum(1 for *_rest, candidates in decided.values() if candidates) >= 20, "the KB step ran"
+    assert built == [], "no language models loaded in the worker process"
+    assert len(counting.calls) == at_start, "every message was embedded by the helper"

@@ -99,3 +99,24 @@ def test_two_releases_starting_in_turn_keep_both_weights_and_only_the_newest_few
     for iterations in (30, 40, 50):
         trained_classifier(kb, EXAMPLES, cache, ClassifierConfig(iterations=iterations))
     assert len(_stored(cache)) == KEEP
+
+
+class ReleasingEmbedder(CountingEmbedder):
+    """A counting embedder that also counts how often its model was released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.releases = 0
+
+    def release(self) -> None:
+        self.releases += 1
+
+
+async def test_with_the_helpers_embedding_no_encoder_is_kept_here(kb_copy: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cold = ReleasingEmbedder()
+    await KbAnalyser(kb_copy, cache_dir=cache, embedder=cold, queries_elsewhere=True).knowledge_base()
+    assert cold.calls and cold.releases == 1, "built from a cold cache, then let go"
+    warm = ReleasingEmbedder()
+    await KbAnalyser(kb_copy, cache_dir=cache, embedder=warm, queries_elsewhere=True).knowledge_base()
+    assert warm.calls == [], "from a warm cache: no warm-up sentence, the encoder is never loaded"

@@ -95,3 +95,13 @@ def test_sentence_transformer_backend_never_downloads(monkeypatch: pytest.Monkey
     assert asked == [
         {"name": "centinela-test/no-such-model-anywhere", "device": "cpu", "local_files_only": True}
     ]
+
+
+def test_a_released_usem_model_loads_again_and_embeds_the_same() -> None:
+    own = UsemEmbedder()  # not the session's shared one: this test unloads it
+    before = own.embed(["¿Cómo reinicio el router?"])
+    assert own.loaded
+    own.release()
+    assert not own.loaded
+    assert np.array_equal(own.embed(["¿Cómo reinicio el router?"]), before)
+    assert own.loaded

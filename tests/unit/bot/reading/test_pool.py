@@ -223,3 +223,50 @@ async def test_a_chunk_taken_over_by_the_worker_is_embedded_in_one_call() -> Non
     assert following is not None and following.embedding is not None, "same chunk: already read here"
     assert len(counting.calls) == 1 and messages[-1].text.casefold() in counting.calls[0][-1].casefold()
     assert 1 < len(counting.calls[0]) <= reading_pool.CHUNK
+
+
+async def test_with_the_models_in_the_helpers_the_worker_waits_rather_than_reads() -> None:
+    embedder, counting = _query_embedder()
+    pool = ReadingPool(1, LANGS, "es", embedder=embedder)  # no reader: nothing to read with here
+    await pool.start()
+    try:
+        messages = [make_message(f"h{i}", f"pregunta número {i} sobre mi factura") for i in range(64)]
+        pool.prefetch(messages)  # most chunks wait here for the helper's room
+        readings = [await pool.take(message) for message in reversed(messages)]
+    finally:
+        await pool.close()
+    assert all(r is not None and r.embedding is not None for r in readings), "all from the helper"
+    assert counting.calls == [], "nothing embedded in this process"
+    assert (pool.taken, pool.missed) == (64, 0)
+
+
+async def test_a_hung_helper_is_replaced_and_its_messages_read_inline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reading_pool, "HUNG_S", 0.5)
+    monkeypatch.setattr(reading_pool, "RESTART_BACKOFF_S", 0.0)
+    embedder, _ = _query_embedder()
+    pool = ReadingPool(1, LANGS, "es", embedder=embedder)
+    await pool.start()
+    try:
+        (hung,) = pool.pids
+        os.kill(hung, signal.SIGSTOP)  # alive but never answering
+        messages = [make_message(f"g{i}", "Me han cobrado dos veces la factura") for i in range(20)]
+        pool.prefetch(messages)
+        readings = [await pool.take(message) for message in messages]
+        assert readings == [None] * len(messages), "read inline by the caller"
+        assert hung not in pool.pids
+        with pytest.raises(ProcessLookupError):  # killed, not left stopped
+            for _ in range(100):
+                os.kill(hung, 0)
+                await asyncio.sleep(0.05)
+        reading = None
+        for _ in range(120):  # the next batches start a new helper in the background
+            pool.prefetch(messages[:1])
+            reading = await pool.take(messages[0])
+            if reading is not None:
+                break
+            await asyncio.sleep(0.25)
+        assert reading is not None and reading.embedding is not None
+    finally:
+        await pool.close()
