@@ -48,6 +48,7 @@ from retrieval.kb_confidence import Assessment, assess, topic_probabilities
 from retrieval.knowledge_base import ArticleHit, KnowledgeBase
 from retrieval.learned import LearnedModels, Prediction
 from retrieval.learned.apply import apply_prediction
+from retrieval.learned.features import reach_flag
 from retrieval.query_embedding import QueryEmbedder
 from retrieval.service import AsyncKnowledgeBase
 from retrieval.summary import article_summary
@@ -228,12 +229,13 @@ class KbAnalyser:
             if ctx.embedding is not None and ctx.embedding[0] == self.query_embedder.key
             else None
         )
+        reach = reach_flag(ctx.public, ctx.author.influential)
         if ahead is not None:
             # The vector came with the reading: what is left is under a millisecond of search and
             # small matrix products, cheaper here than the thread hop (0.3-0.5 ms of CPU more).
-            found_now = self._lookup(kb, classifier, text, ahead)
+            found_now = self._lookup(kb, classifier, text, ahead, reach)
         else:  # embedding here: milliseconds, off the event loop
-            found_now = await asyncio.to_thread(self._lookup, kb, classifier, text, None)
+            found_now = await asyncio.to_thread(self._lookup, kb, classifier, text, None, reach)
         hits, probabilities, prediction, nearest = found_now
         if prediction is not None and self._learned is not None:
             apply_prediction(ctx, prediction, self._learned.thresholds.get("complaint", 0.5))
@@ -252,8 +254,10 @@ class KbAnalyser:
         classifier: TopicClassifier,
         text: str,
         ahead: tuple[str, Any] | None = None,
+        reach: float = 0.0,
     ) -> tuple[list[ArticleHit], dict[str, float], Prediction | None, list[tuple[str, float]]]:
         # `ahead`: embedded with the claimed batch (by a helper or a stolen chunk), under our key.
+        # `reach`: the author flag some learned models read (`retrieval/learned/features.py`).
         vector = ahead[1] if ahead is not None else self.query_embedder.vector(text)
         hits = kb.search_vector(vector, self.policy.search_k)
         if self._learned is None:
@@ -262,7 +266,7 @@ class KbAnalyser:
         return (
             hits,
             classifier.probabilities(vector),
-            learned.predict(vector),
+            learned.predict(vector, reach),
             learned.nearest_examples(vector),
         )
 

@@ -7,8 +7,10 @@ Labels per task, from `LABELS.md`:
 * `complaint` (the `complaint` intent: a problem with my own service or account): `yes` for
   `case`, and for crises that are crises only because of the author's reach (an influential
   author's ordinary complaint: the text is a complaint, the reach makes it a crisis).
-* `action`: `expect.action`, except those reach-only crises, which text alone cannot tell from
-  a case (the rules decide them from the author); the KB's questions are `answer`.
+* `action`: `expect.action`; the KB's questions are `answer`. The action model also reads the
+  author's reach (`retrieval/learned/features.py`: influential on a public channel, and that
+  flag times the embedding), so the reach-only crises are in its rows: with the flag it can
+  tell them from a case, which text alone cannot.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.reading.normalise import normalise_text  # noqa: E402
 from retrieval.articles import load_articles  # noqa: E402
+from retrieval.learned.features import EMBEDDING, EMBEDDING_REACH, model_input, reach_flag  # noqa: E402
 
 EXAMPLES = ROOT / "retrieval" / "learned" / "examples"
 CACHE = ROOT / "var" / "learned-embeddings.npz"
@@ -49,6 +52,29 @@ KB_WEIGHT = 0.5
 # allows that label, but most annotators elsewhere call a complaint negative, and at full weight
 # these rows teach the model that a told-not-felt complaint is neutral (issue 10).
 CALM_CASE_WEIGHT = float(os.environ.get("CENTINELA_CALM_CASE_WEIGHT", "0.5"))
+# What each model reads (`retrieval/learned/features.py`); the manifest records it per model.
+# The action model reads the author's reach: 5-fold over train+dev, pipeline action accuracy
+# and crisis recall rose with it (docs/decisions.md, sixth round).
+TASK_FEATURES = {"action": EMBEDDING_REACH}
+
+
+# Files of hand-written questions by topic that join the retrieval vote (`topic_question_rows`).
+VOTE_FILES = tuple(
+    f
+    for f in os.environ.get("CENTINELA_VOTE_FILES", "retrieval/data/answerable_examples.yaml").split(",")
+    if f
+)
+
+
+def features_of(task: str) -> str:
+    return TASK_FEATURES.get(task, EMBEDDING)
+
+
+# The author of the hand-written influential examples, as a message would carry it (`Row.reach`).
+INFLUENTIAL_PUBLIC: dict[str, Any] = {
+    "channel": "twitter",
+    "author": {"followers": 100_000, "verified": True},
+}
 
 
 @dataclass
@@ -59,6 +85,13 @@ class Row:
     weight: float = 1.0
     source: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reach(self) -> float:
+        """`features.reach_flag` of the message's author (0 for the KB questions and examples)."""
+        if not self.raw:
+            return 0.0
+        return reach_flag(self.raw.get("channel") in PUBLIC, influential(self.raw))
 
 
 @dataclass
@@ -81,7 +114,8 @@ class Dataset:
             totals = {label: w[fit & (y == label)].sum() for label in np.unique(y[fit])}
             for label, total in totals.items():
                 w[y == label] *= sum(totals.values()) / (len(totals) * total)
-        return self.vectors[idx], y, w, origin
+        reach = np.array([self.rows[i].reach for i in idx], dtype=np.float64)
+        return model_input(features_of(task), self.vectors[idx], reach), y, w, origin
 
     def task_ids(self, task: str) -> NDArray[Any]:
         """Message ids (empty for extras) of the rows `task` returns, in the same order."""
@@ -106,14 +140,19 @@ def calm_case(message: dict[str, Any]) -> bool:
     return expect.get("action") == "case" and expect.get("sentiment") == "neutral"
 
 
+def influential(message: dict[str, Any]) -> bool:
+    """LABELS.md's influential author: verified or at least 50,000 followers."""
+    author = message.get("author") or {}
+    return (author.get("followers") or 0) >= 50_000 or bool(author.get("verified"))
+
+
 def reach_only_crisis(message: dict[str, Any]) -> bool:
     """A negative crisis by an influential public author: the label comes from the reach."""
-    expect, author = message.get("expect") or {}, message.get("author") or {}
-    influential = (author.get("followers") or 0) >= 50_000 or bool(author.get("verified"))
+    expect = message.get("expect") or {}
     return (
         expect.get("action") == "crisis"
         and expect.get("sentiment") == "negative"
-        and influential
+        and influential(message)
         and message.get("channel") in PUBLIC
     )
 
@@ -128,7 +167,7 @@ def message_rows(path: Path, origin: str) -> list[Row]:
         labels = {"sentiment": expect["sentiment"]}
         reach = reach_only_crisis(message)
         labels["complaint"] = "yes" if expect["action"] == "case" or reach else "no"
-        if not reach:
+        if not reach or features_of("action") == EMBEDDING_REACH:
             labels["action"] = expect["action"]
         rows.append(Row(message["text"], origin, labels, source=path.name, raw=message))
     return rows
@@ -161,6 +200,35 @@ def example_rows() -> list[Row]:
                 if "sentiment" in item:
                     labels["sentiment"] = item["sentiment"]
                 rows.append(Row(item["text"], "extra", labels, EXAMPLE_WEIGHT, "actions.yaml"))
+    reach_file = EXAMPLES / "reach.yaml"
+    if reach_file.exists():  # influential public authors: action only, with the reach flag set
+        reach: Any = yaml.safe_load(reach_file.read_text(encoding="utf-8"))
+        rows.extend(
+            Row(
+                item["text"], "extra", {"action": action}, EXAMPLE_WEIGHT, reach_file.name, INFLUENTIAL_PUBLIC
+            )
+            for action, items in reach.items()
+            for item in items
+        )
+    return rows
+
+
+def topic_question_rows() -> list[Row]:
+    """Hand-written questions by KB topic (`none`: a question the KB does not answer), no labels.
+
+    They join the embedded examples the KB step's retrieval votes with (`topic_examples.npz`),
+    beside train.jsonl's real answers: the vote had only those, so a topic with few real
+    phrasings lost it to an article that merely shares words with the message.
+    """
+    rows: list[Row] = []
+    for name in VOTE_FILES:
+        data: Any = yaml.safe_load((ROOT / name).read_text(encoding="utf-8")) or {}
+        for topic, texts in (data.get("answerable") or {}).items():
+            rows.extend(Row(t, "extra", {}, source=Path(name).name, raw={"topic": topic}) for t in texts)
+        rows.extend(
+            Row(t, "extra", {}, source=Path(name).name, raw={"topic": "none"})
+            for t in data.get("out_of_kb") or []
+        )
     return rows
 
 
@@ -193,6 +261,6 @@ def build_dataset(eval_dir: Path, *, with_dev: bool = True) -> Dataset:
     rows = message_rows(eval_dir / "train.jsonl", "train")
     if with_dev:
         rows += message_rows(eval_dir / "dev.jsonl", "dev")
-    rows += kb_rows(eval_dir / "kb") + example_rows()
+    rows += kb_rows(eval_dir / "kb") + example_rows() + topic_question_rows()
     vectors, version = embed([normalise_text(row.text) for row in rows])
     return Dataset(rows, vectors, version)

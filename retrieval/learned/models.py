@@ -8,7 +8,9 @@ broken install, and it fails loudly at load, never with silently wrong probabili
 
 Each model `NAME` is `data/NAME.npz` with `coef` (dim x classes), `intercept` (classes) and
 `temperature` (a scalar fitted on out-of-fold predictions: probabilities = softmax(z / T)),
-described in `manifest.json` under `models.NAME` with its `classes`, `dim` and `sha256`.
+described in `manifest.json` under `models.NAME` with its `classes`, `dim`, `sha256` and
+`features` (`embedding`, the default, or `embedding+reach`: see `features.py`); `dim` must be
+what that feature set makes of the embedding size the other models agree on.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from retrieval.learned.features import EMBEDDING, FEATURE_SETS, feature_dim, model_input
 
 DEFAULT_DIR = Path(__file__).parent / "data"
 MANIFEST = "manifest.json"
@@ -40,6 +44,7 @@ class LinearModel:
     coef: FloatArray
     intercept: FloatArray
     temperature: float
+    features: str = EMBEDDING
 
     def __post_init__(self) -> None:
         k = len(self.classes)
@@ -50,10 +55,17 @@ class LinearModel:
             )
         if not self.temperature > 0:
             raise ModelsError(f"model {self.name}: temperature must be > 0, got {self.temperature}")
+        if self.features not in FEATURE_SETS:
+            raise ModelsError(f"model {self.name}: unknown features {self.features!r}, known: {FEATURE_SETS}")
 
     @property
     def dim(self) -> int:
         return int(self.coef.shape[0])
+
+    @property
+    def embedding_dim(self) -> int:
+        """The embedding size this model's input is built from."""
+        return self.dim if self.features == EMBEDDING else (self.dim - 1) // 2
 
     def probabilities(self, vector: NDArray[Any]) -> dict[str, float]:
         """One class -> probability map for one embedding (sums to 1)."""
@@ -93,7 +105,12 @@ class LearnedModels:
         missing = [name for name in self.REQUIRED if name not in models]
         if missing:
             raise ModelsError(f"missing models {missing}")
-        dims = {model.dim for model in models.values()}
+        for model in models.values():
+            if model.dim != feature_dim(model.features, model.embedding_dim):
+                raise ModelsError(
+                    f"model {model.name}: {model.dim} inputs do not fit features {model.features!r}"
+                )
+        dims = {model.embedding_dim for model in models.values()}
         if len(dims) != 1:
             raise ModelsError(f"models disagree on the embedding size: {sorted(dims)}")
         self.models = models
@@ -136,13 +153,19 @@ class LearnedModels:
         best = np.argsort(-sims)[:k]
         return [(self.topic_examples[i][0], float(sims[i])) for i in best]
 
-    def predict(self, vector: NDArray[Any]) -> Prediction:
-        complaint = self.models["complaint"].probabilities(vector)
+    def predict(self, vector: NDArray[Any], reach: float = 0.0) -> Prediction:
+        """The three models on one embedding; `reach`: `features.reach_flag` of the author."""
+        read = self._read
+        complaint = read("complaint", vector, reach)
         return Prediction(
-            sentiment=self.models["sentiment"].probabilities(vector),
-            action=self.models["action"].probabilities(vector),
+            sentiment=read("sentiment", vector, reach),
+            action=read("action", vector, reach),
             complaint=complaint.get("yes", 0.0),
         )
+
+    def _read(self, name: str, vector: NDArray[Any], reach: float) -> dict[str, float]:
+        model = self.models[name]
+        return model.probabilities(model_input(model.features, vector, reach))
 
 
 def _checked_bytes(path: Path, entry: dict[str, Any], what: str) -> bytes:
@@ -182,7 +205,8 @@ def _load_model(folder: Path, name: str, entry: Any) -> LinearModel:
             temperature = float(arrays["temperature"])
         except KeyError as exc:
             raise ModelsError(f"model {name}: {path.name} lacks array {exc}") from exc
-    model = LinearModel(name, tuple(str(c) for c in entry["classes"]), coef, intercept, temperature)
+    features = str(entry.get("features", EMBEDDING))
+    model = LinearModel(name, tuple(str(c) for c in entry["classes"]), coef, intercept, temperature, features)
     if int(entry.get("dim", -1)) != model.dim:
         raise ModelsError(
             f"model {name}: weights are for dim {model.dim}, the manifest says {entry.get('dim')}"

@@ -82,22 +82,23 @@ def test_weights_changed_after_the_manifest_fail_at_load(tmp_path: Path) -> None
         LearnedModels.load(tmp_path)
 
 
-def test_manifest_classes_that_do_not_fit_the_weights_fail_at_load(tmp_path: Path) -> None:
-    manifest = write_models(tmp_path)
+def write_edited_manifest(folder: Path, model: str, key: str, value: object) -> None:
+    """A model folder whose manifest entry `model.key` says `value` instead of the truth."""
+    manifest = write_models(folder)
     models = manifest["models"]
     assert isinstance(models, dict)
-    models["sentiment"]["classes"] = ["negative", "positive"]
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    models[model][key] = value
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_manifest_classes_that_do_not_fit_the_weights_fail_at_load(tmp_path: Path) -> None:
+    write_edited_manifest(tmp_path, "sentiment", "classes", ["negative", "positive"])
     with pytest.raises(ModelsError, match="do not fit 2 classes"):
         LearnedModels.load(tmp_path)
 
 
 def test_manifest_dim_that_does_not_fit_the_weights_fails_at_load(tmp_path: Path) -> None:
-    manifest = write_models(tmp_path)
-    models = manifest["models"]
-    assert isinstance(models, dict)
-    models["complaint"]["dim"] = 512
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    write_edited_manifest(tmp_path, "complaint", "dim", 512)
     with pytest.raises(ModelsError, match="dim 8, the manifest says 512"):
         LearnedModels.load(tmp_path)
 
@@ -115,4 +116,44 @@ def test_a_missing_model_or_manifest_fails_at_load(tmp_path: Path) -> None:
     write_models(tmp_path)
     (tmp_path / "sentiment.npz").unlink()
     with pytest.raises(ModelsError, match="cannot read"):
+        LearnedModels.load(tmp_path)
+
+
+def write_reach_action(folder: Path, manifest: dict[str, object], *, dim: int = 2 * DIM + 1) -> np.ndarray:
+    """Replace the action model by one over `embedding+reach` whose only weight is on the flag."""
+    coef = np.zeros((dim, 5))
+    coef[DIM, 3] = 5.0  # the reach flag pushes `crisis`
+    path = folder / "action.npz"
+    np.savez(path, coef=coef, intercept=np.zeros(5), temperature=np.float64(1.0))
+    models = manifest["models"]
+    assert isinstance(models, dict)
+    models["action"] |= {
+        "dim": dim,
+        "features": "embedding+reach",
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return coef
+
+
+def test_an_action_model_over_the_reach_reads_the_author_flag(tmp_path: Path) -> None:
+    write_reach_action(tmp_path, write_models(tmp_path))
+    models = LearnedModels.load(tmp_path)
+    assert models.dim == DIM  # the embedding size, which the KB step checks against its encoder
+    vector = np.random.default_rng(2).normal(size=DIM)
+    plain, reached = models.predict(vector), models.predict(vector, reach=1.0)
+    assert plain.action["crisis"] == pytest.approx(0.2)
+    assert reached.action["crisis"] == pytest.approx(np.exp(5) / (np.exp(5) + 4))
+    assert plain.sentiment == reached.sentiment  # text-only models ignore the flag
+
+
+def test_a_reach_model_whose_size_does_not_fit_its_features_fails_at_load(tmp_path: Path) -> None:
+    write_reach_action(tmp_path, write_models(tmp_path), dim=2 * DIM)
+    with pytest.raises(ModelsError, match=r"16 inputs do not fit features 'embedding\+reach'"):
+        LearnedModels.load(tmp_path)
+
+
+def test_an_unknown_feature_set_in_the_manifest_fails_at_load(tmp_path: Path) -> None:
+    write_edited_manifest(tmp_path, "complaint", "features", "embedding+mood")
+    with pytest.raises(ModelsError, match="unknown features 'embedding\\+mood'"):
         LearnedModels.load(tmp_path)

@@ -130,3 +130,20 @@ def test_praise_the_monitor_model_is_sure_of_is_monitored_despite_a_faint_compla
     # Still unsure between case and monitor when either the complaint or the case reading is real.
     assert rules.decide(ctx_with(model(monitor=0.97, complaint=0.45, case=0.05)))[:2] == ("agent", "default")
     assert rules.decide(ctx_with(model(monitor=0.7, complaint=0.1, case=0.25)))[:2] == ("agent", "default")
+
+
+def test_the_reach_reading_action_models_crisis_counts_only_for_influential_public_authors() -> None:
+    """The action model reads the author's reach; its crisis stands even on a neutral-reading text."""
+    rules = load_rules(DEFAULT_RULES)
+    famous = ctx_with(model(crisis=0.9, monitor=0.1), sentiment="neutral")
+    famous.author.influential = True
+    assert rules.decide(famous)[:2] == ("crisis", "influential-model-crisis")
+    unsure = ctx_with(model(crisis=0.45, monitor=0.55), sentiment="neutral")
+    unsure.author.influential = True
+    assert rules.decide(unsure)[1] != "influential-model-crisis"
+    # The same probability for an ordinary author is not this rule's: the reach is the reason.
+    ordinary = ctx_with(model(crisis=0.9, monitor=0.1), sentiment="neutral")
+    assert rules.decide(ordinary)[1] != "influential-model-crisis"
+    private = MessageContext(message=make_message(text="x", channel="email"), now=NOW, text="x")
+    private.model_p, private.author.influential = model(crisis=0.9), True
+    assert rules.decide(private)[1] != "influential-model-crisis"
