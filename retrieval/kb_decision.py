@@ -25,6 +25,10 @@ confidence over the nearest other topic, the learned P(complaint) below `max_com
 automatic answers were messages that model rated more likely case, monitor or agent. The floor
 was 0.5 before the top-class condition: a question it rates 0.45 answer, 0.30 agent is one it
 prefers to answer (on the 5-fold run's evidence: 7 more right answers at 0.3, no wrong one).
+`answer_over_action`: and more likely than the two actions in which the company must act,
+`case` and `crisis`, together: a message the model reads as more probably a complaint than a
+question gets no automatic reply even when `answer` is its single top class (5-fold: it held
+back one wrong answer, a disputed early-termination fee, and no right one).
 The classifier also learns from the embedded answer and agent messages of `train.jsonl` that
 the learned models ship, so informal phrasings find their topic.
 """
@@ -104,6 +108,9 @@ class AnswerPolicy(BaseModel):
         0.3, ge=0.0, le=1.0, description="the learned action model must also rate 'answer' this likely"
     )
     answer_on_top: bool = Field(True, description="and rate 'answer' at least as likely as any other action")
+    answer_over_action: bool = Field(
+        True, description="and rate 'answer' at least as likely as 'case' and 'crisis' together"
+    )
     max_complaint: float = Field(
         0.5, ge=0.0, le=1.0, description="learned P(complaint) at or above which no automatic answer"
     )
@@ -286,6 +293,10 @@ class KbAnalyser:
             ctx.model_p["complaint"] >= policy.max_complaint
             or ctx.model_p["answer"] < policy.min_p_answer
             or (policy.answer_on_top and ctx.model_p["answer"] < max(ctx.model_p[a] for a in ACTIONS))
+            or (
+                policy.answer_over_action
+                and ctx.model_p["answer"] < ctx.model_p["case"] + ctx.model_p["crisis"]
+            )
         ):
             return False
         return "question" in ctx.intents or ctx.model_p.get("answer", 0.0) >= policy.model_question

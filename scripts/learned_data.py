@@ -223,12 +223,12 @@ def topic_question_rows() -> list[Row]:
     rows: list[Row] = []
     for name in VOTE_FILES:
         data: Any = yaml.safe_load((ROOT / name).read_text(encoding="utf-8")) or {}
-        for topic, texts in (data.get("answerable") or {}).items():
-            rows.extend(Row(t, "extra", {}, source=Path(name).name, raw={"topic": topic}) for t in texts)
-        rows.extend(
-            Row(t, "extra", {}, source=Path(name).name, raw={"topic": "none"})
-            for t in data.get("out_of_kb") or []
-        )
+        labelled = [*((topic, t) for topic, ts in (data.get("answerable") or {}).items() for t in ts)]
+        labelled += [("none", t) for t in data.get("out_of_kb") or []]
+        for topic, text in labelled:
+            if not isinstance(text, str):  # e.g. an unquoted "a: b" line reads as a mapping
+                raise ValueError(f"{name}: {topic}: not a plain string: {text!r}")
+            rows.append(Row(text, "extra", {}, source=Path(name).name, raw={"topic": topic}))
     return rows
 
 

@@ -105,6 +105,9 @@ def _fixed_models(dim: int, embedder: str, action: dict[str, float]) -> LearnedM
         ({"answer": 0.45, "agent": 0.3, "case": 0.15, "crisis": 0.05, "monitor": 0.05}, True),
         ({"answer": 0.4, "agent": 0.45, "case": 0.05, "crisis": 0.05, "monitor": 0.05}, False),
         ({"answer": 0.25, "agent": 0.2, "case": 0.2, "crisis": 0.15, "monitor": 0.2}, False),
+        # On top and above the floor, but less likely than case and crisis together: a person.
+        ({"answer": 0.44, "agent": 0.02, "case": 0.4, "crisis": 0.1, "monitor": 0.04}, False),
+        ({"answer": 0.5, "agent": 0.02, "case": 0.4, "crisis": 0.04, "monitor": 0.04}, True),
     ],
 )
 async def test_the_action_model_must_rate_answer_its_most_likely_action_above_a_floor(
@@ -117,3 +120,26 @@ async def test_the_action_model_must_rate_answer_its_most_likely_action_above_a_
     assert ctx.model_p["answer"] == pytest.approx(action["answer"])
     assert (ctx.kb_answer is not None) is answered
     assert ctx.kb_candidates and ctx.kb_candidates[0].topic == "kb-router-reset"
+
+
+@pytest.mark.parametrize(
+    ("channel", "influential", "crisis"),
+    [("twitter", True, True), ("twitter", False, False), ("email", True, False)],
+)
+async def test_the_kb_step_gives_the_action_model_the_authors_reach(
+    usem: UsemEmbedder, kb_small_cache: Path, channel: str, influential: bool, crisis: bool
+) -> None:
+    """Only an influential author on a public channel sets the flag the reach-reading model sees."""
+    base = _fixed_models(
+        usem.dim, usem.name, {"answer": 0.6, "agent": 0.1, "case": 0.1, "crisis": 0.1, "monitor": 0.1}
+    )
+    plain = base.models["action"]
+    coef = np.zeros((2 * usem.dim + 1, len(plain.classes)))
+    coef[usem.dim, plain.classes.index("crisis")] = 6.0  # the flag's own weight
+    action = LinearModel("action", plain.classes, coef, plain.intercept, 1.0, "embedding+reach")
+    learned = LearnedModels({**base.models, "action": action}, {"embedder": usem.name})
+    analyser = KbAnalyser(KB_SMALL, cache_dir=kb_small_cache, embedder=usem, learned=learned)
+    ctx = context("¿cómo reinicio el router?", channel=channel)
+    ctx.author.influential = influential
+    await analyser.analyse(ctx)
+    assert (ctx.model_p["crisis"] > 0.5) is crisis
