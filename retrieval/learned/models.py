@@ -121,7 +121,7 @@ class LearnedModels:
             str(k): float(v) for k, v in (manifest.get("thresholds") or {}).items()
         }
         self.topic_examples: list[tuple[str, NDArray[Any]]] = []
-        self._example_matrix: FloatArray | None = None
+        self._example_matrix: NDArray[np.float32] | None = None
 
     @classmethod
     def load(cls, folder: Path = DEFAULT_DIR) -> LearnedModels:
@@ -148,8 +148,10 @@ class LearnedModels:
         if not self.topic_examples:
             return []
         if self._example_matrix is None:
-            self._example_matrix = np.stack([v for _label, v in self.topic_examples])
-        sims = self._example_matrix @ np.asarray(vector, dtype=np.float64).reshape(-1)
+            # float32, as shipped: half the memory traffic of float64, and on this 2-core machine
+            # a 955 x 512 float64 product cost ~2 ms of CPU per message (BLAS threads spinning).
+            self._example_matrix = np.stack([v for _label, v in self.topic_examples]).astype(np.float32)
+        sims = np.einsum("ij,j->i", self._example_matrix, np.asarray(vector, dtype=np.float32).reshape(-1))
         best = np.argsort(-sims)[:k]
         return [(self.topic_examples[i][0], float(sims[i])) for i in best]
 
