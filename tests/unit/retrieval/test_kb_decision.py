@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.core.models import Channel
 from retrieval.embedders import UsemEmbedder
 from retrieval.kb_decision import AnswerPolicy, KbAnalyser
 from retrieval.learned.models import LearnedModels, LinearModel
@@ -127,7 +128,7 @@ async def test_the_action_model_must_rate_answer_its_most_likely_action_above_a_
     [("twitter", True, True), ("twitter", False, False), ("email", True, False)],
 )
 async def test_the_kb_step_gives_the_action_model_the_authors_reach(
-    usem: UsemEmbedder, kb_small_cache: Path, channel: str, influential: bool, crisis: bool
+    usem: UsemEmbedder, kb_small_cache: Path, channel: Channel, influential: bool, crisis: bool
 ) -> None:
     """Only an influential author on a public channel sets the flag the reach-reading model sees."""
     base = _fixed_models(
