@@ -54,7 +54,7 @@ KB_WEIGHT = 0.5
 # told without feeling is neutral: two of three negative airline tweets read neutral (issue 10).
 # Only the fit sees the relabel; every figure is scored on the labels as written (`truth`).
 CALM_CASE_LABEL = os.environ.get("CENTINELA_CALM_CASE_LABEL", "negative")
-CALM_CASE_WEIGHT = float(os.environ.get("CENTINELA_CALM_CASE_WEIGHT", "1.0"))
+CALM_CASE_WEIGHT = float(os.environ.get("CENTINELA_CALM_CASE_WEIGHT", "0.5"))
 
 
 @dataclass
