@@ -121,18 +121,19 @@ def figures(y_true: NDArray[Any], proba: FloatArray, classes: NDArray[Any]) -> d
 def evaluate(data: Dataset, task: str) -> dict[str, Any]:
     """Train-on-train/test-on-dev and 5-fold over train+dev (extras always in training)."""
     x, y, w, origin = data.task(task)
+    truth = data.truth(task)  # the fit may relabel rows (calm case reports); scores never do
     classes = np.unique(y)
     scored = origin != "extra"
     is_dev = origin == "dev"
     fit_rows = ~is_dev
     c, t, losses = choose(x[fit_rows], y[fit_rows], w[fit_rows], int((origin[fit_rows] == "extra").sum()))
     model = fit_lr(x[fit_rows], y[fit_rows], w[fit_rows], c)
-    dev = figures(y[is_dev], softmax(logits(model, x[is_dev]) / t), classes)
+    dev = figures(truth[is_dev], softmax(logits(model, x[is_dev]) / t), classes)
     # 5-fold over train+dev: extras (KB questions, examples) always train, never scored.
     order = np.concatenate([np.flatnonzero(scored), np.flatnonzero(~scored)])
     xs, ys, ws = x[order], y[order], w[order]
     z = oof_logits(xs, ys, ws, c, int((~scored).sum()))
-    cv = figures(ys[: scored.sum()], softmax(z / t), classes)
+    cv = figures(truth[order][: scored.sum()], softmax(z / t), classes)
     return {"C": c, "temperature": round(t, 4), "cv_log_loss_by_C": losses, "dev": dev, "cv5_train_dev": cv}
 
 

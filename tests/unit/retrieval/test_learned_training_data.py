@@ -1,0 +1,47 @@
+"""The sentiment training rows: what the fit sees versus what the figures are scored on.
+
+Why: calm case reports are relabelled `negative` for the fit only (issue 10); a figure scored
+on the relabelled rows would grade the model on labels nobody wrote.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from scripts import learned_data
+from scripts.learned_data import Dataset, Row, sentiment_rows
+
+
+def message(action: str, sentiment: str) -> dict[str, Any]:
+    return {"id": f"{action}-{sentiment}", "expect": {"action": action, "sentiment": sentiment}}
+
+
+def row(action: str, sentiment: str, origin: str = "train") -> Row:
+    raw = message(action, sentiment)
+    return Row("text", origin, {"sentiment": sentiment}, raw=raw)
+
+
+def test_calm_case_reports_are_fitted_negative_but_scored_as_written() -> None:
+    rows = [
+        row("case", "neutral"),
+        row("answer", "neutral"),
+        row("case", "negative"),
+        row("monitor", "positive"),
+        row("case", "neutral", origin="dev"),
+    ]
+    data = Dataset(rows, np.zeros((len(rows), 4)), "test")
+    _x, fitted, _w, _origin = data.task("sentiment")
+    assert learned_data.CALM_CASE_LABEL == "negative"
+    assert fitted.tolist() == ["negative", "neutral", "negative", "positive", "negative"]
+    assert data.truth("sentiment").tolist() == ["neutral", "neutral", "negative", "positive", "neutral"]
+
+
+def test_tweet_examples_are_plain_texts_that_teach_sentiment_only() -> None:
+    rows = sentiment_rows("tweets.yaml", praise_is_no_complaint=False)
+    assert rows and all(isinstance(r.text, str) and r.text.strip() for r in rows)
+    assert {r.labels["sentiment"] for r in rows} == {"negative", "neutral", "positive"}
+    assert all(set(r.labels) == {"sentiment"} for r in rows)
+    praise = sentiment_rows("sentiment.yaml", praise_is_no_complaint=True)
+    assert all(r.labels.get("complaint") == "no" for r in praise if r.labels["sentiment"] == "positive")
