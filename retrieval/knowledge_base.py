@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -305,7 +306,7 @@ class _Segments:
         ordered = sorted((span, article_id) for article_id, span in spans.items() if span[1] > span[0])
         if not ordered or ordered[0][0][0] != 0 or ordered[-1][0][1] != n_rows:
             return None
-        if any(a[0][1] != b[0][0] for a, b in zip(ordered, ordered[1:])):
+        if any(a[0][1] != b[0][0] for a, b in pairwise(ordered)):
             return None
         ids = tuple(article_id for _span, article_id in ordered)
         starts = np.array([span[0] for span, _id in ordered], dtype=np.intp)

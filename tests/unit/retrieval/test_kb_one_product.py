@@ -28,7 +28,10 @@ TEXTS = [
 ]
 
 
-def _reference(kb: KnowledgeBase, query: np.ndarray, k: int, top_n: int, w: float) -> list[tuple] | None:
+Row = tuple[str, float, float | None, float, int, str]
+
+
+def _reference(kb: KnowledgeBase, query: np.ndarray, k: int, top_n: int, w: float) -> list[Row] | None:
     """(id, score, second, rank, matches, best text) per hit; None when a tie straddles the top_n cut."""
     scores = [float(s) for s in kb.vectors @ query]
     ranked = sorted(range(len(scores)), key=lambda row: -scores[row])
@@ -39,7 +42,7 @@ def _reference(kb: KnowledgeBase, query: np.ndarray, k: int, top_n: int, w: floa
     for row in ranked[:n]:
         article_id = kb.chunks[row].article_id
         matches[article_id] = matches.get(article_id, 0) + 1
-    hits = []
+    hits: list[Row] = []
     for article_id, count in matches.items():
         rows = [row for row, chunk in enumerate(kb.chunks) if chunk.article_id == article_id]
         own = sorted(rows, key=lambda row: -scores[row])  # stable: the earliest of equal scores first
@@ -51,7 +54,7 @@ def _reference(kb: KnowledgeBase, query: np.ndarray, k: int, top_n: int, w: floa
     return hits[:k]
 
 
-def _as_tuples(hits: list[ArticleHit]) -> list[tuple]:
+def _as_tuples(hits: list[ArticleHit]) -> list[Row]:
     return [(h.article_id, h.score, h.second_score, h.rank_score, h.matches, h.best_text) for h in hits]
 
 
@@ -62,7 +65,9 @@ def hashing_kb() -> KnowledgeBase:
 
 
 @pytest.mark.parametrize(("k", "top_n", "weight"), [(5, 64, 0.3), (1, 2, 0.3), (3, 6, 0.0), (10, 1, 1.0)])
-def test_one_product_gives_the_per_article_hits(hashing_kb: KnowledgeBase, k: int, top_n: int, weight: float) -> None:
+def test_one_product_gives_the_per_article_hits(
+    hashing_kb: KnowledgeBase, k: int, top_n: int, weight: float
+) -> None:
     assert hashing_kb.index_kind == "flat"
     queries = hashing_kb.embedder.embed(TEXTS + [c.text for c in hashing_kb.chunks[::3]])
     compared = 0
@@ -93,7 +98,9 @@ def test_the_index_path_ranks_as_the_one_product(kb_small: Path, usem: UsemEmbed
         one, per_article = flat.search_vector(query, 5), graph.search_vector(query, 5)
         assert [h.article_id for h in one] == [h.article_id for h in per_article]
         assert [h.matches for h in one] == [h.matches for h in per_article]
-        np.testing.assert_allclose([h.rank_score for h in one], [h.rank_score for h in per_article], atol=1e-6)
+        np.testing.assert_allclose(
+            [h.rank_score for h in one], [h.rank_score for h in per_article], atol=1e-6
+        )
 
 
 def test_search_many_ranks_each_text_as_search(hashing_kb: KnowledgeBase) -> None:
