@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.reading.chunk_sizes import CHUNK, count_sizes, word_sizes
 from bot.reading.chunks import ChunkAnswer, ChunkEmbedder, read_chunk
 from bot.reading.helper import HEADER, encode_frame
 from bot.reading.text_reading import TextReader, TextReading
@@ -51,10 +52,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Small chunks: the first readings come back while the worker starts on the batch, and a chunk
-# still amortises the inter-process hop over several messages. The first chunks of a batch are
-# smaller still, because the worker needs them at once.
-CHUNK = 8
-FIRST_CHUNKS = (2, 4)
+# still amortises the inter-process hop over several messages (sizes: `bot.reading.chunk_sizes`).
 # Chunks a helper holds at once: one being read, one waiting in its pipe.
 IN_FLIGHT = 2
 # Longest wait for a reading a helper is already on; past it the text is read inline.
@@ -166,7 +164,7 @@ class ReadingPool:
         if not self._helpers:
             return
         start = 0
-        for size in self._chunk_sizes(len(messages)):
+        for size in self._chunk_sizes(messages):
             batch = messages[start : start + size]
             start += size
             chunk = _Chunk(
@@ -182,13 +180,11 @@ class ReadingPool:
             self._pending.popitem(last=False)
         self._dispatch()
 
-    def _chunk_sizes(self, total: int) -> list[int]:
-        sizes: list[int] = []
-        for size in (*FIRST_CHUNKS, *[self._chunk] * (total // self._chunk + 1)):
-            if sum(sizes) >= total:
-                break
-            sizes.append(min(size, self._chunk, total - sum(sizes)))
-        return sizes
+    def _chunk_sizes(self, messages: Sequence[InboundMessage]) -> list[int]:
+        """By words when the helpers embed (a chunk's encoder time follows its words), else by count."""
+        if self._embedder is None:
+            return count_sizes(len(messages), self._chunk)
+        return word_sizes([message.text for message in messages])
 
     def _dispatch(self) -> None:
         """Send queued chunks to helpers with room, least loaded first."""

@@ -12,6 +12,7 @@ import pytest
 
 from bot.cli.traffic import read_messages
 from bot.reading import pool as reading_pool
+from bot.reading.chunk_sizes import CHUNK, MOST
 from bot.reading.pool import ReadingPool
 from bot.reading.text_reading import TextReader
 from retrieval.query_embedding import QueryEmbedder
@@ -98,9 +99,19 @@ async def test_a_killed_helper_costs_speed_not_messages(monkeypatch: pytest.Monk
 def test_chunks_start_small_and_cover_the_batch() -> None:
     pool = ReadingPool(1, LANGS, "es")
     for total in (1, 2, 3, 7, 64, 65):
-        sizes = pool._chunk_sizes(total)
-        assert sum(sizes) == total and max(sizes) <= reading_pool.CHUNK
-    assert pool._chunk_sizes(64)[:2] == [2, 4]
+        sizes = pool._chunk_sizes([make_message(f"c{i}", "hola") for i in range(total)])
+        assert sum(sizes) == total and max(sizes) <= CHUNK
+    assert pool._chunk_sizes([make_message(f"c{i}", "hola") for i in range(64)])[:2] == [2, 4]
+
+
+def test_with_the_encoder_a_long_text_makes_its_chunk_smaller() -> None:
+    embedder, _counting = _query_embedder()
+    pool = ReadingPool(1, LANGS, "es", embedder=embedder)
+    short = [make_message(f"s{i}", "no tengo internet") for i in range(40)]
+    long = [make_message(f"l{i}", "la fibra sigue caída " * 20) for i in range(40)]
+
+    assert pool._chunk_sizes(short)[2] > CHUNK, "short texts: more of them per encoder call"
+    assert max(pool._chunk_sizes(long)) < CHUNK, "long texts: fewer, so a chunk costs about the same"
 
 
 async def test_a_chunk_not_yet_sent_is_read_inline_at_once(pool: ReadingPool) -> None:
@@ -222,7 +233,7 @@ async def test_a_chunk_taken_over_by_the_worker_is_embedded_in_one_call() -> Non
     assert reading is not None and reading.embedding is not None
     assert following is not None and following.embedding is not None, "same chunk: already read here"
     assert len(counting.calls) == 1 and messages[-1].text.casefold() in counting.calls[0][-1].casefold()
-    assert 1 < len(counting.calls[0]) <= reading_pool.CHUNK
+    assert 1 < len(counting.calls[0]) <= MOST
 
 
 async def test_with_the_models_in_the_helpers_the_worker_waits_rather_than_reads() -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
+from bot.cli.traffic import read_messages
 from bot.reading.topics import TopicConfig, normalize, topic_keys
+from tests.paths import SAMPLE_TRAFFIC
 
 MADRID_OUTAGE = ["topic:no-internet", "region:madrid", "topic:no-internet|region:madrid"]
 
@@ -86,3 +89,22 @@ def test_custom_config_with_regex_cue() -> None:
 def test_bad_regex_fails_at_construction() -> None:
     with pytest.raises(re.error):
         TopicConfig(topics={"broken": ["re:(unclosed"]})
+
+
+def test_the_one_pattern_for_all_regions_finds_the_regions_one_by_one() -> None:
+    config = TopicConfig()
+    alone = config.model_copy()
+    object.__setattr__(alone, "_matcher", replace(config._matcher, any_region=None))
+    texts = [item.message.text for item in read_messages(SAMPLE_TRAFFIC)[0]]
+    texts += ["sin internet en madrid 28001", "CEP 01310-100 sem sinal", "queens and the bronx", "Zapopan"]
+
+    assert config._matcher.any_region is not None
+    assert [topic_keys(t, config=config) for t in texts] == [topic_keys(t, config=alone) for t in texts]
+    assert any("region:" in key for t in texts for key in topic_keys(t, config=config))
+
+
+def test_region_cues_with_their_own_groups_are_searched_one_by_one() -> None:
+    config = TopicConfig(regions={"a": ["re:(?P<w>foo)bar"], "b": ["re:(?P<w>baz)"], "c": [r"re:(x)\1"]})
+
+    assert config._matcher.any_region is None
+    assert topic_keys("foobar baz xx", config=config) == ["region:a", "region:b", "region:c"]
