@@ -34,7 +34,7 @@ from bot.core.cases import (
 )
 from bot.core.models import InboundMessage, Record
 from bot.core.records import RecordKind
-from bot.engine.case_lookups import CaseAnswers, CaseLookups
+from bot.engine.case_lookups import CaseAnswers, CaseLookups, Pointer
 from bot.engine.crm_queue import mark_for_sync
 from bot.engine.customers import customer_linked, customer_of, load_customer
 from bot.engine.versioned import load_versioned, save_versioned
@@ -101,19 +101,32 @@ class CaseBook:
                     return CaseResult(case, handled.data["outcome"], draft.language)
             # The batch's answer holds for the first attempt; a retry (another writer moved the
             # identity's pointer meanwhile) asks again.
-            result = await self._attempt(draft, ahead.opened if ahead and not attempt else None)
+            result = await self._attempt(draft, None if attempt else ahead)
             if result is not None:
                 if self._crm:
                     await mark_for_sync(self._store, result.case)
                 return result
         raise RuntimeError(f"case for {draft.message_key}: too many concurrent writers")
 
-    async def _attempt(self, draft: Case, opened: list[Record] | None) -> CaseResult | None:
+    async def _attempt(self, draft: Case, ahead: CaseAnswers | None) -> CaseResult | None:
         """One try: the case written together with the identity's pointer and what the message
         did (`cas_records`: all or nothing, one round trip); None when another writer moved
-        any of them first (nothing of this try is left behind: the caller reads again)."""
-        pointer = await self._store.get_record(RecordKind.CASE_IDENTITY, draft.identity)
-        current = await load_case(self._store, str(pointer.data["case_id"])) if pointer else None
+        any of them first (nothing of this try is left behind: the caller reads again).
+        `ahead`: the batch's answers, for the first try only."""
+        known = self._lookups.pointer(ahead, draft.identity)
+        with self._lookups.writing(draft.identity):  # entered with no await since `pointer`
+            return await self._try(draft, ahead.opened if ahead else None, known)
+
+    async def _try(
+        self, draft: Case, opened: list[Record] | None, known: Pointer | None
+    ) -> CaseResult | None:
+        if known is not None:
+            pointer = known.record
+            found = known.case
+            current = Case.from_record(found.id, found.version, found.data) if found is not None else None
+        else:
+            pointer = await self._store.get_record(RecordKind.CASE_IDENTITY, draft.identity)
+            current = await load_case(self._store, str(pointer.data["case_id"])) if pointer else None
         if (
             current is not None
             and current.message_key != draft.message_key

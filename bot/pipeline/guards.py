@@ -41,11 +41,14 @@ class ReplyGuard:
         msg = ctx.message
         thread = f"thread:{msg.channel}:{msg.in_reply_to or msg.id}"
         until = ctx.now + timedelta(seconds=self._settings.thread_reply_interval_s)
-        # Owned by the message: its own redelivery (crash before the outbox write) passes again.
-        if not await self._store.reserve(thread, now=ctx.now, until=until, owner=msg.key):
-            return "already replied automatically in this thread within the interval"
         author = f"author:{person_digest(msg.channel, msg.author.handle)}"  # no handle kept
-        count = await self._store.incr_window(author, now=ctx.now, window_s=3600)
+        # Owned by the message: its own redelivery (crash before the outbox write) passes again.
+        # The author is counted only when the thread was free, in the same store call.
+        count = await self._store.reserve_and_count(
+            thread, now=ctx.now, until=until, owner=msg.key, counter=author, window_s=3600
+        )
+        if count is None:
+            return "already replied automatically in this thread within the interval"
         if count > self._settings.author_reply_cap:
             return f"author already got {self._settings.author_reply_cap} automatic replies this hour"
         return None

@@ -167,6 +167,13 @@ class Store(Protocol):
     async def incr_window(self, key: str, *, now: datetime, window_s: float) -> int:
         """Count one event in the fixed window containing `now`; returns the window's count."""
 
+    async def reserve_and_count(
+        self, key: str, *, now: datetime, until: datetime, owner: str | None, counter: str, window_s: float
+    ) -> int | None:
+        """`reserve(key)` and, only when it was taken, `incr_window(counter)`: one call where a
+        store can do both at once (the reply guard makes both for every automatic reply).
+        None when the reservation was refused (nothing counted), else the window's count."""
+
     async def get_flag(self, name: str) -> str | None: ...
 
     async def acquire_lease(self, name: str, owner: str, ttl_s: float) -> bool:

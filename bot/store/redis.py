@@ -173,6 +173,13 @@ class RedisStore:
             count, _ = await pipe.execute()
         return int(count)
 
+    async def reserve_and_count(
+        self, key: str, *, now: datetime, until: datetime, owner: str | None, counter: str, window_s: float
+    ) -> int | None:
+        if not await self.reserve(key, now=now, until=until, owner=owner):
+            return None
+        return await self.incr_window(counter, now=now, window_s=window_s)
+
     async def get_flag(self, name: str) -> str | None:
         value = await self._redis.hget(self._k("flags"), name)
         return None if value is None else str(value)

@@ -112,6 +112,13 @@ class SplitStore:
     async def incr_window(self, key: str, *, now: datetime, window_s: float) -> int:
         return await self.hot.incr_window(key, now=now, window_s=window_s)
 
+    async def reserve_and_count(
+        self, key: str, *, now: datetime, until: datetime, owner: str | None, counter: str, window_s: float
+    ) -> int | None:
+        return await self.hot.reserve_and_count(
+            key, now=now, until=until, owner=owner, counter=counter, window_s=window_s
+        )
+
     async def get_flag(self, name: str) -> str | None:
         return await self.hot.get_flag(name)
 

@@ -59,6 +59,30 @@ _CLAIM_OWN = _CLAIM_COLUMNS + "WHERE q.consumer = ? ORDER BY q.seq LIMIT ?"
 _CLAIM_DUE = _CLAIM_COLUMNS + "WHERE q.available_at <= ? AND q.consumer IS NOT ? ORDER BY q.seq LIMIT ?"
 
 
+def _take(c: sqlite3.Connection, key: str, now: datetime, until: datetime, owner: str | None) -> bool:
+    """`reserve` on the store's thread: True when the key was free (or ours) and is now held."""
+    row = c.execute("SELECT until, owner FROM reservations WHERE key=?", (key,)).fetchone()
+    if row is not None and row[0] > now.timestamp() and (owner is None or row[1] != owner):
+        return False
+    c.execute(
+        "INSERT OR REPLACE INTO reservations (key, until, owner) VALUES (?, ?, ?)",
+        (key, until.timestamp(), owner),
+    )
+    return True
+
+
+def _bump(c: sqlite3.Connection, key: str, now: datetime, window_s: float) -> int:
+    """`incr_window` on the store's thread: the window's count after this event."""
+    bucket = int(now.timestamp() // window_s)
+    counter_key = f"{key}@{bucket}"
+    c.execute(
+        "INSERT INTO counters VALUES (?, 1, ?) ON CONFLICT(key) DO UPDATE SET count=count+1",
+        (counter_key, (bucket + 2) * window_s),
+    )
+    c.execute("DELETE FROM counters WHERE expires < ?", (now.timestamp() - window_s,))
+    return int(c.execute("SELECT count FROM counters WHERE key=?", (counter_key,)).fetchone()[0])
+
+
 class SqliteHotPath:
     """`HotPathStore` on one SQLite file; safe for many asyncio workers in one process.
 
@@ -297,32 +321,18 @@ class SqliteHotPath:
 
     # --- reservations, counters and flags -----------------------------------------------
     async def reserve(self, key: str, *, now: datetime, until: datetime, owner: str | None = None) -> bool:
-        def take(c: sqlite3.Connection) -> bool:
-            row = c.execute("SELECT until, owner FROM reservations WHERE key=?", (key,)).fetchone()
-            if row is not None and row[0] > now.timestamp() and (owner is None or row[1] != owner):
-                return False
-            c.execute(
-                "INSERT OR REPLACE INTO reservations (key, until, owner) VALUES (?, ?, ?)",
-                (key, until.timestamp(), owner),
-            )
-            return True
-
-        return await self._run(take)
+        return await self._run(lambda c: _take(c, key, now, until, owner))
 
     async def incr_window(self, key: str, *, now: datetime, window_s: float) -> int:
-        bucket = int(now.timestamp() // window_s)
-        counter_key = f"{key}@{bucket}"
-        expires = (bucket + 2) * window_s
+        return await self._run(lambda c: _bump(c, key, now, window_s))
 
-        def bump(c: sqlite3.Connection) -> int:
-            c.execute(
-                "INSERT INTO counters VALUES (?, 1, ?) ON CONFLICT(key) DO UPDATE SET count=count+1",
-                (counter_key, expires),
-            )
-            c.execute("DELETE FROM counters WHERE expires < ?", (now.timestamp() - window_s,))
-            return int(c.execute("SELECT count FROM counters WHERE key=?", (counter_key,)).fetchone()[0])
+    async def reserve_and_count(
+        self, key: str, *, now: datetime, until: datetime, owner: str | None, counter: str, window_s: float
+    ) -> int | None:
+        def both(c: sqlite3.Connection) -> int | None:
+            return _bump(c, counter, now, window_s) if _take(c, key, now, until, owner) else None
 
-        return await self._run(bump)
+        return await self._run(both)
 
     async def get_flag(self, name: str) -> str | None:
         row = await self._read(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.models import Decision
 from bot.store.records import RecordStore
-from bot.store.stats import StatFilter, bucket_starts, rollup, span_end, zone
+from bot.store.stats import Dimension, StatCount, StatFilter, bucket_starts, rollup, span_end, zone
 
 T0 = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)
 
@@ -148,6 +148,16 @@ async def test_day_totals_match_the_minutes_and_fill_a_new_zone(records: RecordS
             assert sum(r.count for r in from_days) == 3
 
 
+async def _utc_days(records: RecordStore, group_by: Dimension) -> list[StatCount]:
+    """The month view's local days (UTC) up to T0's, as the dashboard reads them."""
+    tz = await asyncio.to_thread(zone, "UTC")
+    days = bucket_starts("month", T0, tz)
+    return await records.stat_counts(
+        days[0], span_end("month", days, tz), step_minutes=15, group_by=group_by, where=StatFilter(),
+        starts=days, zone=tz,
+    )  # fmt: skip
+
+
 async def test_a_redelivered_decision_replaces_its_counts(records: RecordStore) -> None:
     first = _d("twitter:a", T0, action="agent", topic="billing", author="@ana", sentiment="negative")
     await records.save_decisions([first])
@@ -157,14 +167,32 @@ async def test_a_redelivered_decision_replaces_its_counts(records: RecordStore) 
     window = (T0, T0 + timedelta(hours=2))
     by_action = await records.stat_counts(*window, step_minutes=15, group_by="action", where=StatFilter())
     assert [(r.group, r.count) for r in by_action] == [("case", 1)]
-    tz = await asyncio.to_thread(zone, "UTC")
-    days = bucket_starts("month", T0, tz)
-    from_days = await records.stat_counts(
-        days[0], span_end("month", days, tz), step_minutes=15, group_by="action", where=StatFilter(),
-        starts=days, zone=tz,
-    )  # fmt: skip
-    assert [(r.group, r.count) for r in from_days] == [("case", 1)]
+    assert [(r.group, r.count) for r in await _utc_days(records, "action")] == [("case", 1)]
     people = await records.author_stats(T0, T0 + timedelta(days=1))
     assert [(a.author, a.messages, a.negative) for a in people] == [("@ana", 1, 1)]
     minutes = await records.minute_counts(T0, T0 + timedelta(hours=2))
     assert [(m.action, m.count) for m in minutes if m.count] == [("case", 1)]
+
+
+async def test_a_batch_in_one_minute_counts_each_of_its_messages(records: RecordStore) -> None:
+    """A claimed batch is folded into one upsert per key: 50 messages of one minute (and one
+    author, one local day) must still count 50 in every figure the dashboard reads."""
+    batch = [
+        _d(f"twitter:m{i}", T0 + timedelta(seconds=i), author="@ana", topic="billing", sentiment="negative")
+        for i in range(50)
+    ]
+    await records.save_decisions(batch)
+    await records.save_decisions([_d("twitter:m50", T0 + timedelta(seconds=55), author="@ana")])
+    per_minute = await records.stat_counts(
+        T0, T0 + timedelta(minutes=1), step_minutes=1, group_by="topic", where=StatFilter()
+    )
+    assert [(r.start, r.group, r.sentiment, r.count) for r in per_minute] == [
+        (T0, "", "neutral", 1),
+        (T0, "billing", "negative", 50),
+    ]
+    from_days = await _utc_days(records, "sentiment")
+    assert sorted((r.group, r.count) for r in from_days) == [("negative", 50), ("neutral", 1)]
+    people = await records.author_stats(T0, T0 + timedelta(days=1))
+    assert [(a.author, a.messages, a.negative) for a in people] == [("@ana", 51, 50)]
+    decided = await records.minute_counts(T0 + timedelta(hours=1), T0 + timedelta(hours=1, minutes=1))
+    assert sum(m.count for m in decided) == 51

@@ -244,6 +244,22 @@ async def test_incr_window_counts_per_window(store: Store) -> None:
     assert await store.incr_window("author:@a", now=T0 + timedelta(hours=1, minutes=1), window_s=3600) == 1
 
 
+async def test_reserve_and_count_counts_only_when_the_reservation_is_taken(store: Store) -> None:
+    hour = timedelta(hours=1)
+
+    async def both(owner: str, minutes: int) -> int | None:
+        now = T0 + timedelta(minutes=minutes)
+        return await store.reserve_and_count(
+            "thread:y", now=now, until=now + hour, owner=owner, counter="author:@b", window_s=3600
+        )
+
+    assert await both("m1", 1) == 1
+    assert await both("m1", 2) == 2  # the same owner takes its own reservation again
+    assert await both("m2", 3) is None  # refused: nothing counted
+    assert await store.incr_window("author:@b", now=T0 + timedelta(minutes=4), window_s=3600) == 3
+    assert not await store.reserve("thread:y", now=T0 + timedelta(minutes=5), until=T0 + hour)
+
+
 async def test_flags_persist_and_delete(store: Store) -> None:
     assert await store.get_flag("kill_switch") is None
     await store.set_flag("kill_switch", "on")

@@ -73,31 +73,6 @@ def build_stat_statements(dialect: str) -> StatStatements:
     return StatStatements(bump, author, day)
 
 
-def day_params(
-    decisions: Sequence[Decision], zone: ZoneInfo, weights: Sequence[int] | None = None
-) -> list[dict[str, Any]]:
-    """The local-day changes of a batch: one per decision and dimension (weights as above)."""
-    days: Counter[tuple[int, str, str, str, str]] = Counter()
-    for d, w in zip(decisions, weights or [1] * len(decisions), strict=True):
-        local = when(d).astimezone(zone).date().toordinal()
-        channel = rows.channel_of_key(d.message_key) or ""
-        for dimension, value in zip(DAY_DIMENSIONS, (channel, d.language, d.topic, d.region), strict=True):
-            days[(local, dimension, value, d.action, d.sentiment)] += w
-    return [
-        {
-            "zone": zone.key,
-            "day": day,
-            "dimension": dim,
-            "value": value,
-            "action": a,
-            "sentiment": se,
-            "count": n,
-        }
-        for (day, dim, value, a, se), n in days.items()
-        if n
-    ]
-
-
 async def day_counts(
     executor: SqlExecutor, zone: ZoneInfo, starts: Sequence[datetime], group_by: Dimension
 ) -> list[StatCount]:
@@ -148,19 +123,7 @@ async def backfill_days(executor: SqlExecutor, zone: ZoneInfo) -> int:
             local = rows.from_ts(int(minute) * 60).astimezone(zone).date().toordinal()
             for dimension, value in zip(DAY_DIMENSIONS, (channel, language, topic, region), strict=True):
                 days[(local, dimension, value, action, sentiment)] += int(n)
-        params = [
-            {
-                "zone": zone.key,
-                "day": day,
-                "dimension": dim,
-                "value": v,
-                "action": a,
-                "sentiment": se,
-                "count": n,
-            }
-            for (day, dim, v, a, se), n in days.items()
-        ]
-        await executor.batch([(bump, params)], rowcounts=False)
+        await executor.batch([(bump, day_rows(zone, days))], rowcounts=False)
         read += len(whole)
         after = int(whole[-1][0])
 
@@ -172,17 +135,43 @@ def when(decision: Decision) -> datetime:
     return min(written, decision.decided_at) if written else decision.decided_at
 
 
-def bump_params(
-    decisions: Sequence[Decision], weights: Sequence[int] | None = None
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The counter changes of a batch: per minute, and per author and day. A weight of -1 takes
-    a decision back out (the earlier decision of a redelivered message)."""
+@dataclass(frozen=True, slots=True)
+class BatchCounts:
+    """A batch's changes to every aggregate table, one row per key: the upserts `save_decisions`
+    runs. Rows whose change nets to zero (a redelivery decided the same) are left out."""
+
+    minutes: list[dict[str, Any]]  # minute_counts: by decision minute, channel, action, tone
+    stats: list[dict[str, Any]]  # stat_minutes: by message minute and every dimension
+    authors: list[dict[str, Any]]  # author_days
+    days: list[dict[str, Any]]  # stat_days, in `zone`
+
+
+MINUTE_NAMES = ("minute", "channel", "language", "topic", "region", "action", "sentiment")
+
+
+def batch_counts(decisions: Sequence[Decision], weights: Sequence[int], zone: ZoneInfo) -> BatchCounts:
+    """Fold a batch into its aggregate changes in one pass. A weight of -1 takes a decision back
+    out (the earlier decision of a redelivered message).
+
+    Why one pass: the batch's decisions are walked once, not once per table, and the local day
+    is worked out once per message minute (every zone in use is offset by whole minutes)."""
+    legacy: Counter[tuple[int, str, str, str]] = Counter()
     minutes: Counter[tuple[int, str, str, str, str, str, str]] = Counter()
+    days: Counter[tuple[int, str, str, str, str]] = Counter()
     authors: dict[tuple[int, str, str], dict[str, Any]] = {}
-    for d, w in zip(decisions, weights or [1] * len(decisions), strict=True):
-        at = when(d).timestamp()
+    local_days: dict[int, int] = {}
+    for d, w in zip(decisions, weights, strict=True):
         channel = rows.channel_of_key(d.message_key) or ""
-        minutes[(int(at // 60), channel, d.language, d.topic, d.region, d.action, d.sentiment)] += w
+        action, sentiment = d.action, d.sentiment
+        legacy[(int(d.decided_at.timestamp() // 60), channel, action, sentiment)] += w
+        at = when(d).timestamp()
+        minute = int(at // 60)
+        minutes[(minute, channel, d.language, d.topic, d.region, action, sentiment)] += w
+        local = local_days.get(minute)
+        if local is None:
+            local = local_days[minute] = rows.from_ts(minute * 60).astimezone(zone).date().toordinal()
+        for dimension, value in zip(DAY_DIMENSIONS, (channel, d.language, d.topic, d.region), strict=True):
+            days[(local, dimension, value, action, sentiment)] += w
         if not d.author:
             continue
         day = int(at // DAY_S)
@@ -192,13 +181,36 @@ def bump_params(
              "negative": 0, "reach": 0},
         )  # fmt: skip
         entry["messages"] += w
-        entry["positive"] += w * (d.sentiment == "positive")
-        entry["negative"] += w * (d.sentiment == "negative")
+        entry["positive"] += w * (sentiment == "positive")
+        entry["negative"] += w * (sentiment == "negative")
         if w > 0:  # the greatest reach seen stays: taking a message back does not lower it
             entry["reach"] = max(entry["reach"], d.reach)
-    names = ("minute", "channel", "language", "topic", "region", "action", "sentiment")
-    minute_rows = [{**dict(zip(names, key, strict=True)), "count": n} for key, n in minutes.items() if n]
-    return minute_rows, [a for a in authors.values() if a["messages"] or a["reach"]]
+    return BatchCounts(
+        minutes=[
+            {"minute": m, "channel": c, "action": a, "sentiment": se, "n": n}
+            for (m, c, a, se), n in legacy.items()
+            if n
+        ],
+        stats=[{**dict(zip(MINUTE_NAMES, key, strict=True)), "count": n} for key, n in minutes.items() if n],
+        authors=[a for a in authors.values() if a["messages"] or a["reach"]],
+        days=day_rows(zone, Counter({k: n for k, n in days.items() if n})),
+    )
+
+
+def day_rows(zone: ZoneInfo, days: Counter[tuple[int, str, str, str, str]]) -> list[dict[str, Any]]:
+    """`stat_days` upsert rows from counts by (local day, dimension, value, action, sentiment)."""
+    return [
+        {
+            "zone": zone.key,
+            "day": day,
+            "dimension": dim,
+            "value": v,
+            "action": a,
+            "sentiment": se,
+            "count": n,
+        }
+        for (day, dim, v, a, se), n in days.items()
+    ]
 
 
 async def stat_counts(

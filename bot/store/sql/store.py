@@ -9,7 +9,6 @@ and the outbox lease is a single `UPDATE ... RETURNING` over `FOR UPDATE SKIP LO
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -98,26 +97,16 @@ class SqlRecordStore:
             for (body,) in await self.executor.fetch(stmt, params)
         ]
         latest = list({d.message_key: d for d in decisions}.values())  # a key twice: the last wins
-        counted = [*latest, *previous]
         weights = [1] * len(latest) + [-1] * len(previous)
-        minutes: Counter[tuple[int, str, str, str]] = Counter()
-        for d, w in zip(counted, weights, strict=True):
-            channel = rows.channel_of_key(d.message_key) or ""
-            minutes[(int(d.decided_at.timestamp() // 60), channel, d.action, d.sentiment)] += w
-        bumps = [
-            {"minute": m, "channel": c, "action": a, "sentiment": s, "n": n}
-            for (m, c, a, s), n in minutes.items()
-            if n
-        ]
-        stat_rows, author_rows = stats.bump_params(counted, weights)
+        counts = stats.batch_counts([*latest, *previous], weights, self.day_zone)
         ops: list[tuple[Any, list[dict[str, Any]]]] = [
             (self._sql.save_decision, [rows.decision_row(d) for d in decisions]),
         ]
         for statement, params in (
-            (self._sql.bump_minute, bumps),
-            (self._stats.bump_minute, stat_rows),
-            (self._stats.bump_author, author_rows),
-            (self._stats.bump_day, stats.day_params(counted, self.day_zone, weights)),
+            (self._sql.bump_minute, counts.minutes),
+            (self._stats.bump_minute, counts.stats),
+            (self._stats.bump_author, counts.authors),
+            (self._stats.bump_day, counts.days),
         ):
             if params:
                 ops.append((statement, params))

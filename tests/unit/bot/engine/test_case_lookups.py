@@ -90,6 +90,11 @@ async def test_a_batch_looked_up_at_claim_time_decides_as_one_look_up_per_compla
     assert calls["records_by_key:case"] == 1 and calls["get_records:identity"] == 1
     assert calls["query_records:case"] == 0 and calls["get_record:identity"] == 1
     assert calls["get_record:case_message"] == 1
+    # The pointers come with the batch too (the second m1 reads none: it was handled): read
+    # again only for m2 (m1 moved @ana's pointer after the batch was asked) and for Bruno (his
+    # customer's pointer was not asked).
+    assert per_complaint["get_record:case_identity"] == 4
+    assert calls["get_records:case_identity"] == 1 and calls["get_record:case_identity"] == 2
 
 
 async def test_a_case_opened_by_an_interrupted_attempt_is_found_by_the_batch_look_up(
@@ -104,4 +109,17 @@ async def test_a_case_opened_by_an_interrupted_attempt_is_found_by_the_batch_loo
     book.prefetch([message_of(draft("m1"))])
     again = await book.open_or_join(draft("m1"))
     assert (again.case.id, again.outcome) == (first.case.id, "opened")
+    assert await records.count_records(RecordKind.CASE) == 1
+
+
+async def test_a_pointer_moved_elsewhere_after_the_batch_was_asked_is_read_again(
+    records: RecordStore,
+) -> None:
+    book = CaseBook(records)
+    book.prefetch([message_of(draft("m2", at=T0 + timedelta(minutes=1)))])
+    await book._lookups._ahead["twitter:m2"]  # the batch's look-up has run: @ana had no case
+    # Another replica opens a case for @ana in between: this book's prefetched pointer is stale.
+    first = await CaseBook(records).open_or_join(draft("m1"))
+    joined = await book.open_or_join(draft("m2", at=T0 + timedelta(minutes=1)))
+    assert (joined.case.id, joined.outcome, joined.case.contacts) == (first.case.id, "joined", 2)
     assert await records.count_records(RecordKind.CASE) == 1
