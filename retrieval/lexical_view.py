@@ -1,0 +1,70 @@
+"""A third, word-level view of which article a message is about, for split retrieval votes.
+
+Both topic views of the KB step (the retrieval vote and the topic classifier) read the same
+embedding, so they fail together on close topics: "new SIM, can I walk into a store?" sits
+near the eSIM article in that space whatever the words say. The words are an independent
+witness: the article (in the customer's language) that shares the most rare words with the
+message. It is only asked when the retrieval vote is split (`AnswerPolicy.split_vote`): on
+train + dev (5-fold) it disagrees with a third of the right answers overall, far too often to
+veto on its own, but among answers whose vote is split it flagged 3 of the 7 wrong ones for
+3 right ones.
+
+Words are lower-cased, accents dropped, at least 4 letters, cut to their first 5 (a crude stem
+that joins "decodificador" / "deco..." and "cancelar" / "cancelación" across es/pt/en); each
+shared stem weighs log(N / articles that contain it), so words every article uses count zero.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+from retrieval.articles import Article
+
+MIN_LETTERS = 4
+STEM = 5
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def stems(text: str) -> frozenset[str]:
+    """The distinct word stems of a text, as this view compares them."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return frozenset(w[:STEM] for w in _WORD.findall(folded) if len(w) >= MIN_LETTERS)
+
+
+class LexicalView:
+    """Rare-word overlap between a message and each article of one KB snapshot."""
+
+    def __init__(self, articles: Iterable[Article]) -> None:
+        self._stems: dict[str, frozenset[str]] = {}
+        self._lang: dict[str, str] = {}
+        self._topic: dict[str, str] = {}
+        for article in articles:
+            text = " ".join([article.title, article.url, *article.tags, *article.questions, article.body])
+            self._stems[article.id] = stems(text)
+            self._lang[article.id] = article.lang
+            self._topic[article.id] = article.topic
+        counts = Counter(stem for found in self._stems.values() for stem in found)
+        total = len(self._stems)
+        self._weight = {stem: math.log(total / n) for stem, n in counts.items()}
+
+    def other_topic(self, text: str, lang: str, topic: str) -> str | None:
+        """The article in `lang` sharing more rare words with `text` than `topic`'s, if any.
+
+        None when `topic` has no article in `lang`: a message compared with articles in another
+        language shares few words with any of them, so the view has nothing to say.
+        """
+        mine = [a for a, t in self._topic.items() if t == topic and self._lang[a] == lang]
+        if not mine:
+            return None
+        words = stems(text)
+        scores = {
+            a: sum(self._weight[w] for w in words & found)
+            for a, found in self._stems.items()
+            if self._lang[a] == lang
+        }
+        best = max(scores, key=lambda a: scores[a])
+        return best if scores[best] > scores[mine[0]] and self._topic[best] != topic else None

@@ -1,0 +1,74 @@
+"""The word-level view that a split retrieval vote consults before an automatic answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+from bot.core.context import MessageContext
+from retrieval.articles import Article
+from retrieval.kb_decision import AnswerPolicy, KbAnalyser
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.lexical_view import LexicalView, stems
+from tests.unit.retrieval.conftest import context
+
+
+def article(article_id: str, lang: str, title: str, body: str) -> Article:
+    return Article(
+        id=article_id,
+        lang=lang,
+        title=title,
+        url=f"https://help.example/{lang}/{article_id}",
+        body=body,
+        path=Path(f"{article_id}.md"),
+        content_hash="0" * 64,
+    )
+
+
+ARTICLES = [
+    article("kb-esim-en", "en", "Activate an eSIM", "Scan the QR code to activate your eSIM on the phone."),
+    article("kb-esim-es", "es", "Activar una eSIM", "Escanea el código QR para activar la eSIM."),
+    article(
+        "kb-store-hours-en",
+        "en",
+        "Store opening hours",
+        "Walk into any store without booking; stores open at nine. Bring ID for a new SIM card.",
+    ),
+]
+
+
+def test_stems_fold_case_and_accents_and_drop_short_words() -> None:
+    assert stems("¿Cancelación del DECODIFICADOR? sí") == {"cance", "decod"}
+
+
+def test_a_message_whose_rare_words_belong_to_another_article_names_it() -> None:
+    view = LexicalView(ARTICLES)
+    text = "gotta get a new sim, can i just walk into a store or do i have to book something"
+    assert view.other_topic(text, "en", "kb-esim") == "kb-store-hours-en"
+    assert view.other_topic(text, "en", "kb-store-hours") is None
+
+
+def test_no_say_when_the_chosen_topic_has_no_article_in_the_language() -> None:
+    view = LexicalView(ARTICLES)
+    assert view.other_topic("walk into a store to book", "pt", "kb-esim") is None
+    assert view.other_topic("¿puedo ir a una tienda sin cita?", "es", "kb-store-hours") is None
+
+
+def split_vote(share: float, text: str) -> tuple[KbAnalyser, MessageContext]:
+    analyser = KbAnalyser(Path("unused"), policy=AnswerPolicy())
+    ctx = context(text)
+    ctx.language = "en"
+    ctx.kb_evidence = {"topic": "kb-esim", "vote_share": share}
+    return analyser, ctx
+
+
+def test_a_split_vote_is_held_back_when_the_words_name_another_article() -> None:
+    kb = cast(KnowledgeBase, type("Snapshot", (), {"articles": ARTICLES})())
+    text = "can i just walk into a store for a new sim or do i have to book"
+    analyser, ctx = split_vote(0.6, text)
+    assert analyser._words_disagree(kb, ctx, text)
+    assert ctx.kb_evidence["lexical_top"] == "kb-store-hours-en"
+    # A clear vote is not second-guessed by the words.
+    analyser, ctx = split_vote(0.9, text)
+    assert not analyser._words_disagree(kb, ctx, text)
+    assert "lexical_top" not in ctx.kb_evidence
