@@ -18,7 +18,9 @@ import asyncio
 import json
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from bot.cli.malloc_arenas import limit_malloc_arenas
 from bot.cli.replay import percentile
 from bot.cli.traffic import read_messages
 from bot.config import SAMPLES_DIR, load_settings
-from bot.core.models import OutboxItem
+from bot.core.models import Decision, OutboxItem
 from bot.engine.extensions import build_extensions
 from bot.web.app import STORE, create_app
 from retrieval.articles import load_articles
@@ -53,7 +55,30 @@ def traffic_texts(messages: Path) -> list[tuple[str, str]]:
     return [(item.message.text, item.message.language or "") for item in items]
 
 
-async def _run(kb_dir: Path, rate: float, seconds: float, messages: Path | None = None) -> dict[str, Any]:
+@dataclass
+class Service:
+    """The running service under test and what the benchmark watches of it."""
+
+    app: web.Application
+    session: aiohttp.ClientSession
+    texts: list[tuple[str, str]]
+    replied: dict[str, float] = field(default_factory=dict)  # message key -> reply in the outbox
+    sent: dict[str, float] = field(default_factory=dict)  # message key -> start of its POST
+    decided: list[int] = field(default_factory=lambda: [0])  # decisions saved so far (one cell)
+
+    def post(self, i: int) -> asyncio.Task[None]:
+        """Start posting the i-th message (texts in the file's order, cycled) as a task."""
+        text, _lang = self.texts[i % len(self.texts)]
+        return asyncio.create_task(_post(self.session, _message(f"b{i:06d}", text, i), self.sent))
+
+
+@asynccontextmanager
+async def serving(kb_dir: Path, messages: Path | None = None) -> AsyncIterator[Service]:
+    """The real service on an ephemeral port (SQLite in a scratch dir), model loaded, warmed up.
+
+    Shared by the open-loop run here and the closed-loop capacity run (`bench.webhook_capacity`)
+    so the capacity and the load are measured on the very same path.
+    """
     texts = questions(kb_dir) if messages is None else traffic_texts(messages)
     if not texts:
         raise SystemExit(f"no text to send in {messages or kb_dir}")
@@ -69,28 +94,41 @@ async def _run(kb_dir: Path, rate: float, seconds: float, messages: Path | None 
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = runner.addresses[0][1]
-        replied: dict[str, float] = {}
-        _watch_outbox(app, replied)
-        sent: dict[str, float] = {}
+        try:
+            async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
+                service = Service(app, session, texts)
+                _watch_outbox(app, service.replied)
+                _count_decisions(app, service.decided)
+                # Warm-up message (first-request costs are not what this measures).
+                await _post(session, _message("warmup", texts[0][0], 0), {})
+                yield service
+        finally:
+            await runner.cleanup()
+
+
+async def _run(kb_dir: Path, rate: float, seconds: float, messages: Path | None = None) -> dict[str, Any]:
+    async with serving(kb_dir, messages) as service:
+        store = service.app[STORE]
+        depths: list[int] = []
+        sampler = asyncio.create_task(_sample_depth(store.queue_depth, depths))
         total = int(rate * seconds)
-        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
-            # Warm-up message (first-request costs are not what this measures).
-            await _post(session, _message("warmup", texts[0][0], 0), {})
-            started = time.perf_counter()
-            tasks = []
-            for i in range(total):
-                delay = started + i / rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                text, _lang = texts[i % len(texts)]
-                tasks.append(asyncio.create_task(_post(session, _message(f"b{i:06d}", text, i), sent)))
-            await asyncio.gather(*tasks)
-            deadline = time.perf_counter() + 10
-            while len(replied) < len(sent) and time.perf_counter() < deadline:
-                await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        tasks = []
+        for i in range(total):
+            delay = started + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(service.post(i))
+        await asyncio.gather(*tasks)
+        depth_at_end_of_offer = await store.queue_depth()
+        offer_depths = list(depths)
+        deadline = time.perf_counter() + 10
+        while len(service.replied) < len(service.sent) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+        sampler.cancel()
         memory = tree_memory()  # the service and its reading helpers
-        decided = [d.latency_ms for d in await app[STORE].list_decisions(limit=100_000)]
-        await runner.cleanup()
+        decided = [d.latency_ms for d in await store.list_decisions(limit=100_000)]
+        sent, replied = service.sent, service.replied
     latencies = [(replied[key] - sent[key]) * 1000 for key in sent if key in replied]
     return {
         "answer_end_to_end_p50_ms": round(percentile(latencies, 0.5), 2) if latencies else None,
@@ -101,10 +139,33 @@ async def _run(kb_dir: Path, rate: float, seconds: float, messages: Path | None 
         "texts": "kb questions" if messages is None else str(messages),
         "decision_p50_ms": round(percentile(decided, 0.5), 2),
         "decision_p99_ms": round(percentile(decided, 0.99), 2),
+        # Queue (waiting + in flight) while the load was offered: a run under capacity keeps it
+        # near the claim batch; a growing one ends the offer with the backlog still deep.
+        "queue_depth_max": max([*offer_depths, depth_at_end_of_offer]),
+        "queue_depth_at_end_of_offer": depth_at_end_of_offer,
         "service_rss_mb": memory.rss_mb,
         "service_pss_mb": memory.pss_mb,
         "service_processes": memory.processes,
     }
+
+
+async def _sample_depth(depth: Callable[[], Awaitable[int]], into: list[int], every_s: float = 0.25) -> None:
+    """Append the queue depth every `every_s` until cancelled."""
+    while True:
+        into.append(await depth())
+        await asyncio.sleep(every_s)
+
+
+def _count_decisions(app: web.Application, decided: list[int]) -> None:
+    """Count the decisions this app's store saves (in `decided[0]`), cheaply, as they are saved."""
+    store = app[STORE]
+    save = store.save_decisions
+
+    async def counting(decisions: Sequence[Decision]) -> None:
+        await save(decisions)
+        decided[0] += len(decisions)
+
+    store.save_decisions = counting  # type: ignore[method-assign]
 
 
 def _message(message_id: str, text: str, i: int) -> dict[str, Any]:

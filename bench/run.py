@@ -131,8 +131,12 @@ def headline(results: dict[str, Any]) -> dict[str, Any]:
     if "decision_p99_ms" in loaded:
         top["with_model_at_capacity"] = {
             key: loaded.get(key)
-            for key in ("capacity_msgs_per_s", "fraction", "offered_msgs_per_s", "decision_p99_ms")
-        } | {"answer_end_to_end_p99_ms": loaded.get("answer_end_to_end_p99_ms")}
+            for key in (
+                "capacity_msgs_per_s", "backlog_capacity_msgs_per_s", "fraction", "offered_msgs_per_s",
+                "decision_p99_ms", "answer_end_to_end_p99_ms",
+                "queue_depth_max", "queue_depth_at_end_of_offer",
+            )
+        }  # fmt: skip
     stores = {k.removeprefix("pipeline_"): v for k, v in results.items() if k.startswith("pipeline_")}
     if stores:
         top["pipeline_msgs_per_s"] = {s: r.get("pipeline_msgs_per_s") for s, r in stores.items()}
