@@ -64,7 +64,7 @@ class Service:
     texts: list[tuple[str, str]]
     replied: dict[str, float] = field(default_factory=dict)  # message key -> reply in the outbox
     sent: dict[str, float] = field(default_factory=dict)  # message key -> start of its POST
-    decided: list[int] = field(default_factory=lambda: [0])  # decisions saved so far (one cell)
+    decided: int = 0  # decisions saved so far (`_count_decisions`)
 
     def post(self, i: int) -> asyncio.Task[None]:
         """Start posting the i-th message (texts in the file's order, cycled) as a task."""
@@ -98,7 +98,7 @@ async def serving(kb_dir: Path, messages: Path | None = None) -> AsyncIterator[S
             async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
                 service = Service(app, session, texts)
                 _watch_outbox(app, service.replied)
-                _count_decisions(app, service.decided)
+                _count_decisions(service)
                 # Warm-up message (first-request costs are not what this measures).
                 await _post(session, _message("warmup", texts[0][0], 0), {})
                 yield service
@@ -156,14 +156,14 @@ async def _sample_depth(depth: Callable[[], Awaitable[int]], into: list[int], ev
         await asyncio.sleep(every_s)
 
 
-def _count_decisions(app: web.Application, decided: list[int]) -> None:
-    """Count the decisions this app's store saves (in `decided[0]`), cheaply, as they are saved."""
-    store = app[STORE]
+def _count_decisions(service: Service) -> None:
+    """Count the decisions the service's store saves (in `service.decided`), as they are saved."""
+    store = service.app[STORE]
     save = store.save_decisions
 
     async def counting(decisions: Sequence[Decision]) -> None:
         await save(decisions)
-        decided[0] += len(decisions)
+        service.decided += len(decisions)
 
     store.save_decisions = counting  # type: ignore[method-assign]
 

@@ -36,11 +36,11 @@ async def _run(kb_dir: Path, messages: Path, window: int, seconds: float, warmup
         next_sample = started
         posted = 0
         while (now := time.perf_counter()) < started + seconds:
-            while posted - service.decided[0] < window:
+            while posted - service.decided < window:
                 tasks.append(service.post(posted))
                 posted += 1
             if now >= next_sample:
-                samples.append((now - started, service.decided[0]))
+                samples.append((now - started, service.decided))
                 depths.append(await store.queue_depth())
                 next_sample += SAMPLE_EVERY_S
             await asyncio.sleep(0.002)

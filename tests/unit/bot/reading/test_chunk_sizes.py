@@ -40,3 +40,10 @@ def test_short_texts_fill_up_to_the_most_and_a_long_one_is_alone() -> None:
 
     assert short == [2, 4, 16, 16, 2]
     assert alone == [1, 1, 1], "a text over the budget is a chunk of its own, capped words or not"
+
+
+def test_the_word_cap_is_the_kb_steps() -> None:
+    """`CAPPED_WORDS` mirrors the KB step's cap (not imported there, to keep numpy out)."""
+    from retrieval.query_embedding import MAX_WORDS
+
+    assert CAPPED_WORDS == MAX_WORDS
