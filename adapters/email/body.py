@@ -26,7 +26,12 @@ _SEPARATOR = re.compile(
     re.IGNORECASE,
 )
 _OUTLOOK_FROM = re.compile(r"^\s*\*?(from|de|von)\s*:\*?\s+\S", re.IGNORECASE)
-_OUTLOOK_NEXT = re.compile(r"^\s*\*?(sent|enviado|date|fecha|data|gesendet|to|para)\s*:", re.IGNORECASE)
+# The line after Outlook's "From:" in its reply header, in the languages of our customers.
+_OUTLOOK_NEXT = re.compile(
+    r"^\s*\*?(sent|enviad[oa](\s+(el|em))?|envoy[ée]|date|fecha|data|gesendet|to|para|[àa]|an|cc|"
+    r"subject|asunto|assunto|objet|betreff)\s*\*?:",
+    re.IGNORECASE,
+)
 _SIGNATURE = re.compile(r"^(-- ?|—)$")
 _MOBILE = re.compile(
     r"^\s*(sent from my|enviado desde mi|enviado do meu|enviado de mi|get outlook for|"

@@ -5,12 +5,16 @@ body, `{"headers": {...}, "body": {...}}` when the adapter needs headers, a poll
 X's mentions, or `{"raw": "..."}` for e-mail). Each goes through the adapter's own `translate`
 (signatures were checked on receipt), and what is not a customer message is counted by reason in
 `skipped`; a message id seen earlier in the file (Meta's retries, recorded twice) counts as
-`duplicate`. Generic over the registry: a new adapter needs at most a placeholder config here.
+`duplicate`. A repeat that says more than the first (Discourse's `post_created` of a topic's
+first post, title and body, after its `topic_created`, the title alone) replaces it in place, so
+the one message has the whole text whichever event came first. Generic over the registry: a new
+adapter needs at most a placeholder config here.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,12 +25,14 @@ from adapters.registry import ADAPTERS
 from bot.config import ConfigError, Settings
 from bot.core.models import InboundMessage
 
+log = logging.getLogger(__name__)
+
 
 def translate_lines(adapter: Adapter, lines: Iterable[str]) -> tuple[list[InboundMessage], Counter[str]]:
     """Every line through `adapter.translate`; bad lines, repeats and non-messages in `skipped`."""
     messages: list[InboundMessage] = []
     skipped: Counter[str] = Counter()
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for line in lines:
         if not line.strip():
             continue
@@ -45,10 +51,20 @@ def translate_lines(adapter: Adapter, lines: Iterable[str]) -> tuple[list[Inboun
         for message in translation.messages:
             if message.key in seen:
                 skipped["duplicate"] += 1
+                _keep_fuller(messages, seen[message.key], message)
                 continue
-            seen.add(message.key)
+            seen[message.key] = len(messages)
             messages.append(message)
+    if skipped:
+        log.info("replay --adapter %s: %d messages; skipped %s", adapter.name, len(messages), dict(skipped))
     return messages, skipped
+
+
+def _keep_fuller(messages: list[InboundMessage], index: int, repeat: InboundMessage) -> None:
+    """The repeat replaces the first when it extends its text (a topic's title, then title and body)."""
+    first = messages[index]
+    if len(repeat.text) > len(first.text) and repeat.text.startswith(first.text):
+        messages[index] = repeat
 
 
 def _split(value: Any) -> tuple[Any, dict[str, str]]:
