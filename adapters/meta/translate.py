@@ -8,7 +8,7 @@ skipped, never raised. One body may carry many `entry` items, each with many cha
   replying to its `parent_id`); a visitor's own post on the Page (`item: post | status | photo |
   video | share`, `verb: add`) is a Facebook message too. Everything else in the feed
   (reactions, likes, edits, removals, hides) is skipped as `feed_<item>_<verb>`, and so is what
-  our own Page wrote (`own_page`).
+  our own Page wrote (`own_page`). A review with text (`ratings`, or `item: rating`) is one too.
 - Page and Instagram `messaging` events: `adapters/meta/messaging.py` (channels `messenger`,
   `instagram_dm`, private); the handover protocol's `standby` events are skipped.
 - Instagram `comments` and `live_comments` changes are comments (channel `instagram`); our own
@@ -95,6 +95,9 @@ def _page_feed(
     entry: Mapping[str, Any], value: Mapping[str, Any], result: Translation, own: Collection[str]
 ) -> None:
     item, verb = str(value.get("item")), value.get("verb")
+    if item == "rating":
+        _page_rating(entry, value, result, own)
+        return
     if verb != "add" or (item != "comment" and item not in FEED_POSTS):
         result.skip(f"feed_{item}_{verb}")
         return
@@ -120,6 +123,32 @@ def _page_feed(
         Author(handle=sender_id, name=sender.get("name"), customer_id=sender_id or None),
         text if text.strip() else stand_in,
         parent,
+        {"entry_id": entry.get("id"), "value": dict(value)},
+    )
+
+
+def _page_rating(
+    entry: Mapping[str, Any], value: Mapping[str, Any], result: Translation, own: Collection[str]
+) -> None:
+    """A review of the Page (`ratings`, or `item: rating` in the feed): its text is a customer's say."""
+    verb, text = value.get("verb"), value.get("review_text")
+    if verb != "add" or not isinstance(text, str) or not text.strip():
+        result.skip(f"rating_{verb}" if verb != "add" else "rating_without_text")
+        return
+    sender_id, sender = sender_of(value.get("from"))
+    reviewer = str(value.get("reviewer_id") or sender_id)
+    add_message(
+        result,
+        "facebook",
+        value.get("open_graph_story_id") or value.get("post_id") or value.get("comment_id"),
+        graph_time(value.get("created_time") or entry.get("time")),
+        Author(
+            handle=reviewer,
+            name=value.get("reviewer_name") or sender.get("name"),
+            customer_id=reviewer or None,
+        ),
+        text,
+        None,
         {"entry_id": entry.get("id"), "value": dict(value)},
     )
 
@@ -157,6 +186,7 @@ def _whatsapp(
 ChangeHandler = Callable[[Mapping[str, Any], Mapping[str, Any], Translation, Collection[str]], None]
 _CHANGES: dict[tuple[str, str], ChangeHandler] = {
     ("facebook", "feed"): _page_feed,
+    ("facebook", "ratings"): _page_rating,
     ("instagram", "comments"): _instagram_comment,
     ("instagram", "live_comments"): _instagram_comment,
     ("whatsapp", "messages"): _whatsapp,

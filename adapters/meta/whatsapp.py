@@ -53,11 +53,7 @@ def translate_whatsapp_value(value: Mapping[str, Any], result: Translation) -> N
         result.skip("malformed")
     elif not messages and not statuses and not errors:
         result.skip("no_messages")
-    names = {
-        str(c.get("wa_id")): ((c.get("profile") or {}).get("name"))
-        for c in value.get("contacts") or []
-        if isinstance(c, dict)
-    }
+    names = _profile_names(value.get("contacts"))
     for message in messages if isinstance(messages, list) else []:
         if not isinstance(message, dict) or not message.get("id"):
             result.skip("malformed")
@@ -73,10 +69,25 @@ def translate_whatsapp_value(value: Mapping[str, Any], result: Translation) -> N
             result.messages.append(translated)
 
 
+def _profile_names(contacts: Any) -> dict[str, Any]:
+    """Sender id -> profile name. A user who hides their number behind a username is known by
+    their business-scoped user id (`user_id`, and `from_user_id` on the message) instead."""
+    names: dict[str, Any] = {}
+    for contact in contacts if isinstance(contacts, list) else []:
+        if not isinstance(contact, dict):
+            continue
+        profile = contact.get("profile") if isinstance(contact.get("profile"), dict) else {}
+        name = (profile or {}).get("name") or (profile or {}).get("username")
+        for key in ("wa_id", "user_id"):
+            if contact.get(key):
+                names[str(contact[key])] = name
+    return names
+
+
 def _message(
     message: Mapping[str, Any], kind: str, names: Mapping[str, Any], value: Mapping[str, Any]
 ) -> InboundMessage | None:
-    sender = str(message.get("from") or "")
+    sender = str(message.get("from") or message.get("from_user_id") or "")
     context = message.get("context") if isinstance(message.get("context"), dict) else {}
     created = graph_time(message.get("timestamp"))
     if created is None:

@@ -4,8 +4,8 @@ Discourse (`tests/data/webhooks/discourse/documented_variants.jsonl`, ours): a n
 `topic_created` and then `post_created`, a reply quoting the first post in `raw`, a reply with
 only `cooked` HTML quoting another, a staff whisper, a small action, an admin, our robot, a
 private message, deletions, recoveries, an edit, a ping and a like. Mail: Outlook's reply header
-in Spanish, Portuguese and French, attachments without text, and a message without `Date` or
-`Message-ID` in windows-1252 quoted-printable with RFC 2047 headers.
+in Spanish, Portuguese and French, attachments without text, a message without `Date` or
+`Message-ID` in windows-1252 quoted-printable with RFC 2047 headers, and `Precedence: bulk` mail.
 """
 
 from __future__ import annotations
@@ -97,3 +97,26 @@ def test_missing_date_and_message_id_with_encoded_headers_and_windows_1252() -> 
     assert first.text == "¿Cómo reinicio el router?\n\nLa luz parpadea y pago 30€ al mes."
     assert first.created_at.isoformat() == "2026-06-02T08:05:00+00:00"  # our server's Received time
     assert first.id == again.id and first.id.startswith("sha256-")  # stable without a Message-ID
+
+
+@pytest.mark.parametrize(
+    ("headers", "outcome"),
+    [
+        ("Precedence: bulk\nIn-Reply-To: <ours-1@aurora.example>", "auto_reply"),  # a vacation note
+        ("Precedence: junk\nReferences: <ours-1@aurora.example>", "auto_reply"),
+        ("Precedence: bulk", "precedence_bulk"),  # a newsletter: kept, flagged, never answered
+    ],
+)
+def test_bulk_precedence_answers_are_auto_replies_and_newsletters_are_flagged(
+    headers: str, outcome: str
+) -> None:
+    raw = mail(
+        f"From: Ana <ana@example.com>\nSubject: Re: factura\nMessage-ID: <b-1@example.com>\n{headers}",
+        "Estaré fuera hasta el lunes.\n",
+    )
+    translation = read_mail({"raw": raw}, OWN).translation
+    if outcome == "auto_reply":
+        assert translation.skipped == {"auto_reply": 1} and translation.messages == []
+    else:
+        (message,) = translation.messages
+        assert message.author.is_bot and message.raw is not None and message.raw["automated"] == outcome

@@ -38,6 +38,9 @@ EXPECTED: dict[str, dict[str, tuple[str, str, str, str | None, str | None]]] = {
         "777_2001": ("facebook", "A mí me pasa lo mismo desde ayer", "6100000000013", "Marta", "777_1001"),
         "777_2002": ("facebook", "[image]", "6100000000014", "Luis", PAGE_POST),
         "777_2004": ("facebook", "Is there an outage in Bilbao?", "", None, PAGE_POST),
+        "1090000000000018": (
+            "facebook", "Pésimo servicio técnico, tres semanas sin línea", "6100000000018", "Gorka", None,
+        ),
         "m_QR1": ("messenger", "Fibra", "7100000000011", None, None),
         "m_RP1": ("messenger", "Sigue sin funcionar", "7100000000011", None, "m_OUT9"),
         "m_ST1": ("messenger", "[sticker]", "7100000000011", None, None),
@@ -70,6 +73,10 @@ EXPECTED: dict[str, dict[str, tuple[str, str, str, str | None, str | None]]] = {
         "wamid.V12": ("whatsapp", "[contacts] Ana Gil", "34600222333", "Nerea", None),
         "wamid.V13": ("whatsapp", "[order] Quiero dos routers", "34600222333", "Nerea", None),
         "wamid.V14": ("whatsapp", "[unsupported message]", "34600222333", "Nerea", None),
+        # a username hides the number: the business-scoped user id is the sender
+        "wamid.V19": (
+            "whatsapp", "Oculto mi número, ¿podéis ayudarme?", "ES.1502576394655843", "Irene", None,
+        ),
     },
     "x": {
         "1795400000000000001": ("twitter", LONG_POST, "@rocio_v", "Rocío Vega", None),
@@ -89,8 +96,8 @@ EXPECTED: dict[str, dict[str, tuple[str, str, str, str | None, str | None]]] = {
 SKIPPED = {
     "facebook": {
         "feed_status_add_without_text": 1, "feed_comment_remove": 1, "feed_comment_hide": 1,
-        "feed_reaction_add": 1, "own_page": 1, "mention": 1, "postback": 1, "referral": 1,
-        "message_edit": 1, "pass_thread_control": 1, "echo": 1, "reaction": 1, "standby": 2,
+        "feed_reaction_add": 1, "own_page": 1, "mention": 1, "rating_without_text": 1, "postback": 1,
+        "referral": 1, "message_edit": 1, "pass_thread_control": 1, "echo": 1, "reaction": 1, "standby": 2,
     },
     "instagram": {"mentions": 1, "story_insights": 1, "deleted": 1, "read": 1, "postback": 1, "echo": 1},
     "whatsapp": {
