@@ -5,7 +5,8 @@ customer `messages`, delivery `statuses` and, when Meta could not deliver an eve
 Text is kept as written; other message types become a short bracketed placeholder (with the
 caption, file name, place or shared contact when there is one) so the pipeline still sees that a
 customer wrote. Statuses (sent, delivered, read, failed), reactions, edits, deletions,
-system notices, `request_welcome` and value-level errors are not customer messages: they are
+system notices, `request_welcome`, answers to a call-permission request and value-level errors
+are not customer messages: they are
 counted and skipped. The message id (`wamid`) is the identity
 the intake deduplicates on, which absorbs Meta's retries.
 """
@@ -61,6 +62,10 @@ def translate_whatsapp_value(value: Mapping[str, Any], result: Translation) -> N
         kind = str(message.get("type") or "unsupported")
         if kind in SKIPPED_TYPES:
             result.skip(SKIPPED_TYPES[kind])
+            continue
+        interactive = message.get("interactive") if kind == "interactive" else None
+        if isinstance(interactive, dict) and interactive.get("type") == "call_permission_reply":
+            result.skip("call_permission_reply")  # "may we call you?" answered: not a message
             continue
         translated = _message(message, kind, names, value)
         if translated is None:

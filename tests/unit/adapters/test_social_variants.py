@@ -101,8 +101,8 @@ SKIPPED = {
     },
     "instagram": {"mentions": 1, "story_insights": 1, "deleted": 1, "read": 1, "postback": 1, "echo": 1},
     "whatsapp": {
-        "reaction": 1, "system": 1, "request_welcome": 1, "malformed": 1, "status": 4, "error": 1,
-        "message_template_status_update": 1,
+        "reaction": 1, "system": 1, "request_welcome": 1, "call_permission_reply": 1, "malformed": 1,
+        "status": 4, "error": 1, "message_template_status_update": 1,
     },
     "x": {"api_error": 1, "retweet": 1, "own_account": 1, "empty_page": 1},
 }  # fmt: skip
