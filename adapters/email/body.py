@@ -76,9 +76,13 @@ def body_text(msg: EmailMessage) -> tuple[str, str]:
     body = msg.get_body(preferencelist=("plain", "html"))
     if body is None:
         return "", "none"
-    if body.get_content_type() == "text/html":
-        return new_text(html_to_text(part_text(body))), "html"
-    return new_text(part_text(body)), "plain"
+    if body.get_content_type() == "text/plain":
+        plain = new_text(part_text(body))
+        html = msg.get_body(preferencelist=("html",))
+        if plain or html is None:
+            return plain, "plain"
+        body = html  # an empty plain alternative beside the HTML one: the HTML is the mail
+    return new_text(html_to_text(part_text(body))), "html"
 
 
 def attachments(msg: EmailMessage) -> list[dict[str, Any]]:

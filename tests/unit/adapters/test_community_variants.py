@@ -83,6 +83,20 @@ def test_a_mail_of_attachments_only_still_says_what_was_sent() -> None:
     assert message.raw["body_from"] == "attachments"
 
 
+def test_an_empty_plain_alternative_gives_way_to_the_html_one() -> None:
+    raw = mail(
+        "From: Ana <ana@example.com>\nSubject: Re: wifi\nMessage-ID: <alt-1@example.com>\n"
+        "Content-Type: multipart/alternative; boundary=YY",
+        "--YY\nContent-Type: text/plain; charset=utf-8\n\n\n--YY\n"
+        "Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+        '<div>Sigue sin ir la wifi</div><div class=3D"gmail_quote">El lun escribi=C3=B3: hola</div>\n'
+        "--YY--\n",
+    )
+    (message,) = read_mail({"raw": raw}, OWN).translation.messages
+    assert message.text == "Sigue sin ir la wifi" and message.raw is not None
+    assert message.raw["body_from"] == "html"
+
+
 def test_missing_date_and_message_id_with_encoded_headers_and_windows_1252() -> None:
     raw = mail(
         "Received: from mx.example.com by mx.aurora.example; Tue, 2 Jun 2026 10:05:00 +0200\n"
