@@ -68,7 +68,9 @@ def _keep_fuller(messages: list[InboundMessage], index: int, repeat: InboundMess
 
 
 def _split(value: Any) -> tuple[Any, dict[str, str]]:
-    if isinstance(value, dict) and set(value) == {"headers", "body"} and isinstance(value["headers"], dict):
+    """(body, headers) of a `{"headers": {...}, "body": ...}` line; a recorder's extra keys beside
+    them (when it was received, from where) are tolerated. Any other line is the body itself."""
+    if isinstance(value, dict) and "body" in value and isinstance(value.get("headers"), dict):
         return value["body"], {str(k): str(v) for k, v in value["headers"].items()}
     return value, {}
 

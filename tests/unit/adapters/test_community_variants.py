@@ -10,6 +10,8 @@ in Spanish, Portuguese and French, attachments without text, a message without `
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from adapters.email.body import new_text
@@ -48,6 +50,14 @@ def test_replay_keeps_the_fuller_text_whichever_event_comes_first() -> None:
     for ordered in (lines, lines[::-1]):
         messages, skipped = translate_lines(adapter, ordered)
         assert [m.text.count("¿Qué hago?") for m in messages] == [1] and skipped == {"duplicate": 1}
+
+
+def test_a_recorders_extra_keys_beside_headers_and_body_are_tolerated() -> None:
+    adapter = adapter_for_replay(load_settings(), "discourse")
+    line = json.loads(read_lines(TEST_DATA / "webhooks" / "discourse" / "documented_variants.jsonl")[2])
+    line |= {"received_at": "2026-05-21T10:00:01Z", "remote": "203.0.113.7"}
+    messages, skipped = translate_lines(adapter, [json.dumps(line)])
+    assert [m.id for m in messages] == ["t51-p2"] and not skipped
 
 
 def mail(headers: str, body: str) -> str:
