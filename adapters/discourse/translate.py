@@ -2,8 +2,10 @@
 
 Identity. A post's message id is `t{topic_id}-p{post_number}`: a post's stable address in its
 topic, so a retry of the same delivery (Discourse sends a new `X-Discourse-Event-Id` each time)
-is a duplicate at intake, and a new topic's `topic_created` and its first post's `post_created`
-(Discourse fires both) are one message, not two questions. The address is also all a reply needs
+is a duplicate at intake. A new topic fires both `topic_created` (the title) and its first post's
+`post_created` (title and body), separate jobs in no guaranteed order, under that one id; so
+`topic_created` is skipped (`topic_created_awaits_post`) and the decision reads the body, unless
+the site sends only Topic Events (`topics_from_topic_events`). The address is also all a reply needs
 (`topic_id` + `reply_to_post_number`), so `send` never looks a post up. Edits (`post_edited`,
 same post, later `updated_at`) are skipped: the question was already decided, and so are
 deletions and recoveries of posts and topics (named by their event).
@@ -132,6 +134,9 @@ class DiscourseTranslator:
         )
 
     def _topic(self, payload: dict[str, Any], result: Translation) -> None:
+        if not self._config.topics_from_topic_events:
+            result.skip("topic_created_awaits_post")  # the first post's post_created brings the body
+            return
         topic = payload["topic"]
         creator = topic.get("created_by") or {}
         post_like = {"username": creator.get("username", ""), **topic}
@@ -139,7 +144,7 @@ class DiscourseTranslator:
         if reason is not None:
             result.skip(reason)
             return
-        # The title is all a topic event carries; its first post (same id) brings the body.
+        # A site without Post Events: the title is all there will be.
         result.messages.append(
             self._message(
                 int(topic["id"]),

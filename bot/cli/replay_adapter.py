@@ -5,9 +5,7 @@ body, `{"headers": {...}, "body": {...}}` when the adapter needs headers, a poll
 X's mentions, or `{"raw": "..."}` for e-mail). Each goes through the adapter's own `translate`
 (signatures were checked on receipt), and what is not a customer message is counted by reason in
 `skipped`; a message id seen earlier in the file (Meta's retries, recorded twice) counts as
-`duplicate`. A repeat that says more than the first (Discourse's `post_created` of a topic's
-first post, title and body, after its `topic_created`, the title alone) replaces it in place, so
-the one message has the whole text whichever event came first. Generic over the registry: a new
+`duplicate` and the first is kept, as the intake does. Generic over the registry: a new
 adapter needs at most a placeholder config here.
 """
 
@@ -32,7 +30,7 @@ def translate_lines(adapter: Adapter, lines: Iterable[str]) -> tuple[list[Inboun
     """Every line through `adapter.translate`; bad lines, repeats and non-messages in `skipped`."""
     messages: list[InboundMessage] = []
     skipped: Counter[str] = Counter()
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
     for line in lines:
         if not line.strip():
             continue
@@ -51,20 +49,12 @@ def translate_lines(adapter: Adapter, lines: Iterable[str]) -> tuple[list[Inboun
         for message in translation.messages:
             if message.key in seen:
                 skipped["duplicate"] += 1
-                _keep_fuller(messages, seen[message.key], message)
                 continue
-            seen[message.key] = len(messages)
+            seen.add(message.key)
             messages.append(message)
     if skipped:
         log.info("replay --adapter %s: %d messages; skipped %s", adapter.name, len(messages), dict(skipped))
     return messages, skipped
-
-
-def _keep_fuller(messages: list[InboundMessage], index: int, repeat: InboundMessage) -> None:
-    """The repeat replaces the first when it extends its text (a topic's title, then title and body)."""
-    first = messages[index]
-    if len(repeat.text) > len(first.text) and repeat.text.startswith(first.text):
-        messages[index] = repeat
 
 
 def _split(value: Any) -> tuple[Any, dict[str, str]]:
