@@ -11,6 +11,12 @@ cut at 280 characters), and X escapes `&`, `<` and `>` as HTML entities, which a
 Retweets (`referenced_tweets` of type `retweeted`) repeat someone else's words: skipped. A page
 with `errors` beside its `data` (a referenced tweet deleted, a user suspended) keeps its tweets
 and counts each error as `api_error`; an empty page (`meta.result_count: 0`) is `empty_page`.
+
+Identity. An edited post is a new tweet whose `edit_history_tweet_ids` lists every version,
+the original first: its message id is the original's, so an edit of a mention already taken in
+is a duplicate at intake (the question was decided), an edit seen first is decided with its
+latest text, and a reply goes to the original, the tweet the thread knows. The edit's own id
+stays in `raw`.
 """
 
 from __future__ import annotations
@@ -84,8 +90,8 @@ def translate_mentions(page: Any, *, own_ids: Collection[str], own_handles: Coll
 
 
 def _message(tweet: Mapping[str, Any], user: Mapping[str, Any], handle: str) -> InboundMessage | None:
-    tweet_id = str(tweet["id"])
-    created = tweet.get("created_at") or snowflake_time(tweet_id)
+    tweet_id = original_id(tweet)
+    created = tweet.get("created_at") or snowflake_time(str(tweet["id"]))
     if created is None:
         return None
     metrics = user.get("public_metrics") if isinstance(user.get("public_metrics"), dict) else {}
@@ -109,6 +115,13 @@ def _message(tweet: Mapping[str, Any], user: Mapping[str, Any], handle: str) -> 
         )
     except ValidationError:
         return None
+
+
+def original_id(tweet: Mapping[str, Any]) -> str:
+    """The first version of an edited tweet (`edit_history_tweet_ids[0]`), else its own id."""
+    history = tweet.get("edit_history_tweet_ids")
+    first = history[0] if isinstance(history, list) and history else None
+    return str(first) if isinstance(first, str | int) and str(first).isdigit() else str(tweet["id"])
 
 
 def tweet_text(tweet: Mapping[str, Any]) -> str:

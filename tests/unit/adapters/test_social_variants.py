@@ -142,3 +142,26 @@ def test_x_long_post_metrics_and_language() -> None:
         "es",
     )
     assert messages["2057387420021686279"].created_at.year == 2026  # no created_at: from the snowflake
+
+
+def test_x_edit_is_the_original_message_not_a_new_one() -> None:
+    """`edited.jsonl` (ours): a mention then, a page later, its edit; an edit whose original was
+    never seen (a reply); a page holding an edit and its original, newest first as X pages."""
+    adapter = adapter_for_replay(load_settings(), "x")
+    messages, skipped = translate_lines(adapter, read_lines(TEST_DATA / "webhooks" / "x" / "edited.jsonl"))
+    got = {m.id: (m.text, m.author.handle, m.in_reply_to, m.created_at.minute) for m in messages}
+    assert got == {
+        # the edit came later: a duplicate of the question already taken in, whose words stay
+        "1795500000000000100": ("@AuroraTel no me llega la factura de mayo", "@ines_r", None, 0),
+        # only the edit was seen: the original's id (the thread), the edit's words and time
+        "1795500000000000200": (
+            "@AuroraTel sigo sin línea en Teruel (editado: desde el lunes)", "@pablo_m",
+            "1795400000000000099", 5,
+        ),
+        "1795500000000000300": (
+            "@AuroraTel ¿hay avería en Huesca? Sin fibra desde las 9", "@ines_r", None, 12,
+        ),
+    }  # fmt: skip
+    assert dict(skipped) == {"duplicate": 2}
+    edit = next(m for m in messages if m.id == "1795500000000000200")
+    assert edit.raw is not None and edit.raw["tweet"]["id"] == "1795500000000000207"  # kept for audit
