@@ -12,6 +12,7 @@ or web app leaks into them, and they are listed in one registry (`adapters/regis
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from bot.core.models import Channel, InboundMessage, OutboxItem
+
+log = logging.getLogger(__name__)
 
 IntakeSink = Callable[[Sequence[InboundMessage]], Awaitable[list[bool]]]
 Receipt = dict[str, Any]
@@ -89,7 +92,8 @@ class Translation:
         `translate` never raises, whatever arrives."""
         try:
             yield
-        except MALFORMED_CONTENT:
+        except MALFORMED_CONTENT as exc:
+            log.debug("malformed platform item skipped: %s: %s", type(exc).__name__, exc)
             self.skip("malformed")
 
 

@@ -1,9 +1,10 @@
 """HTML to readable plain text, for platforms that deliver HTML (Discourse's `cooked`, HTML-only mail).
 
 The pipeline reads words, not markup: scripts, styles and quoted blocks (`<blockquote>`, Gmail's
-`gmail_quote`, Outlook's reply header) are dropped, block elements become line breaks, entities are
-decoded. Built on the stdlib parser: it never fails on broken markup, which is what mail clients
-send, and it needs no dependency for a job this small.
+`gmail_quote`, Outlook's reply header, Discourse's `<aside class="quote">` and link previews) are
+dropped, block elements become line breaks, entities are decoded. Built on the stdlib parser: it
+never fails on broken markup, which is what mail clients send, and it needs no dependency for a
+job this small.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ _BLOCK = {
 }  # fmt: skip
 _DROP = {"script", "style", "head", "title", "blockquote", "template"}
 _QUOTE_CLASSES = ("gmail_quote", "moz-cite-prefix", "yahoo_quoted", "divRplyFwdMsg")
+_ASIDE_QUOTES = ("quote", "onebox")  # Discourse's quoted posts and link previews: not the author's words
 _VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "base", "source"}
 
 
@@ -37,7 +39,11 @@ class _TextExtractor(HTMLParser):
         if tag in _VOID:
             return
         classes = " ".join(v or "" for k, v in attrs if k in ("class", "id"))
-        quoted = self._drop_quotes and (tag == "blockquote" or any(c in classes for c in _QUOTE_CLASSES))
+        quoted = self._drop_quotes and (
+            tag == "blockquote"
+            or any(c in classes for c in _QUOTE_CLASSES)
+            or (tag == "aside" and any(c in classes for c in _ASIDE_QUOTES))
+        )
         drop = self._dropping or (tag in _DROP and (tag != "blockquote" or self._drop_quotes)) or quoted
         self._stack.append((tag, drop))
 

@@ -14,6 +14,13 @@ class DiscourseConfig(BaseModel):
     (tests point it at a fake). `robot_username` posts the automatic answers and
     `official_username` the replies a person approved; both must be users the API key may post
     as (an "All users" key, or one key per user is not supported).
+
+    `topics_from_topic_events` exists because a new topic fires two webhooks, `topic_created`
+    (the title) and its first post's `post_created` (title and body), as separate jobs in no
+    guaranteed order, under one message id: whichever reaches the intake first is decided, the
+    other is a duplicate. With Post Events on (the documented set-up) the topic event is skipped,
+    so the decision always reads the body; a site that sends only Topic Events turns it on and
+    is decided on titles.
     """
 
     base_url: str = Field(description="forum root, e.g. https://comunidad.example.com")
@@ -28,6 +35,14 @@ class DiscourseConfig(BaseModel):
         True, description="no automatic answer in a topic with an accepted solution or a staff reply"
     )
     skip_staff_posts: bool = Field(True, description="posts by staff are our people talking, not questions")
+    topics_from_topic_events: bool = Field(
+        False,
+        description=(
+            "decide a new topic on its `topic_created` (title only); for sites sending Topic Events"
+            " but not Post Events. Off: `topic_created` is skipped (`topic_created_awaits_post`)"
+            " because the first post's `post_created` brings title and body"
+        ),
+    )
     max_bytes: int = Field(1_048_576, gt=0, description="webhook body cap (413 above)")
     timeout_s: float = Field(15.0, gt=0, description="per API request")
     enabled: bool = True

@@ -2,14 +2,22 @@
 
 Identity. A post's message id is `t{topic_id}-p{post_number}`: a post's stable address in its
 topic, so a retry of the same delivery (Discourse sends a new `X-Discourse-Event-Id` each time)
-is a duplicate at intake, and a new topic's `topic_created` and its first post's `post_created`
-(Discourse fires both) are one message, not two questions. The address is also all a reply needs
+is a duplicate at intake. A new topic fires both `topic_created` (the title) and its first post's
+`post_created` (title and body), separate jobs in no guaranteed order, under that one id; so
+`topic_created` is skipped (`topic_created_awaits_post`) and the decision reads the body, unless
+the site sends only Topic Events (`topics_from_topic_events`). The address is also all a reply needs
 (`topic_id` + `reply_to_post_number`), so `send` never looks a post up. Edits (`post_edited`,
-same post, later `updated_at`) are skipped: the question was already decided.
+same post, later `updated_at`) are skipped: the question was already decided, and so are
+deletions and recoveries of posts and topics (named by their event).
+
+Text. `raw` (the Markdown as typed) is preferred to `cooked` (the rendered HTML); either way
+quoted posts (`[quote="ana, post:1, topic:41"]...[/quote]`, `> ` lines, `<aside class="quote">`)
+are cut, so a reply that quotes the question reads as what its author added.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -20,8 +28,15 @@ from adapters.discourse.config import DiscourseConfig
 from adapters.html_text import html_to_text
 from bot.core.models import Author, InboundMessage
 
+log = logging.getLogger(__name__)
 _TARGET = re.compile(r"^t(\d+)-p(\d+)$")
+_QUOTE_BLOCK = re.compile(r"\[quote(?:=[^\]]*)?\](?:(?!\[quote).)*?\[/quote\]\n?", re.IGNORECASE | re.DOTALL)
 REGULAR_POST = 1
+# Events that are not new questions, skipped under their own name (others: `unsupported_event:`).
+NAMED_SKIPS = frozenset(
+    {"ping", "post_edited", "topic_edited", "post_destroyed", "post_recovered",
+     "topic_destroyed", "topic_recovered"}
+)  # fmt: skip
 
 
 def message_id(topic_id: int, post_number: int) -> str:
@@ -76,8 +91,8 @@ class DiscourseTranslator:
         event = event_name(payload, headers)
         handler = self._events.get(event)
         if handler is None:
-            known = event in ("ping", "post_edited", "topic_edited")
-            result.skip(event if known else f"unsupported_event:{event[:40]}")
+            log.debug("Discourse: %s event skipped (not a new question)", event[:40])
+            result.skip(event if event in NAMED_SKIPS else f"unsupported_event:{event[:40]}")
             return result
         with result.item():
             handler(payload, result)
@@ -93,7 +108,7 @@ class DiscourseTranslator:
             result.skip("not_a_regular_post")  # small actions, whispers, moderator notes
             return
         topic_id, number = int(post["topic_id"]), int(post["post_number"])
-        body = post.get("raw") or html_to_text(post.get("cooked") or "")
+        body = post_text(post)
         title = post.get("topic_title") or ""
         text = f"{title}\n\n{body}".strip() if number == 1 and title else body
         reply_to = post.get("reply_to_post_number") or 1
@@ -102,7 +117,11 @@ class DiscourseTranslator:
                 topic_id,
                 number,
                 created_at=post.get("created_at"),
-                author=Author(handle=post["username"], name=post.get("name") or post.get("display_username")),
+                author=Author(
+                    handle=post["username"],
+                    name=post.get("name") or post.get("display_username"),
+                    customer_id=_user_id(post.get("user_id")),
+                ),
                 text=text,
                 in_reply_to=None if number == 1 else message_id(topic_id, int(reply_to)),
                 raw={
@@ -115,6 +134,9 @@ class DiscourseTranslator:
         )
 
     def _topic(self, payload: dict[str, Any], result: Translation) -> None:
+        if not self._config.topics_from_topic_events:
+            result.skip("topic_created_awaits_post")  # the first post's post_created brings the body
+            return
         topic = payload["topic"]
         creator = topic.get("created_by") or {}
         post_like = {"username": creator.get("username", ""), **topic}
@@ -122,13 +144,17 @@ class DiscourseTranslator:
         if reason is not None:
             result.skip(reason)
             return
-        # The title is all a topic event carries; its first post (same id) brings the body.
+        # A site without Post Events: the title is all there will be.
         result.messages.append(
             self._message(
                 int(topic["id"]),
                 1,
                 created_at=topic.get("created_at"),
-                author=Author(handle=creator.get("username", ""), name=creator.get("name")),
+                author=Author(
+                    handle=creator.get("username", ""),
+                    name=creator.get("name"),
+                    customer_id=_user_id(creator.get("id") or topic.get("user_id")),
+                ),
                 text=topic.get("title") or "",
                 in_reply_to=None,
                 raw={"event": "topic_created", "topic_id": topic.get("id"), "title": topic.get("title")},
@@ -169,6 +195,22 @@ class DiscourseTranslator:
             in_reply_to=in_reply_to,
             raw=raw,
         )
+
+
+def post_text(post: Mapping[str, Any]) -> str:
+    """What the author wrote in this post, without the posts it quotes."""
+    raw = post.get("raw")
+    if not isinstance(raw, str) or not raw.strip():
+        return html_to_text(str(post.get("cooked") or ""))
+    previous = None
+    while previous != raw:  # nested quotes: the innermost goes first
+        previous, raw = raw, _QUOTE_BLOCK.sub("", raw)
+    lines = [line for line in raw.splitlines() if not line.lstrip().startswith(">")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _user_id(value: Any) -> str | None:
+    return str(value) if isinstance(value, int | str) and str(value) else None
 
 
 def _is_staff(post: Mapping[str, Any]) -> bool:

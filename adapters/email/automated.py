@@ -8,8 +8,10 @@ null return paths on bounces). Two outcomes:
 - `skip_reason`: not a customer message at all (delivery reports, auto-replies, machine
   notifications, our own mail): counted and dropped at translation.
 - `automated_reason`: written for many or by a machine, but possibly worth seeing (a mailing
-  list, a newsletter, a no-reply notification from a complaint portal): kept, with the author
-  flagged as a bot so the pipeline only monitors it and the guards refuse any automatic reply.
+  list, a newsletter, a no-reply notification from a complaint portal; a `Precedence: bulk`
+  mail that answers another, as vacation programs mark theirs, is an auto-reply instead):
+  kept, with the author flagged as a bot so the pipeline only monitors it and the guards
+  refuse any automatic reply.
 
 The other half is ours: every automatic reply says `Auto-Submitted: auto-replied`.
 """
@@ -52,8 +54,11 @@ def skip_reason(msg: EmailMessage, own: set[str], address: str) -> str | None:
         return "auto_reply" if auto.startswith("auto-replied") else "auto_generated"
     if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Autoresponder"):
         return "auto_reply"
-    if str(msg.get("Precedence", "")).strip().lower() == "auto_reply":
+    precedence = str(msg.get("Precedence", "")).strip().lower()
+    if precedence == "auto_reply":
         return "auto_reply"
+    if precedence in ("bulk", "junk") and (msg.get("In-Reply-To") or msg.get("References")):
+        return "auto_reply"  # a bulk-marked answer to a mail: what vacation programs send
     suppress = str(msg.get("X-Auto-Response-Suppress", "")).lower()
     if AUTO_SUBJECT.match(str(msg.get("Subject", ""))) or ("oof" in suppress and "all" in suppress):
         return "auto_reply"

@@ -26,7 +26,12 @@ _SEPARATOR = re.compile(
     re.IGNORECASE,
 )
 _OUTLOOK_FROM = re.compile(r"^\s*\*?(from|de|von)\s*:\*?\s+\S", re.IGNORECASE)
-_OUTLOOK_NEXT = re.compile(r"^\s*\*?(sent|enviado|date|fecha|data|gesendet|to|para)\s*:", re.IGNORECASE)
+# The line after Outlook's "From:" in its reply header, in the languages of our customers.
+_OUTLOOK_NEXT = re.compile(
+    r"^\s*\*?(sent|enviad[oa](\s+(el|em))?|envoy[ée]|date|fecha|data|gesendet|to|para|[àa]|an|cc|"
+    r"subject|asunto|assunto|objet|betreff)\s*\*?:",
+    re.IGNORECASE,
+)
 _SIGNATURE = re.compile(r"^(-- ?|—)$")
 _MOBILE = re.compile(
     r"^\s*(sent from my|enviado desde mi|enviado do meu|enviado de mi|get outlook for|"
@@ -71,9 +76,13 @@ def body_text(msg: EmailMessage) -> tuple[str, str]:
     body = msg.get_body(preferencelist=("plain", "html"))
     if body is None:
         return "", "none"
-    if body.get_content_type() == "text/html":
-        return new_text(html_to_text(part_text(body))), "html"
-    return new_text(part_text(body)), "plain"
+    if body.get_content_type() == "text/plain":
+        plain = new_text(part_text(body))
+        html = msg.get_body(preferencelist=("html",))
+        if plain or html is None:
+            return plain, "plain"
+        body = html  # an empty plain alternative beside the HTML one: the HTML is the mail
+    return new_text(html_to_text(part_text(body))), "html"
 
 
 def attachments(msg: EmailMessage) -> list[dict[str, Any]]:

@@ -103,6 +103,9 @@ def read_mail(payload: Any, own: set[str], *, max_bytes: int = 10 * 1024 * 1024)
     parent = _ids(msg.get("In-Reply-To"))
     subject = str(msg.get("Subject", "")).strip()
     text, source = body_text(msg)
+    files = attachments(msg)
+    if not text.strip() and files:
+        text, source = attachment_stand_in(files), "attachments"
     is_reply = subject.lower().startswith(("re:", "aw:", "fw:", "fwd:", "rv:", "res:"))
     if subject and not is_reply and subject not in text:
         text = f"{subject}\n\n{text}".strip()
@@ -122,7 +125,7 @@ def read_mail(payload: Any, own: set[str], *, max_bytes: int = 10 * 1024 * 1024)
             "in_reply_to": parent[0] if parent else None,
             "references": references,
             "body_from": source,
-            "attachments": attachments(msg),
+            "attachments": files,
             "automated": automated,
         },
     )
@@ -132,12 +135,22 @@ def read_mail(payload: Any, own: set[str], *, max_bytes: int = 10 * 1024 * 1024)
     return MailReading(result, ReplyTo(to, subject, message_id, [*references, message_id][-20:]))
 
 
+def attachment_stand_in(files: list[dict[str, Any]]) -> str:
+    """A mail of attachments only still says that the customer wrote, and what they sent."""
+    names = ", ".join(str(f["filename"]) for f in files if f.get("filename"))
+    return f"[attachment] {names}" if names else "[attachment]"
+
+
 def _date(msg: EmailMessage) -> datetime:
-    try:
-        value = parsedate_to_datetime(str(msg.get("Date", "")))
-    except (TypeError, ValueError, IndexError):
-        return datetime.now(UTC)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    """`Date`, else when our server received it (the newest `Received` line's date), else now."""
+    received = [str(line).rpartition(";")[2] for line in msg.get_all("Received") or []]
+    for value in (str(msg.get("Date", "")), *received[:1]):
+        try:
+            parsed = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError):
+            continue
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return datetime.now(UTC)
 
 
 def _language(msg: EmailMessage) -> str | None:

@@ -4,30 +4,35 @@ Dispatch is a dict from the body's `object` to a function, and inside it from th
 `field` (or the messaging event's kind) to what it becomes; anything else is counted as
 skipped, never raised. One body may carry many `entry` items, each with many changes.
 
-- Page `feed` changes with `item: comment, verb: add` are Facebook comments (channel
-  `facebook`); other feed items (reactions, posts, edits, removals) are skipped, and so are
-  comments written by our own Page.
-- Page `messaging` events are Messenger messages (channel `messenger`, private); echoes of what
-  the Page sent (`is_echo`), deliveries, reads, reactions and postbacks are skipped.
-- Instagram `comments` changes are comments (channel `instagram`), `messaging` events are DMs
-  (channel `instagram_dm`, private), with the same echo rule.
+- Page `feed` changes: `item: comment, verb: add` is a Facebook comment (channel `facebook`,
+  replying to its `parent_id`); a visitor's own post on the Page (`item: post | status | photo |
+  video | share`, `verb: add`) is a Facebook message too. Everything else in the feed
+  (reactions, likes, edits, removals, hides) is skipped as `feed_<item>_<verb>`, and so is what
+  our own Page wrote (`own_page`). A review with text (`ratings`, or `item: rating`) is one too.
+- Page and Instagram `messaging` events: `adapters/meta/messaging.py` (channels `messenger`,
+  `instagram_dm`, private); the handover protocol's `standby` events are skipped.
+- Instagram `comments` and `live_comments` changes are comments (channel `instagram`); our own
+  account's are skipped. `mentions` carry no text (only ids to look up), so they are counted.
 - WhatsApp `messages` changes: see `adapters/meta/whatsapp.py`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from adapters.base import Translation
-from adapters.meta.whatsapp import PLACEHOLDER, translate_whatsapp_value
-from bot.core.models import Author, Channel, InboundMessage
+from adapters.meta.canonical import add_message, graph_time, is_own, sender_of
+from adapters.meta.messaging import translate_messaging
+from adapters.meta.whatsapp import translate_whatsapp_value
+from bot.core.models import Author, Channel
 
+log = logging.getLogger(__name__)
 OBJECTS = {"page": "facebook", "instagram": "instagram", "whatsapp_business_account": "whatsapp"}
-_MESSAGING_SKIPS = ("delivery", "read", "reaction", "postback", "optin", "referral", "message_edit")
+# Page feed items a visitor writes on the Page itself, and what stands for them without a message.
+FEED_POSTS = {"post": "", "status": "", "photo": "[image]", "video": "[video]", "share": "[link]"}
+DM_CHANNELS: dict[str, Channel] = {"facebook": "messenger", "instagram": "instagram_dm"}
 
 
 def translate_body(body: Any, *, platforms: Collection[str], own_ids: Collection[str]) -> Translation:
@@ -49,7 +54,10 @@ def translate_body(body: Any, *, platforms: Collection[str], own_ids: Collection
                 _change(platform, entry, change, result, own_ids)
         for event in _listed(entry.get("messaging"), result):
             with result.item():
-                _messaging(platform, entry, event, result)
+                _messaging(platform, entry, event, result, own_ids)
+        standby = _listed(entry.get("standby"), result)
+        if standby:
+            result.skip("standby", len(standby))  # another app owns these threads and answers
     return result
 
 
@@ -77,6 +85,7 @@ def _change(
         return
     handler = _CHANGES.get((platform, field))
     if handler is None:
+        log.debug("Meta: %s change of field %r skipped (not a customer message)", platform, field)
         result.skip(field)
         return
     handler(entry, value, result, own)
@@ -85,24 +94,61 @@ def _change(
 def _page_feed(
     entry: Mapping[str, Any], value: Mapping[str, Any], result: Translation, own: Collection[str]
 ) -> None:
-    item, verb = value.get("item"), value.get("verb")
-    if item != "comment" or verb != "add":
+    item, verb = str(value.get("item")), value.get("verb")
+    if item == "rating":
+        _page_rating(entry, value, result, own)
+        return
+    if verb != "add" or (item != "comment" and item not in FEED_POSTS):
         result.skip(f"feed_{item}_{verb}")
         return
-    sender = value.get("from") if isinstance(value.get("from"), dict) else {}
-    sender_id = str((sender or {}).get("id") or "")
-    if sender_id and (sender_id in own or sender_id == str(entry.get("id"))):
+    sender_id, sender = sender_of(value.get("from"))
+    if is_own(sender_id, entry, own):
         result.skip("own_page")
         return
-    parent = value.get("parent_id") or value.get("post_id")
-    _add(
+    if item == "comment":
+        message_id, parent = value.get("comment_id"), value.get("parent_id") or value.get("post_id")
+        stand_in = "[image]" if value.get("photo") else "[video]" if value.get("video") else ""
+    else:
+        message_id, parent, stand_in = value.get("post_id"), None, FEED_POSTS[item]
+    message = value.get("message")
+    text = message if isinstance(message, str) else ""
+    if not text.strip() and not stand_in:
+        result.skip(f"feed_{item}_{verb}_without_text")
+        return
+    add_message(
         result,
         "facebook",
-        value.get("comment_id"),
-        _time(value.get("created_time") or entry.get("time")),
-        Author(handle=sender_id, name=(sender or {}).get("name"), customer_id=sender_id or None),
-        value.get("message"),
+        message_id,
+        graph_time(value.get("created_time") or entry.get("time")),
+        Author(handle=sender_id, name=sender.get("name"), customer_id=sender_id or None),
+        text if text.strip() else stand_in,
         parent,
+        {"entry_id": entry.get("id"), "value": dict(value)},
+    )
+
+
+def _page_rating(
+    entry: Mapping[str, Any], value: Mapping[str, Any], result: Translation, own: Collection[str]
+) -> None:
+    """A review of the Page (`ratings`, or `item: rating` in the feed): its text is a customer's say."""
+    verb, text = value.get("verb"), value.get("review_text")
+    if verb != "add" or not isinstance(text, str) or not text.strip():
+        result.skip(f"rating_{verb}" if verb != "add" else "rating_without_text")
+        return
+    sender_id, sender = sender_of(value.get("from"))
+    reviewer = str(value.get("reviewer_id") or sender_id)
+    add_message(
+        result,
+        "facebook",
+        value.get("open_graph_story_id") or value.get("post_id") or value.get("comment_id"),
+        graph_time(value.get("created_time") or entry.get("time")),
+        Author(
+            handle=reviewer,
+            name=value.get("reviewer_name") or sender.get("name"),
+            customer_id=reviewer or None,
+        ),
+        text,
+        None,
         {"entry_id": entry.get("id"), "value": dict(value)},
     )
 
@@ -110,23 +156,23 @@ def _page_feed(
 def _instagram_comment(
     entry: Mapping[str, Any], value: Mapping[str, Any], result: Translation, own: Collection[str]
 ) -> None:
-    sender = value.get("from") if isinstance(value.get("from"), dict) else {}
-    sender_id = str((sender or {}).get("id") or "")
-    if sender_id and (sender_id in own or sender_id == str(entry.get("id"))):
+    """`comments` and `live_comments`: the same shape (`from`, `media`, `id`, `text`, `parent_id`)."""
+    sender_id, sender = sender_of(value.get("from"))
+    if is_own(sender_id, entry, own):
         result.skip("own_account")
         return
     media = value.get("media") if isinstance(value.get("media"), dict) else {}
-    username = (sender or {}).get("username")
-    _add(
+    username = sender.get("username")
+    add_message(
         result,
         "instagram",
         value.get("id"),
-        _time(value.get("timestamp") or entry.get("time")),
+        graph_time(value.get("timestamp") or value.get("created_time") or entry.get("time")),
         Author(
             handle=f"@{username}" if username else sender_id, name=username, customer_id=sender_id or None
         ),
         value.get("text"),
-        value.get("parent_id") or (media or {}).get("id"),
+        value.get("parent_id") or (media or {}).get("id") or value.get("media_id"),
         {"entry_id": entry.get("id"), "value": dict(value)},
     )
 
@@ -140,87 +186,22 @@ def _whatsapp(
 ChangeHandler = Callable[[Mapping[str, Any], Mapping[str, Any], Translation, Collection[str]], None]
 _CHANGES: dict[tuple[str, str], ChangeHandler] = {
     ("facebook", "feed"): _page_feed,
+    ("facebook", "ratings"): _page_rating,
     ("instagram", "comments"): _instagram_comment,
+    ("instagram", "live_comments"): _instagram_comment,
     ("whatsapp", "messages"): _whatsapp,
 }
 
 
 def _messaging(
-    platform: str, entry: Mapping[str, Any], event: Mapping[str, Any], result: Translation
-) -> None:
-    channel: Channel = "messenger" if platform == "facebook" else "instagram_dm"
-    if platform == "whatsapp":
-        result.skip("messaging")
-        return
-    message = event.get("message")
-    if not isinstance(message, dict):
-        kind = next((k for k in _MESSAGING_SKIPS if k in event), "messaging_other")
-        result.skip(kind)
-        return
-    if message.get("is_echo"):
-        result.skip("echo")
-        return
-    if message.get("is_deleted"):
-        result.skip("deleted")
-        return
-    sender = str((event.get("sender") or {}).get("id") or "")
-    text = message.get("text")
-    if not text:
-        kinds = [a.get("type") for a in message.get("attachments") or [] if isinstance(a, dict)]
-        text = " ".join(PLACEHOLDER.get(str(k), f"[{k}]") for k in kinds) or "[message]"
-    reply_to = message.get("reply_to") if isinstance(message.get("reply_to"), dict) else {}
-    _add(
-        result,
-        channel,
-        message.get("mid"),
-        _time(event.get("timestamp") or entry.get("time")),
-        Author(handle=sender, customer_id=sender or None),
-        text,
-        (reply_to or {}).get("mid"),
-        {"entry_id": entry.get("id"), "event": dict(event)},
-    )
-
-
-def _add(
+    platform: str,
+    entry: Mapping[str, Any],
+    event: Mapping[str, Any],
     result: Translation,
-    channel: Channel,
-    message_id: Any,
-    created: datetime | None,
-    author: Author,
-    text: Any,
-    in_reply_to: Any,
-    raw: dict[str, Any],
+    own: Collection[str],
 ) -> None:
-    if not message_id or created is None:
-        result.skip("malformed")
+    channel = DM_CHANNELS.get(platform)
+    if channel is None:
+        result.skip("messaging")  # WhatsApp has no `messaging` events
         return
-    try:
-        result.messages.append(
-            InboundMessage(
-                id=str(message_id),
-                channel=channel,
-                created_at=created,
-                author=author,
-                text=str(text or ""),
-                in_reply_to=str(in_reply_to) if in_reply_to else None,
-                raw=raw,
-            )
-        )
-    except ValidationError:
-        result.skip("malformed")
-
-
-def _time(value: Any) -> datetime | None:
-    """Graph times: epoch seconds, epoch milliseconds (Messenger) or ISO 8601."""
-    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
-        number = float(value)
-        try:
-            return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00").replace("+0000", "+00:00"))
-        except ValueError:
-            return None
-    return None
+    translate_messaging(channel, entry, event, result, own)

@@ -15,8 +15,11 @@ from adapters.http import HttpAnswer, HttpCaller
 
 MENTION_FIELDS = {
     "expansions": "author_id",
-    "user.fields": "public_metrics,verified,name,username",
-    "tweet.fields": "created_at,conversation_id,in_reply_to_user_id,referenced_tweets,lang,author_id",
+    "user.fields": "public_metrics,verified,verified_type,name,username",
+    "tweet.fields": (
+        "created_at,conversation_id,in_reply_to_user_id,referenced_tweets,lang,author_id,note_tweet,"
+        "edit_history_tweet_ids"
+    ),
 }
 
 

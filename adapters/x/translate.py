@@ -5,10 +5,23 @@ The page is what X answers with `expansions=author_id`: tweets under `data`, the
 is anything that is not a tweet. When a page was fetched without `tweet.fields=created_at` (the
 recorded pages in `../shared` were), the time comes from the tweet id itself: X ids are
 snowflakes whose top bits are milliseconds since X's epoch.
+
+The text is what the customer wrote: a long post's full text is in `note_tweet.text` (`text` is
+cut at 280 characters), and X escapes `&`, `<` and `>` as HTML entities, which are decoded.
+Retweets (`referenced_tweets` of type `retweeted`) repeat someone else's words: skipped. A page
+with `errors` beside its `data` (a referenced tweet deleted, a user suspended) keeps its tweets
+and counts each error as `api_error`; an empty page (`meta.result_count: 0`) is `empty_page`.
+
+Identity. An edited post is a new tweet whose `edit_history_tweet_ids` lists every version,
+the original first: its message id is the original's, so an edit of a mention already taken in
+is a duplicate at intake (the question was decided), an edit seen first is decided with its
+latest text, and a reply goes to the original, the tweet the thread knows. The edit's own id
+stays in `raw`.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -36,11 +49,16 @@ def translate_mentions(page: Any, *, own_ids: Collection[str], own_handles: Coll
         result.skip("not_a_mentions_page")
         return result
     tweets = page.get("data") or []
+    tweets = [tweets] if isinstance(tweets, dict) else tweets
     if not isinstance(tweets, list) or not (tweets or "meta" in page or "errors" in page):
         result.skip("not_a_mentions_page")
         return result
+    errors = page.get("errors")
+    if isinstance(errors, list) and errors:
+        result.skip("api_error", len(errors))
+    elif not tweets:
+        result.skip("empty_page")
     if not tweets:
-        result.skip("api_error" if page.get("errors") else "empty_page")
         return result
     includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
     users = {
@@ -55,9 +73,12 @@ def translate_mentions(page: Any, *, own_ids: Collection[str], own_handles: Coll
             continue
         author_id = str(tweet.get("author_id") or "")
         user = users.get(author_id, {})
-        handle = f"@{user['username']}" if user.get("username") else ""
+        handle = f"@{user['username']}" if user.get("username") else author_id
         if author_id in own_ids or (handle and handle.lower() in handles):
             result.skip("own_account")
+            continue
+        if _referenced(tweet, "retweeted"):
+            result.skip("retweet")  # someone else's words passed on, not a message to us
             continue
         with result.item():
             message = _message(tweet, user, handle)
@@ -69,8 +90,8 @@ def translate_mentions(page: Any, *, own_ids: Collection[str], own_handles: Coll
 
 
 def _message(tweet: Mapping[str, Any], user: Mapping[str, Any], handle: str) -> InboundMessage | None:
-    tweet_id = str(tweet["id"])
-    created = tweet.get("created_at") or snowflake_time(tweet_id)
+    tweet_id = original_id(tweet)
+    created = tweet.get("created_at") or snowflake_time(str(tweet["id"]))
     if created is None:
         return None
     metrics = user.get("public_metrics") if isinstance(user.get("public_metrics"), dict) else {}
@@ -84,10 +105,10 @@ def _message(tweet: Mapping[str, Any], user: Mapping[str, Any], handle: str) -> 
                 handle=handle,
                 name=user.get("name"),
                 followers=(metrics or {}).get("followers_count"),
-                verified=bool(user.get("verified")),
+                verified=bool(user.get("verified")) or user.get("verified_type") not in (None, "", "none"),
                 customer_id=str(tweet.get("author_id")) if tweet.get("author_id") else None,
             ),
-            text=str(tweet.get("text") or ""),
+            text=tweet_text(tweet),
             in_reply_to=_replied_to(tweet),
             language=lang if isinstance(lang, str) and lang not in _NO_LANGUAGE else None,
             raw={"tweet": dict(tweet), "author": dict(user)} if user else {"tweet": dict(tweet)},
@@ -96,11 +117,28 @@ def _message(tweet: Mapping[str, Any], user: Mapping[str, Any], handle: str) -> 
         return None
 
 
+def original_id(tweet: Mapping[str, Any]) -> str:
+    """The first version of an edited tweet (`edit_history_tweet_ids[0]`), else its own id."""
+    history = tweet.get("edit_history_tweet_ids")
+    first = history[0] if isinstance(history, list) and history else None
+    return str(first) if isinstance(first, str | int) and str(first).isdigit() else str(tweet["id"])
+
+
+def tweet_text(tweet: Mapping[str, Any]) -> str:
+    """The whole text as written: a long post's `note_tweet`, entities decoded."""
+    note = tweet.get("note_tweet") if isinstance(tweet.get("note_tweet"), dict) else {}
+    text = (note or {}).get("text") or tweet.get("text") or ""
+    return html.unescape(str(text))
+
+
+def _referenced(tweet: Mapping[str, Any], kind: str) -> str | None:
+    refs = tweet.get("referenced_tweets")
+    for ref in refs if isinstance(refs, list) else []:
+        if isinstance(ref, dict) and ref.get("type") == kind and ref.get("id"):
+            return str(ref["id"])
+    return None
+
+
 def _replied_to(tweet: Mapping[str, Any]) -> str | None:
     """The tweet this one answers (or quotes): the thread it belongs to."""
-    refs = [r for r in tweet.get("referenced_tweets") or [] if isinstance(r, dict)]
-    for kind in ("replied_to", "quoted"):
-        for ref in refs:
-            if ref.get("type") == kind and ref.get("id"):
-                return str(ref["id"])
-    return None
+    return _referenced(tweet, "replied_to") or _referenced(tweet, "quoted")

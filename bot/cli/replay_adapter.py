@@ -5,12 +5,14 @@ body, `{"headers": {...}, "body": {...}}` when the adapter needs headers, a poll
 X's mentions, or `{"raw": "..."}` for e-mail). Each goes through the adapter's own `translate`
 (signatures were checked on receipt), and what is not a customer message is counted by reason in
 `skipped`; a message id seen earlier in the file (Meta's retries, recorded twice) counts as
-`duplicate`. Generic over the registry: a new adapter needs at most a placeholder config here.
+`duplicate` and the first is kept, as the intake does. Generic over the registry: a new
+adapter needs at most a placeholder config here.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +22,8 @@ from adapters.base import Adapter
 from adapters.registry import ADAPTERS
 from bot.config import ConfigError, Settings
 from bot.core.models import InboundMessage
+
+log = logging.getLogger(__name__)
 
 
 def translate_lines(adapter: Adapter, lines: Iterable[str]) -> tuple[list[InboundMessage], Counter[str]]:
@@ -48,11 +52,15 @@ def translate_lines(adapter: Adapter, lines: Iterable[str]) -> tuple[list[Inboun
                 continue
             seen.add(message.key)
             messages.append(message)
+    if skipped:
+        log.info("replay --adapter %s: %d messages; skipped %s", adapter.name, len(messages), dict(skipped))
     return messages, skipped
 
 
 def _split(value: Any) -> tuple[Any, dict[str, str]]:
-    if isinstance(value, dict) and set(value) == {"headers", "body"} and isinstance(value["headers"], dict):
+    """(body, headers) of a `{"headers": {...}, "body": ...}` line; a recorder's extra keys beside
+    them (when it was received, from where) are tolerated. Any other line is the body itself."""
+    if isinstance(value, dict) and "body" in value and isinstance(value.get("headers"), dict):
         return value["body"], {str(k): str(v) for k, v in value["headers"].items()}
     return value, {}
 

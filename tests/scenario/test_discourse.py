@@ -90,8 +90,14 @@ async def test_forum_question_gets_one_robot_answer_in_the_topic(
     store = client.app[STORE]
     topic = {"topic": {"id": 41, "title": TITLE, "created_at": now(), "archetype": "regular",
                        "category_id": 5, "created_by": {"username": "ana", "name": "Ana"}}}  # fmt: skip
+    # A new topic's two webhooks, the topic event first: it is skipped, so the post (title and
+    # body) is the one message and the decision reads the body, not the title alone.
+    status, early = await deliver(client, "topic_created", topic)
+    assert (status, early["accepted"], early["skipped"]) == (200, [], {"topic_created_awaits_post": 1})
     assert (await deliver(client, "post_created", question()))[1]["accepted"] == ["t41-p1"]
-    assert (await deliver(client, "topic_created", topic))[1]["duplicates"] == ["t41-p1"]
+    stored = await store.get_message("forum:t41-p1")
+    assert stored is not None and stored.text == f"{TITLE}\n\n{QUESTION}"
+    assert (await deliver(client, "topic_created", topic))[1]["skipped"] == {"topic_created_awaits_post": 1}
     await eventually(lambda: _posted(discourse), timeout=20)
     await eventually(lambda: settled(store), timeout=10)
     (call,) = discourse.posts_created()
@@ -113,6 +119,8 @@ async def test_forum_question_gets_one_robot_answer_in_the_topic(
         text = await scraped.text()
     assert 'centinela_adapter_events{adapter="discourse",event="sent"} 1.0' in text
     assert 'centinela_adapter_events{adapter="discourse",event="skipped_own_post"} 1.0' in text
+    awaits = 'centinela_adapter_events{adapter="discourse",event="skipped_topic_created_awaits_post"} 2.0'
+    assert awaits in text
 
 
 async def _posted(discourse: FakeDiscourse) -> bool:

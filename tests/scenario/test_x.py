@@ -128,6 +128,22 @@ async def test_our_own_tweets_are_skipped(fake_x: tuple[FakeX, str], tmp_path: P
         assert await svc.store.get_message("twitter:1800000000000000003") is None
 
 
+async def test_an_edit_is_the_mention_it_edits_not_a_second_question(
+    fake_x: tuple[FakeX, str], tmp_path: Path
+) -> None:
+    fake, url = fake_x
+    original, edit = "1800000000000000010", "1800000000000000017"
+    fake.mention(BRAND_ID, original, ANA, "@AuroraTel no me llega la factura")
+    async with Service(settings_for(tmp_path, x=x_section(url)), None) as svc:
+        await eventually(lambda: svc.store.get_decision(f"twitter:{original}"))
+        edited = "@AuroraTel no me llega la factura de mayo"
+        fake.mention(BRAND_ID, edit, ANA, edited, edit_history_tweet_ids=[original, edit])
+        await eventually(partial(_cursor_is, svc, edit))  # the edit was polled and handed to the intake
+        assert await svc.store.get_message(f"twitter:{edit}") is None
+        assert svc.adapter().stats.counts["received"] == 1 and len(await svc.store.list_decisions()) == 1
+        assert "edit_history_tweet_ids" in fake.calls_to("/mentions")[0].query["tweet.fields"].split(",")
+
+
 async def test_poll_429_waits_until_the_reset(fake_x: tuple[FakeX, str], tmp_path: Path) -> None:
     fake, url = fake_x
     fake.mention(BRAND_ID, "1800000000000000004", ANA, "@AuroraTel hola")

@@ -67,13 +67,21 @@ def test_first_post_becomes_a_forum_message_with_title_and_body() -> None:
     assert not out.skipped
 
 
-def test_reply_points_at_the_post_it_answers_and_topic_event_shares_the_first_post_id() -> None:
+def test_reply_points_at_the_post_it_answers() -> None:
     adapter = DiscourseAdapter(config())
     reply = adapter.translate(post_payload(41, 3, "sigue igual", reply_to=2), headers("post_created"))
     assert [(m.id, m.in_reply_to, m.text) for m in reply.messages] == [("t41-p3", "t41-p2", "sigue igual")]
-    creator = {"username": "ana"}
+
+
+def test_topic_event_awaits_its_first_post_unless_the_site_sends_only_topic_events() -> None:
+    creator = {"username": "ana", "id": 7}
     topic = {"topic": {"id": 41, "title": "Router", "archetype": "regular", "created_by": creator}}
-    assert [m.id for m in adapter.translate(topic, headers("topic_created")).messages] == ["t41-p1"]
+    skipped = DiscourseAdapter(config()).translate(topic, headers("topic_created"))
+    assert (skipped.messages, dict(skipped.skipped)) == ([], {"topic_created_awaits_post": 1})
+    titles_only = DiscourseAdapter(config(topics_from_topic_events=True))
+    decided = titles_only.translate(topic, headers("topic_created"))
+    assert [(m.id, m.text, m.author.customer_id) for m in decided.messages] == [("t41-p1", "Router", "7")]
+    assert titles_only.translate(topic, {}).messages[0].id == "t41-p1"  # recorded without headers
 
 
 @pytest.mark.parametrize(
@@ -126,9 +134,9 @@ def test_our_fixture_deliveries_translate_to_one_question_per_post() -> None:
         ids += [m.id for m in out.messages]
         for reason, n in out.skipped.items():
             skipped[reason] = skipped.get(reason, 0) + n
-    assert sorted(set(ids)) == ["t41-p1", "t42-p1"]  # topic + post + retry of t41-p1 are one id
+    assert sorted(set(ids)) == ["t41-p1", "t42-p1"]  # post + retry of t41-p1 are one id
     assert skipped == {
-        "post_edited": 1, "staff_post": 1, "own_post": 1, "ping": 1,
+        "topic_created_awaits_post": 1, "post_edited": 1, "staff_post": 1, "own_post": 1, "ping": 1,
         "unsupported_event:user_created": 1, "private_message": 1,
     }  # fmt: skip
 
