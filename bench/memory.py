@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,7 @@ class PeakTreeMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="memory-sampler", daemon=True)
         self.peak = TreeMemory(0, 0.0, 0.0)
+        self.sampler_cpu_s = 0.0  # this sampler thread's own CPU so far (`bench.cpu` leaves it out)
 
     def __enter__(self) -> PeakTreeMemory:
         self._thread.start()
@@ -110,4 +112,5 @@ class PeakTreeMemory:
                 max(self.peak.rss_mb, now.rss_mb),
                 max(self.peak.pss_mb, now.pss_mb),
             )
+            self.sampler_cpu_s = time.thread_time()
             self._stop.wait(self._interval_s)

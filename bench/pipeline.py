@@ -7,7 +7,8 @@ shape: hot path in Redis, records in PostgreSQL (the replay works in a schema of
 dropped after).
 A separate process keeps the memory figures honest (nothing else loaded) and the stores
 isolated. Memory is reported for the worker process alone (`peak_rss_mb`) and for the whole
-tree with its reading helpers (`bench.memory`), and so is the CPU spent deciding (`bench.cpu`).
+tree with its reading helpers (`bench.memory`), and so is the CPU spent deciding (`bench.cpu`,
+the benchmark's samplers left out).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ async def _run(
             from bot.engine.extensions import build_extensions
 
             extensions = build_extensions(settings, kb)
-        with PeakTreeMemory() as memory, TreeCpu() as cpu:
+        with PeakTreeMemory() as memory, TreeCpu(instruments=[memory]) as cpu:
             fed = 0
 
             def started(count: int) -> None:  # the replay's timed part begins with its first feed
@@ -66,8 +67,10 @@ async def _run(
         "processes": memory.peak.processes,
         "peak_tree_rss_mb": memory.peak.rss_mb,
         "peak_tree_pss_mb": memory.peak.pss_mb,
-        # worker + helpers, from the first message fed to the end (start-up not counted)
+        # worker + helpers, from the first message fed to the end (start-up not counted), without
+        # the benchmark's own samplers (`sampler_cpu_s`, threads of the worker process)
         "tree_cpu_s": cpu.seconds,
+        "sampler_cpu_s": cpu.sampler_seconds,
         "cpu_ms_per_msg": round(cpu.seconds / report["messages"] * 1000, 3) if report["messages"] else None,
     }
 

@@ -43,8 +43,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from bot.core.chunk_row import ChunkRow
 from bot.core.context import MessageContext
 from bot.core.models import ACTIONS, ArticleCandidate
+from retrieval.blas import find_blas, one_blas_thread
 from retrieval.classifier_cache import trained_classifier
 from retrieval.embedders import Embedder, UsemEmbedder
 from retrieval.kb_classifier import NONE, Examples, TopicClassifier
@@ -174,6 +176,8 @@ class KbAnalyser:
         self._model: tuple[KnowledgeBase, TopicClassifier] | None = None
         self._training: asyncio.Task[None] | None = None
         self._lexical: tuple[KnowledgeBase, LexicalView] | None = None
+        # The last chunk's products (`_chunk_products`): its matrix, the snapshot, the two products.
+        self._products: tuple[Any, KnowledgeBase, Any, Any] | None = None
         self._lock = asyncio.Lock()
 
     async def knowledge_base(self) -> AsyncKnowledgeBase:
@@ -229,6 +233,7 @@ class KbAnalyser:
             release()
 
     def _train(self, snapshot: KnowledgeBase) -> TopicClassifier:
+        find_blas()  # here, in a thread: `analyse` caps BLAS threads on the event loop
         examples = self._examples if self._examples is not None else Examples.load()
         if self._learned is not None and self._learned.topic_examples:
             examples = examples.with_embedded(self._learned.topic_examples)
@@ -273,16 +278,32 @@ class KbAnalyser:
     ) -> tuple[list[ArticleHit], dict[str, float], Prediction | None, list[tuple[str, float]]]:
         # `ahead`: embedded with the claimed batch (by a helper or a stolen chunk), under our key.
         # `reach`: the author flag some learned models read (`retrieval/learned/features.py`).
-        vector = ahead[1] if ahead is not None else self.query_embedder.vector(text)
-        hits = kb.search_vector(vector, self.policy.search_k)
+        row = ahead[1] if ahead is not None and isinstance(ahead[1], ChunkRow) else None
+        if row is not None:  # the chunk's products, made once for all its rows
+            vector, (scores, sims) = row.vector, self._chunk_products(kb, row)
+        else:
+            vector = ahead[1] if ahead is not None else self.query_embedder.vector(text)
+            scores = sims = None
+        hits = kb.search_vector(vector, self.policy.search_k, scores=scores)
         if self._learned is None:
             return hits, classifier.probabilities(vector), None, []
         learned = self._learned
+        nearest = learned.nearest_of(sims) if sims is not None else learned.nearest_examples(vector)
+        return hits, classifier.probabilities(vector), learned.predict(vector, reach), nearest
+
+    def _chunk_products(self, kb: KnowledgeBase, row: ChunkRow) -> tuple[Any, Any]:
+        """`row`'s chunk scored against the KB's chunks and the example questions (None: not
+        available), computed at the chunk's first row and kept for the next ones."""
+        memo = self._products
+        if memo is None or memo[0] is not row.matrix or memo[1] is not kb:
+            with one_blas_thread():  # on two threads BLAS only spins here (`retrieval.blas`)
+                scores = kb.chunk_scores(row.matrix)
+                sims = self._learned.example_similarities(row.matrix) if self._learned is not None else None
+            memo = self._products = (row.matrix, kb, scores, sims)
+        _matrix, _kb, scores, sims = memo
         return (
-            hits,
-            classifier.probabilities(vector),
-            learned.predict(vector, reach),
-            learned.nearest_examples(vector),
+            scores[row.index] if scores is not None else None,
+            sims[row.index] if sims is not None else None,
         )
 
     def _answerable(self, ctx: MessageContext, found: Assessment) -> bool:

@@ -193,8 +193,11 @@ class KnowledgeBase:
         *,
         top_n: int = DEFAULT_TOP_N,
         second_weight: float = DEFAULT_SECOND_WEIGHT,
+        scores: Vectors | None = None,
     ) -> list[ArticleHit]:
         """Rank articles for an already embedded query (one unit vector).
+
+        `scores`: the query's row of `chunk_scores` (its chunk's queries scored in one product).
 
         On an exact (flat) index every chunk is scored by one matrix-vector product, and the
         nominees and each article's best and second-best chunk all come from it: one product
@@ -206,7 +209,9 @@ class KnowledgeBase:
             return []
         query = np.asarray(query, dtype=np.float32).reshape(-1)
         if self._segments is not None and len(query) == self._vectors.shape[1]:
-            return self._search_segments(self._segments, query, k, max(top_n, 4 * k), second_weight)
+            if scores is None:
+                scores = self._vectors @ query
+            return self._search_segments(self._segments, scores, k, max(top_n, 4 * k), second_weight)
         found = self._index.search(query, max(top_n, 4 * k))
         matches: dict[str, int] = {}
         for row in found.ids[0]:
@@ -217,11 +222,19 @@ class KnowledgeBase:
         hits.sort(key=lambda hit: (-hit.rank_score, -hit.score, hit.article_id))
         return hits[:k]
 
+    def chunk_scores(self, queries: Vectors) -> Vectors | None:
+        """Every chunk's cosine for each row of `queries` (one row each), or None when the index
+        is not flat (`search_vector` then scans the index). One matrix product for a claimed
+        batch's chunk reads the chunk vectors once instead of once per message."""
+        if self._segments is None or not self._chunks or queries.shape[1:] != self._vectors.shape[1:]:
+            return None
+        product: Vectors = queries @ self._vectors.T
+        return product
+
     def _search_segments(
-        self, segments: _Segments, query: Vectors, k: int, nominees: int, second_weight: float
+        self, segments: _Segments, scores: Vectors, k: int, nominees: int, second_weight: float
     ) -> list[ArticleHit]:
         """`search_vector` on a flat index, from one product `vectors @ query` (see there)."""
-        scores = self._vectors @ query
         if nominees < len(scores):
             rows = np.argpartition(-scores, nominees - 1)[:nominees]
             matches = np.bincount(segments.of_row[rows], minlength=len(segments.starts))

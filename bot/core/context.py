@@ -56,7 +56,8 @@ class MessageContext:
     # Spike and trend alerts this message raised or updated (the spike analyser).
     spike_alerts: list[SpikeAlert] = field(default_factory=list)
     # The text's query vector when a reading helper embedded it with the claimed batch:
-    # (how it was made, the unit vector). The KB step uses it only if made the way it would.
+    # (how it was made, the unit vector, as a `chunk_row.ChunkRow` of its chunk's matrix or a
+    # plain vector). The KB step uses it only if made the way it would.
     embedding: tuple[str, Any] | None = None
     # A private message offering a contract number, an e-mail or the code sent for one
     # (`bot.pipeline.self_id`); `personal_data`: a public one that shows such data.

@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.core.chunk_row import ChunkRow
 from bot.reading.chunk_sizes import CHUNK, count_sizes, word_sizes
 from bot.reading.chunks import ChunkAnswer, ChunkEmbedder, read_chunk
 from bot.reading.helper import HEADER, encode_frame
@@ -242,7 +243,7 @@ class ReadingPool:
         self.taken += 1
         if vectors is None or self._embedder is None:
             return TextReading(*rows[index])
-        return TextReading(*rows[index], embedding=(self._embedder.key, vectors[index]))
+        return TextReading(*rows[index], embedding=(self._embedder.key, ChunkRow(vectors, index)))
 
     async def _wait_for_helpers(self, chunk: _Chunk) -> bool:
         """Wait for `chunk`'s answer while a helper is up and none is hung; False: read inline."""

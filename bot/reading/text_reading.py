@@ -35,7 +35,8 @@ class TextReading:
     intents: frozenset[str]
     risks: frozenset[str]
     cues: tuple[str, ...]
-    # (embedder key, query vector of `text`) when a reading helper embedded it too.
+    # (embedder key, query vector of `text`) when a reading helper embedded it too: a
+    # `bot.core.chunk_row.ChunkRow`, the row of its chunk's matrix (the KB step scores chunks whole).
     embedding: tuple[str, Any] | None = None
 
     def as_tuple(self) -> ReadingTuple:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 from bench.cpu import TreeCpu, process_cpu_s
 
@@ -44,3 +45,23 @@ def test_nothing_is_counted_before_the_mark() -> None:
     with TreeCpu(interval_s=0.02) as cpu:
         sum(i * i for i in range(300_000))
     assert cpu.seconds == 0
+
+
+class _Sampler:
+    """A stand-in for a benchmark sampler: it says how much CPU its thread has spent."""
+
+    sampler_cpu_s = 0.0
+
+
+def test_the_samplers_cpu_within_the_window_is_taken_out() -> None:
+    sampler = _Sampler()
+    sampler.sampler_cpu_s = 5.0  # spent before the window: not taken out
+    with TreeCpu(interval_s=0.02, instruments=[sampler]) as cpu:
+        cpu.mark()
+        end = time.process_time() + 0.5
+        while time.process_time() < end:  # this process works 0.5 s within the window...
+            pass
+        sampler.sampler_cpu_s = 5.3  # ...0.3 s of it, say, on a sampler's thread
+        subprocess.run(["sleep", "0.1"], check=True)  # a sample after it
+    assert cpu.sampler_seconds >= 0.3
+    assert 0.15 <= cpu.seconds <= 0.5, "the 0.5 s of work less the sampler's 0.3 s (and its own)"

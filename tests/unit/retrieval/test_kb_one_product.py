@@ -107,3 +107,14 @@ def test_search_many_ranks_each_text_as_search(hashing_kb: KnowledgeBase) -> Non
     batched = hashing_kb.search_many(TEXTS, k=4)
 
     assert [_as_tuples(hits) for hits in batched] == [_as_tuples(hashing_kb.search(t, k=4)) for t in TEXTS]
+
+
+def test_a_row_of_chunk_scores_gives_the_hits_of_its_query(hashing_kb: KnowledgeBase) -> None:
+    queries = hashing_kb.embedder.embed(TEXTS)
+    scores = hashing_kb.chunk_scores(queries)
+    assert scores is not None and scores.shape == (len(TEXTS), len(hashing_kb.chunks))
+    for query, row in zip(queries, scores, strict=True):
+        alone = _as_tuples(hashing_kb.search_vector(query, 5))
+        from_row = _as_tuples(hashing_kb.search_vector(query, 5, scores=row))
+        assert [h[0] for h in from_row] == [h[0] for h in alone]
+        assert [h[3] for h in from_row] == pytest.approx([h[3] for h in alone], abs=1e-6)
