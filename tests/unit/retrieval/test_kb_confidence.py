@@ -72,7 +72,8 @@ def test_the_vote_is_retrievals_share_when_real_phrasings_are_closer_than_any_ar
     assert articles.confidence < 0.5 < voted.confidence
     assert voted.retrieval == votes["kb-a"] > 0.95
     lead = _views(hits, classifier, voted, votes, votes)["lead"]
-    assert isinstance(lead, float) and lead > _views(hits, classifier, articles, votes)["lead"]
+    articles_lead = _views(hits, classifier, articles, votes)["lead"]
+    assert isinstance(lead, float) and isinstance(articles_lead, float) and lead > articles_lead
     # A `none` phrasing closest of all takes the vote, and the confidence stays low.
     out_of_kb = _vote(hits, [("none", 0.8), ("none", 0.78)])
     assert assess(hits, {"kb-a": 0.3, "none": 0.6}, retrieval=out_of_kb).confidence < 0.2
