@@ -68,13 +68,25 @@ def topic_probabilities(hits: list[ArticleHit], temperature: float) -> dict[str,
     return {topic: weight / total for topic, weight in weights.items()}
 
 
-def assess(hits: list[ArticleHit], classifier: dict[str, float], *, temperature: float = 30.0) -> Assessment:
+def assess(
+    hits: list[ArticleHit],
+    classifier: dict[str, float],
+    *,
+    temperature: float = 30.0,
+    retrieval: dict[str, float] | None = None,
+) -> Assessment:
     """The topic with the highest mean probability, among topics retrieval found.
 
     The mean is of the classifier's P(topic) and retrieval's share weighted by the classifier's
     probability that the KB answers the message at all (`1 - P(none)`); see the module docstring.
+    `retrieval` replaces the articles' softmax as retrieval's share (the KB step passes the vote
+    over articles and example phrasings, `retrieval.kb_decision`); only topics among the hits count.
     """
-    retrieval = topic_probabilities(hits, temperature)
+    if retrieval is None:
+        retrieval = topic_probabilities(hits, temperature)
+    else:
+        found = {hit.topic for hit in hits}
+        retrieval = {topic: retrieval.get(topic, 0.0) for topic in found}
     if not retrieval:
         return EMPTY
     in_kb = 1.0 - classifier.get(NONE, 0.0)

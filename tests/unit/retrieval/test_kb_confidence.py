@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from retrieval.kb_confidence import assess, topic_probabilities
-from retrieval.kb_decision import _views
+from retrieval.kb_decision import _views, _vote
 from retrieval.knowledge_base import ArticleHit
 
 
@@ -50,8 +50,30 @@ def test_the_retrieval_vote_lets_the_closest_real_phrasing_outweigh_several_loos
     hits = [hit("kb-b-es", 0.6), hit("kb-b-en", 0.6)]
     classifier = {"kb-a": 0.8, "kb-b": 0.15, "none": 0.05}
     found = assess([hit("kb-a-es", 0.7), *hits], classifier)
-    views = _views(hits, classifier, found, nearest=[("kb-a", 0.7), ("kb-b", 0.6)])
+    views = _views(hits, classifier, found, _vote(hits, [("kb-a", 0.7), ("kb-b", 0.6)]))
     assert views["retrieval_top"] == "kb-a"
     # With only loose matches, the many win.
-    loose = _views(hits, classifier, found, nearest=[("kb-a", 0.61), ("kb-b", 0.6)])
+    loose = _views(hits, classifier, found, _vote(hits, [("kb-a", 0.61), ("kb-b", 0.6)]))
     assert loose["retrieval_top"] == "kb-b"
+
+
+def test_the_vote_is_retrievals_share_when_real_phrasings_are_closer_than_any_article() -> None:
+    """An informal question far from every article's wording, near two real phrasings of topic a.
+
+    The articles' softmax splits a and b almost evenly (their best chunks are 0.02 apart); the
+    vote, which also hears the example phrasings, gives a most of it, and the confidence with it.
+    """
+    hits = [hit("kb-a-es", 0.50), hit("kb-b-es", 0.48)]
+    classifier = {"kb-a": 0.45, "kb-b": 0.35, "none": 0.2}
+    votes = _vote(hits, [("kb-a", 0.72), ("kb-a", 0.70), ("none", 0.45)])
+    articles = assess(hits, classifier)
+    voted = assess(hits, classifier, retrieval=votes)
+    assert articles.topic == voted.topic == "kb-a"
+    assert articles.confidence < 0.5 < voted.confidence
+    assert voted.retrieval == votes["kb-a"] > 0.95
+    lead = _views(hits, classifier, voted, votes, votes)["lead"]
+    articles_lead = _views(hits, classifier, articles, votes)["lead"]
+    assert isinstance(lead, float) and isinstance(articles_lead, float) and lead > articles_lead
+    # A `none` phrasing closest of all takes the vote, and the confidence stays low.
+    out_of_kb = _vote(hits, [("none", 0.8), ("none", 0.78)])
+    assert assess(hits, {"kb-a": 0.3, "none": 0.6}, retrieval=out_of_kb).confidence < 0.2

@@ -104,14 +104,16 @@ def _fixed_models(dim: int, embedder: str, action: dict[str, float]) -> LearnedM
     ("action", "answered"),
     [
         ({"answer": 0.45, "agent": 0.3, "case": 0.15, "crisis": 0.05, "monitor": 0.05}, True),
-        ({"answer": 0.4, "agent": 0.45, "case": 0.05, "crisis": 0.05, "monitor": 0.05}, False),
+        # Agent does not compete: whether the KB answers it is the topic views' call.
+        ({"answer": 0.4, "agent": 0.45, "case": 0.05, "crisis": 0.05, "monitor": 0.05}, True),
+        ({"answer": 0.4, "agent": 0.05, "case": 0.05, "crisis": 0.05, "monitor": 0.45}, False),
         ({"answer": 0.25, "agent": 0.2, "case": 0.2, "crisis": 0.15, "monitor": 0.2}, False),
         # On top and above the floor, but less likely than case and crisis together: a person.
         ({"answer": 0.44, "agent": 0.02, "case": 0.4, "crisis": 0.1, "monitor": 0.04}, False),
         ({"answer": 0.5, "agent": 0.02, "case": 0.4, "crisis": 0.04, "monitor": 0.04}, True),
     ],
 )
-async def test_the_action_model_must_rate_answer_its_most_likely_action_above_a_floor(
+async def test_the_action_model_must_rate_answer_above_every_action_but_agent_and_a_floor(
     usem: UsemEmbedder, kb_small_cache: Path, action: dict[str, float], answered: bool
 ) -> None:
     learned = _fixed_models(usem.dim, usem.name, action)
@@ -121,6 +123,18 @@ async def test_the_action_model_must_rate_answer_its_most_likely_action_above_a_
     assert ctx.model_p["answer"] == pytest.approx(action["answer"])
     assert (ctx.kb_answer is not None) is answered
     assert ctx.kb_candidates and ctx.kb_candidates[0].topic == "kb-router-reset"
+
+
+async def test_agent_competes_with_answer_when_the_policy_says_so(
+    usem: UsemEmbedder, kb_small_cache: Path
+) -> None:
+    action = {"answer": 0.4, "agent": 0.45, "case": 0.05, "crisis": 0.05, "monitor": 0.05}
+    learned = _fixed_models(usem.dim, usem.name, action)
+    analyser = KbAnalyser(KB_SMALL, cache_dir=kb_small_cache, embedder=usem, learned=learned)
+    analyser.policy = AnswerPolicy(agent_on_top=True)
+    ctx = context("¿cómo reinicio el router?")
+    await analyser.analyse(ctx)
+    assert ctx.kb_answer is None and ctx.kb_candidates[0].topic == "kb-router-reset"
 
 
 @pytest.mark.parametrize(
