@@ -150,6 +150,9 @@ class Store(Protocol):
 
     async def get_outbox(self, idempotency_key: str) -> OutboxItem | None: ...
 
+    async def outbox_keys_of(self, message_keys: Sequence[str]) -> set[str]:
+        """The idempotency keys of the items queued for these messages, in one look-up."""
+
     async def list_outbox(self, *, status: str | None = None, limit: int = 100) -> list[OutboxItem]: ...
 
     async def outbox_counts(self) -> dict[str, int]:

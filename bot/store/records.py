@@ -177,6 +177,10 @@ class RecordStore(Protocol):
 
     async def get_outbox(self, idempotency_key: str) -> OutboxItem | None: ...
 
+    async def outbox_keys_of(self, message_keys: Sequence[str]) -> set[str]:
+        """The idempotency keys of the items queued for these messages (`message_key`), in one
+        look-up for a whole claimed batch (an indexed column)."""
+
     async def list_outbox(self, *, status: str | None = None, limit: int = 100) -> list[OutboxItem]: ...
 
     async def query_outbox(

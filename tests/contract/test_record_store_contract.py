@@ -45,6 +45,26 @@ async def test_outbox_is_insert_if_absent_and_tracks_status(records: RecordStore
     assert fetched is not None and fetched.attempts == 1
 
 
+async def test_outbox_keys_are_found_by_message_key_in_one_call(records: RecordStore) -> None:
+    def item(key: str, message_key: str | None) -> OutboxItem:
+        return OutboxItem(
+            idempotency_key=key, account="robot", channel="twitter", text="t", message_key=message_key
+        )
+
+    await records.add_outbox(
+        [
+            item("a:twitter:1", "twitter:1"),
+            item("b:twitter:1", "twitter:1"),
+            item("n:9", None),
+            item("a:twitter:2", "twitter:2"),
+        ]
+    )
+    assert await records.outbox_keys_of(["twitter:1", "twitter:3"]) == {"a:twitter:1", "b:twitter:1"}
+    many = [f"twitter:x{i}" for i in range(600)] + ["twitter:2"]  # longer than one statement's list
+    assert await records.outbox_keys_of(many) == {"a:twitter:2"}
+    assert await records.outbox_keys_of([]) == set()
+
+
 async def test_audit_is_append_only_newest_first(records: RecordStore) -> None:
     await records.append_audit(
         [AuditEvent(kind="kill_switch", subject="on"), AuditEvent(kind="reply", subject="a")]
