@@ -148,6 +148,9 @@ class Store(Protocol):
 
     async def update_outbox(self, item: OutboxItem) -> None: ...
 
+    async def update_outboxes(self, items: Sequence[OutboxItem]) -> None:
+        """`update_outbox` for each of `items`, in one call."""
+
     async def get_outbox(self, idempotency_key: str) -> OutboxItem | None: ...
 
     async def outbox_keys_of(self, message_keys: Sequence[str]) -> set[str]:

@@ -158,6 +158,9 @@ class SplitStore:
     async def update_outbox(self, item: OutboxItem) -> None:
         await self.records.update_outbox(item)
 
+    async def update_outboxes(self, items: Sequence[OutboxItem]) -> None:
+        await self.records.update_outboxes(items)
+
     async def get_outbox(self, idempotency_key: str) -> OutboxItem | None:
         return await self.records.get_outbox(idempotency_key)
 

@@ -43,6 +43,12 @@ async def test_outbox_is_insert_if_absent_and_tracks_status(records: RecordStore
     assert [i.status for i in await records.list_outbox(status="published")] == ["published"]
     fetched = await records.get_outbox("reply:twitter:a")
     assert fetched is not None and fetched.attempts == 1
+    other = item.model_copy(update={"idempotency_key": "reply:twitter:b"})
+    await records.add_outbox([other])
+    await records.update_outboxes(
+        [fetched.model_copy(update={"attempts": 2}), other.model_copy(update={"attempts": 3})]
+    )
+    assert [(await records.get_outbox(k)).attempts for k in ("reply:twitter:a", "reply:twitter:b")] == [2, 3]  # type: ignore[union-attr]
 
 
 async def test_outbox_keys_are_found_by_message_key_in_one_call(records: RecordStore) -> None:

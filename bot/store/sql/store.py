@@ -190,10 +190,12 @@ class SqlRecordStore:
         return [OutboxItem.model_validate_json(r[2]) for r in found]
 
     async def update_outbox(self, item: OutboxItem) -> None:
-        row = rows.outbox_row(item)
-        params = {"k": row["key"], "status": row["status"], "next_attempt_at": row["next_attempt_at"]}
-        params |= {"body": row["body"], "attempt_started_at": row["attempt_started_at"]}
-        await self.executor.batch([(self._sql.update_outbox, [params])])
+        await self.executor.batch([(self._sql.update_outbox, [_outbox_update(item)])])
+
+    async def update_outboxes(self, items: Sequence[OutboxItem]) -> None:
+        if items:
+            ops = [(self._sql.update_outbox, [_outbox_update(i) for i in items])]
+            await self.executor.batch(ops, rowcounts=False)
 
     async def get_outbox(self, idempotency_key: str) -> OutboxItem | None:
         found = await self.executor.fetch(self._sql.get_outbox, {"key": idempotency_key})
@@ -397,3 +399,10 @@ class SqlRecordStore:
         if status is not None:
             stmt = stmt.where(records.c.status == status)
         return int((await self.executor.fetch(stmt))[0][0])
+
+
+def _outbox_update(item: OutboxItem) -> dict[str, Any]:
+    """The parameters of `update_outbox` for `item`'s new state."""
+    row = rows.outbox_row(item)
+    params = {"k": row["key"], "status": row["status"], "next_attempt_at": row["next_attempt_at"]}
+    return params | {"body": row["body"], "attempt_started_at": row["attempt_started_at"]}
