@@ -29,6 +29,7 @@ from bot.core.models import AuditEvent, Decision, InboundMessage, OutboxItem
 from bot.core.records import RecordKind
 from bot.engine.batch_writes import DEFERRABLE, BatchWrites
 from bot.engine.cases import CaseBook
+from bot.engine.queued_replies import QueuedReplies
 from bot.engine.self_id import SelfIdentification
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
@@ -61,10 +62,12 @@ class EffectApplier:
         self._guard = guard
         self._cases = cases or CaseBook(store.records)
         self._self_id = self_id
+        self._queued = QueuedReplies(store)
 
     def prefetch(self, messages: Sequence[InboundMessage]) -> None:
         """A batch was claimed: the look-ups its effects will make start now, once for the batch."""
         self._cases.prefetch(messages)
+        self._queued.prefetch(messages)
 
     async def apply(self, outcome: Outcome, writes: BatchWrites | None = None) -> Decision:
         """Write the outcome's effects; returns the decision as finally taken (maybe suppressed).
@@ -72,6 +75,12 @@ class EffectApplier:
         With `writes` (the worker's claimed batch), the write-only ones are left there for the
         batch's end instead of written now.
         """
+        try:
+            return await self._apply(outcome, writes)
+        finally:
+            self._queued.done(outcome.ctx.message.key)
+
+    async def _apply(self, outcome: Outcome, writes: BatchWrites | None) -> Decision:
         decision = outcome.decision
         for effect in outcome.effects:
             if isinstance(effect, Reply):
@@ -103,7 +112,8 @@ class EffectApplier:
         """
         if self._self_id is None:
             return decision
-        if await self._store.get_outbox(reply_key(outcome.ctx.message.key, "robot", "self_id")) is not None:
+        message_key = outcome.ctx.message.key
+        if await self._queued.queued(message_key, reply_key(message_key, "robot", "self_id")):
             return decision  # a redelivery of a step already taken
         result = await self._self_id.handle(outcome.ctx, effect.claim)
         if result.mail is not None:
@@ -200,7 +210,7 @@ class EffectApplier:
         ctx = outcome.ctx
         msg = ctx.message
         key = reply_key(msg.key, reply.account, reply.purpose)
-        if await self._store.get_outbox(key) is not None:
+        if await self._queued.queued(msg.key, key):
             return decision  # a redelivery: this reply was already queued, guards already passed
         if reply.automatic:
             reason = await self._guard.blocked(ctx)
@@ -218,7 +228,9 @@ class EffectApplier:
             created_at=ctx.now,
             next_attempt_at=ctx.now,
         )
-        if (await self._store.add_outbox([item]))[0] and reply.echo is not None:
+        added = (await self._store.add_outbox([item]))[0]
+        self._queued.added(msg.key, key)  # queued now, by us or by whoever won the insert
+        if added and reply.echo is not None:
             echo = RecordWrite(RecordKind.ECHO, reply.echo, {"outbox": key}, only_if_absent=True)
             await self._put(outcome, echo, writes)
         return decision
@@ -238,7 +250,6 @@ class EffectApplier:
             data = {**entry.data, "reason": f"{entry.data.get('reason', '')}: {reason}"}
             held = RecordWrite(entry.kind, entry.record_id, data, only_if_absent=entry.only_if_absent)
             await self._put(outcome, held, writes)
-        return decision
         return decision
 
 

@@ -29,6 +29,7 @@ from adapters.base import (
     WindowExpired,
 )
 from bot.core.models import AuditEvent, OutboxItem, utc_now
+from bot.engine.outbox_writes import OutboxWrites
 from bot.pipeline.guards import kill_switch_on
 from bot.store.base import Store
 
@@ -56,6 +57,7 @@ class Publisher:
         send_lease: timedelta = SEND_LEASE,
     ) -> None:
         self._store = store
+        self._writes = OutboxWrites(store)  # the sends' marks and outcomes, grouped
         self._adapters = adapters
         self._max_attempts = max_attempts
         self._base_backoff_s = base_backoff_s
@@ -83,7 +85,7 @@ class Publisher:
         )
         held = [i for i in leased if paused and i.account == "robot"]
         if held:  # held robot items stay pending (not dropped) until the switch is released
-            await asyncio.gather(*(self._store.update_outbox(i) for i in held))
+            await self._store.update_outboxes(held)
         due = [i for i in leased if not (paused and i.account == "robot")]
         limit_sends = asyncio.Semaphore(self._parallel_sends)
 
@@ -125,7 +127,7 @@ class Publisher:
                 "store error after sending): check the platform before publishing again",
             )
         marked = {"attempt_started_at": now, "next_attempt_at": now + self._lease, "updated_at": utc_now()}
-        await self._store.update_outbox(item.model_copy(update=marked))
+        await self._writes.update(item.model_copy(update=marked))
         try:
             receipt = await adapter.send(item)
         except RateLimited as exc:
@@ -156,7 +158,7 @@ class Publisher:
         if (item.payload or {}).get("one_time"):
             outcome["text"] = ONE_TIME_SENT  # a one-time code is not kept once it has left
         done = item.model_copy(update={**outcome, "attempt_started_at": None, "updated_at": utc_now()})
-        await self._store.update_outbox(done)
+        await self._writes.update(done)
         return 1
 
     async def _retry(
@@ -168,7 +170,7 @@ class Publisher:
             "last_error": error,
             "attempt_started_at": None,
         }
-        await self._store.update_outbox(item.model_copy(update={**update, "updated_at": utc_now()}))
+        await self._writes.update(item.model_copy(update={**update, "updated_at": utc_now()}))
         return 0
 
     async def _finish(
@@ -176,7 +178,7 @@ class Publisher:
     ) -> int:
         outcome = {"status": status, "attempts": attempts, "last_error": error}
         final = item.model_copy(update={**outcome, "attempt_started_at": None, "updated_at": utc_now()})
-        await self._store.update_outbox(final)
+        await self._writes.update(final)
         detail = {"status": status, "error": error, "channel": item.channel}
         await self._store.append_audit(
             [AuditEvent(kind=audit_kind or "outbox_" + status, subject=item.idempotency_key, detail=detail)]

@@ -148,7 +148,13 @@ class Store(Protocol):
 
     async def update_outbox(self, item: OutboxItem) -> None: ...
 
+    async def update_outboxes(self, items: Sequence[OutboxItem]) -> None:
+        """`update_outbox` for each of `items`, in one call."""
+
     async def get_outbox(self, idempotency_key: str) -> OutboxItem | None: ...
+
+    async def outbox_keys_of(self, message_keys: Sequence[str]) -> set[str]:
+        """The idempotency keys of the items queued for these messages, in one look-up."""
 
     async def list_outbox(self, *, status: str | None = None, limit: int = 100) -> list[OutboxItem]: ...
 

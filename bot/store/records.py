@@ -175,7 +175,14 @@ class RecordStore(Protocol):
     async def update_outbox(self, item: OutboxItem) -> None:
         """Store the item's new state and end its lease."""
 
+    async def update_outboxes(self, items: Sequence[OutboxItem]) -> None:
+        """`update_outbox` for each of `items`, in one call."""
+
     async def get_outbox(self, idempotency_key: str) -> OutboxItem | None: ...
+
+    async def outbox_keys_of(self, message_keys: Sequence[str]) -> set[str]:
+        """The idempotency keys of the items queued for these messages (`message_key`), in one
+        look-up for a whole claimed batch (an indexed column)."""
 
     async def list_outbox(self, *, status: str | None = None, limit: int = 100) -> list[OutboxItem]: ...
 

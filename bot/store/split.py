@@ -158,8 +158,14 @@ class SplitStore:
     async def update_outbox(self, item: OutboxItem) -> None:
         await self.records.update_outbox(item)
 
+    async def update_outboxes(self, items: Sequence[OutboxItem]) -> None:
+        await self.records.update_outboxes(items)
+
     async def get_outbox(self, idempotency_key: str) -> OutboxItem | None:
         return await self.records.get_outbox(idempotency_key)
+
+    async def outbox_keys_of(self, message_keys: Sequence[str]) -> set[str]:
+        return await self.records.outbox_keys_of(message_keys)
 
     async def list_outbox(self, *, status: str | None = None, limit: int = 100) -> list[OutboxItem]:
         return await self.records.list_outbox(status=status, limit=limit)

@@ -43,6 +43,32 @@ async def test_outbox_is_insert_if_absent_and_tracks_status(records: RecordStore
     assert [i.status for i in await records.list_outbox(status="published")] == ["published"]
     fetched = await records.get_outbox("reply:twitter:a")
     assert fetched is not None and fetched.attempts == 1
+    other = item.model_copy(update={"idempotency_key": "reply:twitter:b"})
+    await records.add_outbox([other])
+    await records.update_outboxes(
+        [fetched.model_copy(update={"attempts": 2}), other.model_copy(update={"attempts": 3})]
+    )
+    assert [(await records.get_outbox(k)).attempts for k in ("reply:twitter:a", "reply:twitter:b")] == [2, 3]  # type: ignore[union-attr]
+
+
+async def test_outbox_keys_are_found_by_message_key_in_one_call(records: RecordStore) -> None:
+    def item(key: str, message_key: str | None) -> OutboxItem:
+        return OutboxItem(
+            idempotency_key=key, account="robot", channel="twitter", text="t", message_key=message_key
+        )
+
+    await records.add_outbox(
+        [
+            item("a:twitter:1", "twitter:1"),
+            item("b:twitter:1", "twitter:1"),
+            item("n:9", None),
+            item("a:twitter:2", "twitter:2"),
+        ]
+    )
+    assert await records.outbox_keys_of(["twitter:1", "twitter:3"]) == {"a:twitter:1", "b:twitter:1"}
+    many = [f"twitter:x{i}" for i in range(600)] + ["twitter:2"]  # longer than one statement's list
+    assert await records.outbox_keys_of(many) == {"a:twitter:2"}
+    assert await records.outbox_keys_of([]) == set()
 
 
 async def test_audit_is_append_only_newest_first(records: RecordStore) -> None:

@@ -67,6 +67,8 @@ async def test_a_file_written_by_main_is_migrated_in_place_and_keeps_everything(
         versions = [v for (v,) in conn.execute("SELECT version FROM schema_version")]
         assert versions == list(range(1, current_version() + 1))  # every step ran, once
         assert conn.execute("SELECT COUNT(*) FROM records WHERE created_at IS NULL").fetchone()[0] == 0
+        indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "outbox_message" in indexes  # migration 5: a batch's queued replies in one look-up
     finally:
         conn.close()
     after = _legacy_counts(path)
@@ -90,13 +92,8 @@ async def test_a_database_before_the_priority_column_gets_it_filled(tmp_path: Pa
         await store.put_record("echo", "e1", {"text": 'said "priority":"urgent" in a quote'})
     finally:
         await store.close()
-    conn = sqlite3.connect(path)  # as migration 3 left it: no priority in the column
-    try:
-        conn.execute("UPDATE records SET priority = NULL")
-        conn.execute("DELETE FROM schema_version WHERE version = 4")
-        conn.commit()
-    finally:
-        conn.close()
+    # as migration 3 left it: no priority in the column
+    _rewind(path, "UPDATE records SET priority = NULL", "DELETE FROM schema_version WHERE version = 4")
     migrated = SqliteStore(path)
     await migrated.open()
     try:
@@ -106,3 +103,34 @@ async def test_a_database_before_the_priority_column_gets_it_filled(tmp_path: Pa
         assert [r.id for r in low.items] == ["C-2"]
     finally:
         await migrated.close()
+
+
+async def test_a_database_before_the_outbox_message_index_gets_it(tmp_path: Path) -> None:
+    path = tmp_path / "centinela.sqlite3"
+    store = SqliteStore(path)
+    await store.open()
+    await store.close()
+    # as migration 4 left it: no index on outbox.message_key
+    _rewind(path, "DROP INDEX outbox_message", "DELETE FROM schema_version WHERE version = 5")
+    migrated = SqliteStore(path)
+    await migrated.open()
+    await migrated.close()
+    conn = sqlite3.connect(path)
+    try:
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT key FROM outbox WHERE message_key IN ('twitter:1', 'twitter:2')"
+        ).fetchall()
+        assert any("outbox_message" in str(row) for row in plan)  # an index look-up, not a scan
+    finally:
+        conn.close()
+
+
+def _rewind(path: Path, *statements: str) -> None:
+    """Put the file back as an earlier migration left it."""
+    conn = sqlite3.connect(path)
+    try:
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()

@@ -236,15 +236,7 @@ async def _v4(executor: SqlExecutor) -> None:
     that carry a priority in their JSON body get it; a row whose body only mentions the word
     (not a top-level string) gets "" so the fill moves past it."""
     await _create_or_extend(executor, records)
-    dialect = _dialect(executor)
-    await _ddl(
-        executor,
-        [
-            str(CreateIndex(i, if_not_exists=True).compile(dialect=dialect))
-            for i in records.indexes
-            if i.name == "records_priority"
-        ],
-    )
+    await _create_index(executor, records, "records_priority")
     legacy = select(records.c.kind, records.c.id, records.c.body).where(
         records.c.priority.is_(None), records.c.body.like('%"priority":"%')
     )
@@ -258,11 +250,29 @@ async def _v4(executor: SqlExecutor) -> None:
         await executor.batch([(fill, params)], rowcounts=False)
 
 
+async def _v5(executor: SqlExecutor) -> None:
+    """An index on `outbox.message_key`: a claimed batch asks which replies its messages already
+    queued in one look-up instead of one per reply. Nothing to fill: the column is."""
+    await _create_index(executor, outbox, "outbox_message")
+
+
+async def _create_index(executor: SqlExecutor, table: Table, name: str) -> None:
+    """The schema's index `name` of `table`, if it is not there yet."""
+    dialect = _dialect(executor)
+    made = [
+        str(CreateIndex(i, if_not_exists=True).compile(dialect=dialect))
+        for i in table.indexes
+        if i.name == name
+    ]
+    await _ddl(executor, made)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "records with indexed columns; upgrades the pre-split SQLite layout in place", _v1),
     Migration(2, "outbox.attempt_started_at: the publisher's in-flight mark as a column", _v2),
     Migration(3, "stat_minutes and author_days: the dashboard's aggregates", _v3),
     Migration(4, "records.priority: the case list's priority filter as an indexed column", _v4),
+    Migration(5, "outbox.message_key indexed: a batch's queued replies in one look-up", _v5),
 ]
 
 

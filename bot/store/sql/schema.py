@@ -93,6 +93,14 @@ outbox = Table(
 Index("outbox_due", outbox.c.status, outbox.c.next_attempt_at)
 Index("outbox_created", outbox.c.created_at, outbox.c.key)
 Index("outbox_status", outbox.c.status, outbox.c.created_at, outbox.c.key)
+# A claimed batch asks which replies its messages already queued (a redelivery), in one look-up
+# (migration 5); items of no message (notifications) cost no index write.
+Index(
+    "outbox_message",
+    outbox.c.message_key,
+    sqlite_where=outbox.c.message_key.isnot(None),
+    postgresql_where=outbox.c.message_key.isnot(None),
+)
 
 # Append-only audit log; the autoincrement id is its order and its cursor.
 audit = Table(

@@ -24,7 +24,7 @@ from bot.store.sql import pages, rows, stats
 from bot.store.sql.group_commit import RowsUnchanged
 from bot.store.sql.in_lists import InLookup
 from bot.store.sql.migrations import migrate
-from bot.store.sql.schema import author_days, minute_counts, records
+from bot.store.sql.schema import author_days, minute_counts, outbox, records
 from bot.store.sql.schema import decisions as decisions_table
 from bot.store.sql.statements import RECORD_COLUMNS, build_statements
 from bot.store.stats import UTC_ZONE, AuthorStat, Dimension, StatCount, StatFilter
@@ -53,6 +53,7 @@ class SqlRecordStore:
         )
         body, key = decisions_table.c.body, decisions_table.c.key
         self._decisions_in = InLookup(lambda keys: select(body).where(key.in_(keys)))
+        self._outbox_of = InLookup(lambda keys: select(outbox.c.key).where(outbox.c.message_key.in_(keys)))
 
     async def open(self) -> None:
         try:
@@ -189,14 +190,22 @@ class SqlRecordStore:
         return [OutboxItem.model_validate_json(r[2]) for r in found]
 
     async def update_outbox(self, item: OutboxItem) -> None:
-        row = rows.outbox_row(item)
-        params = {"k": row["key"], "status": row["status"], "next_attempt_at": row["next_attempt_at"]}
-        params |= {"body": row["body"], "attempt_started_at": row["attempt_started_at"]}
-        await self.executor.batch([(self._sql.update_outbox, [params])])
+        await self.executor.batch([(self._sql.update_outbox, [_outbox_update(item)])])
+
+    async def update_outboxes(self, items: Sequence[OutboxItem]) -> None:
+        if items:
+            ops = [(self._sql.update_outbox, [_outbox_update(i) for i in items])]
+            await self.executor.batch(ops, rowcounts=False)
 
     async def get_outbox(self, idempotency_key: str) -> OutboxItem | None:
         found = await self.executor.fetch(self._sql.get_outbox, {"key": idempotency_key})
         return OutboxItem.model_validate_json(found[0][0]) if found else None
+
+    async def outbox_keys_of(self, message_keys: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for stmt, params in self._outbox_of.chunks(message_keys):
+            found.update(str(k) for (k,) in await self.executor.fetch(stmt, params))
+        return found
 
     async def list_outbox(self, *, status: str | None = None, limit: int = 100) -> list[OutboxItem]:
         values = {"status": status} if status else {}
@@ -390,3 +399,10 @@ class SqlRecordStore:
         if status is not None:
             stmt = stmt.where(records.c.status == status)
         return int((await self.executor.fetch(stmt))[0][0])
+
+
+def _outbox_update(item: OutboxItem) -> dict[str, Any]:
+    """The parameters of `update_outbox` for `item`'s new state."""
+    row = rows.outbox_row(item)
+    params = {"k": row["key"], "status": row["status"], "next_attempt_at": row["next_attempt_at"]}
+    return params | {"body": row["body"], "attempt_started_at": row["attempt_started_at"]}

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from bot.config import GuardSettings
 from bot.core.context import MessageContext
-from bot.core.effects import AppendToRecord, Effect, LinkCaseToIncident, MergeIntoRecord, OpenCase
-from bot.core.models import Decision
+from bot.core.effects import AppendToRecord, Effect, LinkCaseToIncident, MergeIntoRecord, OpenCase, Reply
+from bot.core.models import Decision, InboundMessage
 from bot.engine.effects import EffectApplier
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
@@ -90,3 +90,45 @@ async def test_append_waits_for_a_record_another_worker_is_still_creating(store:
     await creating
     record = await store.get_record("alert", "crisis:1")
     assert record is not None and record.data["related_messages"] == [item]
+
+
+class CountingGuard(ReplyGuard):
+    """The real guard, counting how often a reply is put to it."""
+
+    asked = 0
+
+    async def blocked(self, ctx: MessageContext) -> str | None:
+        self.asked += 1
+        return await super().blocked(ctx)
+
+
+async def test_a_claimed_batch_knows_which_replies_its_messages_already_queued(store: Store) -> None:
+    # k1's reply was queued by an earlier delivery; k2 has none yet. One look-up for the batch.
+    old, new = make_message("k1", created_at=NOW), make_message("k2", created_at=NOW)
+    guard = CountingGuard(store, GuardSettings())
+    applier = EffectApplier(store, guard)
+    first = Reply(account="robot", text="uno dos tres cuatro", purpose="answer")
+    await applier.apply(Outcome(MessageContext(message=old, now=NOW), _decision(old), [first]))
+    assert guard.asked == 1
+
+    applier = EffectApplier(store, guard)  # a fresh process: nothing remembered but the store
+    applier.prefetch([old, new])
+    single = store.get_outbox
+
+    async def no_single_look_up(key: str) -> None:
+        raise AssertionError(f"asked the store for {key} alone")
+
+    store.get_outbox = no_single_look_up  # type: ignore[method-assign, assignment]
+    for msg in (old, new):
+        twice: list[Effect] = [first, first]  # the same reply asked twice while the message is applied
+        await applier.apply(Outcome(MessageContext(message=msg, now=NOW), _decision(msg), twice))
+    assert guard.asked == 2  # only k2's reply, once: k1's was queued, k2's second is its first
+    store.get_outbox = single  # type: ignore[method-assign]
+    assert (await store.outbox_keys_of(["twitter:k1", "twitter:k2", "twitter:k3"])) == {
+        "answer:twitter:k1:robot",
+        "answer:twitter:k2:robot",
+    }
+
+
+def _decision(msg: InboundMessage) -> Decision:
+    return Decision(message_key=msg.key, action="answer", reason="r", rule="x")

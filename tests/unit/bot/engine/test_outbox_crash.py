@@ -9,6 +9,7 @@ is recorded before the send, so an attempt whose outcome was never recorded turn
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -33,6 +34,10 @@ class StoreDownAfterSend:
         if updated.status != "pending" or updated.receipt is not None:
             raise ConnectionError("store went away after the send")
         await self._store.update_outbox(updated)
+
+    async def update_outboxes(self, items: Sequence[OutboxItem]) -> None:
+        for each in items:
+            await self.update_outbox(each)
 
 
 class HangingAdapter(ScriptedAdapter):
