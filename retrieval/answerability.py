@@ -10,7 +10,7 @@ quantity: a price, a length of time, or a number of some unit. Such a question i
 only by an article that states one:
 
 * a price ("cuánto cuesta / sale", "how much", "quanto custa", "¿tiene coste?", "is it free?")
-  needs an amount or a currency in the article, or that it is free or included;
+  needs an amount or a currency in the article, or that it is free, included or at no (extra) cost;
 * a length of time ("cuánto tarda", "how long", "quanto tempo") needs a number with a time unit;
 * "cuántas horas / how many days / quantos meses" needs a number with that same unit.
 
@@ -53,8 +53,9 @@ _ASKS_PRICE = re.compile(
     r"|\btem (?:custo|taxa)\b|\bgratis\b|\bfree\b|\bgratuit\w*"
 )
 _STATES_PRICE = re.compile(
-    r"[€$]|\b(?:euros?|pesos|reais|dolares|dollars|usd|mxn|brl|gratis|gratuit\w*|free|sin coste|sin costo"
-    r"|sem custo|no cost|sin cargo|incluid\w*|included|includes|incluso|inclui\w*)\b"
+    r"[€$]|\b(?:euros?|pesos|reais|dolares|dollars|usd|mxn|brl|gratis|gratuit\w*|free|incluid\w*|included"
+    r"|includes|incluso|inclui\w*)\b"
+    r"|\b(?:no|sin|sem)(?: \w+)? (?:costs?|coste|costo|custo|charges?|cargos?)\b"
 )
 
 

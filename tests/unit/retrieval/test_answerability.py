@@ -36,6 +36,8 @@ COVERAGE = "Consulta la cobertura en la web: escribe tu dirección y verás si h
         ("¿la instalación tiene coste?", INSTALL, []),
         ("se puede cambiar la fibra de casa? cuánto sale?", COVERAGE, ["price"]),
         ("how much does data cost in Mexico?", ROAMING, []),
+        ("how much does roaming cost in Zone 1?", "In Zone 1 you use your plan at no extra cost.", []),
+        ("¿cuánto cuesta el control parental?", "El control parental es sin ningún coste.", []),
         ("how long does the coverage check take?", COVERAGE, ["time"]),
         ("quanto custa verificar a cobertura?", COVERAGE, ["price"]),
         ("quantos dias leva?", INSTALL, ["day"]),
