@@ -46,6 +46,11 @@ SENTIMENT_FILES = ("sentiment.yaml", "sarcasm.yaml")
 # Short posts in tweet register (slang, sarcasm, negative by situation alone): they teach the
 # sentiment model only, since a tweet's praise or griping says little about this KB's actions.
 SENTIMENT_ONLY_FILES = ("tweets.yaml",)
+# Influential public authors' examples (`{action: [{text}]}`), trained with the reach flag set.
+# `safe10.yaml` (eighth round): crises told as facts or irony, neutral business news, calm reports.
+REACH_FILES = tuple(
+    f for f in os.environ.get("CENTINELA_REACH_FILES", "reach.yaml,safe10.yaml").split(",") if f
+)
 # Tasks whose classes are weighted to equal total weight: sentiment is judged by macro-F1, and
 # neutral (answers, calm case reports) would otherwise swamp positive. Chosen on dev and CV:
 # macro-F1 0.691 -> 0.786 on dev (trained on train), 0.738 -> 0.763 5-fold on train+dev.
@@ -223,16 +228,15 @@ def example_rows() -> list[Row]:
                 if "sentiment" in item:
                     labels["sentiment"] = item["sentiment"]
                 rows.append(Row(item["text"], "extra", labels, EXAMPLE_WEIGHT, "actions.yaml"))
-    reach_file = EXAMPLES / "reach.yaml"
-    if reach_file.exists():  # influential public authors: action only, with the reach flag set
-        reach: Any = yaml.safe_load(reach_file.read_text(encoding="utf-8"))
-        rows.extend(
-            Row(
-                item["text"], "extra", {"action": action}, EXAMPLE_WEIGHT, reach_file.name, INFLUENTIAL_PUBLIC
+    for name in REACH_FILES:  # influential public authors: action only, with the reach flag set
+        path = EXAMPLES / name
+        if path.exists():
+            reach: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+            rows.extend(
+                Row(item["text"], "extra", {"action": action}, EXAMPLE_WEIGHT, name, INFLUENTIAL_PUBLIC)
+                for action, items in reach.items()
+                for item in items
             )
-            for action, items in reach.items()
-            for item in items
-        )
     return rows
 
 

@@ -45,3 +45,12 @@ def test_tweet_examples_are_plain_texts_that_teach_sentiment_only() -> None:
     assert all(set(r.labels) == {"sentiment"} for r in rows)
     praise = sentiment_rows("sentiment.yaml", praise_is_no_complaint=True)
     assert all(r.labels.get("complaint") == "no" for r in praise if r.labels["sentiment"] == "positive")
+
+
+def test_influential_example_files_train_the_action_model_with_the_reach_flag() -> None:
+    rows = [r for r in learned_data.example_rows() if r.source in learned_data.REACH_FILES]
+    assert {r.source for r in rows} == {"reach.yaml", "safe10.yaml"}
+    assert all(set(r.labels) == {"action"} and r.reach == 1.0 for r in rows)
+    # Crises told as facts or irony, and the neutral news and calm reports that are not crises.
+    safe10 = {r.labels["action"] for r in rows if r.source == "safe10.yaml"}
+    assert safe10 == {"crisis", "monitor", "case"}
