@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import DEFAULT_RULES
 from bot.core.context import AuthorProfile, MessageContext
+from bot.core.models import ArticleCandidate
 from bot.pipeline.rules import RulesError, load_rules
 from tests.conftest import make_message
 
@@ -41,6 +42,16 @@ def test_first_matching_rule_decides() -> None:
     assert rules.decide(risky)[:2] == ("crisis", "risk-topic")
     assert rules.decide(ctx_for(intents=frozenset({"complaint"})))[0] == "case"
     assert rules.decide(ctx_for())[:2] == ("monitor", "lexicon-only-chatter")
+
+
+def test_steps_already_followed_and_still_failing_is_a_case_even_when_the_kb_answers() -> None:
+    """LABELS.md, decision order 3: the article would repeat what the customer already tried."""
+    rules = load_rules(DEFAULT_RULES)
+    article = ArticleCandidate(article_id="kb-router-reset-pt", topic="kb-router-reset", lang="pt")
+    tried = ctx_for(intents=frozenset({"already_tried", "complaint_words", "question"}), kb_answer=article)
+    assert rules.decide(tried)[:2] == ("case", "tried-and-still-failing")
+    asking = ctx_for(intents=frozenset({"already_tried", "question"}), kb_answer=article)
+    assert rules.decide(asking)[:2] == ("answer", "kb-answer")
 
 
 def test_influential_negative_is_crisis_only_in_public() -> None:
