@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from retrieval.kb_confidence import assess, topic_probabilities
+import pytest
+
+from retrieval.kb_confidence import assess, one_view, topic_probabilities, weighted
 from retrieval.kb_decision import _views, _vote
 from retrieval.knowledge_base import ArticleHit
 
@@ -77,3 +79,16 @@ def test_the_vote_is_retrievals_share_when_real_phrasings_are_closer_than_any_ar
     # A `none` phrasing closest of all takes the vote, and the confidence stays low.
     out_of_kb = _vote(hits, [("none", 0.8), ("none", 0.78)])
     assert assess(hits, {"kb-a": 0.3, "none": 0.6}, retrieval=out_of_kb).confidence < 0.2
+
+
+def test_one_view_judges_the_view_the_words_back_not_the_mean_the_other_pulled_down() -> None:
+    hits = [hit("kb-a-es", 0.8), hit("kb-b-es", 0.7), hit("kb-c-es", 0.6)]
+    classifier = {"kb-a": 0.2, "kb-b": 0.6, "kb-c": 0.0, "none": 0.2}
+    retrieval = {"kb-a": 0.8, "kb-b": 0.1, "none": 0.1}
+    found = assess(hits, classifier, retrieval=retrieval)
+    assert found.topic == "kb-a" and found.confidence < 0.5  # (0.8 * 0.8 + 0.2) / 2
+    alone, lead = one_view(found, hits, weighted(retrieval, classifier))
+    assert alone.confidence == pytest.approx(0.8 * 0.8) and alone.topic == "kb-a" and alone.hit == found.hit
+    assert lead == pytest.approx(0.8 * 0.8 - 0.1 * 0.8)  # over kb-b; `none` does not count
+    _same, classifier_lead = one_view(found, hits, classifier)
+    assert classifier_lead == pytest.approx(0.2 - 0.6)  # it backs kb-b: a negative lead
