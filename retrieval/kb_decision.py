@@ -62,6 +62,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +113,9 @@ class AnswerPolicy(BaseModel):
     precision 1.000 (95/95) and coverage 0.880 on dev; 0.52 the same, 0.54-0.58 0.861 at 1.000.
     Below the floor dev alone would allow more (0.40: 99/100, 0.20: 100/103) but those answers
     rest on views that disagree; keep the floor when retuning. Retune threshold and classifier
-    together. `min_score` is a floor on the chosen topic's best chunk cosine: below it the
-    message is about something else whatever the classifier says.
+    together. `min_score` is a floor on the chosen topic's best chunk cosine (with
+    `phrasing_floor`, or its nearest example phrasing's): below it the message is about
+    something else whatever the classifier says.
     """
 
     min_confidence: float = Field(
@@ -158,6 +160,9 @@ class AnswerPolicy(BaseModel):
         ge=0.0,
         le=1.0,
         description="below this share of the retrieval vote, the words must not name another article",
+    )
+    phrasing_floor: bool = Field(
+        True, description="`min_score` may be met by the nearest example phrasing of the topic too"
     )
     word_tiebreak: bool = Field(
         True, description="when the two topic views disagree, the words may side with the chosen topic's"
@@ -311,6 +316,8 @@ class KbAnalyser:
             found, lead = one_view(found, hits, side or weighted(shares, probabilities))
             ctx.kb_evidence |= {"confidence": round(found.confidence, 4), "lead": round(lead, 4)}
         ctx.kb_confidence = found.confidence
+        if self.policy.phrasing_floor:
+            found = _floor_hears_phrasings(found, nearest, ctx)
         if not self._answerable(ctx, found) or found.hit is None:
             return
         if self._words_disagree(kb, ctx, text):
@@ -479,6 +486,23 @@ def _vote(hits: list[ArticleHit], nearest: list[tuple[str, float]]) -> dict[str,
         votes[label] = votes.get(label, 0.0) + math.exp(VOTE_SHARPNESS * similarity)
     total = sum(votes.values())
     return {label: weight / total for label, weight in votes.items()}
+
+
+def _floor_hears_phrasings(
+    found: Assessment, nearest: list[tuple[str, float]], ctx: MessageContext
+) -> Assessment:
+    """`found` with its `score` raised to the nearest example phrasing of its topic, if closer.
+
+    `min_score` is there to say "about something else whatever the classifier says"; an informal
+    question far from every article's wording but close to real customers' phrasings of the topic
+    is not about something else (the reason the vote hears them, `vote_confidence`). 5-fold over
+    train + dev: 2 more right answers, no wrong one.
+    """
+    near = max((similarity for label, similarity in nearest if label == found.topic), default=0.0)
+    if near <= found.score:
+        return found
+    ctx.kb_evidence = ctx.kb_evidence | {"phrasing_score": round(near, 4)}
+    return replace(found, score=near)
 
 
 def _views(

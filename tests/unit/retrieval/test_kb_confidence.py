@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from retrieval.kb_confidence import assess, one_view, topic_probabilities, weighted
-from retrieval.kb_decision import _views, _vote
+from retrieval.kb_decision import _floor_hears_phrasings, _views, _vote
 from retrieval.knowledge_base import ArticleHit
+from tests.unit.retrieval.conftest import context
 
 
 def hit(article_id: str, rank: float) -> ArticleHit:
@@ -92,3 +93,13 @@ def test_one_view_judges_the_view_the_words_back_not_the_mean_the_other_pulled_d
     assert lead == pytest.approx(0.8 * 0.8 - 0.1 * 0.8)  # over kb-b; `none` does not count
     _same, classifier_lead = one_view(found, hits, classifier)
     assert classifier_lead == pytest.approx(0.2 - 0.6)  # it backs kb-b: a negative lead
+
+
+def test_the_score_floor_hears_the_topics_nearest_example_phrasing() -> None:
+    found = assess([hit("kb-a-es", 0.3), hit("kb-b-es", 0.2)], {"kb-a": 0.9, "none": 0.1})
+    ctx = context("q")
+    near = _floor_hears_phrasings(found, [("kb-b", 0.8), ("kb-a", 0.6), ("none", 0.7)], ctx)
+    assert near.score == 0.6 and ctx.kb_evidence["phrasing_score"] == 0.6
+    ctx = context("q")
+    assert _floor_hears_phrasings(found, [("kb-b", 0.8), ("kb-a", 0.2)], ctx) is found  # farther: as is
+    assert "phrasing_score" not in ctx.kb_evidence
