@@ -19,7 +19,7 @@ one article is the nearest by far.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from retrieval.kb_classifier import NONE
@@ -104,3 +104,22 @@ def assess(
         margin=hit.rank_score - runner_up,
         hit=hit,
     )
+
+
+def weighted(shares: dict[str, float], classifier: dict[str, float]) -> dict[str, float]:
+    """Retrieval's shares as the confidence counts them: times the classifier's `1 - P(none)`."""
+    in_kb = 1.0 - classifier.get(NONE, 0.0)
+    return {topic: share * in_kb for topic, share in shares.items()}
+
+
+def one_view(found: Assessment, hits: list[ArticleHit], view: dict[str, float]) -> tuple[Assessment, float]:
+    """`found` with one view's P(topic) as its confidence, and that view's lead over its next topic.
+
+    For a message whose two views disagree and whose words side with one of them
+    (`retrieval.kb_decision`): the confidence thresholds then judge the view the words back,
+    not a mean that the outvoted view pulled down. Only topics among the hits count, as in `assess`.
+    """
+    topics = {hit.topic for hit in hits}
+    mine = view.get(found.topic or "", 0.0)
+    rival = max((view.get(t, 0.0) for t in topics if t != found.topic), default=0.0)
+    return replace(found, confidence=mine), mine - rival

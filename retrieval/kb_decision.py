@@ -47,6 +47,14 @@ article's wording and near real customers' phrasings: the articles' softmax spli
 topics (confidence under 0.50) while the vote and the classifier both named the right one.
 5-fold over train+dev: coverage 0.739 -> 0.777, answer precision 0.988 -> 0.989, unsafe 4 -> 4;
 dev 0.824 -> 0.852 at precision 1.0.
+
+`word_tiebreak` (issue 10, branch cov10b): when the two views disagree but one names the chosen
+topic, the word view (`lexical_view`, independent of the embedding both views read) may side with
+it, so two of three witnesses name the topic; then the confidence and the lead are the siding
+view's own (`kb_confidence.one_view`), not a mean the outvoted view pulled down. Not when the
+other view is retrieval's `none`. Every other condition (thresholds, vetoes, action and complaint
+models, split vote, stated details) still applies. 5-fold: 8 more right answers, no wrong one
+(coverage 0.791 -> 0.809); dev unchanged.
 """
 
 from __future__ import annotations
@@ -54,6 +62,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +76,7 @@ from retrieval.blas import find_blas, one_blas_thread
 from retrieval.classifier_cache import trained_classifier
 from retrieval.embedders import Embedder, UsemEmbedder
 from retrieval.kb_classifier import NONE, Examples, TopicClassifier
-from retrieval.kb_confidence import Assessment, assess, topic_probabilities
+from retrieval.kb_confidence import Assessment, assess, one_view, topic_probabilities, weighted
 from retrieval.knowledge_base import ArticleHit, KnowledgeBase
 from retrieval.learned import LearnedModels, Prediction
 from retrieval.learned.apply import apply_prediction
@@ -104,8 +113,9 @@ class AnswerPolicy(BaseModel):
     precision 1.000 (95/95) and coverage 0.880 on dev; 0.52 the same, 0.54-0.58 0.861 at 1.000.
     Below the floor dev alone would allow more (0.40: 99/100, 0.20: 100/103) but those answers
     rest on views that disagree; keep the floor when retuning. Retune threshold and classifier
-    together. `min_score` is a floor on the chosen topic's best chunk cosine: below it the
-    message is about something else whatever the classifier says.
+    together. `min_score` is a floor on the chosen topic's best chunk cosine (with
+    `phrasing_floor`, or its nearest example phrasing's): below it the message is about
+    something else whatever the classifier says.
     """
 
     min_confidence: float = Field(
@@ -150,6 +160,12 @@ class AnswerPolicy(BaseModel):
         ge=0.0,
         le=1.0,
         description="below this share of the retrieval vote, the words must not name another article",
+    )
+    phrasing_floor: bool = Field(
+        True, description="`min_score` may be met by the nearest example phrasing of the topic too"
+    )
+    word_tiebreak: bool = Field(
+        True, description="when the two topic views disagree, the words may side with the chosen topic's"
     )
 
 
@@ -292,10 +308,19 @@ class KbAnalyser:
         retrieval = votes if votes and self.policy.vote_confidence else None
         temperature = self.policy.retrieval_temperature
         found = assess(hits, probabilities, temperature=temperature, retrieval=retrieval)
-        ctx.kb_confidence = found.confidence
         views = _views(hits, probabilities, found, votes, retrieval)
         ctx.kb_evidence = found.as_facts() | views
-        if not self._answerable(ctx, found) or found.hit is None or self._words_disagree(kb, ctx, text):
+        if not views["agree"] and self._words_break_tie(kb, ctx, text):
+            shares = retrieval if retrieval is not None else topic_probabilities(hits, temperature)
+            side = probabilities if views["classifier_top"] == found.topic else None
+            found, lead = one_view(found, hits, side or weighted(shares, probabilities))
+            ctx.kb_evidence |= {"confidence": round(found.confidence, 4), "lead": round(lead, 4)}
+        ctx.kb_confidence = found.confidence
+        if self.policy.phrasing_floor:
+            found = _floor_hears_phrasings(found, nearest, ctx)
+        if not self._answerable(ctx, found) or found.hit is None:
+            return
+        if self._words_disagree(kb, ctx, text):
             return
         answer = self._article_for(kb, found.hit, ctx.language, found.confidence)
         if self.policy.stated_details and self._detail_unstated(kb, ctx, text, answer.article_id):
@@ -350,7 +375,7 @@ class KbAnalyser:
         if vetoes or ctx.risks:
             return False
         views = ctx.kb_evidence
-        if not views["agree"] or views["lead"] < policy.min_lead:
+        if not (views["agree"] or views.get("words_agree")) or views["lead"] < policy.min_lead:
             return False
         rivals = ACTIONS if policy.agent_on_top else tuple(a for a in ACTIONS if a != "agent")
         if ctx.model_p and (
@@ -375,13 +400,36 @@ class KbAnalyser:
         evidence = ctx.kb_evidence
         if evidence.get("vote_share", 1.0) >= self.policy.split_vote:
             return False
-        if self._lexical is None or self._lexical[0] is not kb:
-            self._lexical = (kb, LexicalView(kb.articles))
-        other = self._lexical[1].other_topic(text, ctx.language, str(evidence["topic"]))
+        other = self._lexical_view(kb).other_topic(text, ctx.language, str(evidence["topic"]))
         if other is None:
             return False
         ctx.kb_evidence = evidence | {"lexical_top": other}
         return True
+
+    def _words_break_tie(self, kb: KnowledgeBase, ctx: MessageContext, text: str) -> bool:
+        """The two topic views disagree, one names the chosen topic and the words side with it.
+
+        Both views read the same embedding, so when they part the words are the independent
+        third witness (`lexical_view`): two of three name the topic, and the confidence and lead
+        become the siding view's own (`one_view`): the dissenter's low figure is the disagreement
+        the words resolved. Not when the other view is retrieval's `none` (its vote says the KB
+        does not answer: that is no topic to outvote).
+        """
+        evidence = ctx.kb_evidence
+        tops = (evidence.get("retrieval_top"), evidence.get("classifier_top"))
+        topic = str(evidence["topic"])
+        if not self.policy.word_tiebreak or NONE in tops or topic not in tops:
+            return False
+        if not self._lexical_view(kb).names(text, ctx.language, topic):
+            return False
+        ctx.kb_evidence = evidence | {"words_agree": True}
+        return True
+
+    def _lexical_view(self, kb: KnowledgeBase) -> LexicalView:
+        """The word view of this snapshot, built on first use and after a reload."""
+        if self._lexical is None or self._lexical[0] is not kb:
+            self._lexical = (kb, LexicalView(kb.articles))
+        return self._lexical[1]
 
     def _detail_unstated(self, kb: KnowledgeBase, ctx: MessageContext, text: str, article_id: str) -> bool:
         """The message asks for a price, a time or a number of hours / days the article never states.
@@ -438,6 +486,23 @@ def _vote(hits: list[ArticleHit], nearest: list[tuple[str, float]]) -> dict[str,
         votes[label] = votes.get(label, 0.0) + math.exp(VOTE_SHARPNESS * similarity)
     total = sum(votes.values())
     return {label: weight / total for label, weight in votes.items()}
+
+
+def _floor_hears_phrasings(
+    found: Assessment, nearest: list[tuple[str, float]], ctx: MessageContext
+) -> Assessment:
+    """`found` with its `score` raised to the nearest example phrasing of its topic, if closer.
+
+    `min_score` is there to say "about something else whatever the classifier says"; an informal
+    question far from every article's wording but close to real customers' phrasings of the topic
+    is not about something else (the reason the vote hears them, `vote_confidence`). 5-fold over
+    train + dev: 2 more right answers, no wrong one.
+    """
+    near = max((similarity for label, similarity in nearest if label == found.topic), default=0.0)
+    if near <= found.score:
+        return found
+    ctx.kb_evidence = ctx.kb_evidence | {"phrasing_score": round(near, 4)}
+    return replace(found, score=near)
 
 
 def _views(

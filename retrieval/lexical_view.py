@@ -57,6 +57,25 @@ class LexicalView:
         None when `topic` has no article in `lang`: a message compared with articles in another
         language shares few words with any of them, so the view has nothing to say.
         """
+        found = self._scores(text, lang, topic)
+        if found is None:
+            return None
+        scores, mine = found
+        best = max(scores, key=lambda a: scores[a])
+        return best if scores[best] > scores[mine] and self._topic[best] != topic else None
+
+    def names(self, text: str, lang: str, topic: str) -> bool:
+        """Whether `topic`'s article in `lang` shares more rare words with `text` than any other
+        topic's article does (False without an article in `lang`, or without a shared word)."""
+        found = self._scores(text, lang, topic)
+        if found is None:
+            return False
+        scores, mine = found
+        rivals = [score for a, score in scores.items() if self._topic[a] != topic]
+        return scores[mine] > max(rivals, default=0.0)
+
+    def _scores(self, text: str, lang: str, topic: str) -> tuple[dict[str, float], str] | None:
+        """Each `lang` article's shared rare-word weight, and `topic`'s article (None: it has none)."""
         mine = [a for a, t in self._topic.items() if t == topic and self._lang[a] == lang]
         if not mine:
             return None
@@ -66,5 +85,4 @@ class LexicalView:
             for a, found in self._stems.items()
             if self._lang[a] == lang
         }
-        best = max(scores, key=lambda a: scores[a])
-        return best if scores[best] > scores[mine[0]] and self._topic[best] != topic else None
+        return scores, mine[0]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from retrieval.kb_confidence import assess, topic_probabilities
-from retrieval.kb_decision import _views, _vote
+import pytest
+
+from retrieval.kb_confidence import assess, one_view, topic_probabilities, weighted
+from retrieval.kb_decision import _floor_hears_phrasings, _views, _vote
 from retrieval.knowledge_base import ArticleHit
+from tests.unit.retrieval.conftest import context
 
 
 def hit(article_id: str, rank: float) -> ArticleHit:
@@ -77,3 +80,26 @@ def test_the_vote_is_retrievals_share_when_real_phrasings_are_closer_than_any_ar
     # A `none` phrasing closest of all takes the vote, and the confidence stays low.
     out_of_kb = _vote(hits, [("none", 0.8), ("none", 0.78)])
     assert assess(hits, {"kb-a": 0.3, "none": 0.6}, retrieval=out_of_kb).confidence < 0.2
+
+
+def test_one_view_judges_the_view_the_words_back_not_the_mean_the_other_pulled_down() -> None:
+    hits = [hit("kb-a-es", 0.8), hit("kb-b-es", 0.7), hit("kb-c-es", 0.6)]
+    classifier = {"kb-a": 0.2, "kb-b": 0.6, "kb-c": 0.0, "none": 0.2}
+    retrieval = {"kb-a": 0.8, "kb-b": 0.1, "none": 0.1}
+    found = assess(hits, classifier, retrieval=retrieval)
+    assert found.topic == "kb-a" and found.confidence < 0.5  # (0.8 * 0.8 + 0.2) / 2
+    alone, lead = one_view(found, hits, weighted(retrieval, classifier))
+    assert alone.confidence == pytest.approx(0.8 * 0.8) and alone.topic == "kb-a" and alone.hit == found.hit
+    assert lead == pytest.approx(0.8 * 0.8 - 0.1 * 0.8)  # over kb-b; `none` does not count
+    _same, classifier_lead = one_view(found, hits, classifier)
+    assert classifier_lead == pytest.approx(0.2 - 0.6)  # it backs kb-b: a negative lead
+
+
+def test_the_score_floor_hears_the_topics_nearest_example_phrasing() -> None:
+    found = assess([hit("kb-a-es", 0.3), hit("kb-b-es", 0.2)], {"kb-a": 0.9, "none": 0.1})
+    ctx = context("q")
+    near = _floor_hears_phrasings(found, [("kb-b", 0.8), ("kb-a", 0.6), ("none", 0.7)], ctx)
+    assert near.score == 0.6 and ctx.kb_evidence["phrasing_score"] == 0.6
+    ctx = context("q")
+    assert _floor_hears_phrasings(found, [("kb-b", 0.8), ("kb-a", 0.2)], ctx) is found  # farther: as is
+    assert "phrasing_score" not in ctx.kb_evidence

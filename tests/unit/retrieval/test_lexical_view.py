@@ -72,3 +72,45 @@ def test_a_split_vote_is_held_back_when_the_words_name_another_article() -> None
     analyser, ctx = split_vote(0.9, text)
     assert not analyser._words_disagree(kb, ctx, text)
     assert "lexical_top" not in ctx.kb_evidence
+
+
+def test_the_words_name_a_topic_only_when_its_article_shares_the_most_rare_words() -> None:
+    view = LexicalView(ARTICLES)
+    text = "can i walk into a store without booking?"
+    assert view.names(text, "en", "kb-store-hours")
+    assert not view.names(text, "en", "kb-esim")
+    assert not view.names("hello there", "en", "kb-store-hours")  # no shared word: no say
+    assert not view.names(text, "pt", "kb-store-hours")  # no article in the language
+
+
+def split_views(retrieval_top: str, classifier_top: str, text: str) -> tuple[KbAnalyser, MessageContext]:
+    analyser = KbAnalyser(Path("unused"), policy=AnswerPolicy())
+    ctx = context(text)
+    ctx.language = "en"
+    ctx.kb_evidence = {
+        "topic": "kb-store-hours",
+        "retrieval_top": retrieval_top,
+        "classifier_top": classifier_top,
+    }
+    return analyser, ctx
+
+
+def test_when_the_topic_views_disagree_the_words_break_the_tie() -> None:
+    kb = cast(KnowledgeBase, type("Snapshot", (), {"articles": ARTICLES})())
+    store = "can i walk into a store without booking?"
+    analyser, ctx = split_views("kb-store-hours", "kb-esim", store)
+    assert analyser._words_break_tie(kb, ctx, store)
+    assert ctx.kb_evidence["words_agree"] is True
+    # The words side with the other view's topic: no tie broken.
+    qr = "where do i scan the QR code to activate it?"
+    analyser, ctx = split_views("kb-esim", "kb-store-hours", qr)
+    assert not analyser._words_break_tie(kb, ctx, qr)
+    # Retrieval's vote says the KB does not answer: not a topic the words may outvote.
+    analyser, ctx = split_views("none", "kb-store-hours", store)
+    assert not analyser._words_break_tie(kb, ctx, store)
+    # Neither view names the chosen topic.
+    analyser, ctx = split_views("kb-esim", "kb-esim", store)
+    assert not analyser._words_break_tie(kb, ctx, store)
+    analyser, ctx = split_views("kb-store-hours", "kb-esim", store)
+    analyser.policy = AnswerPolicy(word_tiebreak=False)
+    assert not analyser._words_break_tie(kb, ctx, store)
