@@ -34,7 +34,8 @@ from bot.engine.extensions import build_extensions  # noqa: E402
 from bot.engine.runtime import build_pipeline  # noqa: E402
 from bot.pipeline.pipeline import event_clock  # noqa: E402
 from bot.store.sqlite import SqliteStore  # noqa: E402
-from retrieval.kb_decision import AnswerPolicy, KbAnalyser  # noqa: E402
+from retrieval.answer_policy import AnswerPolicy  # noqa: E402
+from retrieval.kb_decision import KbAnalyser  # noqa: E402
 from scripts.learned_data import build_dataset  # noqa: E402
 from scripts.train_models import OUT, SEED, SHARED, export, export_topic_examples  # noqa: E402
 

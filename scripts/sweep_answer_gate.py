@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.cli.evaluate import Decided  # noqa: E402
 from bot.cli.traffic import LabelledMessage  # noqa: E402
-from retrieval.kb_decision import AnswerPolicy  # noqa: E402
+from retrieval.answer_policy import AnswerPolicy  # noqa: E402
 from scripts.cv_pipeline import cross_validated, decide, labelled  # noqa: E402
 from scripts.train_models import OUT, SHARED  # noqa: E402
 

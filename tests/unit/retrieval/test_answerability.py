@@ -12,9 +12,10 @@ from typing import cast
 
 import pytest
 
+from retrieval.answer_policy import AnswerPolicy
 from retrieval.answerability import unstated
 from retrieval.articles import Article
-from retrieval.kb_decision import AnswerPolicy, KbAnalyser
+from retrieval.kb_decision import KbAnalyser
 from retrieval.knowledge_base import KnowledgeBase
 from tests.unit.retrieval.conftest import context
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from retrieval.kb_confidence import assess, one_view, topic_probabilities, weighted
-from retrieval.kb_decision import _floor_hears_phrasings, _views, _vote
 from retrieval.knowledge_base import ArticleHit
+from retrieval.topic_views import floor_hears_phrasings, topic_vote, view_evidence
 from tests.unit.retrieval.conftest import context
 
 
@@ -53,10 +53,10 @@ def test_the_retrieval_vote_lets_the_closest_real_phrasing_outweigh_several_loos
     hits = [hit("kb-b-es", 0.6), hit("kb-b-en", 0.6)]
     classifier = {"kb-a": 0.8, "kb-b": 0.15, "none": 0.05}
     found = assess([hit("kb-a-es", 0.7), *hits], classifier)
-    views = _views(hits, classifier, found, _vote(hits, [("kb-a", 0.7), ("kb-b", 0.6)]))
+    views = view_evidence(hits, classifier, found, topic_vote(hits, [("kb-a", 0.7), ("kb-b", 0.6)]))
     assert views["retrieval_top"] == "kb-a"
     # With only loose matches, the many win.
-    loose = _views(hits, classifier, found, _vote(hits, [("kb-a", 0.61), ("kb-b", 0.6)]))
+    loose = view_evidence(hits, classifier, found, topic_vote(hits, [("kb-a", 0.61), ("kb-b", 0.6)]))
     assert loose["retrieval_top"] == "kb-b"
 
 
@@ -68,17 +68,17 @@ def test_the_vote_is_retrievals_share_when_real_phrasings_are_closer_than_any_ar
     """
     hits = [hit("kb-a-es", 0.50), hit("kb-b-es", 0.48)]
     classifier = {"kb-a": 0.45, "kb-b": 0.35, "none": 0.2}
-    votes = _vote(hits, [("kb-a", 0.72), ("kb-a", 0.70), ("none", 0.45)])
+    votes = topic_vote(hits, [("kb-a", 0.72), ("kb-a", 0.70), ("none", 0.45)])
     articles = assess(hits, classifier)
     voted = assess(hits, classifier, retrieval=votes)
     assert articles.topic == voted.topic == "kb-a"
     assert articles.confidence < 0.5 < voted.confidence
     assert voted.retrieval == votes["kb-a"] > 0.95
-    lead = _views(hits, classifier, voted, votes, votes)["lead"]
-    articles_lead = _views(hits, classifier, articles, votes)["lead"]
+    lead = view_evidence(hits, classifier, voted, votes, votes)["lead"]
+    articles_lead = view_evidence(hits, classifier, articles, votes)["lead"]
     assert isinstance(lead, float) and isinstance(articles_lead, float) and lead > articles_lead
     # A `none` phrasing closest of all takes the vote, and the confidence stays low.
-    out_of_kb = _vote(hits, [("none", 0.8), ("none", 0.78)])
+    out_of_kb = topic_vote(hits, [("none", 0.8), ("none", 0.78)])
     assert assess(hits, {"kb-a": 0.3, "none": 0.6}, retrieval=out_of_kb).confidence < 0.2
 
 
@@ -98,8 +98,8 @@ def test_one_view_judges_the_view_the_words_back_not_the_mean_the_other_pulled_d
 def test_the_score_floor_hears_the_topics_nearest_example_phrasing() -> None:
     found = assess([hit("kb-a-es", 0.3), hit("kb-b-es", 0.2)], {"kb-a": 0.9, "none": 0.1})
     ctx = context("q")
-    near = _floor_hears_phrasings(found, [("kb-b", 0.8), ("kb-a", 0.6), ("none", 0.7)], ctx)
+    near = floor_hears_phrasings(found, [("kb-b", 0.8), ("kb-a", 0.6), ("none", 0.7)], ctx)
     assert near.score == 0.6 and ctx.kb_evidence["phrasing_score"] == 0.6
     ctx = context("q")
-    assert _floor_hears_phrasings(found, [("kb-b", 0.8), ("kb-a", 0.2)], ctx) is found  # farther: as is
+    assert floor_hears_phrasings(found, [("kb-b", 0.8), ("kb-a", 0.2)], ctx) is found  # farther: as is
     assert "phrasing_score" not in ctx.kb_evidence

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from bot.core.models import Channel
+from retrieval.answer_policy import AnswerPolicy
 from retrieval.embedders import UsemEmbedder
-from retrieval.kb_decision import AnswerPolicy, KbAnalyser
+from retrieval.kb_decision import KbAnalyser
 from retrieval.learned.models import LearnedModels, LinearModel
 from tests.paths import KB_SMALL
 from tests.unit.retrieval.conftest import context

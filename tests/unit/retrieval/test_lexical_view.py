@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import cast
 
 from bot.core.context import MessageContext
+from retrieval.answer_policy import AnswerPolicy
 from retrieval.articles import Article
-from retrieval.kb_decision import AnswerPolicy, KbAnalyser
+from retrieval.kb_decision import KbAnalyser
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.lexical_view import LexicalView, stems
 from tests.unit.retrieval.conftest import context
