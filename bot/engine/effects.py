@@ -10,11 +10,13 @@ the pipeline (`bot/pipeline/reply_policy.py`) and applied here as given.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.core.channels import window_payload
+from bot.core.context import MessageContext
 from bot.core.effects import (
     AppendToRecord,
     IdentifyCustomer,
@@ -33,10 +35,12 @@ from bot.engine.queued_replies import QueuedReplies
 from bot.engine.self_id import SelfIdentification
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
-from bot.pipeline.reply_policy import case_ack
+from bot.pipeline.reply_policy import CASE_ACK, case_ack
 from bot.store.base import Store
 from bot.store.records import RecordWrite
 
+# A guard's answer asked ahead of its reply: (the reply's idempotency key, the answer).
+GuardAhead = tuple[str, "asyncio.Future[str | None]"]
 UPDATE_ATTEMPTS = 12  # about 1.5 s of backoff at most: far longer than any effect takes
 
 
@@ -137,10 +141,29 @@ class EffectApplier:
     async def _open_case(
         self, outcome: Outcome, effect: OpenCase, decision: Decision, writes: BatchWrites | None
     ) -> Decision:
-        """Open or join the case, then acknowledge what happened (in the customer's language)."""
-        result = await self._cases.open_or_join(effect.case)
+        """Open or join the case, then acknowledge what happened (in the customer's language).
+
+        The acknowledgement's guard is asked while the case book works: it reads the message
+        (author, thread, age), never the case, so its reservation goes to the store with the
+        case's write instead of one round trip after it; the reply is queued once both are
+        back. The reservation is the message's own (`ReplyGuard.blocked`): should the case
+        fail, the redelivery passes it again, as after a crash between the two.
+        """
+        ahead = await self._guard_ahead(outcome.ctx, reply_key(outcome.ctx.message.key, "robot", CASE_ACK))
+        try:
+            result = await self._cases.open_or_join(effect.case)
+        except BaseException:
+            await _discard(ahead)
+            raise
         ack = case_ack(outcome.ctx, decision, effect, result.case, result.outcome, result.language)
-        return await self._reply(outcome, ack, decision, writes)
+        return await self._reply(outcome, ack, decision, writes, ahead)
+
+    async def _guard_ahead(self, ctx: MessageContext, key: str) -> GuardAhead | None:
+        """The guard's answer for the reply `key`, asked now; None for a reply already queued
+        (a redelivery is not metered twice)."""
+        if await self._queued.queued(ctx.message.key, key):
+            return None
+        return key, asyncio.ensure_future(self._guard.blocked(ctx))
 
     async def _link_case(self, effect: LinkCaseToIncident) -> None:
         handled = await self._store.get_record(RecordKind.CASE_MESSAGE, effect.message_key)
@@ -205,15 +228,25 @@ class EffectApplier:
         raise RecordUpdateFailed(f"{kind} {record_id}: still contended after {UPDATE_ATTEMPTS} tries")
 
     async def _reply(
-        self, outcome: Outcome, reply: Reply, decision: Decision, writes: BatchWrites | None
+        self,
+        outcome: Outcome,
+        reply: Reply,
+        decision: Decision,
+        writes: BatchWrites | None,
+        ahead: GuardAhead | None = None,
     ) -> Decision:
+        """`ahead`: the guard's answer asked earlier for this reply (`_guard_ahead`)."""
         ctx = outcome.ctx
         msg = ctx.message
         key = reply_key(msg.key, reply.account, reply.purpose)
+        asked = ahead[1] if ahead is not None and ahead[0] == key and reply.automatic else None
+        if asked is None:
+            await _discard(ahead)
         if await self._queued.queued(msg.key, key):
+            await _discard(ahead)
             return decision  # a redelivery: this reply was already queued, guards already passed
         if reply.automatic:
-            reason = await self._guard.blocked(ctx)
+            reason = await asked if asked is not None else await self._guard.blocked(ctx)
             if reason is not None:
                 return await self._suppress(outcome, reply, decision, reason, writes)
         item = OutboxItem(
@@ -251,6 +284,13 @@ class EffectApplier:
             held = RecordWrite(entry.kind, entry.record_id, data, only_if_absent=entry.only_if_absent)
             await self._put(outcome, held, writes)
         return decision
+
+
+async def _discard(ahead: GuardAhead | None) -> None:
+    """A guard answer asked ahead and not used: waited for (never left running or unretrieved)."""
+    if ahead is not None:
+        with contextlib.suppress(Exception):
+            await ahead[1]
 
 
 def _notify_item(effect: Notify) -> OutboxItem:

@@ -25,6 +25,7 @@ from responders.case import case_ack_text
 HELD_REASON = "automatic reply held"
 # Held replies of these actions need a person; a held crisis or monitor reply already has one.
 HELD_FOR_AGENT = frozenset({"answer", "case"})
+CASE_ACK = "case_ack"  # the acknowledgement's purpose (its outbox key names it)
 
 
 def explicit_reply(ctx: MessageContext, decision: Decision, reply: Reply) -> Reply:
@@ -58,4 +59,4 @@ def case_ack(
     text = case_ack_text(
         case, outcome, handle=effect.case.author, public=effect.ack_public, language=language
     )
-    return explicit_reply(ctx, decision, Reply(account="robot", text=text, purpose="case_ack"))
+    return explicit_reply(ctx, decision, Reply(account="robot", text=text, purpose=CASE_ACK))

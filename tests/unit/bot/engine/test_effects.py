@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.config import GuardSettings
+from bot.core.cases import Case
 from bot.core.context import MessageContext
 from bot.core.effects import AppendToRecord, Effect, LinkCaseToIncident, MergeIntoRecord, OpenCase, Reply
 from bot.core.models import Decision, InboundMessage
+from bot.engine.cases import CaseBook, CaseResult
 from bot.engine.effects import EffectApplier
 from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Outcome
@@ -132,3 +136,67 @@ async def test_a_claimed_batch_knows_which_replies_its_messages_already_queued(s
 
 def _decision(msg: InboundMessage) -> Decision:
     return Decision(message_key=msg.key, action="answer", reason="r", rule="x")
+
+
+class WaitingCaseBook(CaseBook):
+    """The real case book, which opens the case only once the guard was asked (or fails then)."""
+
+    def __init__(self, store: Store, asked: asyncio.Event, *, fail: bool = False) -> None:
+        super().__init__(store.records)
+        self._asked = asked
+        self._fail = fail
+
+    async def open_or_join(self, draft: Case) -> CaseResult:
+        await self._asked.wait()
+        if self._fail:
+            raise RuntimeError("case store down")
+        return await super().open_or_join(draft)
+
+
+class SignallingGuard(CountingGuard):
+    answered = 0
+
+    def __init__(self, store: Store, asked: asyncio.Event) -> None:
+        super().__init__(store, GuardSettings())
+        self._asked_event = asked
+
+    async def blocked(self, ctx: MessageContext) -> str | None:
+        self._asked_event.set()
+        reason = await super().blocked(ctx)
+        self.answered += 1
+        return reason
+
+
+def _case_outcome(key: str) -> Outcome:
+    msg = make_message(key, created_at=NOW)
+    decision = Decision(message_key=msg.key, action="case", reason="r", rule="x")
+    effect = OpenCase(case=draft(key, at=NOW), ack_public=True)
+    return Outcome(MessageContext(message=msg, now=NOW, language="es"), decision, [effect])
+
+
+async def test_a_case_acknowledgement_is_guarded_while_its_case_is_written(store: Store) -> None:
+    # The case book waits for the guard: were they asked one after the other, this would hang.
+    asked = asyncio.Event()
+    guard = SignallingGuard(store, asked)
+    applier = EffectApplier(store, guard, WaitingCaseBook(store, asked))
+    await asyncio.wait_for(applier.apply(_case_outcome("k1")), timeout=5)
+    ack = await store.get_outbox("case_ack:twitter:k1:robot")
+    assert ack is not None and "Hemos abierto el caso C-1001" in ack.text
+    assert guard.asked == 1
+
+    # A redelivery whose acknowledgement is queued: the case is found again, the guard not asked.
+    asked.set()
+    applier.prefetch([make_message("k1", created_at=NOW)])
+    await applier.apply(_case_outcome("k1"))
+    assert guard.asked == 1
+    assert await store.outbox_keys_of(["twitter:k1"]) == {"case_ack:twitter:k1:robot"}
+
+
+async def test_a_failed_case_leaves_no_guard_answer_running(store: Store) -> None:
+    asked = asyncio.Event()
+    guard = SignallingGuard(store, asked)
+    applier = EffectApplier(store, guard, WaitingCaseBook(store, asked, fail=True))
+    with pytest.raises(RuntimeError, match="case store down"):
+        await asyncio.wait_for(applier.apply(_case_outcome("k1")), timeout=5)
+    assert (guard.asked, guard.answered) == (1, 1)  # waited for before the failure went up
+    assert await store.get_outbox("case_ack:twitter:k1:robot") is None
