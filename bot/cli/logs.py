@@ -23,8 +23,15 @@ FORMATS: tuple[LogFormat, ...] = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 # Loggers whose INFO lines describe normal operation of a library, not of Centinela: faiss's
-# loader, and aiohttp's access log (one line per request; `--log-level DEBUG` shows them all).
-QUIET_LOGGERS = {"faiss.loader": logging.WARNING, "faiss": logging.WARNING, "aiohttp.access": logging.WARNING}
+# loader, aiohttp's access log (one line per request) and APScheduler's executors (two lines per
+# run of every periodic job: the campaign sweep and the outage updates alone run every 15 s; a
+# job that raises is still logged, at ERROR). `--log-level DEBUG` shows them all.
+QUIET_LOGGERS = {
+    "faiss.loader": logging.WARNING,
+    "faiss": logging.WARNING,
+    "aiohttp.access": logging.WARNING,
+    "apscheduler.executors": logging.WARNING,
+}
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}

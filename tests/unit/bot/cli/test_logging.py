@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.cli.logs import JsonFormatter, configure_logging, log_format_from_env
 from tests.paths import KB_SMALL
@@ -63,6 +65,36 @@ def test_faiss_loader_is_quiet_at_info() -> None:
         assert logging.getLogger("aiohttp.access").isEnabledFor(logging.INFO)
     finally:
         configure_logging("WARNING")
+
+
+async def test_scheduled_runs_are_quiet_but_a_failing_job_is_logged() -> None:
+    """A real APScheduler run: no "Running job" / "executed successfully" lines at INFO."""
+    stream = io.StringIO()
+    configure_logging("INFO", "text", stream)
+    scheduler = AsyncIOScheduler()
+    try:
+        ran = asyncio.Event()
+
+        async def fine() -> None:
+            ran.set()
+
+        async def broken() -> None:
+            raise RuntimeError("sweep failed")
+
+        scheduler.add_job(fine, id="fine")
+        scheduler.add_job(broken, id="broken")
+        scheduler.start()
+        await asyncio.wait_for(ran.wait(), timeout=5)
+        for _ in range(50):
+            if "sweep failed" in stream.getvalue():
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        scheduler.shutdown(wait=False)
+        configure_logging("WARNING")
+    text = stream.getvalue()
+    assert "sweep failed" in text and "ERROR" in text
+    assert "Running job" not in text and "executed successfully" not in text
 
 
 def test_kb_search_is_quiet_and_logs_json(tmp_path: Path) -> None:
