@@ -1,4 +1,6 @@
-"""A wrong automatic answer in public is worse than none, so one cosine score is not enough. Two
+"""The KB step: find candidate articles, and say whether the bot is sure enough to answer.
+
+A wrong automatic answer in public is worse than none, so one cosine score is not enough. Two
 independent views of the message vote on the topic (see `responders/kb_confidence.py`):
 
 * retrieval: the nearest chunks (title, questions, body) of each article, turned into a

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from bot.core.context import MessageContext
 from retrieval.kb_classifier import NONE
-from retrieval.kb_confidence import Assessment, topic_probabilities
+from retrieval.kb_confidence import Assessment, topic_probabilities, weighted
 from retrieval.knowledge_base import ArticleHit
 
 VOTERS = 7
@@ -78,12 +78,9 @@ def view_evidence(
     topics = {t: p for t, p in classifier.items() if t != NONE}
     top_classified = max(topics, key=lambda t: topics[t]) if topics else None
     agree = found.topic is not None and top_retrieved == found.topic == top_classified
-    shares = retrieval if retrieval is not None else topic_probabilities(hits, 30.0)
-    in_kb = 1.0 - classifier.get(NONE, 0.0)
+    shares = weighted(retrieval if retrieval is not None else topic_probabilities(hits, 30.0), classifier)
     others = [
-        (shares.get(t, 0.0) * in_kb + classifier.get(t, 0.0)) / 2
-        for t in {h.topic for h in hits}
-        if t != found.topic
+        (shares.get(t, 0.0) + classifier.get(t, 0.0)) / 2 for t in {h.topic for h in hits} if t != found.topic
     ]
     lead = found.confidence - max(others, default=0.0)
     return {
