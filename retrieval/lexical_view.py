@@ -80,8 +80,12 @@ class LexicalView:
         if not mine:
             return None
         words = stems(text)
+        # fsum: a set's order follows the string hash, which differs from run to run; a plain
+        # sum of the same weights could then differ in its last bit between two articles that
+        # share the same words, and a tie would flip with PYTHONHASHSEED (ninth round: one 5-fold
+        # dev answer came and went between identical runs).
         scores = {
-            a: sum(self._weight[w] for w in words & found)
+            a: math.fsum(self._weight[w] for w in words & found)
             for a, found in self._stems.items()
             if self._lang[a] == lang
         }

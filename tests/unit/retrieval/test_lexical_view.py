@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import cast
 
@@ -11,6 +14,7 @@ from retrieval.articles import Article
 from retrieval.kb_decision import KbAnalyser
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.lexical_view import LexicalView, stems
+from tests.paths import ROOT, SHARED
 from tests.unit.retrieval.conftest import context
 
 
@@ -115,3 +119,28 @@ def test_when_the_topic_views_disagree_the_words_break_the_tie() -> None:
     analyser, ctx = split_views("kb-store-hours", "kb-esim", store)
     analyser.policy = AnswerPolicy(word_tiebreak=False)
     assert not analyser._words_break_tie(kb, ctx, store)
+
+
+TIE = """
+from retrieval.articles import load_articles
+from retrieval.lexical_view import LexicalView
+view = LexicalView(load_articles(__import__("pathlib").Path(r"{kb}")).articles)
+text = "Off to Chile next month, what does Ondanet charge for data over there?"
+print(view.other_topic(text, "en", "kb-roaming"), view.names(text, "en", "kb-roaming"))
+"""
+
+
+def test_a_tie_between_two_articles_is_a_tie_whatever_the_string_hash() -> None:
+    # The roaming and cancellation articles share exactly the same rare words with this message.
+    # Summed in a set's order (which follows PYTHONHASHSEED) the two totals could differ in the
+    # last bit: in some runs the words sided with roaming (or named the cancellation article), in
+    # others with neither.
+    script = TIE.format(kb=SHARED / "eval" / "kb")
+    seen = set()
+    for seed in range(16):
+        env = os.environ | {"PYTHONHASHSEED": str(seed), "PYTHONPATH": str(ROOT)}
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        seen.add(done.stdout.strip())
+    assert seen == {"None False"}
