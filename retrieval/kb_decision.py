@@ -45,7 +45,7 @@ from retrieval.lexical_view import LexicalView
 from retrieval.query_embedding import QueryEmbedder
 from retrieval.service import AsyncKnowledgeBase
 from retrieval.summary import article_summary
-from retrieval.topic_views import floor_hears_phrasings, topic_vote, view_evidence
+from retrieval.topic_views import floor_hears_phrasings, topic_vote, unretrieved_view_top, view_evidence
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +231,10 @@ class KbAnalyser:
             return hits, classifier.probabilities(vector), None, []
         learned = self._learned
         nearest = learned.nearest_of(sims) if sims is not None else learned.nearest_examples(vector)
-        return hits, classifier.probabilities(vector), learned.predict(vector, reach), nearest
+        probabilities = classifier.probabilities(vector)
+        if unretrieved_view_top(hits, probabilities, nearest):  # every article, so it can compete
+            hits = kb.search_vector(vector, len(kb.articles), scores=scores)
+        return hits, probabilities, learned.predict(vector, reach), nearest
 
     def _chunk_products(self, kb: KnowledgeBase, row: ChunkRow) -> tuple[Any, Any]:
         """`row`'s chunk scored against the KB's chunks and the example questions (None: not

@@ -40,6 +40,27 @@ def topic_vote(hits: list[ArticleHit], nearest: list[tuple[str, float]]) -> dict
     return {label: weight / total for label, weight in votes.items()}
 
 
+def unretrieved_view_top(
+    hits: list[ArticleHit], classifier: dict[str, float], nearest: list[tuple[str, float]]
+) -> bool:
+    """A view's top topic (the vote's winner or the classifier's) has no article among `hits`.
+
+    The chosen topic is one of the retrieved articles' (`kb_confidence.assess`), so a topic both
+    views name could not be chosen when its only article ranked below the `search_k` nearest:
+    translations of other topics fill those places, and the vote hears example phrasings too.
+    Then the KB step searches every article (ninth round: 12 messages of train + dev, 5-fold,
+    had both views on one topic and another chosen, at a confidence near zero).
+    """
+    retrieved = {hit.topic for hit in hits}
+    votes = topic_vote(hits, nearest)
+    topics = {t: p for t, p in classifier.items() if t != NONE}
+    tops = {
+        max(votes, key=lambda t: votes[t]) if votes else NONE,
+        max(topics, key=lambda t: topics[t], default=NONE),
+    }
+    return bool(tops - retrieved - {NONE})
+
+
 def floor_hears_phrasings(
     found: Assessment, nearest: list[tuple[str, float]], ctx: MessageContext
 ) -> Assessment:

@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.kb_confidence import assess, one_view, topic_probabilities, weighted
 from retrieval.knowledge_base import ArticleHit
-from retrieval.topic_views import floor_hears_phrasings, topic_vote, view_evidence
+from retrieval.topic_views import floor_hears_phrasings, topic_vote, unretrieved_view_top, view_evidence
 from tests.unit.retrieval.conftest import context
 
 
@@ -103,3 +103,17 @@ def test_the_score_floor_hears_the_topics_nearest_example_phrasing() -> None:
     ctx = context("q")
     assert floor_hears_phrasings(found, [("kb-b", 0.8), ("kb-a", 0.2)], ctx) is found  # farther: as is
     assert "phrasing_score" not in ctx.kb_evidence
+
+
+def test_a_topic_a_view_names_without_a_retrieved_article_asks_for_every_article() -> None:
+    # The nearest articles are translations of other topics; the classifier and the customers'
+    # phrasings name kb-c, whose article ranked below them: kb-c could not even be chosen.
+    hits = [hit("kb-a-es", 0.60), hit("kb-a-en", 0.59), hit("kb-b-es", 0.58)]
+    phrasings = [("kb-c", 0.9), ("kb-c", 0.85)]
+    assert unretrieved_view_top(hits, {"kb-c": 0.8, "kb-a": 0.1, "none": 0.1}, phrasings)
+    # The vote alone naming it is enough (the classifier's top is retrieved).
+    assert unretrieved_view_top(hits, {"kb-a": 0.8, "none": 0.2}, phrasings)
+    # Both tops retrieved, or a view whose top is `none`: the usual ten articles do.
+    assert not unretrieved_view_top(hits, {"kb-a": 0.8, "none": 0.2}, [("kb-a", 0.9)])
+    assert not unretrieved_view_top(hits, {"none": 0.9, "kb-a": 0.1}, [("none", 0.9)])
+    assert not unretrieved_view_top(hits, {"kb-b": 0.7, "none": 0.3}, [])
