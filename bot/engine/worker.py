@@ -98,21 +98,39 @@ class Worker:
             await asyncio.gather(turn, *(lane() for _ in range(min(self._concurrency, len(claims)))))
         else:
             await asyncio.gather(*(lane() for _ in range(min(self._concurrency, len(claims)))))
-        failed = await writes.flush(self._store)
-        for index, claim in enumerate(claims):
-            if claim.message.key in failed and results[index] is not None:
-                results[index] = None
-                await self._hand_back(claim, "its effects could not be stored")
+        if not await self._save_together(writes, [d for d in results if d is not None]):
+            failed = await writes.flush(self._store)
+            for index, claim in enumerate(claims):
+                if claim.message.key in failed and results[index] is not None:
+                    results[index] = None
+                    await self._hand_back(claim, "its effects could not be stored")
+            if any(decision is not None for decision in results):
+                await self._store.save_decisions([decision for decision in results if decision is not None])
         decisions = [decision for decision in results if decision is not None]
         done = [claim for claim, decision in zip(claims, results, strict=True) if decision is not None]
         if decisions:
-            await self._store.save_decisions(decisions)
             await self._store.ack(done)
             for decision in decisions:
                 if self._on_decision is not None:
                     self._on_decision(decision)
             if self._on_effects is not None:
                 self._on_effects()
+
+    async def _save_together(self, writes: BatchWrites, decisions: list[Decision]) -> bool:
+        """The batch's decisions and its write-only effects in one store call; False when that
+        is not for this batch (audit events among the effects) or failed, and the effects are
+        then written first, one message at a time if need be, so a message whose effects cannot
+        be stored fails alone."""
+        records = writes.records_alone()
+        if records is None or not decisions:
+            return False
+        try:
+            await self._store.save_decisions(decisions, records)
+        except Exception:
+            log.exception("storing a batch's decisions with its effects failed; storing the effects first")
+            return False
+        writes.clear()
+        return True
 
     @staticmethod
     async def _enter(order: DecisionOrder, ticket: int) -> None:
