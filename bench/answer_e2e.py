@@ -36,6 +36,7 @@ from bot.cli.traffic import read_messages
 from bot.config import SAMPLES_DIR, load_settings
 from bot.core.models import Decision, OutboxItem
 from bot.engine.extensions import build_extensions
+from bot.store.records import RecordWrite
 from bot.web.app import STORE, create_app
 from retrieval.articles import load_articles
 
@@ -161,8 +162,8 @@ def _count_decisions(service: Service) -> None:
     store = service.app[STORE]
     save = store.save_decisions
 
-    async def counting(decisions: Sequence[Decision]) -> None:
-        await save(decisions)
+    async def counting(decisions: Sequence[Decision], records: Sequence[RecordWrite] = ()) -> None:
+        await save(decisions, records)
         service.decided += len(decisions)
 
     store.save_decisions = counting  # type: ignore[method-assign]

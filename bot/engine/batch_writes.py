@@ -45,6 +45,18 @@ class BatchWrites:
         self._records.pop(message_key, None)
         self._audit.pop(message_key, None)
 
+    def records_alone(self) -> list[RecordWrite] | None:
+        """Every record write, in order, when the batch has no audit events (the usual batch:
+        the worker then stores them with the decisions, in their transaction); else None."""
+        if any(self._audit.values()):
+            return None
+        return [w for writes in self._records.values() for w in writes]
+
+    def clear(self) -> None:
+        """Stored (with the decisions): nothing left to flush."""
+        self._records.clear()
+        self._audit.clear()
+
     async def flush(self, store: Store) -> set[str]:
         """Write everything; returns the keys of the messages whose writes could not be stored."""
         keys = list(dict.fromkeys([*self._records, *self._audit]))

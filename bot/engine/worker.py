@@ -55,10 +55,14 @@ class Worker:
     async def run_once(self) -> int:
         """Process one batch; returns how many messages were claimed."""
         claims = await self._claim(self.name)
-        await self._handle(claims)
+        await self._ack(await self._handle(claims))
         return len(claims)
 
-    async def _claim(self, consumer: str) -> list[Claim]:
+    async def _claim(self, consumer: str, after: asyncio.Task[None] | None = None) -> list[Claim]:
+        """The next batch for `consumer`, once `after` (the ack of the batch before) is done: a
+        claim returns the consumer's own unacked entries first, and must not get those again."""
+        if after is not None:
+            await after  # `_ack` never raises
         if self._order is None:
             claims = await self._store.claim(consumer, self._batch_size)
         else:  # numbered in the claim's critical section: turns follow the queue's order
@@ -71,9 +75,10 @@ class Worker:
             self._applier.prefetch(messages)
         return claims
 
-    async def _handle(self, claims: list[Claim]) -> None:
+    async def _handle(self, claims: list[Claim]) -> list[Claim]:
+        """Decide, apply and store the batch; returns the claims to ack (stored, not failed)."""
         if not claims:
-            return
+            return []
         # The batch is processed concurrently: store round trips of one message's effects
         # overlap with the decision of the next, which keeps one worker near the store's speed.
         # A few lanes take the next message in order (cheaper than a task per message). The
@@ -98,21 +103,51 @@ class Worker:
             await asyncio.gather(turn, *(lane() for _ in range(min(self._concurrency, len(claims)))))
         else:
             await asyncio.gather(*(lane() for _ in range(min(self._concurrency, len(claims)))))
-        failed = await writes.flush(self._store)
-        for index, claim in enumerate(claims):
-            if claim.message.key in failed and results[index] is not None:
-                results[index] = None
-                await self._hand_back(claim, "its effects could not be stored")
+        if not await self._save_together(writes, [d for d in results if d is not None]):
+            failed = await writes.flush(self._store)
+            for index, claim in enumerate(claims):
+                if claim.message.key in failed and results[index] is not None:
+                    results[index] = None
+                    await self._hand_back(claim, "its effects could not be stored")
+            if any(decision is not None for decision in results):
+                await self._store.save_decisions([decision for decision in results if decision is not None])
         decisions = [decision for decision in results if decision is not None]
         done = [claim for claim, decision in zip(claims, results, strict=True) if decision is not None]
         if decisions:
-            await self._store.save_decisions(decisions)
-            await self._store.ack(done)
             for decision in decisions:
                 if self._on_decision is not None:
                     self._on_decision(decision)
             if self._on_effects is not None:
                 self._on_effects()
+        return done
+
+    async def _ack(self, done: list[Claim]) -> None:
+        """Ack the stored batch; a failed ack only means the batch comes back (redelivered after
+        the visibility timeout, or to this consumer's next claim) and its effects are idempotent."""
+        if not done:
+            return
+        try:
+            await self._store.ack(done)
+        except Exception:
+            log.exception(
+                "worker %s could not ack %d messages; they will be redelivered", self.name, len(done)
+            )
+
+    async def _save_together(self, writes: BatchWrites, decisions: list[Decision]) -> bool:
+        """The batch's decisions and its write-only effects in one store call; False when that
+        is not for this batch (audit events among the effects) or failed, and the effects are
+        then written first, one message at a time if need be, so a message whose effects cannot
+        be stored fails alone."""
+        records = writes.records_alone()
+        if records is None or not decisions:
+            return False
+        try:
+            await self._store.save_decisions(decisions, records)
+        except Exception:
+            log.exception("storing a batch's decisions with its effects failed; storing the effects first")
+            return False
+        writes.clear()
+        return True
 
     @staticmethod
     async def _enter(order: DecisionOrder, ticket: int) -> None:
@@ -172,6 +207,9 @@ class Worker:
         names = (self.name, f"{self.name}+")
         turn = 0
         ahead: asyncio.Task[list[Claim]] | None = None
+        # The ack of the batch just stored runs while the next batch is decided (nothing waits
+        # for it but the next claim under the same consumer name, which follows it).
+        acking: asyncio.Task[None] | None = None
         try:
             while not stop.is_set():
                 # Cleared before claiming: a message enqueued after an empty claim still wakes us.
@@ -180,11 +218,13 @@ class Worker:
                     task, ahead = ahead, None
                     claims = await task if task is not None else []
                     if not claims:  # an empty claim made ahead may predate the latest messages
-                        claims = await self._claim(names[turn % 2])
+                        claims = await self._claim(names[turn % 2], acking)
                     turn += 1
                     if claims:
-                        ahead = asyncio.create_task(self._claim(names[turn % 2]))
-                    await self._handle(claims)
+                        ahead = asyncio.create_task(self._claim(names[turn % 2], acking))
+                    done = await self._handle(claims)
+                    if done:
+                        acking = asyncio.create_task(self._ack(done))
                     claimed = len(claims)
                 except Exception:
                     log.exception("worker %s pass failed; retrying", self.name)
@@ -193,6 +233,8 @@ class Worker:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(wake.wait(), timeout=idle_s)
         finally:
+            if acking is not None:
+                await acking
             if ahead is not None:
                 await self._release(ahead)
 

@@ -19,7 +19,7 @@ from bot.core.models import AuditEvent, Claim, DeadLetter, Decision, InboundMess
 
 if TYPE_CHECKING:
     from bot.store.hot_path import HotPathStore
-    from bot.store.records import Page, RecordStore
+    from bot.store.records import Page, RecordStore, RecordWrite
 
 
 class StoreUnavailable(RuntimeError):
@@ -126,8 +126,11 @@ class Store(Protocol):
         """The stored message; `bot.store.letters.UnloadableMessage` if its body does not load."""
 
     # --- decisions ----------------------------------------------------------------------
-    async def save_decisions(self, decisions: Sequence[Decision]) -> None:
-        """Upsert by message key: a redelivered message overwrites, never duplicates."""
+    async def save_decisions(
+        self, decisions: Sequence[Decision], records: Sequence[RecordWrite] = ()
+    ) -> None:
+        """Upsert by message key: a redelivered message overwrites, never duplicates. `records`
+        (write-only effects, as `RecordStore.put_records`) are stored in the same transaction."""
 
     async def get_decision(self, message_key: str) -> Decision | None: ...
 

@@ -124,9 +124,12 @@ class RecordStore(Protocol):
         (a replay's) drops the schema; any other clears its tables. Call before `close`."""
 
     # --- decisions ----------------------------------------------------------------------
-    async def save_decisions(self, decisions: Sequence[Decision]) -> None:
+    async def save_decisions(
+        self, decisions: Sequence[Decision], records: Sequence[RecordWrite] = ()
+    ) -> None:
         """Upsert by message key (a redelivery overwrites, never duplicates); the per-minute
-        counts of the dashboard move in the same transaction."""
+        counts of the dashboard move in the same transaction, and so do `records` (as
+        `put_records`: a claimed batch's write-only effects, stored with its decisions)."""
 
     async def get_decision(self, message_key: str) -> Decision | None: ...
 

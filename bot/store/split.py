@@ -15,7 +15,7 @@ from typing import Any
 from bot.core.models import AuditEvent, Claim, DeadLetter, Decision, InboundMessage, OutboxItem, Record
 from bot.store.base import StoreSettings
 from bot.store.hot_path import HotPathStore
-from bot.store.records import Page, RecordStore
+from bot.store.records import Page, RecordStore, RecordWrite
 
 
 class SplitStore:
@@ -135,8 +135,10 @@ class SplitStore:
         return await self.hot.release_lease(name, owner)
 
     # --- records ------------------------------------------------------------------------
-    async def save_decisions(self, decisions: Sequence[Decision]) -> None:
-        await self.records.save_decisions(decisions)
+    async def save_decisions(
+        self, decisions: Sequence[Decision], records: Sequence[RecordWrite] = ()
+    ) -> None:
+        await self.records.save_decisions(decisions, records)
 
     async def get_decision(self, message_key: str) -> Decision | None:
         return await self.records.get_decision(message_key)

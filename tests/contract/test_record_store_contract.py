@@ -28,6 +28,26 @@ async def test_decisions_upsert_and_list_newest_first(records: RecordStore) -> N
     assert await records.get_decision("twitter:zzz") is None
 
 
+async def test_decisions_are_saved_with_a_batch_s_records(records: RecordStore) -> None:
+    """The worker stores a batch's write-only records with its decisions, in one call: each kept
+    as `put_records` keeps it (an insert-if-absent keeps the first, an overwrite replaces)."""
+    await records.put_records([RecordWrite("echo", "fp-1", {"outbox": "first"}, only_if_absent=True)])
+    decision = Decision(message_key="twitter:a", action="agent", reason="r", rule="x", decided_at=T0)
+    writes = [
+        RecordWrite("echo", "fp-1", {"outbox": "second"}, only_if_absent=True),
+        RecordWrite("echo", "fp-2", {"outbox": "new"}, only_if_absent=True),
+        RecordWrite("agent_queue", "twitter:a", {"reason": "r"}),
+    ]
+    await records.save_decisions([decision], writes)
+    echoes = await records.get_records("echo", ["fp-1", "fp-2"])
+    assert {k: r.data["outbox"] for k, r in echoes.items()} == {"fp-1": "first", "fp-2": "new"}
+    queued = await records.get_record("agent_queue", "twitter:a")
+    assert queued is not None and queued.data == {"reason": "r"}
+    assert await records.get_decision("twitter:a") == decision
+    await records.save_decisions([], [RecordWrite("agent_queue", "twitter:b", {"reason": "s"})])
+    assert await records.get_record("agent_queue", "twitter:b") is not None
+
+
 async def test_outbox_is_insert_if_absent_and_tracks_status(records: RecordStore) -> None:
     item = OutboxItem(idempotency_key="reply:twitter:a", account="robot", channel="twitter", text="hola")
     assert await records.add_outbox([item, item.model_copy(update={"text": "again"})]) == [True, False]

@@ -25,7 +25,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from bot.store.base import StoreUnavailable
-from bot.store.sql.group_commit import Op, Params, require_exact
+from bot.store.sql.group_commit import Op, Params, Plan, require_exact
 from bot.store.sqlite_runner import GroupCommitRunner
 
 T = TypeVar("T")
@@ -192,20 +192,13 @@ class EmbeddedExecutor:
     async def batch(
         self, ops: Sequence[Op], *, durable: bool = False, rowcounts: bool = True, exact: bool = False
     ) -> list[list[int]]:
-        planned: list[tuple[str, list[dict[str, Any]]]] = []
-        for stmt, rows in ops:
-            prepared = self._prepare(stmt)
-            literals = prepared.literals
-            bound = [{**literals, **r} if literals or not isinstance(r, dict) else r for r in rows]
-            planned.append((prepared.sql, bound))
+        planned = self._planned(ops)
 
         def run(c: sqlite3.Connection) -> list[list[int]]:
             counts: list[list[int]] = []
             for sql, rows in planned:
                 if not (rowcounts or exact) and len(rows) > 1:
-                    # One executemany: the rows are bound and stepped in C, not one Python call
-                    # and cursor each, and this thread holds the GIL the event loop needs for less.
-                    c.executemany(sql, rows).close()
+                    _executemany(c, sql, rows)
                     counts.append([])
                     continue
                 per_row: list[int] = []
@@ -220,6 +213,42 @@ class EmbeddedExecutor:
 
         return await self.file.run(run, durable=durable)
 
+    async def read_then_batch(
+        self, reads: Sequence[tuple[Executable, Params]], plan: Plan, *, durable: bool = False
+    ) -> None:
+        """One call on the writer thread: the reads, `plan` (Python, on that thread) and its ops.
+
+        Why: a read whose answer decides the writes (the decisions a batch overwrites) was a
+        round trip of its own before the write's, and the worker waits for both at every
+        batch's end. `plan`'s statements are prepared there (a cache hit for the store's fixed
+        statements, compiled once otherwise)."""
+        fetches = [
+            (p.sql, {**p.literals, **params}) for p, params in ((self._prepare(s), q) for s, q in reads)
+        ]
+
+        def run(c: sqlite3.Connection) -> None:
+            found: list[list[Sequence[Any]]] = []
+            for sql, args in fetches:
+                cursor = c.execute(sql, args)
+                try:
+                    found.append(cursor.fetchall())
+                finally:
+                    cursor.close()
+            for sql, rows in self._planned(plan(found)):
+                _executemany(c, sql, rows)
+
+        await self.file.run(run, durable=durable)
+
+    def _planned(self, ops: Sequence[Op]) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Each op's SQL and its rows with the statement's own bound values laid under them."""
+        planned: list[tuple[str, list[dict[str, Any]]]] = []
+        for stmt, rows in ops:
+            prepared = self._prepare(stmt)
+            literals = prepared.literals
+            bound = [{**literals, **r} if literals or not isinstance(r, dict) else r for r in rows]
+            planned.append((prepared.sql, bound))
+        return planned
+
     async def ddl(self, statements: Sequence[str]) -> None:
         def run(c: sqlite3.Connection) -> None:
             for sql in statements:
@@ -232,3 +261,10 @@ class EmbeddedExecutor:
             return {str(r[1]) for r in c.execute(f'PRAGMA table_info("{table}")').fetchall()}
 
         return await self.file.run(run, read=True)
+
+
+def _executemany(c: sqlite3.Connection, sql: str, rows: list[dict[str, Any]]) -> None:
+    """One executemany: the rows are bound and stepped in C, not one Python call and cursor
+    each, and the writer thread holds the GIL the event loop needs for less."""
+    if rows:
+        c.executemany(sql, rows).close()

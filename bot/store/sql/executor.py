@@ -19,7 +19,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
-from bot.store.sql.group_commit import GroupCommit, Op, Params, require_exact
+from bot.store.sql.group_commit import GroupCommit, Op, Params, Plan, require_exact
 from bot.store.sql.url import DatabaseTarget
 
 
@@ -42,6 +42,13 @@ class SqlExecutor(Protocol):
         `rowcounts=False` each op may run as one executemany and its counts are empty. With
         `exact`, every row must change exactly one row, else none of the batch is written and
         `RowsUnchanged` is raised (the other callers sharing its group commit are unaffected)."""
+
+    async def read_then_batch(
+        self, reads: Sequence[tuple[Executable, Params]], plan: Plan, *, durable: bool = False
+    ) -> None:
+        """Run the `reads`, then the ops `plan` makes of their rows (one list per read), each op
+        as one executemany. The embedded store does all of it in ONE call on its writer thread
+        (one transaction, one round trip); an engine fetches first, then writes in a batch."""
 
     async def ddl(self, statements: Sequence[str]) -> None:
         """Schema changes, in order, in one transaction."""
@@ -133,6 +140,12 @@ class EngineExecutor:
                 require_exact(per_row)
             counts.append(per_row)
         return counts
+
+    async def read_then_batch(
+        self, reads: Sequence[tuple[Executable, Params]], plan: Plan, *, durable: bool = False
+    ) -> None:
+        found = [list(await self.fetch(stmt, params)) for stmt, params in reads]
+        await self.batch(plan(found), durable=durable, rowcounts=False)
 
     async def ddl(self, statements: Sequence[str]) -> None:
         async with self.engine.begin() as conn:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 Params = Mapping[str, Any]
 # One operation of a batch: a statement and its rows; one rowcount comes back per row.
 Op = tuple[Executable, Sequence[Params]]
+# What the rows of a few reads lead to writing (`SqlExecutor.read_then_batch`).
+Plan = Callable[[list[list[Sequence[Any]]]], Sequence[Op]]
 Runner = Callable[["AsyncConnection", Sequence[Op], bool, bool], Awaitable[list[list[int]]]]
 
 

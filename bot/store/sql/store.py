@@ -21,7 +21,7 @@ from bot.core.models import OUTBOX_STATUSES, AuditEvent, Decision, OutboxItem, R
 from bot.store.base import StoreUnavailable
 from bot.store.records import Filters, MinuteCount, Page, RecordFilter, RecordSwap, RecordWrite
 from bot.store.sql import pages, rows, stats
-from bot.store.sql.group_commit import RowsUnchanged
+from bot.store.sql.group_commit import Op, RowsUnchanged
 from bot.store.sql.in_lists import InLookup
 from bot.store.sql.migrations import migrate
 from bot.store.sql.schema import author_days, minute_counts, outbox, records
@@ -87,31 +87,41 @@ class SqlRecordStore:
             await self.clear()
 
     # --- decisions ----------------------------------------------------------------------
-    async def save_decisions(self, decisions: Sequence[Decision]) -> None:
+    async def save_decisions(
+        self, decisions: Sequence[Decision], records: Sequence[RecordWrite] = ()
+    ) -> None:
         if not decisions:
+            await self.put_records(records)
             return
-        # A redelivered message overwrites its decision: its earlier one leaves the counts.
+        # A redelivered message overwrites its decision: its earlier one leaves the counts. The
+        # look-up of those earlier ones, the counts and the writes are one call to the store
+        # (on the embedded store one round trip, at the end of every claimed batch).
         keys = sorted({d.message_key for d in decisions})
-        previous = [
-            Decision.model_validate_json(body)
-            for stmt, params in self._decisions_in.chunks(keys)
-            for (body,) in await self.executor.fetch(stmt, params)
-        ]
         latest = list({d.message_key: d for d in decisions}.values())  # a key twice: the last wins
-        weights = [1] * len(latest) + [-1] * len(previous)
-        counts = stats.batch_counts([*latest, *previous], weights, self.day_zone)
-        ops: list[tuple[Any, list[dict[str, Any]]]] = [
+        fresh = stats.batch_counts(latest, [1] * len(latest), self.day_zone)
+        written = [
+            *self._record_ops(records),
             (self._sql.save_decision, [rows.decision_row(d) for d in decisions]),
         ]
-        for statement, params in (
-            (self._sql.bump_minute, counts.minutes),
-            (self._stats.bump_minute, counts.stats),
-            (self._stats.bump_author, counts.authors),
-            (self._stats.bump_day, counts.days),
-        ):
-            if params:
-                ops.append((statement, params))
-        await self.executor.batch(ops, rowcounts=False)
+
+        def plan(found: list[list[Sequence[Any]]]) -> list[Op]:
+            previous = [Decision.model_validate_json(body) for chunk in found for (body,) in chunk]
+            counts = fresh
+            if previous:  # rare: a redelivery, or a message decided again
+                weights = [1] * len(latest) + [-1] * len(previous)
+                counts = stats.batch_counts([*latest, *previous], weights, self.day_zone)
+            ops = list(written)
+            for statement, params in (
+                (self._sql.bump_minute, counts.minutes),
+                (self._stats.bump_minute, counts.stats),
+                (self._stats.bump_author, counts.authors),
+                (self._stats.bump_day, counts.days),
+            ):
+                if params:
+                    ops.append((statement, params))
+            return ops
+
+        await self.executor.read_then_batch(list(self._decisions_in.chunks(keys)), plan)
 
     async def get_decision(self, message_key: str) -> Decision | None:
         found = await self.executor.fetch(self._sql.get_decision, {"key": message_key})
@@ -273,17 +283,20 @@ class SqlRecordStore:
         return rows.record_from_row(*found[0]) if found else None
 
     async def put_records(self, writes: Sequence[RecordWrite]) -> None:
-        # One transaction for a whole claimed batch's writes instead of one per record; the
-        # inserts-if-absent and the overwrites are one statement each, executed in order.
+        # One transaction for a whole claimed batch's writes instead of one per record.
+        ops = self._record_ops(writes)
+        if ops:
+            await self.executor.batch(ops, rowcounts=False)
+
+    def _record_ops(self, writes: Sequence[RecordWrite]) -> list[Op]:
+        """The inserts-if-absent and the overwrites of `writes`: one statement each, in order."""
         inserts = [self._record_params(w.kind, w.record_id, w.data) for w in writes if w.only_if_absent]
         upserts = [self._record_params(w.kind, w.record_id, w.data) for w in writes if not w.only_if_absent]
-        ops = [
+        return [
             (stmt, params)
             for stmt, params in ((self._sql.insert_record, inserts), (self._sql.upsert_record, upserts))
             if params
         ]
-        if ops:
-            await self.executor.batch(ops, rowcounts=False)
 
     async def get_records(self, kind: str, record_ids: Sequence[str]) -> dict[str, Record]:
         return {r.id: r for _key, r in await self._matching(self._by_id, kind, record_ids)}

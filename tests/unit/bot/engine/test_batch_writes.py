@@ -1,4 +1,5 @@
-"""A claimed batch's write-only effects: stored together before the ack, a bad one fails alone.
+"""A claimed batch's write-only effects: stored with its decisions before the ack, a bad one
+fails alone (the batch's writes are then made first, one message at a time if need be).
 
 Run on both hot paths (the records in SQLite). A watcher gives each message a community-reply
 record (one of the kinds the pipeline never reads back), as the real watcher does.
@@ -40,25 +41,30 @@ def _worker(store: Store, tmp_path: Path) -> Worker:
     )
 
 
-async def test_the_batch_s_records_are_written_in_one_call_before_its_decisions(
+async def test_the_batch_s_records_are_stored_in_one_call_with_its_decisions(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[int] = []
-    put_records = store.records.put_records
+    calls: list[tuple[int, int]] = []
+    save_decisions = store.records.save_decisions
 
-    async def counted(writes: Sequence[RecordWrite]) -> None:
-        # Written before the decisions are saved: a crash here redelivers, nothing is lost.
-        assert all([await store.get_decision(w.record_id) is None for w in writes])
-        calls.append(len(writes))
-        await put_records(writes)
+    async def counted(decisions: Sequence[Decision], records: Sequence[RecordWrite] = ()) -> None:
+        # Nothing is acked yet: a crash here redelivers, nothing is lost.
+        assert await store.queue_depth() == 12
+        calls.append((len(decisions), len(records)))
+        await save_decisions(decisions, records)
 
-    monkeypatch.setattr(store.records, "put_records", counted)
+    async def apart(_writes: Sequence[RecordWrite]) -> None:
+        raise AssertionError("the records were written apart from the decisions")
+
+    monkeypatch.setattr(store.records, "save_decisions", counted)
+    monkeypatch.setattr(store.records, "put_records", apart)
     messages = [make_message(f"h{i:02d}", "gracias por la ayuda", created_at=utc_now()) for i in range(12)]
     await store.enqueue(messages)
     assert await _worker(store, tmp_path).run_once() == 12
-    assert calls == [12]
+    assert calls == [(12, 12)]
     found = await store.records.get_records(RecordKind.COMMUNITY_REPLY, [m.key for m in messages])
     assert sorted(found) == sorted(m.key for m in messages)
+    assert all([await store.get_decision(m.key) is not None for m in messages])
     assert await store.queue_depth() == 0
 
 
@@ -73,7 +79,15 @@ async def test_a_message_whose_records_cannot_be_stored_fails_alone(
             raise ValueError("value too long for the column")
         await put_records(writes)
 
+    save_decisions = store.records.save_decisions
+
+    async def refusing_together(decisions: Sequence[Decision], records: Sequence[RecordWrite] = ()) -> None:
+        if any(w.record_id == poison.key for w in records):
+            raise ValueError("value too long for the column")  # and nothing of the call is stored
+        await save_decisions(decisions, records)
+
     monkeypatch.setattr(store.records, "put_records", refusing)
+    monkeypatch.setattr(store.records, "save_decisions", refusing_together)
     others = [make_message(f"h{i:02d}", "gracias por la ayuda", created_at=utc_now()) for i in range(5)]
     await store.enqueue([*others[:2], poison, *others[2:]])
     worker = _worker(store, tmp_path)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from bot.core.context import MessageContext
 from bot.core.effects import Effect
-from bot.core.models import Decision, utc_now
+from bot.core.models import Claim, Decision, utc_now
 from bot.engine.effects import EffectApplier
 from bot.engine.runtime import Extensions, build_pipeline
 from bot.engine.worker import Worker
@@ -81,6 +81,40 @@ async def test_the_loop_drains_the_queue_under_both_consumer_names(store: Store,
     finally:
         stop.set()
         await running
+
+
+async def test_a_slow_ack_never_hands_a_batch_out_twice(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored batch is acked while the next one is decided; the claim after it, under the same
+    consumer name, waits for that ack (a claim returns the consumer's own unacked entries first,
+    so without the wait the batch would come back and be decided again)."""
+    decided: list[Decision] = []
+    worker = _worker(store, tmp_path, 5, decided)
+    ack = store.ack
+
+    async def slow(claims: Sequence[Claim]) -> None:
+        await asyncio.sleep(0.05)
+        await ack(claims)
+
+    monkeypatch.setattr(store, "ack", slow)
+    await store.enqueue(
+        [make_message(f"m{i:03d}", "hola, una pregunta", created_at=utc_now()) for i in range(40)]
+    )
+    stop, wake = asyncio.Event(), asyncio.Event()
+    running = asyncio.ensure_future(worker.run(stop, wake))
+    try:
+        await eventually(lambda: asyncio.sleep(0, result=len(decided) >= 40))
+
+        async def drained() -> bool:
+            return await store.queue_depth() == 0
+
+        await eventually(drained)
+    finally:
+        stop.set()
+        await running
+    assert sorted(d.message_key for d in decided) == sorted({d.message_key for d in decided})
+    assert len(decided) == 40
 
 
 async def test_an_echo_of_our_reply_is_recognised_in_a_batch(store: Store, tmp_path: Path) -> None:
