@@ -11,6 +11,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.engine.runtime import _text_reading
+from bot.reading.chunk_sizes import word_sizes
 from bot.reading.inline_batch import InlineBatches
 from bot.reading.text_reading import TextReader
 from retrieval.embedders import Vectors
@@ -33,7 +34,7 @@ class ThreadNoting(CountingEmbedder):
         return super().embed(texts)
 
 
-async def test_the_claimed_batch_is_embedded_in_one_call_in_a_thread() -> None:
+async def test_the_claimed_batch_is_embedded_in_the_helpers_chunks_in_a_thread() -> None:
     counting = ThreadNoting()
     embedder = QueryEmbedder(counting)
     reader = TextReader.for_languages(LANGS, "es")
@@ -41,8 +42,10 @@ async def test_the_claimed_batch_is_embedded_in_one_call_in_a_thread() -> None:
     messages = [make_message(f"i{i}", f"¿Cómo cambio la CLAVE del wifi número {i}?") for i in range(40)]
     batches.prefetch(messages)
     readings = [await batches.take(message) for message in reversed(messages)][::-1]
-    assert len(counting.calls) == 1 and len(counting.calls[0]) == len(messages), "one call for the batch"
-    assert counting.threads != [threading.get_ident()], "embedded off the event loop's thread"
+    sizes = word_sizes([m.text for m in messages])
+    assert [len(call) for call in counting.calls] == sizes, "one call per chunk, cut as for a helper"
+    assert len(sizes) < len(messages)
+    assert threading.get_ident() not in counting.threads, "embedded off the event loop's thread"
     for message, reading in zip(messages, readings, strict=True):
         assert reading is not None and reading.embedding is not None
         assert dataclasses.replace(reading, embedding=None) == reader.read(message.text, message.language)
