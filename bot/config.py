@@ -283,9 +283,9 @@ class Settings(BaseSettings):
         ge=0,
         le=32,
         description="helper processes reading (and, with the KB on, embedding) texts ahead of the "
-        "workers (0: read inline, the KB's embeddings one call per claimed batch in a thread); "
-        "default: this replica's share of the usable CPUs (affinity and cgroup quota, divided by "
-        "replicas_per_host) minus one, at most 4",
+        "workers (0: read inline); default: this replica's share of the usable CPUs (affinity and "
+        "cgroup quota, divided by replicas_per_host) minus one, at most 4, at least 1 while the "
+        "share is a CPU",
     )
     max_attempts: int = Field(5, ge=1)
     visibility_timeout_s: float = Field(30.0, gt=0)

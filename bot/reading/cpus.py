@@ -4,9 +4,8 @@ Why not `os.cpu_count()`: in a container it reports the host's CPUs, not the con
 A quota of two CPUs on a 64-core host must give one helper, not 63 (each helper holds its own
 language models, about 110 MB). So the count is the smallest of the CPU affinity and the cgroup
 CPU quota (v2 `cpu.max`, or v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`), rounded up. Several
-replicas on one machine split it (`replicas_per_host`): two replicas on two cores get no helper
-(each worker embeds its batches in a thread), not one each on top of a worker that already has
-its core.
+replicas on one machine split it (`replicas_per_host`): two replicas on two cores each get one
+helper, not one each on top of a worker that already has its core.
 """
 
 from __future__ import annotations
@@ -48,14 +47,14 @@ def default_reading_helpers(replicas: int = 1, cpus: int | None = None) -> int:
     """Helpers for one of `replicas` replicas sharing `cpus` (default: this process's usable CPUs).
 
     Each replica's share is `cpus // replicas`: one CPU of it for the worker process, the rest
-    (up to a few) for helpers. A share of one CPU has none, alone or one of several (two
-    replicas on two cores): the worker then reads and embeds each claimed batch itself, in one
-    call in a thread while its loop decides (`bot.reading.inline_batch`), one process per core.
-    Measured on 2 cores with the model (docs/performance.md, "rep13"): two replicas without
-    helpers decided 1.7-1.8x faster than one replica with its helper, while two replicas with a
-    helper each (four processes on two cores, two copies of every model more) were barely
-    faster than one. With more replicas than CPUs, none either: there is no core for a helper.
+    (up to a few) for helpers; one CPU alone has none. A share of one CPU of several (two
+    replicas on two cores) still gets one helper: with the KB model on,
+    the helper embeds each claimed batch in one call, and the worker alone would embed one
+    message at a time; the scheduler then spreads the replicas' processes over the CPUs. With
+    more replicas than CPUs, none: each helper holds its own models, and there is no core for it.
     """
     total = usable_cpus() if cpus is None else cpus
     share = total // max(1, replicas)
+    if share == 1 and total > 1:
+        return 1
     return max(0, min(share - 1, MAX_READING_HELPERS))

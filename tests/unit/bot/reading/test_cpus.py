@@ -44,7 +44,7 @@ def test_default_is_bounded() -> None:
 
 def test_replicas_on_one_machine_split_its_cpus() -> None:
     assert default_reading_helpers(1, cpus=2) == 1  # one core for the worker, one for a helper
-    assert default_reading_helpers(2, cpus=2) == 0  # one core each: the worker embeds its batches
+    assert default_reading_helpers(2, cpus=2) == 1  # a one-core share still embeds in batches
     assert default_reading_helpers(4, cpus=2) == 0  # more replicas than cores: no helper
     assert default_reading_helpers(2, cpus=8) == 3
     assert default_reading_helpers(1, cpus=64) == MAX_READING_HELPERS
