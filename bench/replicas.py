@@ -81,6 +81,8 @@ async def _fleet(
             await stop_replicas(procs, timeout_s=120)
         published = publications(out, n)
         per_replica = [len((out / f"replica-{i}-decided.txt").read_text().split()) for i in range(n)]
+        turn_files = [out / f"replica-{i}-turns.json" for i in range(n)]
+        turns = [json.loads(path.read_text()) for path in turn_files if path.exists()]
     await rec.discard()  # its own schema, dropped
     await rec.close()
     await hot.clear()
@@ -93,6 +95,9 @@ async def _fleet(
         "decided": sum(per_replica),
         "decided_per_replica": per_replica,
         "dead_letters": dead,
+        # Per replica: seconds its worker(s) waited for decision turns, and turns taken.
+        "turn_wait_s_per_replica": [t["waited_s"] for t in turns],
+        "turns_per_replica": [t["turns"] for t in turns],
         "max_publications_per_key": max(published.values(), default=0),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }

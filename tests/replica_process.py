@@ -85,6 +85,9 @@ async def main(
         {"*": recording},
         on_decision=on_decision,
     )
+    if extensions is not None and extensions.kb is not None:  # as the service does before traffic
+        await extensions.kb.knowledge_base()
+        await extensions.kb.wait_until_trained()
     await runtime.start()
     print("ready", flush=True)
     loop = asyncio.get_running_loop()
@@ -92,6 +95,9 @@ async def main(
     await runtime.stop()
     await store.close()
     (out / f"{name}-decided.txt").write_text("\n".join(decided) + "\n", encoding="utf-8")
+    if runtime.order is not None:  # what waiting for the fleet's decision turns cost
+        turns = {"waited_s": round(runtime.order.waited_s, 3), "turns": runtime.order.entered}
+        (out / f"{name}-turns.json").write_text(json.dumps(turns), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -121,6 +121,10 @@ class DecisionOrder:
             raise ValueError(f"journal names must be unique: {names}")
         self.turns = turns
         self._steps = {step.journal_name: step for step in steps}
+        # Time spent waiting for turns, and turns taken: how much the fleet-wide order costs
+        # (the replica benchmark reports it).
+        self.waited_s = 0.0
+        self.entered = 0
 
     async def ticketed(self, take: Callable[[], Awaitable[list[Claim]]]) -> tuple[list[Claim], int | None]:
         return await self.turns.ticketed(take)
@@ -136,6 +140,8 @@ class DecisionOrder:
                     continue
                 step.apply_facts(items)
         waited = time.perf_counter() - started
+        self.waited_s += waited
+        self.entered += 1
         if waited > 1.0:
             log.info("decision turn %d waited %.1f s for earlier batches", ticket, waited)
 

@@ -36,7 +36,9 @@ from bot.pipeline.guards import ReplyGuard
 from bot.pipeline.pipeline import Clock, Pipeline, Watcher, wall_clock
 from bot.pipeline.rules import load_rules
 from bot.pipeline.self_id import SelfIdAnalyser, SelfIdWatcher
+from bot.reading.ahead import ReadsAhead
 from bot.reading.chunks import ChunkEmbedder
+from bot.reading.inline_batch import InlineBatches
 from bot.reading.on_demand import OnDemandReader
 from bot.reading.pool import ReadingPool
 from bot.reading.text_reading import ReadsText, TextReader
@@ -127,17 +129,20 @@ def build_pipeline(
     )
 
 
-def _text_reading(settings: Settings, embedder: ChunkEmbedder | None) -> tuple[ReadsText, ReadingPool | None]:
+def _text_reading(settings: Settings, embedder: ChunkEmbedder | None) -> tuple[ReadsText, ReadsAhead | None]:
     """The worker's text reader and its reading helpers, if any.
 
     With helpers that embed too (the KB on, an embedder they can rebuild), the models live in
     the helpers only: the worker waits for their readings and builds its own reader only if
     one is ever missing (`OnDemandReader`). Otherwise the worker reads ahead too (no-model
-    reading is cheap, and the worker's copy of the language models already exists).
+    reading is cheap, and the worker's copy of the language models already exists). With the
+    KB on and no helper, a thread of the worker reads and embeds each claimed batch in one call
+    (`InlineBatches`) rather than the KB step embedding one message at a time.
     """
     languages, default = settings.languages, settings.default_language
     if settings.reading_processes < 1:
-        return TextReader.for_languages(languages, default), None
+        reader = TextReader.for_languages(languages, default)
+        return reader, InlineBatches(reader, embedder) if embedder is not None else None
     if embedder is not None and embedder.spec is not None:
         pool = ReadingPool(settings.reading_processes, languages, default, embedder=embedder)
         return OnDemandReader(languages, default), pool

@@ -17,8 +17,8 @@ from bot.core.context import MessageContext
 from bot.core.models import InboundMessage, Record
 from bot.core.records import RecordKind
 from bot.pipeline.accounts import AccountDirectory
+from bot.reading.ahead import ReadsAhead
 from bot.reading.normalise import echo_fingerprint
-from bot.reading.pool import ReadingPool
 from bot.reading.text_reading import ReadsText
 from bot.store.base import Store
 
@@ -93,10 +93,11 @@ class TextAnalyser:
     """Normalised text, language, sentiment, intents and risk topics (`bot.reading.text_reading`).
 
     With a `ReadingPool`, helper processes read claimed batches ahead of the worker; a reading
-    the helpers cannot give in time is done inline (`bot.reading.pool`).
+    the helpers cannot give in time is done inline (`bot.reading.pool`). With `InlineBatches`
+    (the KB on, no helper) a thread of the worker reads and embeds each batch in one call.
     """
 
-    def __init__(self, reader: ReadsText, pool: ReadingPool | None = None) -> None:
+    def __init__(self, reader: ReadsText, pool: ReadsAhead | None = None) -> None:
         self._reader = reader
         self._pool = pool
 
