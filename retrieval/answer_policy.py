@@ -39,11 +39,18 @@ view's own (`kb_confidence.one_view`), not a mean the outvoted view pulled down.
 other view is retrieval's `none`. Every other condition (thresholds, vetoes, action and complaint
 models, split vote, stated details) still applies. 5-fold: 8 more right answers, no wrong one
 (coverage 0.791 -> 0.809); dev unchanged.
+
+`case_side` (issue 10, branch case10): LABELS.md's close topics whose look-alike is a `case`:
+`kb-bill-explained` against a disputed, wrong, double or unrecognised charge, `kb-speed-test`
+against a measured under-delivery. When the chosen topic is one of them and the message states
+its look-alike (`retrieval/case_side.py`), no automatic answer: the other rules decide.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
+
+from retrieval.case_side import DISPUTED_CHARGE, UNDER_DELIVERY
 
 VETO_INTENTS = frozenset({"complaint", "already_tried", "human_request", "sales", "spam", "retweet", "vague"})
 
@@ -115,4 +122,8 @@ class AnswerPolicy(BaseModel):
     )
     word_tiebreak: bool = Field(
         True, description="when the two topic views disagree, the words may side with the chosen topic's"
+    )
+    case_side: dict[str, str] = Field(
+        default_factory=lambda: {"kb-bill-explained": DISPUTED_CHARGE, "kb-speed-test": UNDER_DELIVERY},
+        description="KB topic -> its look-alike that gets no answer (`retrieval/case_side.py`); {} = off",
     )

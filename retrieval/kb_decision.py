@@ -33,6 +33,7 @@ from bot.core.models import ACTIONS, ArticleCandidate
 from retrieval.answer_policy import VETO_INTENTS, AnswerPolicy
 from retrieval.answerability import unstated
 from retrieval.blas import find_blas, one_blas_thread
+from retrieval.case_side import case_side
 from retrieval.classifier_cache import trained_classifier
 from retrieval.embedders import Embedder, UsemEmbedder
 from retrieval.kb_classifier import NONE, Examples, TopicClassifier
@@ -208,6 +209,8 @@ class KbAnalyser:
         answer = self._article_for(kb, found.hit, ctx.language, found.confidence)
         if self.policy.stated_details and self._detail_unstated(kb, ctx, text, answer.article_id):
             return
+        if self._case_side(ctx, text, found.topic):
+            return
         ctx.kb_answer = answer
 
     def _lookup(
@@ -330,6 +333,15 @@ class KbAnalyser:
         if missing:
             ctx.kb_evidence = ctx.kb_evidence | {"unstated": missing}
         return bool(missing)
+
+    def _case_side(self, ctx: MessageContext, text: str, topic: str | None) -> bool:
+        """The message is the case-side look-alike of its topic: a disputed charge against the
+        bill article, a measured under-delivery against the speed test (`retrieval/case_side.py`)."""
+        kind = self.policy.case_side.get(topic or "")
+        if kind is None or not case_side(kind, text):
+            return False
+        ctx.kb_evidence = ctx.kb_evidence | {"case_side": kind}
+        return True
 
     def _article_for(
         self, kb: KnowledgeBase, hit: ArticleHit, language: str, confidence: float
