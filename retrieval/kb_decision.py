@@ -16,8 +16,9 @@ for a person, sales leads and risk topics veto an automatic answer whatever the 
 so does a message that asks nothing; the candidates stay attached to the decision for the human
 who picks it up.
 
-What the gate asks beyond the confidence, and why: `retrieval.answer_policy`; the views' own
-evidence (the vote, the floor, agreement): `retrieval.topic_views`.
+What the gate asks beyond the confidence, and why: `retrieval.answer_policy` (its settings) and
+`retrieval.answer_gate` (its checks); the views' own evidence (the vote, the floor, agreement):
+`retrieval.topic_views`.
 """
 
 from __future__ import annotations
@@ -29,20 +30,18 @@ from typing import Any
 
 from bot.core.chunk_row import ChunkRow
 from bot.core.context import MessageContext
-from bot.core.models import ACTIONS, ArticleCandidate
-from retrieval.answer_policy import VETO_INTENTS, AnswerPolicy
-from retrieval.answerability import unstated
+from bot.core.models import ArticleCandidate
+from retrieval.answer_gate import AnswerGate
+from retrieval.answer_policy import AnswerPolicy
 from retrieval.blas import find_blas, one_blas_thread
-from retrieval.case_side import case_side
 from retrieval.classifier_cache import trained_classifier
 from retrieval.embedders import Embedder, UsemEmbedder
-from retrieval.kb_classifier import NONE, Examples, TopicClassifier
-from retrieval.kb_confidence import Assessment, assess, one_view, topic_probabilities, weighted
+from retrieval.kb_classifier import Examples, TopicClassifier
+from retrieval.kb_confidence import assess, one_view, topic_probabilities, weighted
 from retrieval.knowledge_base import ArticleHit, KnowledgeBase
 from retrieval.learned import LearnedModels, Prediction
 from retrieval.learned.apply import apply_prediction
 from retrieval.learned.features import reach_flag
-from retrieval.lexical_view import LexicalView
 from retrieval.query_embedding import QueryEmbedder
 from retrieval.service import AsyncKnowledgeBase
 from retrieval.summary import article_summary
@@ -86,7 +85,8 @@ class KbAnalyser:
         # Message vectors: made here one at a time, or ahead per claimed batch by the reading
         # helpers with this object's spec (`bot.reading.pool`), under the same key.
         self.query_embedder = QueryEmbedder(self._embedder)
-        self.policy = policy or AnswerPolicy()
+        # The checks between a found topic and an automatic answer; they read `self.policy`.
+        self.gate = AnswerGate(policy or AnswerPolicy())
         self._examples = examples
         self._learned = learned
         if learned is not None and (
@@ -103,10 +103,17 @@ class KbAnalyser:
         self._kb: AsyncKnowledgeBase | None = None
         self._model: tuple[KnowledgeBase, TopicClassifier] | None = None
         self._training: asyncio.Task[None] | None = None
-        self._lexical: tuple[KnowledgeBase, LexicalView] | None = None
         # The last chunk's products (`_chunk_products`): its matrix, the snapshot, the two products.
         self._products: tuple[Any, KnowledgeBase, Any, Any] | None = None
         self._lock = asyncio.Lock()
+
+    @property
+    def policy(self) -> AnswerPolicy:
+        return self.gate.policy
+
+    @policy.setter
+    def policy(self, policy: AnswerPolicy) -> None:  # an experiment swaps the settings (cv_pipeline)
+        self.gate.policy = policy
 
     async def knowledge_base(self) -> AsyncKnowledgeBase:
         """Built (or loaded from its cache) on first use, off the event loop, with its classifier."""
@@ -194,7 +201,7 @@ class KbAnalyser:
         found = assess(hits, probabilities, temperature=temperature, retrieval=retrieval)
         views = view_evidence(hits, probabilities, found, votes, retrieval)
         ctx.kb_evidence = found.as_facts() | views
-        if not views["agree"] and self._words_break_tie(kb, ctx, text):
+        if not views["agree"] and self.gate.words_break_tie(kb, ctx, text):
             shares = retrieval if retrieval is not None else topic_probabilities(hits, temperature)
             side = probabilities if views["classifier_top"] == found.topic else None
             found, lead = one_view(found, hits, side or weighted(shares, probabilities))
@@ -202,14 +209,12 @@ class KbAnalyser:
         ctx.kb_confidence = found.confidence
         if self.policy.phrasing_floor:
             found = floor_hears_phrasings(found, nearest, ctx)
-        if not self._answerable(ctx, found) or found.hit is None:
+        if not self.gate.answerable(ctx, found) or found.hit is None:
             return
-        if self._words_disagree(kb, ctx, text):
+        if self.gate.words_disagree(kb, ctx, text):
             return
         answer = self._article_for(kb, found.hit, ctx.language, found.confidence)
-        if self.policy.stated_details and self._detail_unstated(kb, ctx, text, answer.article_id):
-            return
-        if self._case_side(ctx, text, found.topic):
+        if self.gate.withholds(kb, ctx, text, answer.article_id, found.topic):
             return
         ctx.kb_answer = answer
 
@@ -253,95 +258,6 @@ class KbAnalyser:
             scores[row.index] if scores is not None else None,
             sims[row.index] if sims is not None else None,
         )
-
-    def _answerable(self, ctx: MessageContext, found: Assessment) -> bool:
-        policy = self.policy
-        if found.topic is None or found.confidence < policy.min_confidence or found.score < policy.min_score:
-            return False
-        vetoes = ctx.intents & VETO_INTENTS
-        if ctx.model_p and vetoes == {"already_tried"} and ctx.model_p["complaint"] < policy.tried_complaint:
-            vetoes = frozenset()  # "again", "already": the model reads no complaint in it, only a question
-        if vetoes or ctx.risks:
-            return False
-        views = ctx.kb_evidence
-        if not (views["agree"] or views.get("words_agree")) or views["lead"] < policy.min_lead:
-            return False
-        rivals = ACTIONS if policy.agent_on_top else tuple(a for a in ACTIONS if a != "agent")
-        if ctx.model_p and (
-            ctx.model_p["complaint"] >= policy.max_complaint
-            or ctx.model_p["answer"] < policy.min_p_answer
-            or (policy.answer_on_top and ctx.model_p["answer"] < max(ctx.model_p[a] for a in rivals))
-            or (
-                policy.answer_over_action
-                and ctx.model_p["answer"] < ctx.model_p["case"] + ctx.model_p["crisis"]
-            )
-        ):
-            return False
-        return "question" in ctx.intents or ctx.model_p.get("answer", 0.0) >= policy.model_question
-
-    def _words_disagree(self, kb: KnowledgeBase, ctx: MessageContext, text: str) -> bool:
-        """A split vote whose message shares more rare words with another article (`lexical_view`).
-
-        5-fold over train + dev: at 0.75 it held back 3 of the 7 wrong automatic answers
-        (a decoder "Wi-Fi or cable?" answered with the Wi-Fi article, "walk into a store for a
-        new SIM" with eSIM, a Wi-Fi generation question the KB does not answer) and 3 right ones.
-        """
-        evidence = ctx.kb_evidence
-        if evidence.get("vote_share", 1.0) >= self.policy.split_vote:
-            return False
-        other = self._lexical_view(kb).other_topic(text, ctx.language, str(evidence["topic"]))
-        if other is None:
-            return False
-        ctx.kb_evidence = evidence | {"lexical_top": other}
-        return True
-
-    def _words_break_tie(self, kb: KnowledgeBase, ctx: MessageContext, text: str) -> bool:
-        """The two topic views disagree, one names the chosen topic and the words side with it.
-
-        Both views read the same embedding, so when they part the words are the independent
-        third witness (`lexical_view`): two of three name the topic, and the confidence and lead
-        become the siding view's own (`one_view`): the dissenter's low figure is the disagreement
-        the words resolved. Not when the other view is retrieval's `none` (its vote says the KB
-        does not answer: that is no topic to outvote).
-        """
-        evidence = ctx.kb_evidence
-        tops = (evidence.get("retrieval_top"), evidence.get("classifier_top"))
-        topic = str(evidence["topic"])
-        if not self.policy.word_tiebreak or NONE in tops or topic not in tops:
-            return False
-        if not self._lexical_view(kb).names(text, ctx.language, topic):
-            return False
-        ctx.kb_evidence = evidence | {"words_agree": True}
-        return True
-
-    def _lexical_view(self, kb: KnowledgeBase) -> LexicalView:
-        """The word view of this snapshot, built on first use and after a reload."""
-        if self._lexical is None or self._lexical[0] is not kb:
-            self._lexical = (kb, LexicalView(kb.articles))
-        return self._lexical[1]
-
-    def _detail_unstated(self, kb: KnowledgeBase, ctx: MessageContext, text: str, article_id: str) -> bool:
-        """The message asks for a price, a time or a number of hours / days the article never states.
-
-        A question on a KB topic about a detail the KB does not hold goes to a person, with the
-        article attached (`retrieval/answerability.py`; 5-fold: 2 of the 4 wrong answers left).
-        """
-        article = kb.article(article_id)
-        if article is None:
-            return False
-        missing = unstated(text, " ".join([article.title, *article.questions, article.body]))
-        if missing:
-            ctx.kb_evidence = ctx.kb_evidence | {"unstated": missing}
-        return bool(missing)
-
-    def _case_side(self, ctx: MessageContext, text: str, topic: str | None) -> bool:
-        """The message is the case-side look-alike of its topic: a disputed charge against the
-        bill article, a measured under-delivery against the speed test (`retrieval/case_side.py`)."""
-        kind = self.policy.case_side.get(topic or "")
-        if kind is None or not case_side(kind, text):
-            return False
-        ctx.kb_evidence = ctx.kb_evidence | {"case_side": kind}
-        return True
 
     def _article_for(
         self, kb: KnowledgeBase, hit: ArticleHit, language: str, confidence: float

@@ -68,9 +68,9 @@ def test_the_kb_step_holds_back_an_answer_whose_article_states_no_such_detail() 
     analyser = KbAnalyser(Path("unused"), policy=AnswerPolicy())
     ctx = context("el deco graba programas? cuántas horas caben?")
     ctx.kb_evidence = {"topic": "kb-tv-decoder"}
-    assert analyser._detail_unstated(kb, ctx, ctx.message.text, decoder.id)
+    assert analyser.gate.detail_unstated(kb, ctx, ctx.message.text, decoder.id)
     assert ctx.kb_evidence["unstated"] == ["hour"]
     ctx = context("¿cuánto tarda en actualizarse el deco?")
     ctx.kb_evidence = {"topic": "kb-tv-decoder"}
-    assert not analyser._detail_unstated(kb, ctx, ctx.message.text, decoder.id)
+    assert not analyser.gate.detail_unstated(kb, ctx, ctx.message.text, decoder.id)
     assert "unstated" not in ctx.kb_evidence

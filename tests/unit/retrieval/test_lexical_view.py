@@ -71,11 +71,11 @@ def test_a_split_vote_is_held_back_when_the_words_name_another_article() -> None
     kb = cast(KnowledgeBase, type("Snapshot", (), {"articles": ARTICLES})())
     text = "can i just walk into a store for a new sim or do i have to book"
     analyser, ctx = split_vote(0.6, text)
-    assert analyser._words_disagree(kb, ctx, text)
+    assert analyser.gate.words_disagree(kb, ctx, text)
     assert ctx.kb_evidence["lexical_top"] == "kb-store-hours-en"
     # A clear vote is not second-guessed by the words.
     analyser, ctx = split_vote(0.9, text)
-    assert not analyser._words_disagree(kb, ctx, text)
+    assert not analyser.gate.words_disagree(kb, ctx, text)
     assert "lexical_top" not in ctx.kb_evidence
 
 
@@ -104,21 +104,21 @@ def test_when_the_topic_views_disagree_the_words_break_the_tie() -> None:
     kb = cast(KnowledgeBase, type("Snapshot", (), {"articles": ARTICLES})())
     store = "can i walk into a store without booking?"
     analyser, ctx = split_views("kb-store-hours", "kb-esim", store)
-    assert analyser._words_break_tie(kb, ctx, store)
+    assert analyser.gate.words_break_tie(kb, ctx, store)
     assert ctx.kb_evidence["words_agree"] is True
     # The words side with the other view's topic: no tie broken.
     qr = "where do i scan the QR code to activate it?"
     analyser, ctx = split_views("kb-esim", "kb-store-hours", qr)
-    assert not analyser._words_break_tie(kb, ctx, qr)
+    assert not analyser.gate.words_break_tie(kb, ctx, qr)
     # Retrieval's vote says the KB does not answer: not a topic the words may outvote.
     analyser, ctx = split_views("none", "kb-store-hours", store)
-    assert not analyser._words_break_tie(kb, ctx, store)
+    assert not analyser.gate.words_break_tie(kb, ctx, store)
     # Neither view names the chosen topic.
     analyser, ctx = split_views("kb-esim", "kb-esim", store)
-    assert not analyser._words_break_tie(kb, ctx, store)
+    assert not analyser.gate.words_break_tie(kb, ctx, store)
     analyser, ctx = split_views("kb-store-hours", "kb-esim", store)
     analyser.policy = AnswerPolicy(word_tiebreak=False)
-    assert not analyser._words_break_tie(kb, ctx, store)
+    assert not analyser.gate.words_break_tie(kb, ctx, store)
 
 
 TIE = """
