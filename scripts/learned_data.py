@@ -38,6 +38,13 @@ EXAMPLES = ROOT / "retrieval" / "learned" / "examples"
 CACHE = ROOT / "var" / "learned-embeddings.npz"
 PUBLIC = {"twitter", "facebook", "instagram", "forum"}
 EXAMPLE_WEIGHT = 2.0
+
+
+def _env_list(name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list from the environment (to measure other example files), else `default`."""
+    return tuple(item for item in os.environ.get(name, default).split(",") if item)
+
+
 # General-domain sentiment examples; `sarcasm.yaml` holds the negatives written in the words of
 # praise. Their positives also teach the complaint model that praise of a service (a quick
 # install, a kind technician) is not a complaint: before, 11 praise messages of train+dev
@@ -45,27 +52,21 @@ EXAMPLE_WEIGHT = 2.0
 SENTIMENT_FILES = ("sentiment.yaml", "sarcasm.yaml")
 # Short posts in tweet register (slang, sarcasm, negative by situation alone): they teach the
 # sentiment model only, since a tweet's praise or griping says little about this KB's actions.
-SENTIMENT_ONLY_FILES = tuple(
-    f for f in os.environ.get("CENTINELA_SENTIMENT_ONLY_FILES", "tweets.yaml").split(",") if f
-)
+SENTIMENT_ONLY_FILES = _env_list("CENTINELA_SENTIMENT_ONLY_FILES", "tweets.yaml")
 # Example files written as tests, never fitted unless named above: `sentiment_es.yaml` (ninth
 # round), mostly Spanish consumer-service posts. Fitted, every variant lowered the 5-fold
 # train+dev sentiment figures (docs/decisions.md); `scripts/sentiment_cv.py` scores them.
 CHECK_FILES = ("sentiment_es.yaml",)
 # Influential public authors' examples (`{action: [{text}]}`), trained with the reach flag set.
 # `safe10.yaml` (eighth round): crises told as facts or irony, neutral business news, calm reports.
-REACH_FILES = tuple(
-    f for f in os.environ.get("CENTINELA_REACH_FILES", "reach.yaml,safe10.yaml").split(",") if f
-)
+REACH_FILES = _env_list("CENTINELA_REACH_FILES", "reach.yaml,safe10.yaml")
 # Hand-written informal questions by KB topic (`answerable`) and look-alikes the KB does not
 # answer (`out_of_kb`), `examples/questions.yaml`: rows of the complaint model ("no" at the KB
 # questions' weight), since a how-to question told with a small mishap is not a complaint about
 # the customer's own service. Ninth round: not in the action model (as answer / agent rows they
 # lowered P(monitor) on spam and news, 5-fold 0.899 -> 0.895) nor in the topic vote (they pulled
 # out-of-KB questions into a topic: 2 -> 4 unsafe; the sixth and eighth rounds found the same).
-QUESTION_FILES = tuple(
-    f for f in os.environ.get("CENTINELA_QUESTION_FILES", "questions.yaml").split(",") if f
-)
+QUESTION_FILES = _env_list("CENTINELA_QUESTION_FILES", "questions.yaml")
 # Tasks whose classes are weighted to equal total weight: sentiment is judged by macro-F1, and
 # neutral (answers, calm case reports) would otherwise swamp positive. Chosen on dev and CV:
 # macro-F1 0.691 -> 0.786 on dev (trained on train), 0.738 -> 0.763 5-fold on train+dev.
@@ -75,9 +76,7 @@ KB_WEIGHT = 0.5
 # (e.g. `CENTINELA_EXAMPLE_WEIGHTS=sentiment_es.yaml:1` to measure a file at another weight).
 EXAMPLE_WEIGHTS = {
     name: float(weight)
-    for name, weight in (
-        item.split(":", 1) for item in os.environ.get("CENTINELA_EXAMPLE_WEIGHTS", "").split(",") if item
-    )
+    for name, weight in (item.split(":", 1) for item in _env_list("CENTINELA_EXAMPLE_WEIGHTS", ""))
 }
 # Sentiment *training* label and weight of train/dev case reports labelled `neutral` (calm,
 # matter-of-fact). LABELS.md allows that label, but most annotators elsewhere call a complaint
@@ -93,11 +92,7 @@ TASK_FEATURES = {"action": EMBEDDING_REACH}
 
 
 # Files of hand-written questions by topic that join the retrieval vote (`topic_question_rows`).
-VOTE_FILES = tuple(
-    f
-    for f in os.environ.get("CENTINELA_VOTE_FILES", "retrieval/data/answerable_examples.yaml").split(",")
-    if f
-)
+VOTE_FILES = _env_list("CENTINELA_VOTE_FILES", "retrieval/data/answerable_examples.yaml")
 
 
 def features_of(task: str) -> str:

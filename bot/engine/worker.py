@@ -103,15 +103,16 @@ class Worker:
             await asyncio.gather(turn, *(lane() for _ in range(min(self._concurrency, len(claims)))))
         else:
             await asyncio.gather(*(lane() for _ in range(min(self._concurrency, len(claims)))))
-        if not await self._save_together(writes, [d for d in results if d is not None]):
+        decisions = [decision for decision in results if decision is not None]
+        if not await self._save_together(writes, decisions):
             failed = await writes.flush(self._store)
             for index, claim in enumerate(claims):
                 if claim.message.key in failed and results[index] is not None:
                     results[index] = None
                     await self._hand_back(claim, "its effects could not be stored")
-            if any(decision is not None for decision in results):
-                await self._store.save_decisions([decision for decision in results if decision is not None])
-        decisions = [decision for decision in results if decision is not None]
+            decisions = [decision for decision in results if decision is not None]
+            if decisions:
+                await self._store.save_decisions(decisions)
         done = [claim for claim, decision in zip(claims, results, strict=True) if decision is not None]
         if decisions:
             for decision in decisions:

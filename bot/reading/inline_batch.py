@@ -23,15 +23,13 @@ from typing import TYPE_CHECKING
 from bot.core.chunk_row import ChunkRow
 from bot.reading.chunk_sizes import word_sizes
 from bot.reading.chunks import ChunkAnswer, ChunkEmbedder, read_chunk
+from bot.reading.pool import MAX_PENDING  # the same bound on readings never taken
 from bot.reading.text_reading import TextReader, TextReading
 
 if TYPE_CHECKING:
     from bot.core.models import InboundMessage
 
 log = logging.getLogger(__name__)
-
-# Readings not taken (a message that failed before reading) are forgotten past this many.
-MAX_PENDING = 4096
 
 
 class InlineBatches:
