@@ -50,18 +50,28 @@ class AnswerGate:
         views = ctx.kb_evidence
         if not (views["agree"] or views.get("words_agree")) or views["lead"] < policy.min_lead:
             return False
-        rivals = ACTIONS if policy.agent_on_top else tuple(a for a in ACTIONS if a != "agent")
-        if ctx.model_p and (
-            ctx.model_p["complaint"] >= policy.max_complaint
-            or ctx.model_p["answer"] < policy.min_p_answer
-            or (policy.answer_on_top and ctx.model_p["answer"] < max(ctx.model_p[a] for a in rivals))
-            or (
-                policy.answer_over_action
-                and ctx.model_p["answer"] < ctx.model_p["case"] + ctx.model_p["crisis"]
-            )
-        ):
+        if ctx.model_p and not self.model_reads_a_question(ctx.model_p):
             return False
         return "question" in ctx.intents or ctx.model_p.get("answer", 0.0) >= policy.model_question
+
+    def model_reads_a_question(self, p: dict[str, float]) -> bool:
+        """The learned models read a question, not a complaint, a crisis or chatter.
+
+        With `question_mass` the action model's `answer` and `agent` count together where they
+        meet the floor and the other actions: both are "a question that wants a reply", and
+        which of them it is (whether the KB answers it) is the topic views' call, made with the
+        KB and their `none` class, not a model that never saw the KB (`answer_policy`).
+        """
+        policy = self.policy
+        question_mass = policy.question_mass and not policy.agent_on_top
+        asked = p["answer"] + (p["agent"] if question_mass else 0.0)
+        rivals = ACTIONS if policy.agent_on_top else tuple(a for a in ACTIONS if a not in ("answer", "agent"))
+        return not (
+            p["complaint"] >= policy.max_complaint
+            or asked < policy.min_p_answer
+            or (policy.answer_on_top and asked < max(p[a] for a in rivals))
+            or (policy.answer_over_action and asked < p["case"] + p["crisis"])
+        )
 
     def words_disagree(self, kb: KnowledgeBase, ctx: MessageContext, text: str) -> bool:
         """A split vote whose message shares more rare words with another article (`lexical_view`).

@@ -40,6 +40,15 @@ other view is retrieval's `none`. Every other condition (thresholds, vetoes, act
 models, split vote, stated details) still applies. 5-fold: 8 more right answers, no wrong one
 (coverage 0.791 -> 0.809); dev unchanged.
 
+`question_mass` (issue 10, tenth round, branch cov10c): the step after `agent_on_top`. The
+action model's `agent` class is mostly "a question the KB does not answer", so a KB question on
+a topic train.jsonl asks little about (an e-invoice, an outage map by region, who must be home
+for the installation) gets most of its mass as `agent`, and its P(answer) fell under the floor
+or under monitor even when both topic views named the topic with confidence. Now `answer` and
+`agent` together (a question that wants a reply) meet the floor, top case, crisis and monitor
+and outweigh case + crisis; whether the KB answers it stays the topic views' call (their `none`
+class, the confidence, the lead, the words, the stated details). No threshold moved.
+
 `case_side` (issue 10, branch case10): LABELS.md's close topics whose look-alike is a `case`:
 `kb-bill-explained` against a disputed, wrong, double or unrecognised charge, `kb-speed-test`
 against a measured under-delivery. When the chosen topic is one of them and the message states
@@ -91,7 +100,10 @@ class AnswerPolicy(BaseModel):
         0.8, ge=0.0, le=1.0, description="P(answer) that counts as a question without a question mark"
     )
     min_p_answer: float = Field(
-        0.3, ge=0.0, le=1.0, description="the learned action model must also rate 'answer' this likely"
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="the learned action model must also rate 'answer' (+ 'agent': `question_mass`) this likely",
     )
     answer_on_top: bool = Field(True, description="and rate 'answer' at least as likely as any other action")
     agent_on_top: bool = Field(
@@ -100,6 +112,11 @@ class AnswerPolicy(BaseModel):
     )
     answer_over_action: bool = Field(
         True, description="and rate 'answer' at least as likely as 'case' and 'crisis' together"
+    )
+    question_mass: bool = Field(
+        True,
+        description="'answer' and 'agent' count together against the floor and the other actions"
+        " (unless `agent_on_top`)",
     )
     max_complaint: float = Field(
         0.5, ge=0.0, le=1.0, description="learned P(complaint) at or above which no automatic answer"

@@ -56,7 +56,9 @@ def candidates(items: list[LabelledMessage], results: list[Decided]) -> tuple[li
             {
                 "confidence": float(kb.get("confidence", 0.0)),
                 "lead": float(kb.get("lead", 0.0)),
-                "p_answer": float(details["model_p"].get("answer", 0.0)),
+                # The gate's floor reads answer + agent (`AnswerPolicy.question_mass`).
+                "p_answer": float(details["model_p"].get("answer", 0.0))
+                + float(details["model_p"].get("agent", 0.0)) * RELAXED.question_mass,
                 "right": item.expect.get("action") == "answer"
                 and _topic(item.expect.get("article")) == _topic(decision.article),
             }

@@ -107,14 +107,18 @@ def _fixed_models(dim: int, embedder: str, action: dict[str, float]) -> LearnedM
         ({"answer": 0.45, "agent": 0.3, "case": 0.15, "crisis": 0.05, "monitor": 0.05}, True),
         # Agent does not compete: whether the KB answers it is the topic views' call.
         ({"answer": 0.4, "agent": 0.45, "case": 0.05, "crisis": 0.05, "monitor": 0.05}, True),
-        ({"answer": 0.4, "agent": 0.05, "case": 0.05, "crisis": 0.05, "monitor": 0.45}, False),
-        ({"answer": 0.25, "agent": 0.2, "case": 0.2, "crisis": 0.15, "monitor": 0.2}, False),
+        ({"answer": 0.4, "agent": 0.02, "case": 0.05, "crisis": 0.05, "monitor": 0.48}, False),
+        # Answer and agent together are the question's mass (a question the views may answer).
+        ({"answer": 0.1, "agent": 0.75, "case": 0.05, "crisis": 0.05, "monitor": 0.05}, True),
+        ({"answer": 0.15, "agent": 0.2, "case": 0.1, "crisis": 0.05, "monitor": 0.5}, False),
+        ({"answer": 0.1, "agent": 0.3, "case": 0.35, "crisis": 0.2, "monitor": 0.05}, False),
+        ({"answer": 0.1, "agent": 0.15, "case": 0.24, "crisis": 0.22, "monitor": 0.29}, False),
         # On top and above the floor, but less likely than case and crisis together: a person.
         ({"answer": 0.44, "agent": 0.02, "case": 0.4, "crisis": 0.1, "monitor": 0.04}, False),
         ({"answer": 0.5, "agent": 0.02, "case": 0.4, "crisis": 0.04, "monitor": 0.04}, True),
     ],
 )
-async def test_the_action_model_must_rate_answer_above_every_action_but_agent_and_a_floor(
+async def test_the_action_model_must_rate_a_question_above_every_other_action_and_a_floor(
     usem: UsemEmbedder, kb_small_cache: Path, action: dict[str, float], answered: bool
 ) -> None:
     learned = _fixed_models(usem.dim, usem.name, action)
@@ -124,6 +128,18 @@ async def test_the_action_model_must_rate_answer_above_every_action_but_agent_an
     assert ctx.model_p["answer"] == pytest.approx(action["answer"])
     assert (ctx.kb_answer is not None) is answered
     assert ctx.kb_candidates and ctx.kb_candidates[0].topic == "kb-router-reset"
+
+
+async def test_without_the_question_mass_answer_alone_meets_the_floor(
+    usem: UsemEmbedder, kb_small_cache: Path
+) -> None:
+    action = {"answer": 0.1, "agent": 0.75, "case": 0.05, "crisis": 0.05, "monitor": 0.05}
+    learned = _fixed_models(usem.dim, usem.name, action)
+    analyser = KbAnalyser(KB_SMALL, cache_dir=kb_small_cache, embedder=usem, learned=learned)
+    analyser.policy = AnswerPolicy(question_mass=False)
+    ctx = context("¿cómo reinicio el router?")
+    await analyser.analyse(ctx)
+    assert ctx.kb_answer is None and ctx.kb_candidates[0].topic == "kb-router-reset"
 
 
 async def test_agent_competes_with_answer_when_the_policy_says_so(
