@@ -103,7 +103,7 @@ class AnswerPolicy(BaseModel):
         0.3,
         ge=0.0,
         le=1.0,
-        description="the learned action model must also rate 'answer' (+ 'agent': `question_mass`) this likely",
+        description="the action model must also rate 'answer' (+ 'agent': `question_mass`) this likely",
     )
     answer_on_top: bool = Field(True, description="and rate 'answer' at least as likely as any other action")
     agent_on_top: bool = Field(
