@@ -10,6 +10,8 @@ back writes why into the message's KB evidence, for the person who picks it up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from bot.core.context import MessageContext
 from bot.core.models import ACTIONS
 from retrieval.answer_policy import VETO_INTENTS, AnswerPolicy
@@ -24,9 +26,13 @@ from retrieval.lexical_view import LexicalView
 class AnswerGate:
     """The answer checks under one `AnswerPolicy`, with the word view of the current KB snapshot."""
 
-    def __init__(self, policy: AnswerPolicy) -> None:
+    def __init__(self, policy: AnswerPolicy, phrasings: Mapping[str, Sequence[str]] | None = None) -> None:
         self.policy = policy
-        self._lexical: tuple[KnowledgeBase, LexicalView] | None = None
+        # The KB's example phrasings by topic (set by the KB step when it trains a snapshot):
+        # the word view names a topic by them in a language where it has no article
+        # (`lexical_view`, `AnswerPolicy.word_phrasings`).
+        self.phrasings: Mapping[str, Sequence[str]] = phrasings or {}
+        self._lexical: tuple[KnowledgeBase, Mapping[str, Sequence[str]] | None, LexicalView] | None = None
 
     def withholds(
         self, kb: KnowledgeBase, ctx: MessageContext, text: str, article_id: str, topic: str | None
@@ -110,9 +116,10 @@ class AnswerGate:
 
     def _lexical_view(self, kb: KnowledgeBase) -> LexicalView:
         """The word view of this snapshot, built on first use and after a reload."""
-        if self._lexical is None or self._lexical[0] is not kb:
-            self._lexical = (kb, LexicalView(kb.articles))
-        return self._lexical[1]
+        phrasings = self.phrasings if self.policy.word_phrasings else None
+        if self._lexical is None or self._lexical[0] is not kb or self._lexical[1] is not phrasings:
+            self._lexical = (kb, phrasings, LexicalView(kb.articles, phrasings))
+        return self._lexical[2]
 
     def detail_unstated(self, kb: KnowledgeBase, ctx: MessageContext, text: str, article_id: str) -> bool:
         """The message asks for a price, a time or a number of hours / days the article never states.

@@ -140,6 +140,9 @@ class AnswerPolicy(BaseModel):
     word_tiebreak: bool = Field(
         True, description="when the two topic views disagree, the words may side with the chosen topic's"
     )
+    word_phrasings: bool = Field(
+        True, description="the words read a topic's example phrasings in a language it has no article in"
+    )
     case_side: dict[str, str] = Field(
         default_factory=lambda: {"kb-bill-explained": DISPUTED_CHARGE, "kb-speed-test": UNDER_DELIVERY},
         description="KB topic -> its look-alike that gets no answer (`retrieval/case_side.py`); {} = off",

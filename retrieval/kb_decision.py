@@ -170,6 +170,7 @@ class KbAnalyser:
     def _train(self, snapshot: KnowledgeBase) -> TopicClassifier:
         find_blas()  # here, in a thread: `analyse` caps BLAS threads on the event loop
         examples = self._examples if self._examples is not None else Examples.load()
+        self.gate.phrasings = examples.answerable  # read here, off the event loop
         if self._learned is not None and self._learned.topic_examples:
             examples = examples.with_embedded(self._learned.topic_examples)
         return trained_classifier(snapshot, examples, self._cache_dir)

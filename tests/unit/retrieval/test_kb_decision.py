@@ -175,3 +175,11 @@ async def test_the_kb_step_gives_the_action_model_the_authors_reach(
     ctx.author.influential = influential
     await analyser.analyse(ctx)
     assert (ctx.model_p["crisis"] > 0.5) is crisis
+
+
+async def test_training_a_snapshot_gives_the_word_view_the_example_phrasings(analyser: KbAnalyser) -> None:
+    # The word view names a topic by its phrasings where it has no article (`lexical_view`); they
+    # are read with the examples when a snapshot is trained, off the event loop.
+    assert not analyser.gate.phrasings
+    await analyser.analyse(context("how do I restart my router?"))
+    assert any("router" in text for text in analyser.gate.phrasings["kb-router-reset"])

@@ -88,6 +88,63 @@ def test_the_words_name_a_topic_only_when_its_article_shares_the_most_rare_words
     assert not view.names(text, "pt", "kb-store-hours")  # no article in the language
 
 
+BUNDLES = article(
+    "kb-data-bundles-es",
+    "es",
+    "Bonos de datos extra",
+    "Cuando gastas los datos de tu tarifa, añade un bono en Mi Ondanet; el bono se cobra en la factura.",
+)
+PHRASINGS = {
+    "kb-data-bundles": [
+        "I used up my mobile data, how do I top up?",
+        "meus dados acabaram, como compro mais?",
+    ],
+    "kb-not-in-this-kb": ["how do I top up my mobile data?"],
+}
+
+
+def test_a_topic_without_an_article_in_the_language_is_named_by_its_phrasings() -> None:
+    text = "ran out of mobile data halfway through the month, how do i top up"
+    view = LexicalView([*ARTICLES, BUNDLES], PHRASINGS)
+    assert view.names(text, "en", "kb-data-bundles")
+    # Only the KB's own languages: with no Portuguese article at all, no Portuguese document.
+    assert not view.names("meus dados acabaram, como compro mais?", "pt", "kb-data-bundles")
+    # Without the phrasings the words have no say there, as before.
+    assert not LexicalView([*ARTICLES, BUNDLES]).names(text, "en", "kb-data-bundles")
+    # The phrasings must still share more rare words than another topic's article.
+    assert not view.names("can i walk into a store without booking?", "en", "kb-data-bundles")
+    # Phrasings of a topic this KB does not have name nothing; they do not veto either.
+    assert not view.names(text, "en", "kb-not-in-this-kb")
+    assert view.other_topic(text, "en", "kb-data-bundles") is None
+    # A topic with an article in the language is compared by its article alone.
+    store = "can i walk into a store without booking?"
+    assert view.names(store, "en", "kb-store-hours") and not view.names(store, "en", "kb-esim")
+
+
+def test_the_tie_break_hears_the_phrasings_of_a_topic_with_no_article_in_the_language() -> None:
+    kb = cast(KnowledgeBase, type("Snapshot", (), {"articles": [*ARTICLES, BUNDLES]})())
+    text = "ran out of mobile data, how do i top up"
+
+    def views() -> tuple[KbAnalyser, MessageContext]:
+        analyser = KbAnalyser(Path("unused"), policy=AnswerPolicy())
+        analyser.gate.phrasings = PHRASINGS  # as `_train` sets them from the examples file
+        ctx = context(text)
+        ctx.language = "en"
+        ctx.kb_evidence = {
+            "topic": "kb-data-bundles",
+            "retrieval_top": "kb-esim",
+            "classifier_top": "kb-data-bundles",
+        }
+        return analyser, ctx
+
+    analyser, ctx = views()
+    assert analyser.gate.words_break_tie(kb, ctx, text)
+    assert ctx.kb_evidence["words_agree"] is True
+    analyser, ctx = views()
+    analyser.policy = AnswerPolicy(word_phrasings=False)
+    assert not analyser.gate.words_break_tie(kb, ctx, text)
+
+
 def split_views(retrieval_top: str, classifier_top: str, text: str) -> tuple[KbAnalyser, MessageContext]:
     analyser = KbAnalyser(Path("unused"), policy=AnswerPolicy())
     ctx = context(text)
