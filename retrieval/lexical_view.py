@@ -20,8 +20,8 @@ them), against the articles that language has. Without them an English or Portug
 a topic with only a Spanish article left the words with nothing to say, so a split between the
 two embedding views could not be resolved (5-fold: 3 right answers more, no wrong one). The
 phrasings never veto (`other_topic` compares articles only): a handful of lines is too thin to
-outweigh a whole article: as documents that competed everywhere, vetoes included, they held back
-four right answers and stopped no wrong one.
+outweigh a whole article (as documents competing everywhere, vetoes included, they held back four
+right answers and stopped no wrong one).
 """
 
 from __future__ import annotations
