@@ -61,9 +61,10 @@ def translate_mentions(page: Any, *, own_ids: Collection[str], own_handles: Coll
     if not tweets:
         return result
     includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
+    listed = (includes or {}).get("users")
     users = {
         str(u.get("id")): u
-        for u in (includes or {}).get("users") or []
+        for u in (listed if isinstance(listed, list) else [])
         if isinstance(u, dict) and u.get("id")
     }
     handles = {h.lower() for h in own_handles}

@@ -58,6 +58,16 @@ def test_mentions_page_fields_and_own_accounts() -> None:
     assert result.skipped == {"own_account": 2}
 
 
+def test_a_mentions_page_whose_users_are_not_a_list_still_gives_its_tweets() -> None:
+    # Found by the translation fuzzer (`tests/contract/test_adapter_translation_fuzz.py`):
+    # `includes.users` as a number raised TypeError instead of reading the tweets without authors.
+    page = {"data": [{"id": "1795012345678901250", "text": "@Brand hola", "author_id": "1"}]}
+    for users in (1, "ana", {"id": "1"}, None):
+        result = translate_mentions({**page, "includes": {"users": users}}, own_ids=set(), own_handles=set())
+        [message] = result.messages
+        assert message.author.handle == "1" and message.text == "@Brand hola"
+
+
 @pytest.mark.parametrize(
     ("message", "text"),
     [
