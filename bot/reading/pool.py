@@ -62,10 +62,11 @@ log = logging.getLogger(__name__)
 IN_FLIGHT = 2
 # Longest wait for a reading a helper is already on; past it the text is read inline.
 WAIT_S = 0.05
-# How long a worker waits for a chunk a helper is on before it reads a waiting chunk itself:
-# above a helper's time for a chunk without the model (8 texts, 2-3 ms), below it with the
-# encoder (about 20 ms), where reading ahead here (in a thread) is what keeps the worker busy.
-STEAL_AFTER_S = 0.005
+# How long a worker waits for a chunk a helper is on before it reads a waiting chunk itself.
+# The chunk may be the last of the `IN_FLIGHT` a helper holds: above that many chunk times
+# without the model (8 texts, 2-3 ms each), below one with the encoder (about 20 ms), where
+# reading ahead here (in a thread) is what keeps the worker busy.
+STEAL_AFTER_S = 0.01
 # Readings not taken (a message that failed before reading) are forgotten past this many.
 MAX_PENDING = 4096
 RESTART_BACKOFF_S = 5.0
