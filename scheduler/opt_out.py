@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import islice
 from typing import Final
 
 from bot.core.context import MessageContext
@@ -30,10 +29,12 @@ OPT_OUT_PHRASES: Final[dict[str, tuple[str, ...]]] = {
     "pt": ("sair", "parar", "descadastrar", "cancelar inscricao", "nao quero mais mensagens"),
 }
 _PHRASES: Final = frozenset(p for phrases in OPT_OUT_PHRASES.values() for p in phrases)
-_WORD: Final = re.compile(r"\w+")
 # A keyword message has at most a handful of words; combining marks of a decomposed text may
 # split a word in two before accents are removed, so the bound leaves room for that.
 _MAX_WORDS: Final = 2 * max(len(p.split()) for p in _PHRASES) + 2
+# Matches at the start of a text of more than `_MAX_WORDS` words (runs of \w): one C call that
+# stops at the word after the bound, no match object per word.
+_TOO_MANY_WORDS: Final = re.compile(rf"\W*(?:\w+\W+){{{_MAX_WORDS}}}\w")
 
 
 def is_opt_out(text: str) -> bool:
@@ -42,7 +43,7 @@ def is_opt_out(text: str) -> bool:
     Every message passes through here, and real messages are long: counting the first few words
     (in C, stopping early) rejects a long message before its accents are stripped.
     """
-    if len(list(islice(_WORD.finditer(text), _MAX_WORDS + 1))) > _MAX_WORDS:
+    if _TOO_MANY_WORDS.match(text) is not None:
         return False
     words = re.sub(r"[^\w\s]", " ", strip_accents(text.casefold())).split()
     return " ".join(words) in _PHRASES

@@ -7,10 +7,14 @@ so decisions are exactly those of the inline path (a test holds it to that).
 
 Why work stealing: a worker hands each claimed batch to the helpers at once (`prefetch`) and,
 when a message's turn comes, takes the helpers' reading (`take`). A chunk not yet sent to a
-helper is read inline instead, so a slow or overloaded helper never holds a message back. While
-waiting for a chunk a helper is on, the worker reads the newest chunk still waiting for a helper
-(the helpers would get to it last) rather than idle, then waits briefly; past `WAIT_S` it reads
-inline. A dead helper costs only speed: it is restarted after a backoff and nothing is lost.
+helper is read inline instead, so a slow or overloaded helper never holds a message back. When a
+chunk a helper is on is not back within `STEAL_AFTER_S`, the worker reads the newest chunk still
+waiting for a helper (the helpers would get to it last) rather than idle, then waits briefly;
+past `WAIT_S` it reads inline. The first wait is there because the worker is seldom idle when a
+reading is late: its other messages' store calls and effects are due, and reading here holds the
+event loop for a whole chunk (on its own thread, without the model). A helper without the model
+returns a chunk in a few milliseconds, so the worker reads ahead only when the helpers really lag.
+A dead helper costs only speed: it is restarted after a backoff and nothing is lost.
 
 Why plain pipes and not `multiprocessing`: a helper is `python -m bot.reading.helper`, which
 imports the reading modules only (spawn would re-import the service's main module), and its
@@ -58,6 +62,11 @@ log = logging.getLogger(__name__)
 IN_FLIGHT = 2
 # Longest wait for a reading a helper is already on; past it the text is read inline.
 WAIT_S = 0.05
+# How long a worker waits for a chunk a helper is on before it reads a waiting chunk itself.
+# The chunk may be the last of the `IN_FLIGHT` a helper holds: above that many chunk times
+# without the model (8 texts, 2-3 ms each), below one with the encoder (about 20 ms), where
+# reading ahead here (in a thread) is what keeps the worker busy.
+STEAL_AFTER_S = 0.01
 # Readings not taken (a message that failed before reading) are forgotten past this many.
 MAX_PENDING = 4096
 RESTART_BACKOFF_S = 5.0
@@ -98,6 +107,7 @@ class ReadingPool:
         chunk: int = CHUNK,
         reader: TextReader | None = None,
         embedder: ChunkEmbedder | None = None,
+        steal_after_s: float = STEAL_AFTER_S,
     ) -> None:
         if processes < 1:
             raise ValueError("a reading pool needs at least one process")
@@ -107,6 +117,7 @@ class ReadingPool:
         self._chunk = chunk
         self._reader = reader
         self._embedder = embedder
+        self._steal_after_s = steal_after_s
         self._helpers: list[_Helper] = []
         self._queued: deque[_Chunk] = deque()
         self._pending: OrderedDict[str, tuple[_Chunk, int]] = OrderedDict()
@@ -225,9 +236,9 @@ class ReadingPool:
                     self.missed += 1
                     return None
                 await self._read_here(chunk)  # embedding too: the whole chunk in one call
-            # A helper is on it: rather than idle, read the last chunk still waiting here (the
-            # helpers would get to it last), then look again.
-            elif await self._read_last_queued():
+            # A helper is on it: if it is late, rather than idle, read the last chunk still
+            # waiting here (the helpers would get to it last), then look again.
+            elif await self._late(chunk) and await self._read_last_queued():
                 await asyncio.sleep(0)  # let a helper's answer in
         if not chunk.done.done():
             try:
@@ -257,6 +268,12 @@ class ReadingPool:
                 if any(now - held.sent_at > HUNG_S for held in helper.in_flight.values()):
                     self._lost(helper, TimeoutError(f"no answer in {HUNG_S:g} s"))
         return chunk.done.result() is not None
+
+    async def _late(self, chunk: _Chunk) -> bool:
+        """Whether `chunk` is still not back after `STEAL_AFTER_S` (the loop runs other work meanwhile)."""
+        if self._steal_after_s > 0:
+            await asyncio.wait((chunk.done,), timeout=self._steal_after_s)
+        return not chunk.done.done()
 
     async def _read_last_queued(self) -> bool:
         """Read the newest chunk not yet sent to a helper, here; False when there is none."""

@@ -83,6 +83,22 @@ def _bump(c: sqlite3.Connection, key: str, now: datetime, window_s: float) -> in
     return int(c.execute("SELECT count FROM counters WHERE key=?", (counter_key,)).fetchone()[0])
 
 
+# Keys per look-up: well under SQLite's bound on a statement's parameters.
+_SEEN_CHUNK = 500
+
+
+def _seen_until(c: sqlite3.Connection, keys: list[str]) -> dict[str, float]:
+    """`seen_until` of those of `keys` already in `messages`, in one statement per chunk."""
+    seen: dict[str, float] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), _SEEN_CHUNK):
+        chunk = unique[start : start + _SEEN_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT key, seen_until FROM messages WHERE key IN ({marks})"
+        seen.update(c.execute(sql, chunk).fetchall())
+    return seen
+
+
 class SqliteHotPath:
     """`HotPathStore` on one SQLite file; safe for many asyncio workers in one process.
 
@@ -139,18 +155,28 @@ class SqliteHotPath:
         rows = [(m.key, m.model_dump_json(), author_digest(m.channel, m.author.handle)) for m in messages]
 
         def insert(c: sqlite3.Connection) -> list[bool]:
+            # One look-up for the batch and one executemany per table, in order (the queue's
+            # sequence follows the batch), rather than three statements per message: this runs
+            # on the store's thread, holding the GIL the event loop needs, per statement.
+            seen = _seen_until(c, [key for key, _, _ in rows])
+            until = now + window
             fresh: list[bool] = []
+            kept: list[tuple[str, str, float]] = []
+            queued: list[tuple[str, float, str]] = []
             for key, body, person in rows:
-                seen = c.execute("SELECT seen_until FROM messages WHERE key=?", (key,)).fetchone()
-                if seen is not None and seen[0] > now:
+                previous = seen.get(key)
+                if previous is not None and previous > now:
                     fresh.append(False)
                     continue
-                c.execute("INSERT OR REPLACE INTO messages VALUES (?,?,?)", (key, body, now + window))
-                c.execute(
-                    "INSERT OR IGNORE INTO queue (key, available_at, person) VALUES (?, ?, ?)",
-                    (key, now, person),
-                )
+                seen[key] = until  # a repeat later in this batch sees this one, as in the table
+                kept.append((key, body, until))
+                queued.append((key, now, person))
                 fresh.append(True)
+            if kept:
+                c.executemany("INSERT OR REPLACE INTO messages VALUES (?,?,?)", kept).close()
+                c.executemany(
+                    "INSERT OR IGNORE INTO queue (key, available_at, person) VALUES (?, ?, ?)", queued
+                ).close()
             return fresh
 
         return await self._run(insert, durable=True)
@@ -167,6 +193,7 @@ class SqliteHotPath:
             if len(rows) < count:
                 rows += c.execute(_CLAIM_DUE, (now, consumer, count - len(rows))).fetchall()
             claims: list[Claim] = []
+            taken: list[tuple[str, str, float, int]] = []
             # One random nonce per claim, the row's sequence after it: unique per delivery, and
             # one call into the OS's random source per batch instead of one per message.
             nonce = uuid.uuid4().hex
@@ -182,11 +209,13 @@ class SqliteHotPath:
                     _dead_letter(c, key, message, attempts, "not acknowledged within the visibility timeout")
                     continue
                 token = f"{nonce}-{seq}"
-                c.execute(
-                    "UPDATE queue SET consumer=?, token=?, attempts=attempts+1, available_at=? WHERE seq=?",
-                    (consumer, token, now + timeout, seq),
-                )
+                taken.append((consumer, token, now + timeout, seq))
                 claims.append(Claim(message=message, delivery_id=token, attempts=attempts + 1))
+            if taken:  # one executemany for the batch: each row's own update, stepped in C
+                c.executemany(
+                    "UPDATE queue SET consumer=?, token=?, attempts=attempts+1, available_at=? WHERE seq=?",
+                    taken,
+                ).close()
             return claims
 
         return await self._run(take)

@@ -8,15 +8,20 @@ when a call raises, is rolled back and run again with a SAVEPOINT around each wr
 hears "done" before that COMMIT, so durability is unchanged; a group containing an intake write
 commits with `synchronous=FULL`. The callers of a group are woken with one hop to their event
 loop, not one each.
+
+The store's thread stays on duty while calls keep coming: it waits on a `queue.SimpleQueue`
+(a put is one C call that wakes it) and leaves the executor only after `IDLE_S` without a call,
+instead of one `ThreadPoolExecutor.submit` (a future, a work item and a lock, on the event
+loop's thread) per group.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
 import sqlite3
 import threading
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +30,10 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 Op = Callable[[sqlite3.Connection], Any]
+
+# How long the store's thread waits for another call before it hands its executor back: long
+# next to the gaps between a busy pipeline's calls, short enough that an idle store holds nothing.
+IDLE_S = 1.0
 
 
 @dataclass(slots=True)
@@ -40,14 +49,20 @@ class GroupCommitRunner:
     """Runs store calls on one dedicated thread, committing queued calls together."""
 
     def __init__(
-        self, conn: sqlite3.Connection, executor: ThreadPoolExecutor, *, max_group: int = 256
+        self,
+        conn: sqlite3.Connection,
+        executor: ThreadPoolExecutor,
+        *,
+        max_group: int = 256,
+        idle_s: float = IDLE_S,
     ) -> None:
         self._conn = conn
         self._executor = executor
         self._max_group = max_group
-        self._queue: deque[_Call] = deque()
+        self._idle_s = idle_s
+        self._queue: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._draining = False
+        self._serving = False
 
     async def run(
         self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = False, read: bool = False
@@ -55,23 +70,58 @@ class GroupCommitRunner:
         """Run `fn` in the next group; `read=True` promises it writes nothing (no savepoint)."""
         loop = asyncio.get_running_loop()
         call = _Call(fn, durable, read, loop.create_future(), loop)
-        with self._lock:
-            self._queue.append(call)
-            start = not self._draining
-            self._draining = True
-        if start:
-            self._executor.submit(self._drain)
+        self._hand_over(call)
         result: T = await call.future
         return result
 
-    def _drain(self) -> None:
+    def stop(self) -> None:
+        """The thread leaves once the calls queued so far are done (the store is closing)."""
+        self._hand_over(None)
+
+    def queued(self) -> int:
+        """Calls waiting for a group (not those of the group running)."""
+        return self._queue.qsize()
+
+    def _hand_over(self, call: _Call | None) -> None:
+        # Put and check under one lock, as `_serve` checks and leaves under it: a call put just
+        # as the thread gives up its turn finds it gone and starts it again, never waits alone.
+        with self._lock:
+            self._queue.put(call)
+            start = not self._serving
+            self._serving = True
+        if start:
+            self._executor.submit(self._serve)
+
+    def _serve(self) -> None:
+        """Groups, each of the calls queued by the time the previous one committed."""
         while True:
-            with self._lock:
-                if not self._queue:
-                    self._draining = False
-                    return
-                group = [self._queue.popleft() for _ in range(min(len(self._queue), self._max_group))]
-            self._commit(group)
+            try:
+                first = self._queue.get(timeout=self._idle_s)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._serving = False
+                        return
+                continue
+            group: list[_Call] = []
+            stopping = first is None
+            if first is not None:
+                group.append(first)
+            while not stopping and len(group) < self._max_group:
+                try:
+                    call = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if call is None:
+                    stopping = True
+                else:
+                    group.append(call)
+            if group:
+                self._commit(group)
+            if stopping:
+                with self._lock:
+                    self._serving = False
+                return
 
     def _commit(self, group: list[_Call]) -> None:
         conn = self._conn

@@ -28,6 +28,23 @@ async def test_enqueue_is_idempotent_on_channel_and_id(store: Store) -> None:
     assert await store.queue_depth() == 3
 
 
+async def test_a_repeat_within_one_enqueue_is_not_new_and_order_is_kept(store: Store) -> None:
+    """The intake looks its batch up at once: a message repeated in the same call is still a
+    duplicate, the first copy is the one kept, and a batch bigger than one look-up works."""
+    first = make_message("a", text="first copy")
+    batch = [first, make_message("a", text="second copy"), *(make_message(f"n{i:04d}") for i in range(1200))]
+    fresh = await store.enqueue(batch)
+    assert fresh == [True, False, *([True] * 1200)]
+    assert await store.enqueue([make_message("n0007"), make_message("late")]) == [False, True]
+    assert await store.queue_depth() == 1202
+    stored = await store.get_message("twitter:a")
+    assert stored is not None and stored.text == "first copy"
+    claims = await store.claim("w1", 4)
+    assert [c.message.key for c in claims] == ["twitter:a", "twitter:n0000", "twitter:n0001", "twitter:n0002"]
+    assert len({c.delivery_id for c in claims}) == 4 and all(c.attempts == 1 for c in claims)
+    assert [c.message.key for c in await store.claim("w2", 2)] == ["twitter:n0003", "twitter:n0004"]
+
+
 async def test_duplicates_stay_out_even_after_ack(store: Store) -> None:
     await store.enqueue([make_message("a")])
     claims = await store.claim("w1", 10)

@@ -75,8 +75,10 @@ class SqliteFile:
         self._users = max(0, self._users - 1)
         if self._users or self._executor is None:
             return
-        conn, executor = self._conn, self._executor
+        conn, executor, runner = self._conn, self._executor, self._runner
         self._conn, self._runner, self._executor = None, None, None
+        if runner is not None:  # its thread finishes the queued calls, then frees the executor
+            runner.stop()
         if conn is not None:
             await asyncio.get_running_loop().run_in_executor(executor, conn.close)
         await asyncio.to_thread(executor.shutdown, wait=True)

@@ -175,7 +175,7 @@ def test_helper_protocol_with_an_embedder_answers_one_vector_per_text() -> None:
 
 async def test_while_a_helper_reads_the_worker_reads_the_last_waiting_chunk() -> None:
     inline = TextReader.for_languages(LANGS, "es")
-    pool = ReadingPool(1, LANGS, "es", reader=inline)
+    pool = ReadingPool(1, LANGS, "es", reader=inline, steal_after_s=0)  # reads ahead at once
     await pool.start()
     try:
         messages = [make_message(f"w{i}", f"¿Cuándo llega mi factura número {i}?") for i in range(64)]
@@ -189,6 +189,23 @@ async def test_while_a_helper_reads_the_worker_reads_the_last_waiting_chunk() ->
         assert pool.taken >= pool.read_while_waiting
         expected = [inline.read(m.text, m.language) for m in messages]
         assert all(got in (None, want) for got, want in zip(readings, expected, strict=True))
+    finally:
+        await pool.close()
+
+
+async def test_a_worker_waits_for_a_helper_in_time_instead_of_reading_ahead() -> None:
+    """Reading here holds the event loop for a whole chunk: while the helper's answers come
+    within `steal_after_s`, the worker leaves every chunk to it."""
+    inline = TextReader.for_languages(LANGS, "es")
+    pool = ReadingPool(1, LANGS, "es", reader=inline, steal_after_s=30.0)
+    await pool.start()
+    try:
+        messages = [make_message(f"h{i}", f"¿Cuándo llega mi factura número {i}?") for i in range(64)]
+        pool.prefetch(messages)
+        readings = [await pool.take(message) for message in messages]
+        assert pool.read_while_waiting == 0
+        assert (pool.taken, pool.missed) == (64, 0), "every reading came from the helper"
+        assert readings == [inline.read(m.text, m.language) for m in messages]
     finally:
         await pool.close()
 

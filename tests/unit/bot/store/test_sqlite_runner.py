@@ -49,7 +49,7 @@ async def test_a_failing_call_in_a_group_rolls_back_alone(tmp_path: Path) -> Non
         )
         runner = store.hot.file._runner
         assert runner is not None
-        await eventually(lambda: _true(len(runner._queue) == 4))
+        await eventually(lambda: _true(runner.queued() == 4))
         release.set()
         results = await calls
         await slow
