@@ -119,9 +119,10 @@ class GroupCommitRunner:
             if group:
                 self._commit(group)
             if stopping:
-                with self._lock:
-                    self._serving = False
-                return
+                with self._lock:  # as when idle: a call put after the stop is still served
+                    if self._queue.empty():
+                        self._serving = False
+                        return
 
     def _commit(self, group: list[_Call]) -> None:
         conn = self._conn

@@ -6,11 +6,13 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from bot.store.sqlite import SqliteStore
+from bot.store.sqlite_runner import GroupCommitRunner
 from tests.conftest import eventually
 
 
@@ -86,3 +88,29 @@ async def test_no_cursor_leaves_the_store_thread(tmp_path: Path) -> None:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_call_put_after_stop_is_still_served(tmp_path: Path) -> None:
+    """`stop()` ends the thread's turn, but a call that arrives behind it must not wait forever:
+    the thread only leaves with nothing queued (as when it idles)."""
+    conn = sqlite3.connect(tmp_path / "r.sqlite3", isolation_level=None, check_same_thread=False)
+    executor = ThreadPoolExecutor(max_workers=1)
+    runner = GroupCommitRunner(conn, executor, idle_s=0.05)
+    try:
+        started, release = threading.Event(), threading.Event()
+
+        def hold(_c: sqlite3.Connection) -> None:
+            started.set()
+            release.wait(timeout=10)
+
+        slow = asyncio.ensure_future(runner.run(hold))
+        await asyncio.to_thread(started.wait, 10)
+        runner.stop()
+        late = asyncio.ensure_future(runner.run(lambda c: c.execute("SELECT 1").fetchone()[0], read=True))
+        await eventually(lambda: _true(runner.queued() == 2))
+        release.set()
+        await slow
+        assert await asyncio.wait_for(late, timeout=5) == 1
+    finally:
+        await asyncio.to_thread(executor.shutdown, wait=True)
+        conn.close()
