@@ -130,25 +130,27 @@ async def test_the_action_model_must_rate_a_question_above_every_other_action_an
     assert ctx.kb_candidates and ctx.kb_candidates[0].topic == "kb-router-reset"
 
 
-async def test_without_the_question_mass_answer_alone_meets_the_floor(
-    usem: UsemEmbedder, kb_small_cache: Path
+@pytest.mark.parametrize(
+    ("action", "policy"),
+    [
+        # without the question mass, answer alone meets the floor: 0.1 does not
+        (
+            {"answer": 0.1, "agent": 0.75, "case": 0.05, "crisis": 0.05, "monitor": 0.05},
+            {"question_mass": False},
+        ),
+        # agent competes with answer when the policy says so
+        (
+            {"answer": 0.4, "agent": 0.45, "case": 0.05, "crisis": 0.05, "monitor": 0.05},
+            {"agent_on_top": True},
+        ),
+    ],
+)
+async def test_a_policy_that_reads_answer_apart_from_agent_withholds_an_agent_heavy_question(
+    usem: UsemEmbedder, kb_small_cache: Path, action: dict[str, float], policy: dict[str, bool]
 ) -> None:
-    action = {"answer": 0.1, "agent": 0.75, "case": 0.05, "crisis": 0.05, "monitor": 0.05}
     learned = _fixed_models(usem.dim, usem.name, action)
     analyser = KbAnalyser(KB_SMALL, cache_dir=kb_small_cache, embedder=usem, learned=learned)
-    analyser.policy = AnswerPolicy(question_mass=False)
-    ctx = context("¿cómo reinicio el router?")
-    await analyser.analyse(ctx)
-    assert ctx.kb_answer is None and ctx.kb_candidates[0].topic == "kb-router-reset"
-
-
-async def test_agent_competes_with_answer_when_the_policy_says_so(
-    usem: UsemEmbedder, kb_small_cache: Path
-) -> None:
-    action = {"answer": 0.4, "agent": 0.45, "case": 0.05, "crisis": 0.05, "monitor": 0.05}
-    learned = _fixed_models(usem.dim, usem.name, action)
-    analyser = KbAnalyser(KB_SMALL, cache_dir=kb_small_cache, embedder=usem, learned=learned)
-    analyser.policy = AnswerPolicy(agent_on_top=True)
+    analyser.policy = AnswerPolicy(**policy)
     ctx = context("¿cómo reinicio el router?")
     await analyser.analyse(ctx)
     assert ctx.kb_answer is None and ctx.kb_candidates[0].topic == "kb-router-reset"
