@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
@@ -36,6 +37,8 @@ from adapters.email.imap import ImapPoller
 from adapters.email.outgoing import new_message, reply_message
 from adapters.email.translate import read_mail
 from bot.core.models import OutboxItem
+
+log = logging.getLogger(__name__)
 
 REPLY_KEY = "reply:"
 # On close the poller finishes its step and says goodbye (IDLE done, LOGOUT) within this, else it is
@@ -69,7 +72,13 @@ class EmailAdapter(NoRoutes):
 
     async def _mail(self, uid: int, raw: bytes) -> None:
         assert self._cursors is not None and self._sink is not None
-        reading = read_mail(raw, self._config.own, max_bytes=self._config.max_message_bytes)
+        try:
+            reading = read_mail(raw, self._config.own, max_bytes=self._config.max_message_bytes)
+        except Exception:  # a translation fault must not stall the mailbox on this one mail
+            # It stays on the server untouched (fetched with BODY.PEEK) for a person to look at.
+            log.exception("mail UID %d could not be read; skipped, left in the mailbox", uid)
+            self.stats.count("skipped_unreadable")
+            return
         for reason, n in reading.translation.skipped.items():
             self.stats.count(f"skipped_{reason}", n)
         if reading.reply_to is not None:

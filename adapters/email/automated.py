@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 from email.message import EmailMessage
-from email.utils import getaddresses
+
+from adapters.email.headers import first_address, header
 
 NOREPLY = re.compile(
     r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|notifications?|bounces?)([+\-.].*)?$"
@@ -36,8 +37,7 @@ AUTO_SUBJECT = re.compile(
 
 def sender(msg: EmailMessage) -> str:
     """The From address, lower case ('' when missing or unreadable)."""
-    pairs = getaddresses([str(msg.get("From", ""))])
-    return pairs[0][1].strip().lower() if pairs and pairs[0][1] else ""
+    return first_address(msg, "From")[1].strip().lower()
 
 
 def skip_reason(msg: EmailMessage, own: set[str], address: str) -> str | None:
@@ -49,29 +49,29 @@ def skip_reason(msg: EmailMessage, own: set[str], address: str) -> str | None:
     local = address.split("@", 1)[0]
     if DAEMON.match(local):
         return "auto_generated"
-    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+    auto = header(msg, "Auto-Submitted").strip().lower()
     if auto and auto != "no":
         return "auto_reply" if auto.startswith("auto-replied") else "auto_generated"
-    if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Autoresponder"):
+    if header(msg, "X-Autoreply") or header(msg, "X-Autorespond") or header(msg, "X-Autoresponder"):
         return "auto_reply"
-    precedence = str(msg.get("Precedence", "")).strip().lower()
+    precedence = header(msg, "Precedence").strip().lower()
     if precedence == "auto_reply":
         return "auto_reply"
-    if precedence in ("bulk", "junk") and (msg.get("In-Reply-To") or msg.get("References")):
+    if precedence in ("bulk", "junk") and (header(msg, "In-Reply-To") or header(msg, "References")):
         return "auto_reply"  # a bulk-marked answer to a mail: what vacation programs send
-    suppress = str(msg.get("X-Auto-Response-Suppress", "")).lower()
-    if AUTO_SUBJECT.match(str(msg.get("Subject", ""))) or ("oof" in suppress and "all" in suppress):
+    suppress = header(msg, "X-Auto-Response-Suppress").lower()
+    if AUTO_SUBJECT.match(header(msg, "Subject")) or ("oof" in suppress and "all" in suppress):
         return "auto_reply"
-    if str(msg.get("Return-Path", "")).strip() == "<>":
+    if header(msg, "Return-Path").strip() == "<>":
         return "auto_generated"  # the null sender: a bounce or another machine's notice
     return None
 
 
 def automated_reason(msg: EmailMessage, address: str) -> str | None:
-    precedence = str(msg.get("Precedence", "")).strip().lower()
+    precedence = header(msg, "Precedence").strip().lower()
     if precedence in ("bulk", "list", "junk"):
         return f"precedence_{precedence}"
-    if msg.get("List-Id") or msg.get("List-Unsubscribe") or msg.get("List-Post"):
+    if header(msg, "List-Id") or header(msg, "List-Unsubscribe") or header(msg, "List-Post"):
         return "mailing_list"
     if NOREPLY.match(address.split("@", 1)[0]):
         return "noreply_sender"

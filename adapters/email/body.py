@@ -73,6 +73,13 @@ def part_text(part: Message) -> str:
 
 def body_text(msg: EmailMessage) -> tuple[str, str]:
     """(the customer's new text, which part it came from: plain | html | none)."""
+    try:
+        return _preferred_body(msg)
+    except Exception:  # the stdlib's MIME walk raises on some malformed structures
+        return _first_readable_part(msg)
+
+
+def _preferred_body(msg: EmailMessage) -> tuple[str, str]:
     body = msg.get_body(preferencelist=("plain", "html"))
     if body is None:
         return "", "none"
@@ -85,16 +92,41 @@ def body_text(msg: EmailMessage) -> tuple[str, str]:
     return new_text(html_to_text(part_text(body))), "html"
 
 
+def _first_readable_part(msg: EmailMessage) -> tuple[str, str]:
+    """The first text part that can be read, part by part: one broken part (a NUL in a
+    parameter, a bad boundary) loses that part, not the customer's words in the others."""
+    for part in msg.walk():
+        try:
+            kind = part.get_content_type()
+            if kind not in ("text/plain", "text/html") or part.get_content_disposition() == "attachment":
+                continue
+            text = part_text(part)
+        except Exception:
+            continue
+        if kind == "text/plain" and (plain := new_text(text)):
+            return plain, "plain"
+        if kind == "text/html" and (html := new_text(html_to_text(text))):
+            return html, "html"
+    return "", "none"
+
+
 def attachments(msg: EmailMessage) -> list[dict[str, Any]]:
     """Name, type and size of each attachment: kept for people, never read or stored."""
+    try:
+        parts = list(msg.iter_attachments())
+    except Exception:  # a malformed structure: no attachment list rather than no mail
+        return []
     found: list[dict[str, Any]] = []
-    for part in msg.iter_attachments():
-        payload = part.get_payload(decode=True)
-        found.append(
-            {
-                "filename": part.get_filename() or "",
-                "content_type": part.get_content_type(),
-                "size": len(payload) if isinstance(payload, bytes) else 0,
-            }
-        )
+    for part in parts:
+        try:
+            payload = part.get_payload(decode=True)
+            found.append(
+                {
+                    "filename": part.get_filename() or "",
+                    "content_type": part.get_content_type(),
+                    "size": len(payload) if isinstance(payload, bytes) else 0,
+                }
+            )
+        except Exception:
+            found.append({"filename": "", "content_type": "application/octet-stream", "size": 0})
     return found

@@ -19,12 +19,13 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from adapters.base import Translation
 from adapters.email.automated import automated_reason, sender, skip_reason
 from adapters.email.body import attachments, body_text
+from adapters.email.headers import first_address, header, headers
 from bot.core.models import Author, InboundMessage
 
 MAX_ID = 256
@@ -96,12 +97,12 @@ def read_mail(payload: Any, own: set[str], *, max_bytes: int = 10 * 1024 * 1024)
     if not address:
         result.skip("no_sender")
         return MailReading(result)
-    message_id = (_ids(msg.get("Message-ID")) or [""])[0]
+    message_id = (_ids(header(msg, "Message-ID")) or [""])[0]
     if not message_id or len(message_id) > MAX_ID:
         message_id = "sha256-" + hashlib.sha256(raw).hexdigest()  # stable across re-fetches
-    references = _ids(msg.get("References"))
-    parent = _ids(msg.get("In-Reply-To"))
-    subject = str(msg.get("Subject", "")).strip()
+    references = _ids(header(msg, "References"))
+    parent = _ids(header(msg, "In-Reply-To"))
+    subject = header(msg, "Subject").strip()
     text, source = body_text(msg)
     files = attachments(msg)
     if not text.strip() and files:
@@ -110,7 +111,7 @@ def read_mail(payload: Any, own: set[str], *, max_bytes: int = 10 * 1024 * 1024)
     if subject and not is_reply and subject not in text:
         text = f"{subject}\n\n{text}".strip()
     automated = automated_reason(msg, address)
-    name = getaddresses([str(msg.get("From", ""))])[0][0] or None
+    name = first_address(msg, "From")[0] or None
     message = InboundMessage(
         id=message_id,
         channel="email",
@@ -130,8 +131,7 @@ def read_mail(payload: Any, own: set[str], *, max_bytes: int = 10 * 1024 * 1024)
         },
     )
     result.messages.append(message)
-    reply_address = getaddresses([str(msg.get("Reply-To", ""))])
-    to = reply_address[0][1] if reply_address and reply_address[0][1] else address
+    to = first_address(msg, "Reply-To")[1] or address
     return MailReading(result, ReplyTo(to, subject, message_id, [*references, message_id][-20:]))
 
 
@@ -143,8 +143,8 @@ def attachment_stand_in(files: list[dict[str, Any]]) -> str:
 
 def _date(msg: EmailMessage) -> datetime:
     """`Date`, else when our server received it (the newest `Received` line's date), else now."""
-    received = [str(line).rpartition(";")[2] for line in msg.get_all("Received") or []]
-    for value in (str(msg.get("Date", "")), *received[:1]):
+    received = [line.rpartition(";")[2] for line in headers(msg, "Received")]
+    for value in (header(msg, "Date"), *received[:1]):
         try:
             parsed = parsedate_to_datetime(value.strip())
         except (TypeError, ValueError, IndexError):
@@ -154,5 +154,5 @@ def _date(msg: EmailMessage) -> datetime:
 
 
 def _language(msg: EmailMessage) -> str | None:
-    value = str(msg.get("Content-Language", "")).strip().lower()[:2]
+    value = header(msg, "Content-Language").strip().lower()[:2]
     return value if len(value) == 2 and value.isalpha() else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -105,6 +106,25 @@ async def test_automated_mail_advances_the_cursor_without_reaching_the_intake(
         assert adapter.stats.counts["skipped_auto_reply"] == 1
         assert adapter.stats.counts["skipped_delivery_report"] == 1
         assert await StoreCursors(store, "email").get("last_uid") == "3"
+    finally:
+        await adapter.close()
+
+
+async def test_a_mail_the_parser_cannot_read_does_not_stall_the_mailbox(
+    dovecot: Dovecot, store: SqliteStore
+) -> None:
+    """A `From` the standard library's header parser raises on used to make the poller fail,
+    reconnect and fetch the same mail again, forever: the mail behind it never arrived."""
+    broken = (MAILS / "complaint.eml").read_bytes()
+    broken = re.sub(rb"^From: .*$", b"From: Luis Pardo <luis.pardo@", broken, count=1, flags=re.M)
+    await dovecot.deliver(broken)
+    await dovecot.deliver((MAILS / "question.eml").read_bytes())
+    adapter = await started(EmailAdapter(config(dovecot, None)), store, CrashingSink(store))
+    try:
+        await eventually(lambda: store.get_message("email:q-0001@mail.example.com"), timeout=15)
+        assert adapter.stats.counts["skipped_no_sender"] == 1 and "imap_errors" not in adapter.stats.counts
+        assert await StoreCursors(store, "email").get("last_uid") == "2"
+        assert dovecot.uids() == [1, 2]  # both still on the server
     finally:
         await adapter.close()
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
 
 from adapters.email.body import new_text
+from adapters.email.headers import header
 from adapters.email.translate import mask_address, read_mail
 from tests.paths import TEST_DATA
 
@@ -192,3 +195,30 @@ def test_replay_string_form_keeps_8bit_charsets_exact() -> None:
     (from_line,) = read_mail(as_line, OWN).translation.messages
     (from_bytes,) = read_mail(raw, OWN).translation.messages
     assert from_line.text == from_bytes.text and "30€" in from_line.text
+
+
+@pytest.mark.parametrize(
+    ("line", "outcome"),
+    [
+        # the standard library's header parser raises IndexError on these: read raw instead
+        (b"From: Ana Garcia <ana.garcia@", "no_sender"),
+        (b"From: <", "no_sender"),
+    ],
+)
+def test_a_sender_the_parser_cannot_read_is_a_counted_skip_never_an_error(line: bytes, outcome: str) -> None:
+    raw = mail("").replace(b"From: Ana <ana@example.com>", line)
+    reading = read_mail(raw, OWN)
+    assert reading.translation.skipped == {outcome: 1}
+
+
+def test_an_unreadable_reply_to_falls_back_to_the_sender() -> None:
+    reading = read_mail(mail("Reply-To: Ana <ana.garcia@\r\n"), OWN)
+    assert reading.reply_to is not None and reading.reply_to.address == "ana@example.com"
+
+
+def test_a_header_read_raw_is_text_that_encodes() -> None:
+    """The raw fallback sees 8-bit bytes as the parser's surrogates: UTF-8 is decoded, the rest
+    replaced, so no later step (the pseudonym's hash, JSON) fails to encode it."""
+    msg = BytesParser(policy=policy.default).parsebytes(b"From: Jos\xc3\xa9 \xff <\r\n\r\nhola\r\n")
+    assert header(msg, "From") == "Jos\u00e9 \ufffd <"
+    assert header(msg, "Subject") == ""
