@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,7 +33,10 @@ from adapters.discourse.client import DiscourseClient
 from adapters.discourse.config import DiscourseConfig
 from adapters.discourse.translate import DiscourseTranslator, parse_target
 from adapters.http_body import read_capped
+from bot.core.input_safety import BadInput, loads_bounded
 from bot.core.models import OutboxItem
+
+log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/discourse"
 
@@ -80,12 +83,17 @@ class DiscourseAdapter:
             if not signature_ok(secret, body, request.headers.get("X-Discourse-Event-Signature")):
                 self.stats.count("rejected_signature")
                 return _error(401, "missing or bad X-Discourse-Event-Signature")
-            try:
-                payload = json.loads(body)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                return _error(400, f"body is not valid JSON: {exc}")
+            try:  # bounded: a deep nesting or a lone surrogate is a 400, never a 500
+                payload = loads_bounded(body)
+            except BadInput as exc:
+                return _error(400, exc.message)
             translation = self.translate(payload, request.headers)
-            fresh = await sink(translation.messages) if translation.messages else []
+            try:
+                fresh = await sink(translation.messages) if translation.messages else []
+            except Exception:
+                # Not acknowledged, so Discourse delivers it again; the dedupe makes that harmless.
+                log.exception("Discourse webhook: the intake refused a delivery")
+                return _error(503, "intake unavailable; deliver again later")
             self.stats.count("received", sum(fresh))
             self.stats.count("duplicates", len(fresh) - sum(fresh))
             for reason, n in translation.skipped.items():

@@ -9,7 +9,6 @@ and the intake's dedupe on message ids absorbs those retries.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -19,6 +18,7 @@ from aiohttp import web
 from adapters.base import IntakeSink, Translation
 from adapters.http_body import read_capped
 from adapters.meta.signature import valid
+from bot.core.input_safety import BadInput, loads_bounded
 from bot.core.models import InboundMessage
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,10 @@ def delivery_handler(
             return _error(413, f"body larger than {max_bytes} bytes")
         if not valid(app_secret, body, request.headers.get("X-Hub-Signature-256")):
             return _error(401, "missing or bad X-Hub-Signature-256")
-        try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return _error(400, f"body is not valid JSON: {exc}")
+        try:  # bounded: a deep nesting or a lone surrogate is a 400, never a 500 or a 503 for ever
+            payload = loads_bounded(body)
+        except BadInput as exc:
+            return _error(400, exc.message)
         translation = translate(payload)
         try:
             fresh = await sink(translation.messages) if translation.messages else []

@@ -213,3 +213,25 @@ async def test_a_chunked_body_is_read_whole_and_an_oversized_one_is_413(
     body, headers = delivery("post_created", huge)
     async with client.post("/webhooks/discourse", data=io.BytesIO(body), headers=headers) as response:
         assert response.status == 413 and "larger" in (await response.json())["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b'{"post": {"id": 1, "raw": "\\ud800"}}', "surrogate"),  # legal JSON, not Unicode
+        (b'{"post": ' + b"[" * 200 + b"]" * 200 + b"}", "nested"),
+    ],
+)
+async def test_signed_json_that_cannot_be_stored_is_a_400_not_a_500(
+    forum: tuple[TestClient[Any, Any], FakeDiscourse], body: bytes, error: str
+) -> None:
+    """Before, a lone surrogate reached the intake and failed there (500), a deep body failed
+    in the JSON decoder: Discourse would have redelivered it for ever."""
+    client, _ = forum
+    _, headers = delivery("post_created", {})
+    from tests.fakes.discourse_api import sign
+
+    headers["X-Discourse-Event-Signature"] = sign(body)
+    async with client.post("/webhooks/discourse", data=body, headers=headers) as response:
+        assert response.status == 400 and error in (await response.json())["error"]
+    assert await client.app[STORE].queue_depth() == 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import time
 from pathlib import Path
 from typing import TypeVar
@@ -12,7 +15,7 @@ import time_machine
 from bot.web.app import STORE
 from responders.templates import ROBOT_LABEL
 from tests.conftest import API_TOKEN, eventually
-from tests.fakes.meta_graph import PHONE_ID, signed, whatsapp_status, whatsapp_text
+from tests.fakes.meta_graph import APP_SECRET, PHONE_ID, signed, whatsapp_status, whatsapp_text
 from tests.scenario.meta_rig import ClientFactory, MetaRig, ServerFactory, meta_rig
 
 T = TypeVar("T")
@@ -61,6 +64,32 @@ async def test_same_event_four_times_is_one_decision_and_one_reply(rig: MetaRig)
     await eventually(lambda: _queue_empty(rig))
     assert len(await store.list_decisions()) == 1
     assert len(rig.graph.sent("messages")) == 1
+
+
+@pytest.mark.parametrize("fault", ["surrogate", "nested"])
+async def test_signed_json_that_cannot_be_stored_is_a_400_not_a_503_for_ever(
+    bare: MetaRig, fault: str
+) -> None:
+    """A lone surrogate (legal JSON, not Unicode) used to pass translation and fail in the
+    intake: 503, so Meta redelivered a body that could never be stored. A body nested beyond
+    the bound is refused the same way. The good delivery after it is taken as usual."""
+    body = whatsapp_text("wamid.Q9", QUESTION)
+    change = body["entry"][0]["changes"][0]["value"]
+    if fault == "surrogate":
+        change["messages"][0]["id"] = "wamid.\ud800"
+    else:
+        nested: dict[str, object] = {}
+        for _ in range(80):
+            nested = {"n": nested}
+        change["contacts"] = [{"profile": nested}]
+    raw = json.dumps(body).encode()
+    digest = hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    headers = {"X-Hub-Signature-256": f"sha256={digest}", "Content-Type": "application/json"}
+    status, answer = await bare.deliver(raw, headers)
+    assert status == 400 and fault in answer["error"]
+    assert await bare.client.app[STORE].queue_depth() == 0
+    status, answer = await bare.deliver(*signed(whatsapp_text("wamid.Q10", QUESTION)))
+    assert (status, answer["accepted"]) == (200, ["wamid.Q10"])
 
 
 async def test_bad_signature_is_401_and_nothing_stored(bare: MetaRig) -> None:
