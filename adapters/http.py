@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 
 from adapters.base import OutcomeUnknown, TemporaryFailure
+from bot.core.input_safety import may_hold_lone_surrogates, repaired
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,8 @@ class HttpCaller:
 def _decode(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return {}
+    if may_hold_lone_surrogates(raw):  # a text cut inside a pair must not stall a poller
+        data = repaired(data)
     return data if isinstance(data, dict) else {"data": data}

@@ -13,11 +13,13 @@ message and the JSON path of the field, so callers answer 400 with `field`.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 # Deep enough for any real payload (Meta's webhooks nest about 8 levels), far below
 # pydantic-core's JSON recursion limit (~200) and Python's (~1,000).
 MAX_JSON_DEPTH = 64
+_SURROGATE = re.compile("[\ud800-\udfff]")  # in a decoded str, only a lone one is left
 
 
 class BadInput(ValueError):
@@ -73,3 +75,25 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def may_hold_lone_surrogates(raw: bytes) -> bool:
+    """Whether decoding `raw` can give a lone surrogate: only a `\\uD800`-`\\uDFFF` escape can (a
+    UTF-8 decoder refuses surrogate bytes), so most bodies skip the walk in `repaired`."""
+    return b"\\ud" in raw or b"\\uD" in raw
+
+
+def repaired(data: Any) -> Any:
+    """`data` with every lone surrogate, in keys and values, replaced by U+FFFD.
+
+    For what a platform's API answers (a page of mentions, a ticket): refusing it as `BadInput`
+    would refuse the same page at every poll and stall the channel behind one broken character
+    (a text cut inside a surrogate pair), so the text is kept with a replacement character.
+    """
+    if isinstance(data, str):
+        return data if _encodable(data) else _SURROGATE.sub("\ufffd", data)
+    if isinstance(data, dict):
+        return {repaired(key): repaired(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [repaired(item) for item in data]
+    return data

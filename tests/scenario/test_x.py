@@ -128,6 +128,21 @@ async def test_our_own_tweets_are_skipped(fake_x: tuple[FakeX, str], tmp_path: P
         assert await svc.store.get_message("twitter:1800000000000000003") is None
 
 
+async def test_a_text_cut_inside_a_surrogate_pair_does_not_stall_the_poller(
+    fake_x: tuple[FakeX, str], tmp_path: Path
+) -> None:
+    """A page whose JSON holds a lone surrogate (a text cut inside an emoji's pair) used to fail
+    in the intake, and the same page was polled and refused again for ever."""
+    fake, url = fake_x
+    cut, after = "1800000000000000020", "1800000000000000021"
+    fake.mention(BRAND_ID, cut, ANA, "@AuroraTel sin internet otra vez \ud83d")
+    fake.mention(BRAND_ID, after, LUIS, "@AuroraTel ¿cómo reinicio el router?")
+    async with Service(settings_for(tmp_path, x=x_section(url)), None) as svc:
+        stored = await eventually(lambda: svc.store.get_message(f"twitter:{cut}"))
+        assert stored.text.endswith("otra vez \ufffd")
+        await eventually(lambda: svc.store.get_decision(f"twitter:{after}"))
+
+
 async def test_an_edit_is_the_mention_it_edits_not_a_second_question(
     fake_x: tuple[FakeX, str], tmp_path: Path
 ) -> None:
