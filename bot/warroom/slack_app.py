@@ -248,7 +248,13 @@ def slack_events_handler(app: AsyncApp) -> Callable[[web.Request], Awaitable[web
     """The aiohttp view for `POST /slack/events`: bolt's own request translation, both ways."""
 
     async def handle(request: web.Request) -> web.Response:
-        response = await app.async_dispatch(await to_bolt_request(request))
+        try:
+            translated = await to_bolt_request(request)
+        except (TypeError, ValueError, LookupError, AttributeError):
+            # bolt reads the team and channel out of the body before it checks the signature:
+            # a body of the wrong shape raised there, a 500 for anyone who could reach the URL.
+            return web.json_response({"error": "not a Slack request this service can read"}, status=400)
+        response = await app.async_dispatch(translated)
         return await to_aiohttp_response(response)
 
     return handle

@@ -144,6 +144,20 @@ async def test_stale_or_forged_signature_is_refused(rig: WarRoomRig, problem: st
     assert (await rig.draft("twitter:c1")).status == "pending"
 
 
+@pytest.mark.parametrize(("field", "value"), [("team", 1.5), ("channel", 7)])
+async def test_an_unsigned_body_of_the_wrong_shape_is_a_400_not_a_500(
+    rig: WarRoomRig, field: str, value: object
+) -> None:
+    """bolt reads the team and channel out of the body before it checks the signature: one that
+    is not an object raised there, a 500 for anyone who could reach the URL."""
+    payload = block_action(blocks.APPROVE, "twitter:c1", user=APPROVER)
+    payload[field] = value
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with rig.client.post("/slack/events", data=interaction_body(payload), headers=form) as response:
+        assert response.status == 400 and "error" in await response.json()
+    assert await rig.store.list_audit(kind="warroom") == []
+
+
 async def _approve_outcomes(rig: WarRoomRig, count: int) -> list[str] | None:
     audit = await rig.store.list_audit(kind="warroom")
     outcomes = [e.detail["outcome"] for e in audit if e.detail.get("action") == "approve"]
