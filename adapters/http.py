@@ -84,8 +84,8 @@ class HttpCaller:
 def _decode(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(raw)
+        if may_hold_lone_surrogates(raw):  # a text cut inside a pair must not stall a poller
+            data = repaired(data)  # recursive, as the decoder: too deep for one is for both
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return {}
-    if may_hold_lone_surrogates(raw):  # a text cut inside a pair must not stall a poller
-        data = repaired(data)
     return data if isinstance(data, dict) else {"data": data}

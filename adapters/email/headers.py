@@ -14,6 +14,8 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import getaddresses
 
+from bot.core.input_safety import repaired
+
 
 def header(msg: EmailMessage, name: str) -> str:
     """The header's text ('' when absent); its raw text when the parser fails on it."""
@@ -57,12 +59,8 @@ def _raw_items(msg: EmailMessage) -> list[tuple[str, str]]:
 def _text(value: str) -> str:
     """`value` as text that encodes: 8-bit bytes in a header arrive as lone surrogates (the
     parser's `surrogateescape`), which no later step could encode; they are decoded as UTF-8
-    where they are, else replaced."""
+    where they are, and any other lone surrogate is replaced (`bot.core.input_safety.repaired`)."""
     try:
-        value.encode("utf-8")
-        return value
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     except UnicodeEncodeError:
-        try:
-            return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "replace").decode("utf-8")
+        return str(repaired(value))
