@@ -75,7 +75,7 @@ class SchedulerLeader:
 
     async def _step_down(self, *, release: bool) -> None:
         was_leading = self.leading
-        self._jobs.stop()
+        await self._jobs.stop()
         if was_leading:
             self.changed.set()
         if release and was_leading:
