@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from retrieval.embedders import HashingEmbedder, Vectors
-from retrieval.query_embedding import QueryEmbedder, capped, embedder_spec, from_spec
+from retrieval.query_embedding import QueryEmbedder, capped, embedder_spec, from_spec, unshouted
 from tests.unit.retrieval.conftest import CountingEmbedder
 
 
@@ -72,3 +72,20 @@ def test_the_cap_is_part_of_the_key_and_travels_to_helpers(counting: CountingEmb
     assert counting.calls == [["uno dos cinco seis"]]
     assert capped_embedder.spec is not None
     assert from_spec(capped_embedder.spec).key == capped_embedder.key
+
+
+def test_a_shouted_message_is_embedded_in_sentence_case(counting: CountingEmbedder) -> None:
+    embedder = QueryEmbedder(counting)
+    embedder.embed_texts(["¿CÓMO CAMBIO LA CLAVE DEL WIFI? NO ME ACUERDO", "Hola, mi WIFI no va"])
+    assert counting.calls == [["¿Cómo cambio la clave del wifi? No me acuerdo", "Hola, mi WIFI no va"]]
+
+
+def test_only_a_text_mostly_in_capitals_counts_as_shouted() -> None:
+    shouted = {
+        "NÃO TENHO INTERNET HÁ 3 DIAS!!! ALGUÉM ME AJUDA": "Não tenho internet há 3 dias!!! Alguém me ajuda",
+        "@ONDANET_MX YA LLEGA LA FIBRA? CÓMO LO CHECO": "@ondanet_mx ya llega la fibra? Cómo lo checo",
+    }
+    for text, sentence_case in shouted.items():
+        assert unshouted(text) == sentence_case
+    for kept in ("OK GRACIAS", "Mi router TP-LINK no enciende, ¿qué hago?", "LOS light red since 9am", ""):
+        assert unshouted(kept) == kept  # too few letters, or ordinary case with a few capitals
