@@ -19,6 +19,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.warroom import payload
 from bot.warroom.approval import ApprovalService
 from bot.warroom.approvers import Approvers
 from scheduler.campaign_announce import CAMPAIGN_APPROVE, campaign_blocks, parse_button_value
@@ -75,10 +76,7 @@ class CampaignSlack:
         return None
 
     async def submitted(self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient) -> None:
-        text = str(
-            view.get("state", {}).get("values", {}).get(YAML_BLOCK, {}).get(YAML_INPUT, {}).get("value") or ""
-        )
-        user = body["user"]["id"]
+        text, user = payload.view_input(view, YAML_BLOCK, YAML_INPUT), payload.user_id(body)
         result = await self._book.define(text, actor=f"slack:{user}", source="slack")
         if not result.ok:
             problems = (
@@ -98,10 +96,10 @@ class CampaignSlack:
         await self._tell(client, self._channel, user, note)
 
     async def approve(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        press = payload.click(body)
         await ack()
-        user = body["user"]["id"]
-        campaign_id, digest = parse_button_value(str(body["actions"][0]["value"]))
-        channel = _channel_of(body) or self._channel
+        user, channel = press.user, press.channel or self._channel
+        campaign_id, digest = parse_button_value(press.value)
         if not await self._approvers.allowed(user):
             refused = await self._approvals.refuse(
                 "campaign_approve", campaign_id, actor=f"slack:{user}", via="slack"
@@ -117,9 +115,8 @@ class CampaignSlack:
             await self._book.plan(result.record),
             decided=f":white_check_mark: Approved by <@{user}>",
         )
-        ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
         try:
-            await client.chat_update(channel=channel, ts=str(ts), text=text, blocks=blocks)
+            await client.chat_update(channel=channel, ts=str(press.message_ts), text=text, blocks=blocks)
         except SlackApiError as exc:  # approved all the same: the post just keeps its button
             log.warning("cannot update the announcement of %s: %s", campaign_id, exc.response.get("error"))
 
@@ -128,11 +125,6 @@ class CampaignSlack:
             await client.chat_postEphemeral(channel=channel, user=user, text=text)
         except SlackApiError as exc:
             log.warning("cannot tell %s: %s", user, exc.response.get("error"))
-
-
-def _channel_of(body: Body) -> str | None:
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    return str(channel) if channel else None
 
 
 def _cut(text: str) -> str:

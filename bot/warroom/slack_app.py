@@ -1,8 +1,9 @@
 """The Slack side of the war-room: a bolt `AsyncApp` mounted at `/slack/events`.
 
 Bolt verifies every request's signature and refuses one signed more than five minutes ago
-(`request_verification_enabled`, on). Each handler acknowledges first (Slack gives three
-seconds), then hands the decision to the `ApprovalService`, the same code the REST API and the
+(`request_verification_enabled`, on). Each handler reads the fields it needs (`payload.py`: a
+signed payload of the wrong shape is a 400 naming the field, `slack_guard.py`), acknowledges
+(Slack gives three seconds), then hands the decision to the `ApprovalService`, the same code the REST API and the
 CLI use. Only approvers may approve, edit or reject; anyone else gets an ephemeral refusal and
 the attempt is audited; the same holds for "Open case" and "Solve" (`case_buttons.py`). Anyone
 in the channel may acknowledge an alert or pause automatic
@@ -12,12 +13,10 @@ replies (stopping is always safe); resuming them is for approvers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -27,10 +26,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.models import utc_now
 from bot.pipeline.guards import set_kill_switch
 from bot.store.base import Store
-from bot.warroom import blocks
+from bot.warroom import blocks, payload
 from bot.warroom.approval import ApprovalService
 from bot.warroom.approvers import Approvers
 from bot.warroom.case_buttons import CaseButton, WarRoomCases
+from bot.warroom.slack_guard import guard
 from bot.warroom.slash import HELP, incidents_text, status_text
 from scheduler.outages import OutageDesk
 from scheduler.slack_campaign import CampaignSlack
@@ -39,6 +39,8 @@ from scheduler.slack_outage import declare_from_spike, outage_command
 log = logging.getLogger(__name__)
 
 Body = dict[str, Any]
+# Whom to answer: the presser of a button or the submitter of a modal.
+Who = payload.Click | payload.Submission
 
 
 class WarRoomHandlers:
@@ -82,93 +84,103 @@ class WarRoomHandlers:
             self._campaigns.register(app)
 
     async def approve(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        press = payload.click(body)
         await ack()
-        user, draft_id = body["user"]["id"], _value(body)
-        if await self._refused(client, body, "approve", draft_id):
+        if await self._refused(client, press, "approve", press.value):
             return
-        result = await self._approvals.approve(draft_id, actor=f"slack:{user}", via="slack")
+        result = await self._approvals.approve(press.value, actor=f"slack:{press.user}", via="slack")
         if not result.ok:
-            await self._ephemeral(client, body, result.message)
+            await self._ephemeral(client, press, result.message)
 
     async def edit(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        press, trigger = payload.click(body), payload.trigger_id(body)
         await ack()
-        await self._open_modal(client, body, "edit", blocks.edit_modal)
+        await self._open_modal(client, press, trigger, "edit", blocks.edit_modal)
 
     async def reject(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        press, trigger = payload.click(body), payload.trigger_id(body)
         await ack()
-        await self._open_modal(client, body, "reject", blocks.reject_modal)
+        await self._open_modal(client, press, trigger, "reject", blocks.reject_modal)
 
     async def acknowledge(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+        press = payload.click(body)
         await ack()
-        result = await self._approvals.acknowledge(
-            _value(body), actor=f"slack:{body['user']['id']}", via="slack"
-        )
+        result = await self._approvals.acknowledge(press.value, actor=f"slack:{press.user}", via="slack")
         if not result.ok:
-            await self._ephemeral(client, body, result.message)
+            await self._ephemeral(client, press, result.message)
 
     async def declare_outage(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         """Approvers only: the notice goes out on the official accounts at once."""
+        press = payload.click(body)
         await ack()
-        alert_id = _value(body)
-        if await self._refused(client, body, "declare_outage", alert_id):
+        if await self._refused(client, press, "declare_outage", press.value):
             return
         assert self._outages is not None
-        actor = f"slack:{body['user']['id']}"
         noted = self._approvals.log.record
-        message = await declare_from_spike(self._outages, self._store, alert_id, actor=actor, noted=noted)
-        await self._ephemeral(client, body, message)
+        message = await declare_from_spike(
+            self._outages, self._store, press.value, actor=f"slack:{press.user}", noted=noted
+        )
+        await self._ephemeral(client, press, message)
 
     async def open_case(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         """Approvers only: a case opened from an alert is a commitment to the customer."""
+        press = payload.click(body)
         await ack()
         assert self._cases is not None
-        await self._case_button(client, body, "open_case", self._cases.open_case)
+        await self._case_button(client, press, "open_case", self._cases.open_case)
 
     async def solve_case(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
         """Approvers only: solving tells the customer, once."""
+        press = payload.click(body)
         await ack()
         assert self._cases is not None
-        await self._case_button(client, body, "solve_case", self._cases.solve_case)
+        await self._case_button(client, press, "solve_case", self._cases.solve_case)
 
-    async def _case_button(self, client: AsyncWebClient, body: Body, action: str, press: CaseButton) -> None:
-        if await self._refused(client, body, action, _value(body)):
+    async def _case_button(
+        self, client: AsyncWebClient, press: payload.Click, action: str, button: CaseButton
+    ) -> None:
+        if await self._refused(client, press, action, press.value):
             return
-        result = await press(_value(body), actor=f"slack:{body['user']['id']}")
-        await self._ephemeral(client, body, result.message)
+        result = await button(press.value, actor=f"slack:{press.user}")
+        await self._ephemeral(client, press, result.message)
 
     async def edit_submitted(self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient) -> None:
-        text = _input(view, blocks.TEXT_BLOCK, blocks.TEXT_INPUT)
+        text = payload.view_input(view, blocks.TEXT_BLOCK, blocks.TEXT_INPUT)
+        sent = payload.submission(body, view)
         if not text.strip():
             await ack(response_action="errors", errors={blocks.TEXT_BLOCK: "The reply cannot be empty."})
             return
         await ack()
-        user, draft_id = body["user"]["id"], str(view["private_metadata"])
-        if await self._refused(client, body, "edit", draft_id):
+        if await self._refused(client, sent, "edit", sent.metadata):
             return
-        result = await self._approvals.approve(draft_id, actor=f"slack:{user}", via="slack", text=text)
+        result = await self._approvals.approve(
+            sent.metadata, actor=f"slack:{sent.user}", via="slack", text=text
+        )
         if not result.ok:
-            await self._ephemeral(client, body, result.message)
+            await self._ephemeral(client, sent, result.message)
 
     async def reject_submitted(self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient) -> None:
-        reason = _input(view, blocks.REASON_BLOCK, blocks.REASON_INPUT)
+        reason = payload.view_input(view, blocks.REASON_BLOCK, blocks.REASON_INPUT)
+        sent = payload.submission(body, view)
         if not reason.strip():
             await ack(response_action="errors", errors={blocks.REASON_BLOCK: "Please say why."})
             return
         await ack()
-        user, draft_id = body["user"]["id"], str(view["private_metadata"])
-        if await self._refused(client, body, "reject", draft_id):
+        if await self._refused(client, sent, "reject", sent.metadata):
             return
-        result = await self._approvals.reject(draft_id, actor=f"slack:{user}", via="slack", reason=reason)
+        result = await self._approvals.reject(
+            sent.metadata, actor=f"slack:{sent.user}", via="slack", reason=reason
+        )
         if not result.ok:
-            await self._ephemeral(client, body, result.message)
+            await self._ephemeral(client, sent, result.message)
 
     async def command(
         self, ack: AsyncAck, command: Body, respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
+        user = payload.command_user(command)
         await ack()
         words = str(command.get("text") or "").split()
         word = words[0].lower() if words else "status"
-        user = str(command.get("user_id", ""))
         actor = f"slack:{user}"
         if word == "pause":
             reason = " ".join(words[1:]) or "paused from Slack"
@@ -202,34 +214,34 @@ class WarRoomHandlers:
             await respond(HELP)
 
     async def _open_modal(
-        self, client: AsyncWebClient, body: Body, action: str, modal: Callable[[Any], Body]
+        self,
+        client: AsyncWebClient,
+        press: payload.Click,
+        trigger: str,
+        action: str,
+        modal: Callable[[Any], Body],
     ) -> None:
-        draft_id = _value(body)
-        if await self._refused(client, body, action, draft_id):
+        if await self._refused(client, press, action, press.value):
             return
-        draft = await self._approvals.get(draft_id)
+        draft = await self._approvals.get(press.value)
         if draft is None or draft.status != "pending":
-            message = f"This draft was already {draft.status}." if draft else f"No draft {draft_id}."
-            await self._ephemeral(client, body, message)
+            message = f"This draft was already {draft.status}." if draft else f"No draft {press.value}."
+            await self._ephemeral(client, press, message)
             return
-        await client.views_open(trigger_id=body["trigger_id"], view=modal(draft))
+        await client.views_open(trigger_id=trigger, view=modal(draft))
 
-    async def _refused(self, client: AsyncWebClient, body: Body, action: str, subject: str) -> bool:
-        user = body["user"]["id"]
-        if await self._approvers.allowed(user):
+    async def _refused(self, client: AsyncWebClient, who: Who, action: str, subject: str) -> bool:
+        if await self._approvers.allowed(who.user):
             return False
-        result = await self._approvals.refuse(action, subject, actor=f"slack:{user}", via="slack")
-        await self._ephemeral(client, body, result.message)
+        result = await self._approvals.refuse(action, subject, actor=f"slack:{who.user}", via="slack")
+        await self._ephemeral(client, who, result.message)
         return True
 
-    async def _ephemeral(self, client: AsyncWebClient, body: Body, text: str) -> None:
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    async def _ephemeral(self, client: AsyncWebClient, who: Who, text: str) -> None:
         try:
-            await client.chat_postEphemeral(
-                channel=channel or self._channel, user=body["user"]["id"], text=text
-            )
+            await client.chat_postEphemeral(channel=who.channel or self._channel, user=who.user, text=text)
         except SlackApiError as exc:
-            log.warning("cannot tell %s: %s", body["user"]["id"], exc.response.get("error"))
+            log.warning("cannot tell %s: %s", who.user, exc.response.get("error"))
 
 
 def build_slack_app(client: AsyncWebClient, signing_secret: str, handlers: WarRoomHandlers) -> AsyncApp:
@@ -240,30 +252,6 @@ def build_slack_app(client: AsyncWebClient, signing_secret: str, handlers: WarRo
         signing_secret=signing_secret,
         request_verification_enabled=True,
     )
+    guard(app)  # before the listeners: a payload of the wrong shape is a 400, not a 500
     handlers.register(app)
     return app
-
-
-def slack_events_handler(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """The aiohttp view for `POST /slack/events`: bolt's own request translation, both ways."""
-
-    async def handle(request: web.Request) -> web.Response:
-        try:
-            translated = await to_bolt_request(request)
-        except (TypeError, ValueError, LookupError, AttributeError):
-            # bolt reads the team and channel out of the body before it checks the signature:
-            # a body of the wrong shape raised there, a 500 for anyone who could reach the URL.
-            return web.json_response({"error": "not a Slack request this service can read"}, status=400)
-        response = await app.async_dispatch(translated)
-        return await to_aiohttp_response(response)
-
-    return handle
-
-
-def _value(body: Body) -> str:
-    return str(body["actions"][0]["value"])
-
-
-def _input(view: Body, block_id: str, action_id: str) -> str:
-    value = view.get("state", {}).get("values", {}).get(block_id, {}).get(action_id, {}).get("value")
-    return str(value or "")

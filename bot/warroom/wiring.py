@@ -50,7 +50,8 @@ class WarRoom:
         if slack_adapter is None or slack.signing_secret is None:
             return
         # Bolt is loaded here, with Slack configured: a service without it (or a replay) never pays for it.
-        from bot.warroom.slack_app import WarRoomHandlers, build_slack_app, slack_events_handler
+        from bot.warroom.slack_app import WarRoomHandlers, build_slack_app
+        from bot.warroom.slack_guard import slack_events_handler
         from scheduler.slack_campaign import CampaignSlack
 
         client = slack_adapter.client
@@ -74,8 +75,9 @@ class WarRoom:
             campaigns=campaigns,
             cases=war_room_cases(settings, store, self.approvals.log),
         )
-        self.bolt = build_slack_app(client, slack.signing_secret.get_secret_value(), handlers)
-        events = slack_events_handler(self.bolt)
+        secret = slack.signing_secret.get_secret_value()
+        self.bolt = build_slack_app(client, secret, handlers)
+        events = slack_events_handler(self.bolt, secret)
         slack_adapter.attach(render=renderer.render, on_posted=renderer.posted, events=events)
         if settings.dashboard.digest_time is not None:  # the daily digest (issue 18)
             self.digest = DailyDigest(store, settings.dashboard, channel=slack.channel)
