@@ -3,11 +3,11 @@
 Bolt verifies every request's signature and refuses one signed more than five minutes ago
 (`request_verification_enabled`, on). Each handler reads the fields it needs (`payload.py`: a
 signed payload of the wrong shape is a 400 naming the field, `slack_guard.py`), acknowledges
-(Slack gives three seconds), then hands the decision to the `ApprovalService`, the same code the REST API and the
-CLI use. Only approvers may approve, edit or reject; anyone else gets an ephemeral refusal and
-the attempt is audited; the same holds for "Open case" and "Solve" (`case_buttons.py`). Anyone
-in the channel may acknowledge an alert or pause automatic
-replies (stopping is always safe); resuming them is for approvers.
+(Slack gives three seconds), then hands the decision to the `ApprovalService`, the same code
+the REST API and the CLI use. Only approvers may approve, edit or reject; anyone else gets an
+ephemeral refusal and the attempt is audited; the same holds for "Open case" and "Solve"
+(`case_buttons.py`). Anyone in the channel may acknowledge an alert or pause automatic replies
+(stopping is always safe); resuming them is for approvers.
 """
 
 from __future__ import annotations
