@@ -147,3 +147,23 @@ def test_the_reach_reading_action_models_crisis_counts_only_for_influential_publ
     private = MessageContext(message=make_message(text="x", channel="email"), now=NOW, text="x")
     private.model_p, private.author.influential = model(crisis=0.9), True
     assert rules.decide(private)[1] != "influential-model-crisis"
+
+
+def test_an_influential_authors_service_failure_is_a_crisis_however_drily_told() -> None:
+    """LABELS.md: influential and negative is a crisis even for an ordinary outage complaint, and
+    a failure of the service reported in public is negative toward the brand, whatever the
+    sentiment model reads of a dry or ironic telling."""
+    rules = load_rules(DEFAULT_RULES)
+    failing = frozenset({"complaint_words"})
+    famous = ctx_with(model(monitor=0.83, crisis=0.17), sentiment="positive", intents=failing)
+    famous.author.influential = True
+    assert rules.decide(famous)[:2] == ("crisis", "influential-service-complaint")
+    # The same words from an ordinary account are a case; a fan's praise of a fix is not a crisis.
+    ordinary = ctx_with(model(monitor=0.83, crisis=0.17), sentiment="positive", intents=failing)
+    assert rules.decide(ordinary)[:2] == ("case", "complaint-words")
+    fan = ctx_with(model(monitor=0.9), sentiment="positive", intents=failing | {"praise"})
+    fan.author.influential = True
+    assert rules.decide(fan)[1] != "influential-service-complaint"
+    private = MessageContext(message=make_message(text="x", channel="email"), now=NOW, text="x")
+    private.model_p, private.author.influential, private.intents = model(monitor=0.9), True, failing
+    assert rules.decide(private)[1] != "influential-service-complaint"

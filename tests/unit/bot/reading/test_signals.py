@@ -183,6 +183,12 @@ def test_praise_is_positive(reader: LexiconSignalReader, lang: str, text: str) -
         ("en", "The technician never showed up, I took the day off for nothing"),
         ("pt", "Estou sem internet desde ontem, já reiniciei o modem e nada"),
         ("pt", "cobraram duas vezes a mensalidade no meu cartão, quero estorno"),
+        # The perfect and the future, not only the present ("does not work"), and "no va desde".
+        ("en", "it hasn't worked since tuesday"),
+        ("en", "the wifi has not been working all week"),
+        ("en", "the tv box won't work, tried everything"),
+        ("es", "no me ha funcionado el internet en todo el día"),
+        ("es", "la fibra no va desde el lunes"),
     ],
 )
 def test_complaints(reader: LexiconSignalReader, lang: str, text: str) -> None:
