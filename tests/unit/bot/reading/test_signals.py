@@ -189,6 +189,10 @@ def test_praise_is_positive(reader: LexiconSignalReader, lang: str, text: str) -
         ("en", "the tv box won't work, tried everything"),
         ("es", "no me ha funcionado el internet en todo el día"),
         ("es", "la fibra no va desde el lunes"),
+        ("es", "el router no ha vuelto a funcionar desde la tormenta"),
+        ("pt", "a internet não tem funcionado desde segunda"),
+        ("pt", "o wifi não funcionou o dia todo, que raiva"),
+        ("en", "my internet won't connect since the update"),
     ],
 )
 def test_complaints(reader: LexiconSignalReader, lang: str, text: str) -> None:
