@@ -94,6 +94,9 @@ RISK_EXAMPLES = [
     ("pt", "discrimination", "o técnico mandou esperar o marido chegar"),
     ("es", "press", "Escribo para un periódico digital y busco vecinos afectados por el corte"),
     ("en", "press", "I write for the local paper and would like to hear from anyone affected"),
+    # The asking alone, with no paper named ("hear from / speak to anyone affected").
+    ("en", "press", "Hoping to speak to anyone affected by the Ondanet outage for tonight's segment"),
+    ("en", "press", "Would love to hear from affected customers about the Ondanet billing mess"),
     ("pt", "press", "Sou redatora de um jornal local, quem foi afetado pela queda?"),
 ]
 
