@@ -94,6 +94,11 @@ def window_payload(channel: str, customer_message_at: datetime) -> dict[str, str
     return {CUSTOMER_MESSAGE_AT: customer_message_at.isoformat()}
 
 
+# The public channels of the table (an unknown channel is private, as `_UNKNOWN` says): the hot
+# path's membership test instead of a look-up of the whole row.
+PUBLIC_CHANNELS: Final = frozenset(name for name, row in CAPABILITIES.items() if row.public)
+
+
 def capabilities(channel: str) -> ChannelCapabilities:
     """The channel's row; an unknown channel gets the most careful one (private, short)."""
     return CAPABILITIES.get(channel, _UNKNOWN)

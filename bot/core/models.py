@@ -11,7 +11,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.core.channels import capabilities
+from bot.core.channels import PUBLIC_CHANNELS
 
 Channel = Literal[
     "twitter",
@@ -103,7 +103,7 @@ class InboundMessage(BaseModel):
 
     @property
     def is_public(self) -> bool:
-        return capabilities(self.channel).public
+        return self.channel in PUBLIC_CHANNELS
 
 
 def message_key(channel: str, platform_id: str) -> str:
