@@ -93,6 +93,11 @@ class KnowledgeBase:
         self._index = index
         self._row_article = [chunk.article_id for chunk in chunks]
         self._segments = _Segments.of(spans, len(chunks)) if index.kind == "flat" else None
+        # Each segment's article as a hit names it (`Article.topic` is worked out on every read).
+        self._segment_articles = tuple(
+            _named(self._articles[article_id])
+            for article_id in (self._segments.article_ids if self._segments else ())
+        )
         self._topics: dict[str, dict[str, Article]] = {}
         for article in articles:
             self._topics.setdefault(article.topic, {}).setdefault(article.lang, article)
@@ -251,7 +256,7 @@ class KnowledgeBase:
         if self._segments is None or not self._chunks or k <= 0:
             return None
         ranked = _ranked(self._segments, scores, max(top_n, 4 * k), second_weight)
-        return RowSearch(self._articles, self._chunks, self._segments.article_ids, ranked, k)
+        return RowSearch(self._segment_articles, self._chunks, ranked, k)
 
     def _hit(self, article_id: str, query: Vectors, matches: int, second_weight: float) -> ArticleHit:
         start, end = self._spans[article_id]
@@ -281,16 +286,10 @@ class RowSearch:
     """`search_vector`'s answer for each row of a chunk's scores, ranked for all rows at once."""
 
     def __init__(
-        self,
-        articles: dict[str, Article],
-        chunks: tuple[Chunk, ...],
-        article_ids: tuple[str, ...],
-        ranked: _Ranked,
-        k: int,
+        self, articles: tuple[_Named, ...], chunks: tuple[Chunk, ...], ranked: _Ranked, k: int
     ) -> None:
-        self._articles = articles
+        self._articles = articles  # by segment
         self._chunks = chunks
-        self._article_ids = article_ids
         self._ranked = ranked
         self.k = k
 
@@ -306,16 +305,15 @@ class RowSearch:
         single = ranked.single[order].tolist()
         hits: list[ArticleHit] = []
         for at, segment in enumerate(order.tolist()):
-            article_id = self._article_ids[segment]
-            article = self._articles[article_id]
+            article_id, topic, lang, title, url = self._articles[segment]
             chunk = self._chunks[best_rows[at]]
             hits.append(
                 ArticleHit(
                     article_id=article_id,
-                    topic=article.topic,
-                    lang=article.lang,
-                    title=article.title,
-                    url=article.url,
+                    topic=topic,
+                    lang=lang,
+                    title=title,
+                    url=url,
                     score=best[at],
                     second_score=None if single[at] else second[at],
                     rank_score=rank[at],
@@ -325,6 +323,14 @@ class RowSearch:
                 )
             )
         return hits
+
+
+# What a hit says of its article: id, topic, language, title, url.
+_Named = tuple[str, str, str, str, str]
+
+
+def _named(article: Article) -> _Named:
+    return (article.id, article.topic, article.lang, article.title, article.url)
 
 
 @dataclass(frozen=True)

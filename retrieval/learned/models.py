@@ -180,9 +180,25 @@ class LearnedModels:
         return self.nearest_at(sims, self.nearest_rows(sims, k), 0)
 
     def nearest_rows(self, sims: NDArray[Any], k: int = 7) -> NDArray[np.intp]:
-        """The `k` nearest examples of each row of `example_similarities`, best first: one sort
-        call a chunk (each row sorted alone, as `nearest_of` sorts it)."""
-        order: NDArray[np.intp] = np.argsort(-sims, axis=1)[:, :k]
+        """The `k` nearest examples of each row of `example_similarities`, best first.
+
+        Why not one sort: sorting every row's 955 cosines to keep 7 was a third of the chunk's
+        numpy time. A partial selection, then a sort of the `k` chosen, gives the same rows as
+        the full sort whenever the `k` best are distinct and above the rest; a row with a tie
+        there is sorted whole, alone, as `nearest_of` sorts it, so the tie keeps its order.
+        """
+        negated = -np.asarray(sims)
+        if k >= negated.shape[1]:
+            whole: NDArray[np.intp] = np.argsort(negated, axis=1)[:, :k]
+            return whole
+        chosen = np.argpartition(negated, k, axis=1)
+        values = np.take_along_axis(negated, chosen[:, : k + 1], axis=1)
+        by_value = np.argsort(values[:, :k], axis=1)
+        order: NDArray[np.intp] = np.take_along_axis(chosen[:, :k], by_value, axis=1)
+        best = np.take_along_axis(values[:, :k], by_value, axis=1)
+        distinct = (np.diff(best, axis=1) > 0).all(axis=1) & (best[:, -1] < values[:, k])
+        for row in np.flatnonzero(~distinct).tolist():
+            order[row] = np.argsort(negated[row])[:k]
         return order
 
     def nearest_at(self, sims: NDArray[Any], order: NDArray[np.intp], row: int) -> list[tuple[str, float]]:

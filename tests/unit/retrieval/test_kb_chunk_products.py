@@ -110,6 +110,8 @@ async def test_a_chunk_reads_its_models_once_per_reach_flag(
 
     monkeypatch.setattr(LearnedModels, "predict_rows", counted)
     views = ChunkViews(matrix, kb, classifier, learned, analyser.policy.search_k)
+    scores = views.scores
+    assert scores is not None
     for index, vector in enumerate(matrix):
         reach = float(index % 2)
         row, alone = views.prediction(index, reach), learned.predict(vector, reach)
@@ -118,5 +120,21 @@ async def test_a_chunk_reads_its_models_once_per_reach_flag(
         assert views.probabilities(index) == pytest.approx(
             classifier.probabilities(vector), rel=1e-12, abs=1e-15
         )
-        assert views.hits(index, 3) == kb.search_vector(vector, 3, scores=views.scores[index])
+        assert views.hits(index, 3) == kb.search_vector(vector, 3, scores=scores[index])
     assert calls == [0.0, 1.0]  # at the chunk's first row, then at its first flagged row
+
+
+def test_the_nearest_examples_of_a_chunk_are_each_rows_own_even_with_ties(learned: LearnedModels) -> None:
+    """`nearest_rows` selects, then sorts the chosen few; rows with a tie at or above the cut fall
+    back to the whole row's sort, so every row's order is that of `nearest_of` on it alone."""
+    rng = np.random.default_rng(7)
+    sims = rng.normal(size=(200, len(learned.topic_examples))).astype(np.float32)
+    sims = np.round(sims, 1)  # coarse values: ties inside and across the best 7 are common
+    sims[0] = 0.5  # every example equal
+    order = learned.nearest_rows(sims)
+    for row, alone in enumerate(sims):
+        assert order[row].tolist() == np.argsort(-alone)[:7].tolist()
+    distinct = np.round(rng.normal(size=(5, len(learned.topic_examples))), 6).astype(np.float32)
+    assert [learned.nearest_at(distinct, learned.nearest_rows(distinct), r) for r in range(5)] == [
+        learned.nearest_of(row) for row in distinct
+    ]
