@@ -117,17 +117,12 @@ class TopicClassifier:
 
     def probabilities(self, vector: NDArray[Any]) -> dict[str, float]:
         """Every label's probability for one unit vector (they sum to 1)."""
-        return self.as_dict(self.probability_rows(np.asarray(vector).reshape(1, -1))[0])
-
-    def probability_rows(self, vectors: NDArray[Any]) -> FloatArray:
-        """`probabilities` for each row of `vectors` (a chunk's query vectors), one product a
-        chunk; a one-row product is the vector's own (numpy hands it to the same gemv)."""
-        z = self._temperature * (np.asarray(vectors, dtype=np.float64) @ self._weights) + self._bias
-        return _softmax(z)
-
-    def as_dict(self, row: NDArray[Any]) -> dict[str, float]:
-        """One row of `probability_rows` as a label -> probability map."""
-        return dict(zip(self.topics, row.tolist(), strict=True))
+        z = (
+            self._temperature * (np.asarray(vector, dtype=np.float64).reshape(-1) @ self._weights)
+            + self._bias
+        )
+        p = _softmax(z[None, :])[0]
+        return {label: float(prob) for label, prob in zip(self.topics, p, strict=True)}
 
 
 def _softmax(z: FloatArray) -> FloatArray:

@@ -28,15 +28,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bot.core.chunk_row import ChunkRow
 from bot.core.context import MessageContext
 from bot.core.models import ArticleCandidate
 from retrieval.answer_gate import AnswerGate
 from retrieval.answer_policy import AnswerPolicy
-from retrieval.blas import find_blas
-from retrieval.chunk_views import ChunkViews
+from retrieval.blas import find_blas, one_blas_thread
 from retrieval.classifier_cache import trained_classifier
 from retrieval.embedders import Embedder, UsemEmbedder
 from retrieval.kb_classifier import Examples, TopicClassifier
@@ -106,8 +103,8 @@ class KbAnalyser:
         self._kb: AsyncKnowledgeBase | None = None
         self._model: tuple[KnowledgeBase, TopicClassifier] | None = None
         self._training: asyncio.Task[None] | None = None
-        # The last chunk's views (`_chunk_views`).
-        self._views: ChunkViews | None = None
+        # The last chunk's products (`_chunk_products`): its matrix, the snapshot, the two products.
+        self._products: tuple[Any, KnowledgeBase, Any, Any] | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -233,29 +230,35 @@ class KbAnalyser:
         # `ahead`: embedded with the claimed batch (by a helper or a stolen chunk), under our key.
         # `reach`: the author flag some learned models read (`retrieval/learned/features.py`).
         row = ahead[1] if ahead is not None and isinstance(ahead[1], ChunkRow) else None
-        if row is not None:  # the chunk's views, made once for all its rows
-            views, index = self._chunk_views(kb, classifier, row.matrix), row.index
+        if row is not None:  # the chunk's products, made once for all its rows
+            vector, (scores, sims) = row.vector, self._chunk_products(kb, row)
         else:
             vector = ahead[1] if ahead is not None else self.query_embedder.vector(text)
-            matrix = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-            k = self.policy.search_k
-            views, index = ChunkViews(matrix, kb, classifier, self._learned, k, capped=False), 0
-        hits = views.hits(index, self.policy.search_k)
-        probabilities = views.probabilities(index)
+            scores = sims = None
+        hits = kb.search_vector(vector, self.policy.search_k, scores=scores)
         if self._learned is None:
-            return hits, probabilities, None, []
-        nearest = views.nearest(index)
+            return hits, classifier.probabilities(vector), None, []
+        learned = self._learned
+        nearest = learned.nearest_of(sims) if sims is not None else learned.nearest_examples(vector)
+        probabilities = classifier.probabilities(vector)
         if unretrieved_view_top(hits, probabilities, nearest):  # every article, so it can compete
-            hits = views.hits(index, len(kb.articles))
-        return hits, probabilities, views.prediction(index, reach), nearest
+            hits = kb.search_vector(vector, len(kb.articles), scores=scores)
+        return hits, probabilities, learned.predict(vector, reach), nearest
 
-    def _chunk_views(self, kb: KnowledgeBase, classifier: TopicClassifier, matrix: Any) -> ChunkViews:
-        """`matrix`'s views (`retrieval.chunk_views`), made at the chunk's first row and kept for
-        the next ones (a new chunk, snapshot or classifier makes new ones)."""
-        views = self._views
-        if views is None or not views.of(matrix, kb, classifier):
-            views = self._views = ChunkViews(matrix, kb, classifier, self._learned, self.policy.search_k)
-        return views
+    def _chunk_products(self, kb: KnowledgeBase, row: ChunkRow) -> tuple[Any, Any]:
+        """`row`'s chunk scored against the KB's chunks and the example questions (None: not
+        available), computed at the chunk's first row and kept for the next ones."""
+        memo = self._products
+        if memo is None or memo[0] is not row.matrix or memo[1] is not kb:
+            with one_blas_thread():  # on two threads BLAS only spins here (`retrieval.blas`)
+                scores = kb.chunk_scores(row.matrix)
+                sims = self._learned.example_similarities(row.matrix) if self._learned is not None else None
+            memo = self._products = (row.matrix, kb, scores, sims)
+        _matrix, _kb, scores, sims = memo
+        return (
+            scores[row.index] if scores is not None else None,
+            sims[row.index] if sims is not None else None,
+        )
 
     def _article_for(
         self, kb: KnowledgeBase, hit: ArticleHit, language: str, confidence: float

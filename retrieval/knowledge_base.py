@@ -93,11 +93,6 @@ class KnowledgeBase:
         self._index = index
         self._row_article = [chunk.article_id for chunk in chunks]
         self._segments = _Segments.of(spans, len(chunks)) if index.kind == "flat" else None
-        # Each segment's article as a hit names it (`Article.topic` is worked out on every read).
-        self._segment_articles = tuple(
-            _named(self._articles[article_id])
-            for article_id in (self._segments.article_ids if self._segments else ())
-        )
         self._topics: dict[str, dict[str, Article]] = {}
         for article in articles:
             self._topics.setdefault(article.topic, {}).setdefault(article.lang, article)
@@ -216,9 +211,7 @@ class KnowledgeBase:
         if self._segments is not None and len(query) == self._vectors.shape[1]:
             if scores is None:
                 scores = self._vectors @ query
-            ranked = self.search_rows(scores[None, :], k, top_n=top_n, second_weight=second_weight)
-            assert ranked is not None  # a flat index with chunks
-            return ranked.hits(0)
+            return self._search_segments(self._segments, scores, k, max(top_n, 4 * k), second_weight)
         found = self._index.search(query, max(top_n, 4 * k))
         matches: dict[str, int] = {}
         for row in found.ids[0]:
@@ -238,25 +231,49 @@ class KnowledgeBase:
         product: Vectors = queries @ self._vectors.T
         return product
 
-    def search_rows(
-        self,
-        scores: Vectors,
-        k: int = 5,
-        *,
-        top_n: int = DEFAULT_TOP_N,
-        second_weight: float = DEFAULT_SECOND_WEIGHT,
-    ) -> RowSearch | None:
-        """`search_vector` for every row of `chunk_scores` at once (None: the index is not flat).
-
-        Why: the per-article evidence (nominees, best, second best, rank, order) costs about a
-        dozen numpy calls a message; made along the rows of a chunk's score matrix it is a dozen
-        calls a chunk, with the same numbers: max, min, counts and the sort are exact, and the
-        float64 rank is the same elementwise arithmetic. `RowSearch.hits(i)` is row i's list.
-        """
-        if self._segments is None or not self._chunks or k <= 0:
-            return None
-        ranked = _ranked(self._segments, scores, max(top_n, 4 * k), second_weight)
-        return RowSearch(self._segment_articles, self._chunks, ranked, k)
+    def _search_segments(
+        self, segments: _Segments, scores: Vectors, k: int, nominees: int, second_weight: float
+    ) -> list[ArticleHit]:
+        """`search_vector` on a flat index, from one product `vectors @ query` (see there)."""
+        if nominees < len(scores):
+            rows = np.argpartition(-scores, nominees - 1)[:nominees]
+            matches = np.bincount(segments.of_row[rows], minlength=len(segments.starts))
+        else:
+            matches = segments.lengths
+        best = np.maximum.reduceat(scores, segments.starts)
+        # The first row holding its article's best score (ties: the earliest, as a stable sort).
+        at_best = np.where(scores == best[segments.of_row], segments.rows, len(scores))
+        best_row = np.minimum.reduceat(at_best, segments.starts)
+        rest = scores.copy()
+        rest[best_row] = -np.inf
+        second = np.maximum.reduceat(rest, segments.starts).astype(np.float64)
+        best64 = best.astype(np.float64)
+        single = segments.lengths == 1
+        rank = np.where(single, best64, (1 - second_weight) * best64 + second_weight * second)
+        found = np.flatnonzero(matches)
+        # Best first: rank score, then best chunk score, then article id (as `search_vector`).
+        order = found[np.lexsort((segments.id_order[found], -best64[found], -rank[found]))][:k]
+        hits: list[ArticleHit] = []
+        for segment in order.tolist():
+            article_id = segments.article_ids[segment]
+            article = self._articles[article_id]
+            chunk = self._chunks[int(best_row[segment])]
+            hits.append(
+                ArticleHit(
+                    article_id=article_id,
+                    topic=article.topic,
+                    lang=article.lang,
+                    title=article.title,
+                    url=article.url,
+                    score=float(best64[segment]),
+                    second_score=None if single[segment] else float(second[segment]),
+                    rank_score=float(rank[segment]),
+                    matches=int(matches[segment]),
+                    best_kind=chunk.kind,
+                    best_text=chunk.text,
+                )
+            )
+        return hits
 
     def _hit(self, article_id: str, query: Vectors, matches: int, second_weight: float) -> ArticleHit:
         start, end = self._spans[article_id]
@@ -280,104 +297,6 @@ class KnowledgeBase:
             best_kind=chunk.kind,
             best_text=chunk.text,
         )
-
-
-class RowSearch:
-    """`search_vector`'s answer for each row of a chunk's scores, ranked for all rows at once."""
-
-    def __init__(
-        self, articles: tuple[_Named, ...], chunks: tuple[Chunk, ...], ranked: _Ranked, k: int
-    ) -> None:
-        self._articles = articles  # by segment
-        self._chunks = chunks
-        self._ranked = ranked
-        self.k = k
-
-    def hits(self, row: int) -> list[ArticleHit]:
-        """Row `row`'s `k` best articles, best first (as `search_vector` for that row's vector)."""
-        ranked = self._ranked
-        order = ranked.order[row, : min(self.k, int(ranked.found[row]))]
-        best = ranked.best[row, order].tolist()
-        second = ranked.second[row, order].tolist()
-        rank = ranked.rank[row, order].tolist()
-        matches = ranked.matches[row, order].tolist()
-        best_rows = ranked.best_row[row, order].tolist()
-        single = ranked.single[order].tolist()
-        hits: list[ArticleHit] = []
-        for at, segment in enumerate(order.tolist()):
-            article_id, topic, lang, title, url = self._articles[segment]
-            chunk = self._chunks[best_rows[at]]
-            hits.append(
-                ArticleHit(
-                    article_id=article_id,
-                    topic=topic,
-                    lang=lang,
-                    title=title,
-                    url=url,
-                    score=best[at],
-                    second_score=None if single[at] else second[at],
-                    rank_score=rank[at],
-                    matches=matches[at],
-                    best_kind=chunk.kind,
-                    best_text=chunk.text,
-                )
-            )
-        return hits
-
-
-# What a hit says of its article: id, topic, language, title, url.
-_Named = tuple[str, str, str, str, str]
-
-
-def _named(article: Article) -> _Named:
-    return (article.id, article.topic, article.lang, article.title, article.url)
-
-
-@dataclass(frozen=True)
-class _Ranked:
-    """Per row (a query) and segment (an article): the evidence `ArticleHit` reports, and each
-    row's segments in hit order, the `found[row]` nominated ones first."""
-
-    matches: NDArray[np.intp]
-    best: NDArray[np.float64]
-    second: NDArray[np.float64]
-    best_row: NDArray[np.intp]
-    rank: NDArray[np.float64]
-    single: NDArray[np.bool_]
-    order: NDArray[np.intp]
-    found: NDArray[np.intp]
-
-
-def _ranked(segments: _Segments, scores: Vectors, nominees: int, second_weight: float) -> _Ranked:
-    """Every article ranked for every row of `scores` (rows x chunks), one numpy call a step."""
-    n_rows, n_chunks = scores.shape
-    n_segments = len(segments.starts)
-    if nominees < n_chunks:
-        # Each row's `nominees` nearest chunks (the same set as one row alone: argpartition runs
-        # the same selection on each row), counted per article in one bincount over all rows.
-        rows = np.argpartition(-scores, nominees - 1, axis=1)[:, :nominees]
-        offsets = np.arange(n_rows, dtype=np.intp)[:, None] * n_segments
-        flat = np.bincount((segments.of_row[rows] + offsets).ravel(), minlength=n_rows * n_segments)
-        matches = flat.reshape(n_rows, n_segments)
-    else:
-        matches = np.broadcast_to(segments.lengths, (n_rows, n_segments))
-    best = np.maximum.reduceat(scores, segments.starts, axis=1)
-    # The first row holding its article's best score (ties: the earliest, as a stable sort).
-    at_best = np.where(scores == best[:, segments.of_row], segments.rows, n_chunks)
-    best_row = np.minimum.reduceat(at_best, segments.starts, axis=1)
-    rest = scores.copy()
-    np.put_along_axis(rest, best_row, -np.inf, axis=1)
-    second = np.maximum.reduceat(rest, segments.starts, axis=1).astype(np.float64)
-    best64 = best.astype(np.float64)
-    single = segments.lengths == 1
-    rank = np.where(single, best64, (1 - second_weight) * best64 + second_weight * second)
-    unmatched = matches == 0
-    # Nominated first, then rank score, best chunk score, article id (as `search_vector`): a
-    # total order (ids are unique), so each row's order is that of its nominated articles alone.
-    id_order = np.broadcast_to(segments.id_order, (n_rows, n_segments))
-    order = np.lexsort((id_order, -best64, -rank, unmatched), axis=-1)
-    found = n_segments - unmatched.sum(axis=1)
-    return _Ranked(matches, best64, second, best_row, rank, single, order, found)
 
 
 @dataclass(frozen=True)

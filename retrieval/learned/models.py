@@ -69,28 +69,14 @@ class LinearModel:
 
     def probabilities(self, vector: NDArray[Any]) -> dict[str, float]:
         """One class -> probability map for one embedding (sums to 1)."""
-        x = np.asarray(vector, dtype=np.float64).reshape(1, -1)
-        return self.as_dict(self.probability_rows(x)[0])
-
-    def probability_rows(self, inputs: NDArray[Any]) -> FloatArray:
-        """The probabilities of each row of `inputs` (rows x `dim`), one row per input.
-
-        One (rows x dim) @ (dim x classes) product a chunk instead of one small product a
-        message; a one-row product is the vector's own (numpy hands it to the same gemv).
-        """
-        x = np.asarray(inputs, dtype=np.float64)
-        if x.ndim != 2 or x.shape[1] != self.dim:
-            width = x.shape[-1] if x.ndim else 0
-            raise ModelsError(f"model {self.name}: rows of {width} inputs ({x.ndim}-d), expected {self.dim}")
+        x = np.asarray(vector, dtype=np.float64).reshape(-1)
+        if x.shape[0] != self.dim:
+            raise ModelsError(f"model {self.name}: vector of size {x.shape[0]}, expected {self.dim}")
         z = (x @ self.coef + self.intercept) / self.temperature
-        z -= z.max(axis=1, keepdims=True)
+        z -= z.max()
         e = np.exp(z)
-        p: FloatArray = e / e.sum(axis=1, keepdims=True)
-        return p
-
-    def as_dict(self, row: NDArray[Any]) -> dict[str, float]:
-        """One row of `probability_rows` as a class -> probability map."""
-        return dict(zip(self.classes, row.tolist(), strict=True))
+        p = e / e.sum()
+        return {label: float(v) for label, v in zip(self.classes, p, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -136,7 +122,6 @@ class LearnedModels:
         }
         self.topic_examples: list[tuple[str, NDArray[Any]]] = []
         self._example_matrix: NDArray[np.float32] | None = None
-        self._example_labels: list[str] | None = None
 
     @classmethod
     def load(cls, folder: Path = DEFAULT_DIR) -> LearnedModels:
@@ -176,41 +161,8 @@ class LearnedModels:
 
     def nearest_of(self, sims: NDArray[Any], k: int = 7) -> list[tuple[str, float]]:
         """`nearest_examples` from one message's row of `example_similarities`."""
-        sims = np.asarray(sims).reshape(1, -1)
-        return self.nearest_at(sims, self.nearest_rows(sims, k), 0)
-
-    def nearest_rows(self, sims: NDArray[Any], k: int = 7) -> NDArray[np.intp]:
-        """The `k` nearest examples of each row of `example_similarities`, best first.
-
-        Why not one sort: sorting every row's 955 cosines to keep 7 was a third of the chunk's
-        numpy time. A partial selection, then a sort of the `k` chosen, gives the same rows as
-        the full sort whenever the `k` best are distinct and above the rest; a row with a tie
-        there is sorted whole, alone, as `nearest_of` sorts it, so the tie keeps its order.
-        """
-        negated = -np.asarray(sims)
-        if k >= negated.shape[1]:
-            whole: NDArray[np.intp] = np.argsort(negated, axis=1)[:, :k]
-            return whole
-        chosen = np.argpartition(negated, k, axis=1)
-        values = np.take_along_axis(negated, chosen[:, : k + 1], axis=1)
-        by_value = np.argsort(values[:, :k], axis=1)
-        order: NDArray[np.intp] = np.take_along_axis(chosen[:, :k], by_value, axis=1)
-        best = np.take_along_axis(values[:, :k], by_value, axis=1)
-        distinct = (np.diff(best, axis=1) > 0).all(axis=1) & (best[:, -1] < values[:, k])
-        for row in np.flatnonzero(~distinct).tolist():
-            order[row] = np.argsort(negated[row])[:k]
-        return order
-
-    def nearest_at(self, sims: NDArray[Any], order: NDArray[np.intp], row: int) -> list[tuple[str, float]]:
-        """Row `row` of `nearest_rows` as (label, cosine) pairs."""
-        best = order[row]
-        labels = self._labels()
-        return list(zip([labels[i] for i in best.tolist()], sims[row, best].tolist(), strict=True))
-
-    def _labels(self) -> list[str]:
-        if self._example_labels is None:
-            self._example_labels = [label for label, _v in self.topic_examples]
-        return self._example_labels
+        best = np.argsort(-sims)[:k]
+        return [(self.topic_examples[i][0], float(sims[i])) for i in best]
 
     def _examples(self) -> NDArray[np.float32]:
         if self._example_matrix is None:
@@ -221,40 +173,17 @@ class LearnedModels:
 
     def predict(self, vector: NDArray[Any], reach: float = 0.0) -> Prediction:
         """The three models on one embedding; `reach`: `features.reach_flag` of the author."""
-        return self.predict_rows(np.asarray(vector).reshape(1, -1), reach).at(0)
-
-    def predict_rows(self, vectors: NDArray[Any], reach: float = 0.0) -> PredictionRows:
-        """`predict` for every row of `vectors` with one `reach` flag: one product per model.
-
-        A chunk's rows have their own authors, so the caller keeps one of these per flag value.
-        """
-        return PredictionRows(
-            {
-                name: (model, model.probability_rows(model_input(model.features, vectors, reach)))
-                for name, model in self.models.items()
-                if name in self.REQUIRED
-            }
-        )
-
-
-class PredictionRows:
-    """The three models' probabilities for each row of a chunk (`LearnedModels.predict_rows`)."""
-
-    def __init__(self, read: dict[str, tuple[LinearModel, FloatArray]]) -> None:
-        self._read = read
-
-    def at(self, row: int) -> Prediction:
-        """What the models say about row `row`."""
-        complaint = self._of("complaint", row)
+        read = self._read
+        complaint = read("complaint", vector, reach)
         return Prediction(
-            sentiment=self._of("sentiment", row),
-            action=self._of("action", row),
+            sentiment=read("sentiment", vector, reach),
+            action=read("action", vector, reach),
             complaint=complaint.get("yes", 0.0),
         )
 
-    def _of(self, name: str, row: int) -> dict[str, float]:
-        model, probabilities = self._read[name]
-        return model.as_dict(probabilities[row])
+    def _read(self, name: str, vector: NDArray[Any], reach: float) -> dict[str, float]:
+        model = self.models[name]
+        return model.probabilities(model_input(model.features, vector, reach))
 
 
 def _checked_bytes(path: Path, entry: dict[str, Any], what: str) -> bytes:

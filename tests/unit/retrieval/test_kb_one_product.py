@@ -118,25 +118,3 @@ def test_a_row_of_chunk_scores_gives_the_hits_of_its_query(hashing_kb: Knowledge
         from_row = _as_tuples(hashing_kb.search_vector(query, 5, scores=row))
         assert [h[0] for h in from_row] == [h[0] for h in alone]
         assert [h[3] for h in from_row] == pytest.approx([h[3] for h in alone], abs=1e-6)
-
-
-@pytest.mark.parametrize(("k", "top_n", "weight"), [(5, 64, 0.3), (1, 2, 0.3), (3, 6, 0.0), (10, 1, 1.0)])
-def test_the_rows_of_a_chunk_are_ranked_as_each_row_alone(
-    hashing_kb: KnowledgeBase, k: int, top_n: int, weight: float
-) -> None:
-    """`search_rows` ranks all rows of a chunk's scores at once: the same hits, numbers and tie
-    choices as each row's own `search_vector` (max, counts and sorts are exact, row by row)."""
-    queries = hashing_kb.embedder.embed(TEXTS + [c.text for c in hashing_kb.chunks[::3]])
-    scores = hashing_kb.chunk_scores(queries)
-    assert scores is not None
-    rows = hashing_kb.search_rows(scores, k, top_n=top_n, second_weight=weight)
-    assert rows is not None
-    for index, row in enumerate(scores):
-        alone = hashing_kb.search_vector(queries[index], k, top_n=top_n, second_weight=weight, scores=row)
-        assert rows.hits(index) == alone
-    assert all(rows.hits(index) for index in range(len(scores)))
-
-
-def test_a_graph_index_has_no_rows_search(kb_small: Path, usem: UsemEmbedder) -> None:
-    graph = KnowledgeBase.build(kb_small, usem, index_config=IndexConfig(flat_threshold=1))
-    assert graph.search_rows(np.zeros((2, usem.dim), dtype=np.float32), 5) is None

@@ -157,25 +157,3 @@ def test_an_unknown_feature_set_in_the_manifest_fails_at_load(tmp_path: Path) ->
     write_edited_manifest(tmp_path, "complaint", "features", "embedding+mood")
     with pytest.raises(ModelsError, match="unknown features 'embedding\\+mood'"):
         LearnedModels.load(tmp_path)
-
-
-def test_the_rows_of_a_chunk_read_as_each_vector_with_its_flag(tmp_path: Path) -> None:
-    """`predict_rows` makes one product per model for a chunk: each row is that row's `predict`
-    (to the last bits of float64, which BLAS sums in another order for a matrix)."""
-    write_reach_action(tmp_path, write_models(tmp_path))
-    models = LearnedModels.load(tmp_path)
-    vectors = np.random.default_rng(4).normal(size=(6, DIM))
-    for reach in (0.0, 1.0):
-        rows = models.predict_rows(vectors, reach)
-        for index, vector in enumerate(vectors):
-            alone, row = models.predict(vector, reach).flat(), rows.at(index).flat()
-            assert list(row) == list(alone)
-            assert list(row.values()) == pytest.approx(list(alone.values()), rel=1e-12, abs=1e-15)
-    assert models.predict_rows(vectors, 1.0).at(0).action != models.predict_rows(vectors, 0.0).at(0).action
-
-
-def test_a_chunk_of_inputs_of_the_wrong_width_is_refused(tmp_path: Path) -> None:
-    write_models(tmp_path)
-    model = LearnedModels.load(tmp_path).models["sentiment"]
-    with pytest.raises(ModelsError, match="expected"):
-        model.probability_rows(np.zeros((3, DIM + 1)))
