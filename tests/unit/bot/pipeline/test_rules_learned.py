@@ -167,3 +167,48 @@ def test_an_influential_authors_service_failure_is_a_crisis_however_drily_told()
     private = MessageContext(message=make_message(text="x", channel="email"), now=NOW, text="x")
     private.model_p, private.author.influential, private.intents = model(monitor=0.9), True, failing
     assert rules.decide(private)[1] != "influential-service-complaint"
+
+
+def test_a_public_crisis_told_as_plain_facts_is_a_crisis_when_the_model_is_very_sure() -> None:
+    """LABELS.md does not ask a safety, discrimination or press crisis to be negative: a refusal
+    of service told calmly reads `neutral`, and the action model's sure crisis then decides."""
+    rules = load_rules(DEFAULT_RULES)
+    calm = ctx_with(model(crisis=0.9, monitor=0.05), sentiment="neutral")
+    assert rules.decide(calm)[:2] == ("crisis", "model-says-crisis-told-calmly")
+    # Less sure, or a question, a complaint reading, praise, a private channel: not this rule.
+    unsure = ctx_with(model(crisis=0.7), sentiment="neutral")
+    assert rules.decide(unsure)[1] != "model-says-crisis-told-calmly"
+    asked = ctx_with(model(crisis=0.9), sentiment="neutral", intents=frozenset({"question"}))
+    assert rules.decide(asked)[1] != "model-says-crisis-told-calmly"
+    mine = ctx_with(model(crisis=0.9, complaint=0.6), sentiment="neutral")
+    assert rules.decide(mine)[1] != "model-says-crisis-told-calmly"
+    fan = ctx_with(model(crisis=0.9), sentiment="neutral", intents=frozenset({"praise"}))
+    assert rules.decide(fan)[1] != "model-says-crisis-told-calmly"
+    private = MessageContext(message=make_message(text="x", channel="email"), now=NOW, text="x")
+    private.model_p, private.sentiment = model(crisis=0.9), "neutral"
+    assert rules.decide(private)[0] != "crisis"
+
+
+def test_a_journalist_writing_privately_goes_to_a_person_not_a_case() -> None:
+    """LABELS.md, decision order 2: press makes a crisis in public; in private it is neither a
+    crisis nor the writer's own case, whatever complaint words the story carries."""
+    rules = load_rules(DEFAULT_RULES)
+    mail = MessageContext(message=make_message(text="x", channel="email"), now=NOW, text="x")
+    mail.model_p, mail.risks = model(case=0.6, complaint=0.7), frozenset({"press"})
+    mail.intents = frozenset({"complaint", "complaint_words"})
+    assert rules.decide(mail)[:2] == ("agent", "press-in-private")
+    public = MessageContext(message=make_message(text="x", channel="twitter"), now=NOW, text="x")
+    public.model_p, public.risks = model(), frozenset({"press"})
+    assert rules.decide(public)[:2] == ("crisis", "risk-topic")
+
+
+def test_a_journalist_who_only_praises_the_service_is_not_a_press_crisis() -> None:
+    """LABELS.md's press asks or reports; praise with a job title in it asks and reports nothing."""
+    rules = load_rules(DEFAULT_RULES)
+    fan = MessageContext(message=make_message(text="x", channel="twitter"), now=NOW, text="x")
+    fan.model_p, fan.risks, fan.intents = model(monitor=0.8), frozenset({"press"}), frozenset({"praise"})
+    assert rules.decide(fan)[:2] == ("monitor", "praise-from-the-press")
+    asking = MessageContext(message=make_message(text="x", channel="twitter"), now=NOW, text="x")
+    asking.model_p, asking.risks = model(monitor=0.8), frozenset({"press"})
+    asking.intents = frozenset({"praise", "question"})
+    assert rules.decide(asking)[:2] == ("crisis", "risk-topic")

@@ -98,6 +98,25 @@ RISK_EXAMPLES = [
     ("en", "press", "Hoping to speak to anyone affected by the Ondanet outage for tonight's segment"),
     ("en", "press", "Would love to hear from affected customers about the Ondanet billing mess"),
     ("pt", "press", "Sou redatora de um jornal local, quem foi afetado pela queda?"),
+    # Told as what happened: by religion, skin colour or origin, "people like you"; a cable at
+    # the height of a head; a piece being prepared; a call to leave together.
+    ("es", "discrimination", "a mi hermana no la dejaron pasar al mostrador con su velo puesto"),
+    ("es", "discrimination", "éramos la única familia gitana en la cola y solo a nosotros nos pidieron"),
+    ("es", "discrimination", "el instalador le soltó a mi madre que gente como ella no paga las facturas"),
+    ("en", "discrimination", "the manager said people like us don't qualify for the premium plan"),
+    ("en", "discrimination", "I was the only black customer in the store and got asked for ID twice"),
+    ("pt", "discrimination", "o vendedor disse que gente como você não tem crédito pra esse plano"),
+    ("pt", "discrimination", "me barraram na loja por usar véu"),
+    ("es", "safety", "hay un cable de la compañía cruzando el portal a la altura de la cabeza"),
+    ("es", "safety", "el cable de Ondanet lleva desde el jueves colgando sobre la acera"),
+    ("en", "safety", "there's an ondanet cable strung across the alley at neck height"),
+    ("pt", "safety", "tem um cabo da Ondanet atravessando a rua na altura do pescoço"),
+    ("en", "press", "I'm preparing a piece on the outage, could someone from your press office call me?"),
+    ("es", "press", "Preparando un reportaje sobre las subidas, ¿nos atiende su gabinete de prensa?"),
+    ("pt", "press", "Preparando uma matéria sobre a queda, qual o contato da assessoria de imprensa?"),
+    ("pt", "boycott", "bora todo mundo cancelar a Ondanet na segunda"),
+    ("es", "safety", "la tapa de la arqueta de la esquina lleva semanas rota"),
+    ("pt", "discrimination", "o gerente disse que essa gente da periferia não paga conta"),
 ]
 
 
@@ -138,6 +157,16 @@ def test_risks_survive_a_wrong_language_guess(
         ("en", "my husband set up the router, how do I change the wifi name?"),
         ("en", "do I need to speak Spanish to call support?"),
         ("pt", "meu marido é o titular, posso pedir a segunda via?"),
+        # Everyday phrases close to the told-as-a-story cues: a router placed at head height, a
+        # cable of one's own, a report of one's own, a statement of one's account.
+        ("es", "tengo el router en una estantería a la altura de la cabeza, ¿es buen sitio?"),
+        ("es", "se me quedó el cable del router colgando detrás de la tele"),
+        ("en", "could you provide a statement of my payments for my taxes?"),
+        ("en", "people like you make this company worth staying with"),
+        ("en", "I'm writing a report for my landlord about the install, can I get the date?"),
+        ("pt", "vamos cancelar o pacote de filmes e ficar só com a fibra"),
+        ("pt", "vamos cancelar todos os pacotes extras no mês que vem, como faço?"),
+        ("es", "recibí un comunicado de Ondanet sobre la subida de precio, ¿cuándo se aplica?"),
     ],
 )
 def test_ordinary_messages_carry_no_risk(reader: LexiconSignalReader, lang: str, text: str) -> None:
