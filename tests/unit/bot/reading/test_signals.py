@@ -117,6 +117,7 @@ RISK_EXAMPLES = [
     ("pt", "boycott", "bora todo mundo cancelar a Ondanet na segunda"),
     ("es", "safety", "la tapa de la arqueta de la esquina lleva semanas rota"),
     ("pt", "discrimination", "o gerente disse que essa gente da periferia não paga conta"),
+    ("en", "safety", "an ondanet fiber line is sagging over the sidewalk at about head height"),
 ]
 
 
@@ -431,3 +432,27 @@ def test_a_life_change_or_a_count_is_not_already_tried() -> None:
     locked = reader.read("Tengo bloqueada la app por poner mal la clave 5 veces. ¿Se desbloquea sola?", "es")
     assert "already_tried" not in locked.intents
     assert "already_tried" in reader.read("ya reinicié el router 5 veces y nada", "es").intents
+
+
+def test_something_that_still_works_is_not_a_failure_that_persists() -> None:
+    reader = LexiconSignalReader()
+    moving = reader.read("just got a new phone. how do i move my esim? the old phone still works", "en")
+    assert "already_tried" not in moving.intents
+    assert "already_tried" in reader.read("restarted it and the light is still red", "en").intents
+    assert "already_tried" in reader.read("still no internet since monday", "en").intents
+
+
+def test_a_shout_out_is_praise_however_it_is_spelt() -> None:
+    reader = LexiconSignalReader()
+    for text in ("shoutout to the ondanet team for the quick fix", "shout out to the tech who came today"):
+        assert "praise" in reader.read(text, "en").intents, text
+
+
+def test_a_job_interview_is_not_the_press() -> None:
+    reader = LexiconSignalReader()
+    job = reader.read("Mañana tengo entrevista en las oficinas de Ondanet, deseadme suerte", "es")
+    assert job.risks == frozenset()
+    assert reader.read("tenho entrevista de emprego na Ondanet amanhã", "pt").risks == frozenset()
+    asked = reader.read("Nos gustaría entrevistar a un portavoz de Ondanet sobre la caída", "es")
+    assert "press" in asked.risks
+    assert "press" in reader.read("Queremos uma entrevista com o porta-voz da Ondanet", "pt").risks
