@@ -29,6 +29,10 @@ async def connect(url: str, *, connect_timeout_s: float) -> aioredis.Redis:
         client = aioredis.Redis.from_url(
             url,
             decode_responses=True,
+            # RESP2, said explicitly: the store's scripts and reply handling are written for its
+            # reply shapes, and redis-py 8.2 made RESP3 (a HELLO 3 handshake) its default, which
+            # some managed services and proxies refuse. One protocol whatever the client version.
+            protocol=2,
             socket_connect_timeout=connect_timeout_s,
             socket_timeout=max(connect_timeout_s, 10.0),
             # After a Redis restart every pooled connection is dead: without retries the first

@@ -104,6 +104,9 @@ async def test_open_warns_when_the_server_can_lose_accepted_messages(
     assert warnings == ([] if expected is None else [expected])
 
 
+COMMANDS_SEEN: list[bytes] = []
+
+
 async def _fake_managed_redis(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """Speaks just enough RESP: PING answers, CONFIG is refused as on managed services."""
     try:
@@ -114,8 +117,11 @@ async def _fake_managed_redis(reader: asyncio.StreamReader, writer: asyncio.Stre
             for _ in range(int(line[1:])):
                 size = int((await reader.readline())[1:])
                 args.append((await reader.readexactly(size + 2))[:-2].upper())
+            COMMANDS_SEEN.append(args[0])
             if args[0] == b"PING":
                 writer.write(b"+PONG\r\n")
+            elif args[0] == b"HELLO":  # a server or proxy that speaks RESP2 only
+                writer.write(b"-ERR unknown command 'HELLO'\r\n")
             elif args[0] == b"CONFIG":
                 writer.write(b"-ERR unknown command 'CONFIG', with args beginning with: 'GET'\r\n")
             else:
@@ -137,6 +143,22 @@ async def test_refused_config_is_reported_at_info_not_fatal(caplog: pytest.LogCa
         server.close()
         await server.wait_closed()
     assert any(r.levelno == logging.INFO and "persistence" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_client_speaks_resp2_whatever_the_library_default() -> None:
+    """redis-py 8.2 opens with HELLO 3 by default; the store asks for RESP2, so no handshake is
+    sent that a RESP2-only server or proxy would refuse, and reply shapes stay the same."""
+    COMMANDS_SEEN.clear()
+    server = await asyncio.start_server(_fake_managed_redis, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        client = await connect(f"redis://127.0.0.1:{port}/0", connect_timeout_s=2)
+        await client.aclose()
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert b"PING" in COMMANDS_SEEN
+    assert b"HELLO" not in COMMANDS_SEEN
 
 
 # --- namespaces -----------------------------------------------------------------------------
