@@ -67,9 +67,6 @@ REACH_FILES = _env_list("CENTINELA_REACH_FILES", "reach.yaml,safe10.yaml")
 # lowered P(monitor) on spam and news, 5-fold 0.899 -> 0.895) nor in the topic vote (they pulled
 # out-of-KB questions into a topic: 2 -> 4 unsafe; the sixth and eighth rounds found the same).
 QUESTION_FILES = _env_list("CENTINELA_QUESTION_FILES", "questions.yaml")
-# Questions told after a mishap, beside their case-side look-alikes (`story_rows`).
-STORY_FILES = _env_list("CENTINELA_STORY_FILES", "story_questions.yaml")
-STORY_WEIGHT = float(os.environ.get("CENTINELA_STORY_WEIGHT", "1.0"))
 # Tasks whose classes are weighted to equal total weight: sentiment is judged by macro-F1, and
 # neutral (answers, calm case reports) would otherwise swamp positive. Chosen on dev and CV:
 # macro-F1 0.691 -> 0.786 on dev (trained on train), 0.738 -> 0.763 5-fold on train+dev.
@@ -253,8 +250,6 @@ def example_rows() -> list[Row]:
                 rows.append(Row(item["text"], "extra", labels, EXAMPLE_WEIGHT, "actions.yaml"))
     for name in QUESTION_FILES:
         rows += question_rows(name)
-    for name in STORY_FILES:
-        rows += story_rows(name)
     for name in REACH_FILES:  # influential public authors: action only, with the reach flag set
         path = EXAMPLES / name
         if path.exists():
@@ -273,21 +268,6 @@ def question_rows(name: str) -> list[Row]:
     texts = [t for ts in (data.get("answerable") or {}).values() for t in ts]
     texts += list(data.get("out_of_kb") or [])
     return [Row(t, "extra", {"complaint": "no"}, KB_WEIGHT, name) for t in texts]
-
-
-def story_rows(name: str) -> list[Row]:
-    """Complaint rows of an `{answer: {topic: [texts]}, case: {topic: [texts]}}` file: "no" for a
-    question the topic's article answers though a mishap is told first, "yes" for its case-side
-    look-alike that needs the company to act."""
-    path = EXAMPLES / name
-    if not path.exists():
-        return []
-    data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    rows: list[Row] = []
-    for kind, label in (("answer", "no"), ("case", "yes")):
-        for texts in (data.get(kind) or {}).values():
-            rows.extend(Row(t, "extra", {"complaint": label}, STORY_WEIGHT, name) for t in texts)
-    return rows
 
 
 def topic_question_rows() -> list[Row]:
