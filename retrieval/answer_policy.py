@@ -61,6 +61,17 @@ from pydantic import BaseModel, Field
 
 from retrieval.case_side import DISPUTED_CHARGE, UNDER_DELIVERY
 
+# KB topics about a service the customer is billed for, besides the bill itself: a message
+# disputing what it cost is the case-side look-alike of each (`retrieval/case_side.py`).
+BILLED_TOPICS = (
+    "kb-roaming",
+    "kb-data-bundles",
+    "kb-addon-cancel",
+    "kb-contract-cancel",
+    "kb-line-pause",
+    "kb-promo-may",
+)
+
 VETO_INTENTS = frozenset({"complaint", "already_tried", "human_request", "sales", "spam", "retweet", "vague"})
 
 
@@ -144,6 +155,12 @@ class AnswerPolicy(BaseModel):
         True, description="the words read a topic's example phrasings in a language it has no article in"
     )
     case_side: dict[str, str] = Field(
-        default_factory=lambda: {"kb-bill-explained": DISPUTED_CHARGE, "kb-speed-test": UNDER_DELIVERY},
+        default_factory=lambda: {
+            "kb-bill-explained": DISPUTED_CHARGE,
+            "kb-speed-test": UNDER_DELIVERY,
+            # A disputed charge is a case whichever billed service it names (LABELS.md: a wrong
+            # bill, an unrecognised charge, an add-on or contract cancelled but still billed).
+            **{topic: DISPUTED_CHARGE for topic in BILLED_TOPICS},
+        },
         description="KB topic -> its look-alike that gets no answer (`retrieval/case_side.py`); {} = off",
     )

@@ -62,6 +62,17 @@ _DISPUTED = re.compile(
             r"\bfaturas? (?:\w+ )?(?:errad|incorret)\w*",
             r"\berro(?:s)? na fatura\b",
             r"\b(?:continuam?|seguem?) (?:me )?(?:cobrando|faturando)",
+            # Charged for what the plan includes (LABELS.md: a wrong bill), in any of the three:
+            # "seven Traveler Pass charges ... Canada is supposed to work like home on my plan",
+            # "un recibo de 2.300 por roaming si mi plan dice que EEUU es como en casa".
+            r"\b(?:charg\w*|bill\w*|fees?)\b(?: \S+){0,10} (?:is |was |are |were )?(?:supposed to|should)"
+            r" (?:be |work )?(?:free|included|covered|like (?:at )?home)\b",
+            r"\b(?:recibos?|factura\w*|cobr\w*|cargos?)\b(?: \S+){0,12} si (?:mi|el|la) (?:plan|tarifa)"
+            r" (?:dice|incluye)\b",
+            r"\b(?:recibos?|factura\w*|cobr\w*|cargos?)\b(?: \S+){0,10} (?:se supone que|deberia|tendria que)"
+            r" (?:\S+ )?(?:gratis|incluid\w*|como en casa)\b",
+            r"\b(?:faturas?|cobr\w*)\b(?: \S+){0,10} (?:se o meu plano (?:inclui|diz|tem)|(?:deveria|devia)"
+            r" (?:ser |estar )?(?:gratis|incluid\w*|como em casa))\b",
         ]
     )
 )

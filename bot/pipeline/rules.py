@@ -56,6 +56,9 @@ class Conditions(BaseModel):
     kb_confidence_min: float | None = None
     kb_confidence_max: float | None = None
     kb_answerable: bool | None = Field(None, description="the KB step found an article it is sure of")
+    kb_case_side: bool | None = Field(
+        None, description="the KB step withheld its article: the case-side look-alike of its topic"
+    )
     incident: bool | None = Field(None, description="the message belongs to an open incident")
     learned: bool | None = Field(None, description="the learned models read the message")
     self_identification: bool | None = Field(
@@ -146,6 +149,7 @@ _FLAGS: dict[str, Callable[[bool], Check]] = {
     "verified": lambda want: lambda ctx: ctx.message.author.verified == want,
     "known_customer": lambda want: lambda ctx: ctx.author.known_customer == want,
     "kb_answerable": lambda want: lambda ctx: (ctx.kb_answer is not None) == want,
+    "kb_case_side": lambda want: lambda ctx: ("case_side" in ctx.kb_evidence) == want,
     "incident": lambda want: lambda ctx: (ctx.incident_id is not None) == want,
     "risk": lambda want: lambda ctx: bool(ctx.risks) == want,
     "learned": lambda want: lambda ctx: bool(ctx.model_p) == want,

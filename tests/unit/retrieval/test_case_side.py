@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answer_policy import AnswerPolicy
+from retrieval.answer_policy import BILLED_TOPICS, AnswerPolicy
 from retrieval.case_side import DISPUTED_CHARGE, UNDER_DELIVERY, case_side
 from retrieval.embedders import UsemEmbedder
 from retrieval.kb_decision import KbAnalyser
@@ -42,6 +42,16 @@ from tests.unit.retrieval.conftest import context
         ("fui cobrado duas vezes na fatura", True),
         ("tem uma cobrança indevida na minha fatura", True),
         ("apareceu um valor que eu não reconheço", True),
+        # Charged for what the plan says it includes: a wrong bill on any billed service.
+        ("my bill has seven Traveler Pass charges, Canada is supposed to work like home on my plan", True),
+        ("me llegó un recibo de 2.300 por roaming si mi plan dice que EEUU es como en casa", True),
+        ("me cobraron el bono pero se supone que era gratis el primer mes", True),
+        ("cobraram o roaming na fatura mas deveria estar incluído no meu plano", True),
+        # ... and the questions beside them.
+        ("is roaming in Canada included in my plan?", False),
+        ("how much is the traveler pass per day?", False),
+        ("la factura de este mes, ¿cuándo llega si mi plan es prepago?", False),
+        ("o roaming na Argentina está incluído no meu plano?", False),
     ],
 )
 def test_a_disputed_charge_is_told_from_a_question_about_the_bill(text: str, disputed: bool) -> None:
@@ -100,4 +110,11 @@ async def test_the_kb_step_withholds_the_article_from_the_case_side_look_alike(
 
 
 def test_the_shipped_policy_names_the_kb_topics_of_labels_close_pairs() -> None:
-    assert AnswerPolicy().case_side == {"kb-bill-explained": DISPUTED_CHARGE, "kb-speed-test": UNDER_DELIVERY}
+    """The bill and the speed test (LABELS.md's close pairs), and every other billed service: a
+    disputed charge is a case whichever article it resembles."""
+    assert AnswerPolicy().case_side == {
+        "kb-bill-explained": DISPUTED_CHARGE,
+        "kb-speed-test": UNDER_DELIVERY,
+        **{topic: DISPUTED_CHARGE for topic in BILLED_TOPICS},
+    }
+    assert {"kb-roaming", "kb-addon-cancel", "kb-data-bundles"} <= set(BILLED_TOPICS)

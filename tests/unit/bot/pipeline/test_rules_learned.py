@@ -212,3 +212,17 @@ def test_a_journalist_who_only_praises_the_service_is_not_a_press_crisis() -> No
     asking.model_p, asking.risks = model(monitor=0.8), frozenset({"press"})
     asking.intents = frozenset({"praise", "question"})
     assert rules.decide(asking)[:2] == ("crisis", "risk-topic")
+
+
+def test_the_case_side_look_alike_of_a_kb_topic_is_a_case_even_when_nothing_reads_a_complaint() -> None:
+    """A disputed roaming charge asked as a question ("how is it possible I got a bill of 2,300
+    for roaming if my plan says the US is like home?"): the KB step withheld the roaming article,
+    the complaint model reads no complaint, and it is still a case (LABELS.md: a wrong bill),
+    not a question for an agent."""
+    rules = load_rules(DEFAULT_RULES)
+    disputed = ctx_with(model(complaint=0.2, answer=0.6), intents=frozenset({"question"}))
+    disputed.kb_evidence = {"topic": "kb-roaming", "case_side": "disputed-charge"}
+    assert rules.decide(disputed)[:2] == ("case", "case-side-of-a-topic")
+    asked = ctx_with(model(complaint=0.2, answer=0.6), intents=frozenset({"question"}))
+    asked.kb_evidence = {"topic": "kb-roaming"}
+    assert rules.decide(asked)[:2] == ("agent", "unanswered-question")

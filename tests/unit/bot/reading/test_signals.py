@@ -118,6 +118,19 @@ RISK_EXAMPLES = [
     ("es", "safety", "la tapa de la arqueta de la esquina lleva semanas rota"),
     ("pt", "discrimination", "o gerente disse que essa gente da periferia não paga conta"),
     ("en", "safety", "an ondanet fiber line is sagging over the sidewalk at about head height"),
+    # Origin heard in an accent, or looks; a programme's producer; mains equipment overheating.
+    ("es", "discrimination", "el técnico le dijo a mi padre, riéndose, que primero aprendiera a hablar bien"),
+    ("en", "discrimination", "the installer kept mocking my mother's accent the whole visit"),
+    ("pt", "discrimination", "a vendedora olhou pra minha roupa e disse que o plano não era pra mim"),
+    ("en", "press", "I'm a producer for a morning radio show and we'd like a comment from your team"),
+    ("es", "press", "Soy productora de un programa de radio y queremos un comentario de Ondanet"),
+    ("pt", "press", "Sou produtora de um podcast sobre consumo e queria um posicionamento"),
+    ("en", "safety", "the plastic around the router's plug has gone soft and the outlet is crackling"),
+    ("es", "safety", "el enchufe del router chisporrotea y quema al tocarlo"),
+    ("pt", "safety", "a fonte do roteador ficou quente demais pra tocar"),
+    ("en", "boycott", "honestly everyone should just switch away from ondanet this month"),
+    ("es", "boycott", "todos deberíamos irnos de Ondanet a la vez, a ver si así aprenden"),
+    ("pt", "boycott", "todo mundo devia sair da Ondanet no mesmo dia"),
 ]
 
 
@@ -168,6 +181,17 @@ def test_risks_survive_a_wrong_language_guess(
         ("pt", "vamos cancelar o pacote de filmes e ficar só com a fibra"),
         ("pt", "vamos cancelar todos os pacotes extras no mês que vem, como faço?"),
         ("es", "recibí un comunicado de Ondanet sobre la subida de precio, ¿cuándo se aplica?"),
+        # Everyday phrases close to the accent / looks / producer / overheating cues.
+        ("en", "my son is a producer at a music label, which plan has the best upload?"),
+        ("es", "¿el productor de los contenidos de la tele es Ondanet?"),
+        ("en", "my TV box makes a crackling sound when I change channel, is the audio broken?"),
+        ("en", "the plastic cover of the router is brown, is that normal?"),
+        ("es", "me encanta la ropa del anuncio de Ondanet jaja"),
+        ("en", "how do I learn to use the app properly?"),
+        ("en", "I'd like a statement for my taxes, where do I download it?"),
+        ("en", "scorching hot day and the wifi is slow, is there an outage?"),
+        ("en", "should I switch to the 5 GHz network or stay on 2.4?"),
+        ("es", "¿todos los de casa deberíamos cambiarnos al plan familiar?"),
     ],
 )
 def test_ordinary_messages_carry_no_risk(reader: LexiconSignalReader, lang: str, text: str) -> None:
