@@ -21,6 +21,7 @@ from retrieval.kb_classifier import NONE
 from retrieval.kb_confidence import Assessment
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.lexical_view import LexicalView
+from retrieval.port_direction import direction as port_direction
 
 
 class AnswerGate:
@@ -41,7 +42,7 @@ class AnswerGate:
         message is the case-side look-alike of its topic."""
         if self.policy.stated_details and self.detail_unstated(kb, ctx, text, article_id):
             return True
-        return self.case_side(ctx, text, topic)
+        return self.case_side(ctx, text, topic) or self.wrong_direction(ctx, text, topic)
 
     def answerable(self, ctx: MessageContext, found: Assessment) -> bool:
         """Sure enough, nothing vetoes it, both views (or the words) agree, and the models read a question."""
@@ -134,6 +135,18 @@ class AnswerGate:
         if missing:
             ctx.kb_evidence = ctx.kb_evidence | {"unstated": missing}
         return bool(missing)
+
+    def wrong_direction(self, ctx: MessageContext, text: str, topic: str | None) -> bool:
+        """The article answers a number moving one way and the message moves it the other: a
+        leaver's "do I cancel first?" against the porting-in article (`retrieval/port_direction.py`)."""
+        answers = self.policy.direction.get(topic or "")
+        if answers is None:
+            return False
+        told = port_direction(text)
+        if told is None or told == answers:
+            return False
+        ctx.kb_evidence = ctx.kb_evidence | {"direction": told}
+        return True
 
     def case_side(self, ctx: MessageContext, text: str, topic: str | None) -> bool:
         """The message is the case-side look-alike of its topic: a disputed charge against the

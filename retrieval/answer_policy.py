@@ -53,6 +53,11 @@ class, the confidence, the lead, the words, the stated details). No threshold mo
 `kb-bill-explained` against a disputed, wrong, double or unrecognised charge, `kb-speed-test`
 against a measured under-delivery. When the chosen topic is one of them and the message states
 its look-alike (`retrieval/case_side.py`), no automatic answer: the other rules decide.
+
+`direction` (fourteenth round): a number coming to us is `kb-porting`, one leaving us is in
+`kb-contract-cancel` ("¿te vas a otro operador? no pidas la baja"). When the message says which
+way and the chosen article answers the other, a person answers, with both articles attached
+(`retrieval/port_direction.py`).
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from retrieval.case_side import DISPUTED_CHARGE, UNDER_DELIVERY
+from retrieval.port_direction import JOINING, LEAVING
 
 # KB topics about a service the customer is billed for, besides the bill itself: a message
 # disputing what it cost is the case-side look-alike of each (`retrieval/case_side.py`).
@@ -153,6 +159,11 @@ class AnswerPolicy(BaseModel):
     )
     word_phrasings: bool = Field(
         True, description="the words read a topic's example phrasings in a language it has no article in"
+    )
+    direction: dict[str, str] = Field(
+        default_factory=lambda: {"kb-porting": JOINING, "kb-contract-cancel": LEAVING},
+        description="KB topic -> the way a number moves in what its article answers"
+        " (`retrieval/port_direction.py`); {} = off",
     )
     case_side: dict[str, str] = Field(
         default_factory=lambda: {
