@@ -73,6 +73,13 @@ _DISPUTED = re.compile(
             r" (?:\S+ )?(?:gratis|incluid\w*|como en casa)\b",
             r"\b(?:faturas?|cobr\w*)\b(?: \S+){0,10} (?:se o meu plano (?:inclui|diz|tem)|(?:deveria|devia)"
             r" (?:ser |estar )?(?:gratis|incluid\w*|como em casa))\b",
+            r"\b(?:charg\w*|bill\w*|fees?)\b(?: \S+){0,10} (?:i|we) (?:thought|understood|was told|were told)"
+            r"(?: \S+){0,4} (?:was|were|is|are|would be) (?:included|free|covered)\b",
+            # Asked to undo a charge: reverse, refund or waive it (LABELS.md: a disputed charge).
+            r"\b(?:reverse|refund|waive) (?:\S+ ){0,3}(?:charges?|fees?|them)\b",
+            r"\b(?:remove|take off) (?:\S+ ){0,3}(?:charges?|fees?)\b",
+            r"\b(?:anul|devolv|reembols)\w* (?:\S+ ){0,3}(?:cargos?|cobros?|importes?)\b",
+            r"\b(?:estorn|reembols|devolv)\w* (?:\S+ ){0,3}(?:cobrancas?|valor(?:es)?|taxas?)\b",
         ]
     )
 )
