@@ -480,3 +480,23 @@ def test_a_job_interview_is_not_the_press() -> None:
     asked = reader.read("Nos gustaría entrevistar a un portavoz de Ondanet sobre la caída", "es")
     assert "press" in asked.risks
     assert "press" in reader.read("Queremos uma entrevista com o porta-voz da Ondanet", "pt").risks
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "joke"),
+    [
+        # The meme format "me waiting for X like 🧍" is mockery told as a picture (LABELS.md: jokes;
+        # from an influential author it is a crisis, `influential-mockery`).
+        ("en", "me waiting for the ondanet technician like 🧍🧍🧍 (day 6)", True),
+        ("es", "yo esperando al técnico de Ondanet así 🧍 (día 6)", True),
+        ("pt", "eu esperando o técnico da Ondanet assim 🧍", True),
+        # Waiting told as what happened is a report, not a joke.
+        ("en", "I was waiting for the technician like you said and nobody came", False),
+        ("es", "yo esperando que me llamen como me prometieron, y nada", False),
+        ("pt", "fiquei esperando o técnico a manhã toda e ninguém veio", False),
+    ],
+)
+def test_a_waiting_meme_is_a_joke_a_waiting_report_is_not(
+    reader: LexiconSignalReader, lang: str, text: str, joke: bool
+) -> None:
+    assert ("joke" in reader.read(text, lang).intents) is joke
