@@ -30,7 +30,8 @@ _DISPUTED = re.compile(
         [
             # es: cobrado dos veces / de más, doble cargo, cargo indebido / que no reconozco,
             # factura errónea, me siguen cobrando (lo cancelado).
-            r"\bcobr\w* (?:\w+ )?(?:dos veces|doble|de mas)\b",
+            # Not the infinitive: "¿me van a cobrar de más?" asks, "me cobraron de más" disputes.
+            r"\bcobr(?!ar\b)\w* (?:\w+ )?(?:dos veces|doble|de mas)\b",
             r"\b(?:doble|dos) (?:cobros?|cargos?|facturas?)\b",
             r"\b(?:cobros?|cargos?|importes?) (?:\w+ )?"
             r"(?:indebid\w*|duplicad\w*|desconocid\w*|erroneo\w*|incorrect\w*)\b",
@@ -55,7 +56,8 @@ _DISPUTED = re.compile(
             r"\bstill (?:being |getting )?(?:charg|bill)\w*",
             # pt: cobrado duas vezes / a mais, cobrança indevida / em dobro / que não reconheço,
             # fatura errada, continuam cobrando.
-            r"\bcobr\w* (?:\w+ )?(?:duas vezes|em dobro|a mais)\b",
+            # Not the infinitive: "vão cobrar a mais?" asks, "cobraram a mais" disputes.
+            r"\bcobr(?!ar\b)\w* (?:\w+ )?(?:duas vezes|em dobro|a mais)\b",
             r"\bcobrancas? (?:\w+ )?(?:indevid\w*|duplicad\w*|em dobro|desconhecid\w*|errad\w*)",
             r"\b(?:cobrancas?|valor(?:es)?)\b(?: \S+){0,6} que (?:eu )?nao reconhec\w*",
             r"\bnao reconhec\w* (?:\w+ ){0,2}(?:cobrancas?|valor(?:es)?)\b",
