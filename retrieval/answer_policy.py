@@ -52,7 +52,10 @@ class, the confidence, the lead, the words, the stated details). No threshold mo
 `case_side` (issue 10, branch case10): LABELS.md's close topics whose look-alike is a `case`:
 `kb-bill-explained` against a disputed, wrong, double or unrecognised charge, `kb-speed-test`
 against a measured under-delivery. When the chosen topic is one of them and the message states
-its look-alike (`retrieval/case_side.py`), no automatic answer: the other rules decide.
+its look-alike (`retrieval/case_side.py`), no automatic answer, and the rule
+`case-side-of-a-topic` opens a case. Fourteenth round: a disputed charge is also the look-alike
+of every other billed service's article (`BILLED_TOPICS`: roaming, bundles, add-ons, the
+contract, the line pause, the promotion), as LABELS.md's case definition lists them.
 
 `direction` (fourteenth round): a number coming to us is `kb-porting`, one leaving us is in
 `kb-contract-cancel` ("¿te vas a otro operador? no pidas la baja"). When the message says which

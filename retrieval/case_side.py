@@ -6,7 +6,9 @@ charge, or a cancelled service still billed; and `kb-speed-test` (how to measure
 normal) against a measured, persistent under-delivery ("210 Mbps on a 1 Gig plan", "solo me
 llegan 50 megas", "só chega 100"). Both read alike to the embedding: same words (bill, charge,
 speed, Mbps), opposite actions. A public reply with the article to someone disputing a charge is
-the worst error the product makes, so the KB step withholds it and the other rules decide.
+the worst error the product makes, so the KB step withholds it and `case-side-of-a-topic` opens
+a case. The same disputed charge is the look-alike of every billed service's article too
+(`AnswerPolicy.case_side`, `BILLED_TOPICS`).
 
 The words are written from LABELS.md's definitions, not read off misclassified messages, in es /
 en / pt, on text folded as `answerability.fold` does (lower case, no accents). The reading

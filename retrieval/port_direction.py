@@ -5,8 +5,9 @@ Ondanet ("no des de baja tu línea antigua, nosotros lo gestionamos"); a custome
 wants to keep the number is answered by `kb-contract-cancel` ("¿te vas a otro operador? no pidas
 la baja: el nuevo operador la tramita"). Both texts share the same words (number, cancel first,
 operator), so the embedding cannot tell them apart, and the wrong one is a public reply that
-tells a leaver to wait for us, or a newcomer how to cancel. Three independent writers label the
-leaver's question `kb-contract-cancel` (train, probe sets 6 and the told.yaml agent). When the
+tells a leaver to wait for us, or a newcomer how to cancel. Three separate writers label the
+leaver's question `kb-contract-cancel` (train.jsonl's t0480, probe set 6's p6050, and the agent
+that wrote `told.yaml`). When the
 chosen topic's direction contradicts the message's, the KB step sends it to a person with both
 articles attached (`AnswerGate.withholds`, `AnswerPolicy.direction`).
 

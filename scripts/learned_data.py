@@ -184,6 +184,11 @@ class Dataset:
         }
 
 
+def example_weight(name: str) -> float:
+    """The fitting weight of one hand-written example file's rows (`EXAMPLE_WEIGHTS`)."""
+    return EXAMPLE_WEIGHTS.get(name, EXAMPLE_WEIGHT)
+
+
 def calm_case(message: dict[str, Any]) -> bool:
     """A case report whose sentiment label is `neutral`: reweighted for the sentiment model."""
     expect = message.get("expect") or {}
@@ -242,7 +247,7 @@ def sentiment_rows(name: str, *, praise_is_no_complaint: bool) -> list[Row]:
             labels = {"sentiment": label}
             if praise_is_no_complaint and label == "positive":
                 labels["complaint"] = "no"
-            weight = EXAMPLE_WEIGHTS.get(name, EXAMPLE_WEIGHT)
+            weight = example_weight(name)
             rows.extend(Row(t, "extra", dict(labels), weight, name) for t in texts)
     return rows
 
@@ -281,7 +286,7 @@ def action_rows(name: str) -> list[Row]:
             labels = {"action": action, "complaint": "yes" if action == "case" else "no"}
             if "sentiment" in item and name in ACTION_SENTIMENT_FILES:
                 labels["sentiment"] = item["sentiment"]
-            rows.append(Row(item["text"], "extra", labels, EXAMPLE_WEIGHTS.get(name, EXAMPLE_WEIGHT), name))
+            rows.append(Row(item["text"], "extra", labels, example_weight(name), name))
     return rows
 
 
